@@ -1,0 +1,206 @@
+//! The guest ABI: the linear-memory map, the records the host and the guest
+//! exchange there, and the status codes of the exports. This module is the one
+//! definition both sides use; the host crate depends on it as a library.
+//!
+//! ```text
+//! 0x0000_0000  guest stack (STACK_SIZE, placed first by the linker) and statics
+//! IO_BASE      Header (HEADER_SIZE bytes)
+//! EVENTS       EVENT_CAPACITY x Event (32 bytes each)
+//! OUT          OUT_CHANNEL_CAPACITY planar f32 channels of MAX_FRAMES each
+//! SAMPLE_BASE  sample data, owned by the host's region allocator
+//! ```
+//!
+//! All offsets are byte offsets into the guest's linear memory, which the host
+//! creates and the guest imports.
+
+/// Version of this ABI. The host refuses a guest whose `abi_version` export
+/// returns anything else. Bump on any change to this file's layout.
+pub const ABI_VERSION: u32 = 1;
+
+/// Size of one WebAssembly page in bytes.
+pub const PAGE_SIZE: u32 = 65_536;
+
+/// Stack size the guest is linked with (bytes). The DSP keeps no large locals.
+pub const STACK_SIZE: u32 = 64 * 1024;
+
+/// Start of the host-owned I/O region. The guest's own data (stack and
+/// statics, up to its exported `__heap_base`) must end at or below this.
+pub const IO_BASE: u32 = 0x0010_0000;
+
+/// Offset of the [`Header`] (the control block).
+pub const HEADER: u32 = IO_BASE;
+/// Bytes reserved for the header.
+pub const HEADER_SIZE: u32 = 256;
+
+/// Offset of the event queue: `EVENT_CAPACITY` [`Event`] records.
+pub const EVENTS: u32 = IO_BASE + HEADER_SIZE;
+/// Events one `process` call can take.
+pub const EVENT_CAPACITY: u32 = 2048;
+/// Size of one [`Event`] record in bytes.
+pub const EVENT_SIZE: u32 = 32;
+
+/// Offset of the planar f32 output buffers.
+pub const OUT: u32 = 0x0012_0000;
+/// Longest block one `process` call renders. Longer host blocks are split.
+pub const MAX_FRAMES: u32 = 1024;
+/// Output channels rendered now (stereo main out).
+pub const OUT_CHANNELS: u32 = 2;
+/// Output channels the I/O region has room for (main + auxiliary outputs).
+pub const OUT_CHANNEL_CAPACITY: u32 = 32;
+
+/// Start of the sample data region; also the initial memory size.
+pub const SAMPLE_BASE: u32 = 0x0020_0000;
+/// Pages the memory starts with (everything below `SAMPLE_BASE`).
+pub const INITIAL_PAGES: u32 = SAMPLE_BASE / PAGE_SIZE;
+/// The wasm32 limit: 4 GiB.
+pub const MAX_PAGES: u32 = 65_536;
+
+/// Slots the guest's slot table holds (the host maps pads onto them).
+pub const SLOT_CAPACITY: u32 = 512;
+/// Voices sounding at once before the oldest is stolen.
+pub const POLYPHONY: u32 = 64;
+/// Physical voices: `POLYPHONY` plus room for voices fading out after a
+/// steal, choke or retire, so that a steal never cuts a sound dead.
+pub const VOICE_CAPACITY: u32 = 96;
+
+/// Offset of output channel `ch` (planar, `MAX_FRAMES` f32 each).
+pub const fn out_channel(ch: u32) -> u32 {
+    OUT + ch * MAX_FRAMES * 4
+}
+
+/// The control block at [`HEADER`]. The guest writes every field after
+/// `init`/`process`; the host only reads it. All fields are little-endian
+/// 32-bit values.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Header {
+    /// ABI version of the guest that wrote this block.
+    pub abi_version: u32,
+    /// Output sample rate given to `init` (Hz).
+    pub sample_rate: f32,
+    /// `max_frames` given to `init`.
+    pub max_frames: u32,
+    /// Frames rendered by the last `process` call.
+    pub frames: u32,
+    /// Events consumed by the last `process` call.
+    pub event_count: u32,
+    /// Voices sounding (including fading ones) at the end of the last call.
+    pub active_voices: u32,
+    /// Largest `active_voices` seen since `init`/`reset`.
+    pub peak_voices: u32,
+    /// Voices started since `init`/`reset`.
+    pub voices_started: u32,
+    /// Voices stolen (faded to make room) since `init`/`reset`.
+    pub voices_stolen: u32,
+    /// Events ignored because they named an empty slot or had a bad kind.
+    pub events_ignored: u32,
+}
+
+/// Event kinds (`Event::kind`).
+pub mod kind {
+    /// Start a voice on `slot`: `value` = velocity gain (linear), `rate` =
+    /// playback rate (source frames per output frame), `flags` bit 0 = gate.
+    pub const NOTE_ON: u32 = 1;
+    /// Release the gate voices started with `note_id`.
+    pub const NOTE_OFF: u32 = 2;
+    /// Fade out every voice of `slot` (a choke group fired).
+    pub const CHOKE: u32 = 3;
+    /// Set slot parameter `param` (see [`super::param`]) of `slot` to `value`.
+    pub const SLOT_PARAM: u32 = 4;
+    /// Release every gate voice (MIDI all-notes-off).
+    pub const ALL_NOTES_OFF: u32 = 5;
+    /// Fade out every voice quickly (MIDI all-sound-off).
+    pub const ALL_SOUND_OFF: u32 = 6;
+}
+
+/// Slot parameters (`Event::param` for `SLOT_PARAM`, and the `slot_param` export).
+pub mod param {
+    /// Linear gain, 0..=16 (default 1.0).
+    pub const GAIN: u32 = 0;
+    /// Balance, -1 (left) ..= 1 (right); 0 keeps both channels at unity.
+    pub const PAN: u32 = 1;
+    /// Release time of gate voices in seconds, 0.001..=30 (default 0.010).
+    pub const RELEASE: u32 = 2;
+    /// Interpolation: 0 = 4-point cubic Hermite (default), 1 = linear.
+    pub const INTERPOLATION: u32 = 3;
+}
+
+/// `NOTE_ON` flag: the voice is gated (note-off releases it).
+pub const FLAG_GATE: u32 = 1;
+
+/// One event in the queue at [`EVENTS`]. 32 bytes, 8-aligned.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Event {
+    /// One of [`kind`].
+    pub kind: u32,
+    /// Frame inside the block at which the event takes effect.
+    pub frame: u32,
+    /// Guest slot the event is about (`NOTE_ON`, `CHOKE`, `SLOT_PARAM`).
+    pub slot: u32,
+    /// `NOTE_ON`/`NOTE_OFF`: the note id; `SLOT_PARAM`: the parameter id.
+    pub id: u32,
+    /// `NOTE_ON`: playback rate (source frames per output frame).
+    pub rate: f64,
+    /// `NOTE_ON`: velocity gain; `SLOT_PARAM`: the value.
+    pub value: f32,
+    /// `NOTE_ON`: [`FLAG_GATE`].
+    pub flags: u32,
+}
+
+impl Event {
+    /// A note-on for `slot` at `frame`.
+    pub const fn note_on(frame: u32, slot: u32, note_id: u32, velocity_gain: f32, rate: f64, gate: bool) -> Self {
+        Event { kind: kind::NOTE_ON, frame, slot, id: note_id, rate, value: velocity_gain, flags: if gate { FLAG_GATE } else { 0 } }
+    }
+    /// A note-off for the voices started with `note_id`.
+    pub const fn note_off(frame: u32, note_id: u32) -> Self {
+        Event { kind: kind::NOTE_OFF, frame, slot: 0, id: note_id, rate: 0.0, value: 0.0, flags: 0 }
+    }
+    /// Fade out every voice of `slot`.
+    pub const fn choke(frame: u32, slot: u32) -> Self {
+        Event { kind: kind::CHOKE, frame, slot, id: 0, rate: 0.0, value: 0.0, flags: 0 }
+    }
+    /// Set slot parameter `param` to `value`.
+    pub const fn slot_param(frame: u32, slot: u32, param: u32, value: f32) -> Self {
+        Event { kind: kind::SLOT_PARAM, frame, slot, id: param, rate: 0.0, value, flags: 0 }
+    }
+    /// Release every gate voice.
+    pub const fn all_notes_off(frame: u32) -> Self {
+        Event { kind: kind::ALL_NOTES_OFF, frame, slot: 0, id: 0, rate: 0.0, value: 0.0, flags: 0 }
+    }
+    /// Fade out every voice.
+    pub const fn all_sound_off(frame: u32) -> Self {
+        Event { kind: kind::ALL_SOUND_OFF, frame, slot: 0, id: 0, rate: 0.0, value: 0.0, flags: 0 }
+    }
+}
+
+/// Status codes returned by `init`, `slot_load` and `slot_param`.
+pub mod status {
+    /// Success.
+    pub const OK: i32 = 0;
+    /// Slot index out of range.
+    pub const BAD_SLOT: i32 = -1;
+    /// Channels not 1 or 2.
+    pub const BAD_CHANNELS: i32 = -2;
+    /// Data not 4-aligned, below `SAMPLE_BASE`, or past the end of memory.
+    pub const BAD_REGION: i32 = -3;
+    /// Zero frames.
+    pub const NO_FRAMES: i32 = -4;
+    /// Rate not finite and positive.
+    pub const BAD_RATE: i32 = -5;
+    /// Unknown parameter id or a value outside its range.
+    pub const BAD_PARAM: i32 = -6;
+    /// `max_frames` above `MAX_FRAMES` or zero.
+    pub const BAD_FRAMES: i32 = -7;
+}
+
+const _: () = {
+    assert!(core::mem::size_of::<Event>() == EVENT_SIZE as usize);
+    assert!(core::mem::size_of::<Header>() <= HEADER_SIZE as usize);
+    assert!(EVENTS + EVENT_CAPACITY * EVENT_SIZE <= OUT);
+    assert!(out_channel(OUT_CHANNEL_CAPACITY) <= SAMPLE_BASE);
+    assert!(SAMPLE_BASE % PAGE_SIZE == 0);
+    assert!(EVENTS % 8 == 0 && OUT % 16 == 0);
+    assert!(STACK_SIZE < IO_BASE);
+};

@@ -1,0 +1,106 @@
+//! Access to the linear memory the DSP reads events and samples from and
+//! writes its output to.
+//!
+//! In the wasm guest the linear memory *is* the address space, so the base is
+//! address 0. In the native build (tests, benches, `--engine native`) the host
+//! hands over the base address of the same wasmtime memory. Either way the DSP
+//! code computes `base + offset` and never holds a Rust reference into sample
+//! data across calls.
+
+use crate::abi;
+
+/// A view of linear memory: base address and current length in bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct Memory {
+    base: usize,
+    len: usize,
+}
+
+impl Memory {
+    /// A view of `len` bytes starting at address `base`.
+    ///
+    /// # Safety
+    /// `base..base + len` must be readable and writable memory for as long as
+    /// the view (and any copy of it) is used, every byte below `len` must stay
+    /// mapped (a wasm memory never shrinks), and nothing else may write the
+    /// I/O region while a DSP call runs. Sample regions named in `slot_load`
+    /// must not be written while a voice can read them.
+    pub const unsafe fn new(base: usize, len: usize) -> Self {
+        Memory { base, len }
+    }
+
+    /// Length of the memory in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the memory has no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Whether `offset..offset + bytes` lies inside the memory.
+    pub fn contains(&self, offset: u32, bytes: u64) -> bool {
+        (offset as u64).checked_add(bytes).is_some_and(|end| end <= self.len as u64)
+    }
+
+    #[inline(always)]
+    fn addr(&self, offset: u32) -> usize {
+        self.base + offset as usize
+    }
+
+    /// The event records of the current call.
+    ///
+    /// # Safety
+    /// The I/O region must lie inside the memory (checked by `init`) and the
+    /// host must not write it during the call.
+    #[inline]
+    pub unsafe fn events(&self, count: u32) -> &[abi::Event] {
+        let count = count.min(abi::EVENT_CAPACITY) as usize;
+        // SAFETY: EVENTS is 8-aligned (checked at compile time in abi) and
+        // base is page-aligned, `count` records fit in the queue, which lies
+        // inside the memory; the caller guarantees no concurrent writer.
+        unsafe { core::slice::from_raw_parts(core::ptr::with_exposed_provenance(self.addr(abi::EVENTS)), count) }
+    }
+
+    /// Output channel `ch`, `frames` long.
+    ///
+    /// # Safety
+    /// As for [`Memory::events`]; `ch < OUT_CHANNEL_CAPACITY`,
+    /// `frames <= MAX_FRAMES`, and no other slice of the same channel alive.
+    #[inline]
+    #[allow(clippy::mut_from_ref)]
+    pub unsafe fn out_channel(&self, ch: u32, frames: u32) -> &mut [f32] {
+        debug_assert!(ch < abi::OUT_CHANNEL_CAPACITY && frames <= abi::MAX_FRAMES);
+        // SAFETY: the output buffers are 16-aligned and inside the I/O region;
+        // the caller guarantees exclusivity for this channel.
+        unsafe {
+            core::slice::from_raw_parts_mut(
+                core::ptr::with_exposed_provenance_mut(self.addr(abi::out_channel(ch))),
+                frames as usize,
+            )
+        }
+    }
+
+    /// Writes the header.
+    ///
+    /// # Safety
+    /// As for [`Memory::events`].
+    #[inline]
+    pub unsafe fn write_header(&self, header: &abi::Header) {
+        // SAFETY: HEADER is inside the I/O region and 4-aligned.
+        unsafe { core::ptr::with_exposed_provenance_mut::<abi::Header>(self.addr(abi::HEADER)).write(*header) }
+    }
+
+    /// Reads one f32 of sample data at `offset + 4 * index`.
+    ///
+    /// # Safety
+    /// The address must lie inside a region published with `slot_load` (so
+    /// inside the memory and 4-aligned).
+    #[inline(always)]
+    pub unsafe fn sample(&self, offset: u32, index: usize) -> f32 {
+        // SAFETY: guaranteed by the caller (the voice checks index < frames *
+        // channels, and slot_load checked the region against the memory).
+        unsafe { core::ptr::with_exposed_provenance::<f32>(self.addr(offset)).add(index).read() }
+    }
+}

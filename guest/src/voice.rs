@@ -1,0 +1,191 @@
+//! One playing voice: where it reads, how fast, how loud, and how it ends.
+//!
+//! A voice copies the slot's region (offset, frames, channels) when it starts,
+//! so reloading or retiring the slot never changes what a sounding voice
+//! reads; the host frees a region only once no voice reads it.
+
+use crate::interp::{hermite, linear, Interpolation};
+use crate::memory::Memory;
+
+/// What the voice's envelope is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Not playing.
+    Free,
+    /// Playing at full level.
+    Sustain,
+    /// Fading out linearly to silence, then freed (release, steal, choke).
+    Fading,
+}
+
+/// A voice. Plain data; `Sampler` owns a fixed array of them.
+#[derive(Clone, Copy, Debug)]
+pub struct Voice {
+    pub stage: Stage,
+    /// Guest slot that started it.
+    pub slot: u32,
+    /// Note id from the NOTE_ON event (for NOTE_OFF).
+    pub note_id: u32,
+    /// Gate voices end on note-off; one-shots play to the end.
+    pub gate: bool,
+    /// Start order, for oldest-first stealing.
+    pub stamp: u32,
+    /// Region of the sample data: byte offset, frames, channels (1 or 2).
+    pub data: u32,
+    pub frames: u32,
+    pub channels: u32,
+    /// Read position in source frames.
+    pub pos: f64,
+    /// Source frames per output frame.
+    pub rate: f64,
+    pub interp: Interpolation,
+    /// Velocity gain (linear).
+    pub velocity: f32,
+    /// Envelope level 0..=1 and its per-frame decrement while fading.
+    pub env: f32,
+    pub env_step: f32,
+    /// Channel gains from slot gain and pan, ramped to their targets.
+    pub amp: [f32; 2],
+    pub amp_target: [f32; 2],
+    pub amp_step: [f32; 2],
+    pub ramp_left: u32,
+}
+
+impl Voice {
+    /// A free voice.
+    pub const IDLE: Voice = Voice {
+        stage: Stage::Free,
+        slot: 0,
+        note_id: 0,
+        gate: false,
+        stamp: 0,
+        data: 0,
+        frames: 0,
+        channels: 1,
+        pos: 0.0,
+        rate: 1.0,
+        interp: Interpolation::Cubic,
+        velocity: 0.0,
+        env: 0.0,
+        env_step: 0.0,
+        amp: [0.0; 2],
+        amp_target: [0.0; 2],
+        amp_step: [0.0; 2],
+        ramp_left: 0,
+    };
+
+    /// Whether the voice is sounding (including fading).
+    #[inline]
+    pub fn is_active(&self) -> bool {
+        self.stage != Stage::Free
+    }
+
+    /// Starts fading to silence over `frames` output frames (at least 1).
+    /// A voice already fading keeps the faster of the two fades.
+    pub fn fade_out(&mut self, frames: u32) {
+        if self.stage == Stage::Free {
+            return;
+        }
+        let step = self.env / frames.max(1) as f32;
+        if self.stage != Stage::Fading || step > self.env_step {
+            self.env_step = step;
+        }
+        self.stage = Stage::Fading;
+    }
+
+    /// Moves the channel gains to `target` over `ramp` frames (0 = at once).
+    pub fn set_amp(&mut self, target: [f32; 2], ramp: u32) {
+        self.amp_target = target;
+        if ramp == 0 {
+            self.amp = target;
+            self.ramp_left = 0;
+        } else {
+            self.amp_step = [(target[0] - self.amp[0]) / ramp as f32, (target[1] - self.amp[1]) / ramp as f32];
+            self.ramp_left = ramp;
+        }
+    }
+
+    /// Reads channel `ch` at integer frame `i` (0 outside the sample).
+    ///
+    /// # Safety
+    /// The voice's region must be one published with `slot_load` and not freed.
+    #[inline(always)]
+    unsafe fn at(&self, mem: &Memory, i: i64, ch: u32) -> f32 {
+        if i < 0 || i >= self.frames as i64 {
+            return 0.0;
+        }
+        // SAFETY: 0 <= i < frames and ch < channels, so the index lies in the region.
+        unsafe { mem.sample(self.data, i as usize * self.channels as usize + ch as usize) }
+    }
+
+    /// Source value of channel `ch` at the current position.
+    ///
+    /// # Safety
+    /// As for [`Voice::at`].
+    #[inline(always)]
+    unsafe fn read(&self, mem: &Memory, ch: u32) -> f32 {
+        let i = self.pos as i64; // pos >= 0, so truncation is floor
+        let t = (self.pos - i as f64) as f32;
+        // SAFETY: forwarded from the caller.
+        unsafe {
+            if t == 0.0 {
+                // The neutral rule: an integer position is the sample itself.
+                return self.at(mem, i, ch);
+            }
+            match self.interp {
+                Interpolation::Cubic => hermite(
+                    self.at(mem, i - 1, ch),
+                    self.at(mem, i, ch),
+                    self.at(mem, i + 1, ch),
+                    self.at(mem, i + 2, ch),
+                    t,
+                ),
+                Interpolation::Linear => linear(self.at(mem, i, ch), self.at(mem, i + 1, ch), t),
+            }
+        }
+    }
+
+    /// Adds `out_l.len()` frames of this voice to the outputs. Frees the voice
+    /// when the sample or its fade ends.
+    ///
+    /// # Safety
+    /// As for [`Voice::at`].
+    pub unsafe fn render(&mut self, mem: &Memory, out_l: &mut [f32], out_r: &mut [f32]) {
+        for (l, r) in out_l.iter_mut().zip(out_r.iter_mut()) {
+            if self.pos >= self.frames as f64 {
+                self.stage = Stage::Free;
+                return;
+            }
+            // SAFETY: forwarded from the caller.
+            let (sl, sr) = unsafe {
+                let a = self.read(mem, 0);
+                if self.channels == 2 {
+                    (a, self.read(mem, 1))
+                } else {
+                    (a, a)
+                }
+            };
+            let g = self.velocity * self.env;
+            *l += sl * (g * self.amp[0]);
+            *r += sr * (g * self.amp[1]);
+
+            self.pos += self.rate;
+            if self.ramp_left > 0 {
+                self.ramp_left -= 1;
+                if self.ramp_left == 0 {
+                    self.amp = self.amp_target;
+                } else {
+                    self.amp[0] += self.amp_step[0];
+                    self.amp[1] += self.amp_step[1];
+                }
+            }
+            if self.stage == Stage::Fading {
+                self.env -= self.env_step;
+                if self.env <= 0.0 {
+                    self.stage = Stage::Free;
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! `wasm-sampler-render`: renders MIDI through the sampler engine to a WAV
+//! file, headless. The command line is a contract other tools and tests rely
+//! on; see `USAGE`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use wasm_sampler::demo;
+use wasm_sampler::engine::{Engine, EngineOptions};
+use wasm_sampler::midi::{read_midi_file, TimedEvent};
+use wasm_sampler::render::{length_for, render, to_frames, write_wav, Blocks};
+use wasm_sampler::runtime::{EngineKind, GuestModule};
+use wasm_sampler::triggering::Mapping;
+
+const USAGE: &str = "\
+usage: wasm-sampler-render --out OUT.wav [--sample NOTE=PATH]... [--midi FILE.mid]
+                           [--rate HZ] [--block N] [--tail SECONDS] [--demo] [--stats STATS.json]
+                           [--engine wasm|native] [--guest FILE.wasm]
+
+  --out OUT.wav        32-bit float stereo WAV to write (required)
+  --sample NOTE=PATH   load a WAV into a one-shot pad triggered by MIDI note NOTE (0-127); repeatable
+  --midi FILE.mid      Standard MIDI File (format 0 or 1) to play
+  --rate HZ            output sample rate (default 48000)
+  --block N            frames per engine call (default 256); the output does not depend on it
+  --tail SECONDS       seconds rendered after the last event (default 2)
+  --demo               load the embedded demo kit; without --midi, play the embedded pattern
+  --stats STATS.json   write render statistics as JSON
+  --engine wasm|native run the guest in wasmtime (default) or the same DSP compiled natively
+  --guest FILE.wasm    run this guest module instead of the embedded one (wasm engine only)";
+
+struct Args {
+    out: PathBuf,
+    samples: Vec<(u8, PathBuf)>,
+    midi: Option<PathBuf>,
+    rate: u32,
+    block: usize,
+    tail: f64,
+    demo: bool,
+    stats: Option<PathBuf>,
+    engine: EngineKind,
+    guest: Option<PathBuf>,
+}
+
+fn parse_args() -> Result<Option<Args>, String> {
+    use lexopt::prelude::*;
+    let mut parser = lexopt::Parser::from_env();
+    let mut out = None;
+    let mut args = Args {
+        out: PathBuf::new(),
+        samples: Vec::new(),
+        midi: None,
+        rate: 48_000,
+        block: 256,
+        tail: 2.0,
+        demo: false,
+        stats: None,
+        engine: EngineKind::Wasm,
+        guest: None,
+    };
+    let text = |v: std::ffi::OsString, flag: &str| v.into_string().map_err(|_| format!("{flag}: the value is not valid UTF-8"));
+    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+        match arg {
+            Long("out") => out = Some(PathBuf::from(parser.value().map_err(|e| e.to_string())?)),
+            Long("sample") => {
+                let v = text(parser.value().map_err(|e| e.to_string())?, "--sample")?;
+                let (note, path) = v.split_once('=').ok_or_else(|| format!("--sample {v}: expected NOTE=PATH, e.g. 36=kick.wav"))?;
+                let note: u8 = note.trim().parse().ok().filter(|n| *n <= 127).ok_or_else(|| format!("--sample {v}: NOTE must be a MIDI note number 0-127"))?;
+                if path.is_empty() {
+                    return Err(format!("--sample {v}: the path is empty"));
+                }
+                args.samples.push((note, PathBuf::from(path)));
+            }
+            Long("midi") => args.midi = Some(PathBuf::from(parser.value().map_err(|e| e.to_string())?)),
+            Long("rate") => {
+                let v = text(parser.value().map_err(|e| e.to_string())?, "--rate")?;
+                args.rate = v.parse().ok().filter(|r| (8_000..=768_000).contains(r)).ok_or_else(|| format!("--rate {v}: expected a sample rate in Hz from 8000 to 768000"))?;
+            }
+            Long("block") => {
+                let v = text(parser.value().map_err(|e| e.to_string())?, "--block")?;
+                args.block = v.parse().ok().filter(|b| (1..=1 << 20).contains(b)).ok_or_else(|| format!("--block {v}: expected a block size from 1 to 1048576 frames"))?;
+            }
+            Long("tail") => {
+                let v = text(parser.value().map_err(|e| e.to_string())?, "--tail")?;
+                args.tail = v.parse().ok().filter(|t: &f64| t.is_finite() && (0.0..=3600.0).contains(t)).ok_or_else(|| format!("--tail {v}: expected seconds from 0 to 3600"))?;
+            }
+            Long("demo") => args.demo = true,
+            Long("stats") => args.stats = Some(PathBuf::from(parser.value().map_err(|e| e.to_string())?)),
+            Long("engine") => {
+                let v = text(parser.value().map_err(|e| e.to_string())?, "--engine")?;
+                args.engine = match v.as_str() {
+                    "wasm" => EngineKind::Wasm,
+                    "native" => EngineKind::Native,
+                    _ => return Err(format!("--engine {v}: expected wasm or native")),
+                };
+            }
+            Long("guest") => args.guest = Some(PathBuf::from(parser.value().map_err(|e| e.to_string())?)),
+            Short('h') | Long("help") => {
+                println!("{USAGE}");
+                return Ok(None);
+            }
+            other => return Err(other.unexpected().to_string()),
+        }
+    }
+    args.out = out.ok_or("--out OUT.wav is required (see --help)")?;
+    if args.guest.is_some() && args.engine == EngineKind::Native {
+        return Err("--guest runs a wasm module; it cannot be combined with --engine native".into());
+    }
+    if !args.demo && args.midi.is_none() {
+        return Err("nothing to play: give --midi FILE.mid or --demo".into());
+    }
+    Ok(Some(args))
+}
+
+#[derive(serde::Serialize)]
+struct Stats {
+    frames: u64,
+    seconds: f64,
+    rate: u32,
+    block: usize,
+    render_wall_seconds: f64,
+    process_seconds: f64,
+    realtime_factor: f64,
+    module_load_seconds: Option<f64>,
+    #[serde(flatten)]
+    engine: wasm_sampler::EngineStats,
+}
+
+fn run(args: Args) -> Result<(), String> {
+    let module = match &args.guest {
+        Some(path) => Some(Arc::new(GuestModule::from_file(path).map_err(|e| e.to_string())?)),
+        None if args.engine == EngineKind::Wasm => Some(GuestModule::embedded().map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let module_load_seconds = module.as_ref().map(|m| m.load_seconds());
+    let engine = Engine::new(EngineOptions { kind: args.engine, sample_rate: args.rate as f32, module }).map_err(|e| e.to_string())?;
+
+    let mut pad = 0;
+    if args.demo {
+        demo::load_kit(&engine).map_err(|e| e.to_string())?;
+        pad = demo::kit().len();
+    }
+    for (note, path) in &args.samples {
+        engine.set_mapping(pad, Mapping::drum(*note));
+        engine.load_file(pad, path).map_err(|e| e.to_string())?;
+        pad += 1;
+    }
+    let timed: Vec<TimedEvent> = match &args.midi {
+        Some(path) => read_midi_file(path)?,
+        None => demo::pattern(),
+    };
+    let events = to_frames(&timed, args.rate);
+    let frames = length_for(&events, args.rate, args.tail);
+    let out = render(&engine, &events, frames, &Blocks::Fixed(args.block));
+    write_wav(&args.out, args.rate, &out.left, &out.right)?;
+
+    let seconds = frames as f64 / args.rate as f64;
+    let stats = Stats {
+        frames,
+        seconds,
+        rate: args.rate,
+        block: args.block,
+        render_wall_seconds: out.wall_seconds,
+        process_seconds: out.process_seconds,
+        realtime_factor: seconds / out.wall_seconds.max(1e-9),
+        module_load_seconds,
+        engine: engine.stats(),
+    };
+    if let Some(path) = &args.stats {
+        let json = serde_json::to_string_pretty(&stats).map_err(|e| format!("{}: {e}", path.display()))?;
+        std::fs::write(path, json + "\n").map_err(|e| format!("{}: cannot write the stats ({e})", path.display()))?;
+    }
+    println!(
+        "{}: {:.2} s ({} frames, {} Hz) rendered in {:.3} s, {:.0}x realtime, peak {} voices, {} sample bytes in {} bytes of linear memory",
+        args.out.display(),
+        seconds,
+        frames,
+        args.rate,
+        out.wall_seconds,
+        stats.realtime_factor,
+        stats.engine.peak_voices,
+        stats.engine.sample_bytes,
+        stats.engine.memory_bytes
+    );
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    // Any bug that panics still ends in one line, never a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info.payload().downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| info.payload().downcast_ref::<String>().cloned()).unwrap_or_default();
+        eprintln!("wasm-sampler-render: internal error: {}", msg.lines().next().unwrap_or(""));
+    }));
+    let args = match parse_args() {
+        Ok(Some(a)) => a,
+        Ok(None) => return ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("wasm-sampler-render: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("wasm-sampler-render: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,582 @@
+//! The sampler engine: pads, their samples in the guest's memory, and the
+//! block-by-block rendering. This is the library API the plugin, the editor
+//! and the offline renderer sit on.
+//!
+//! One [`Engine`] is shared (`Arc`) between the audio thread and any number of
+//! loader / UI threads. All state sits behind one `parking_lot` mutex that
+//! non-audio threads hold only for O(1)-ish bookkeeping (allocate a region,
+//! grow the memory, publish a slot, free a region); decoding happens outside
+//! it, straight into a region the guest cannot see yet.
+//!
+//! Lifetime of a sample region:
+//! 1. allocated (loader, under the lock), decoded into (loader, no lock);
+//! 2. published: `slot_load` on a fresh guest slot, pad points at it;
+//! 3. replaced or cleared: the guest slot is retired, its voices fade out
+//!    (a few ms) still reading the region;
+//! 4. freed by [`Engine::housekeeping`] once `slot_voices` reports 0, and only
+//!    then reusable. The audio thread never frees (the allocator allocates).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use wasm_sampler_guest::abi::{self, Event};
+
+use crate::allocator::{AllocError, AllocStats, Region, RegionAllocator};
+use crate::loader::{Encoding, LoadError, SampleInfo, SampleSink, WavSource};
+use crate::runtime::{EngineKind, Guest, GuestError, GuestModule, ModuleSource};
+use crate::triggering::{translate, EventBuffer, LivePad, Mapping, NoteEvent, PadParams};
+
+/// Alignment of sample regions (bytes).
+pub const REGION_ALIGN: u64 = 16;
+
+/// How to build an [`Engine`].
+#[derive(Clone)]
+pub struct EngineOptions {
+    pub kind: EngineKind,
+    /// Output sample rate (Hz).
+    pub sample_rate: f32,
+    /// The guest module; `None` = the embedded one.
+    pub module: Option<Arc<GuestModule>>,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions { kind: EngineKind::Wasm, sample_rate: 48_000.0, module: None }
+    }
+}
+
+/// Where a pad's sample came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SampleSource {
+    File(PathBuf),
+    /// Made in memory (the demo kit); the name is for display.
+    Generated(String),
+}
+
+impl std::fmt::Display for SampleSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SampleSource::File(p) => write!(f, "{}", p.display()),
+            SampleSource::Generated(n) => write!(f, "{n} (generated)"),
+        }
+    }
+}
+
+/// A sample that is live in a pad.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoadedSample {
+    pub source: SampleSource,
+    pub info: SampleInfo,
+    /// Where it lives in linear memory.
+    pub region: Region,
+    /// The guest slot it is published in.
+    pub slot: u32,
+}
+
+/// One pad: its mapping and settings, its sample if any, and the last error.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pad {
+    pub mapping: Mapping,
+    pub params: PadParams,
+    pub sample: Option<LoadedSample>,
+    /// The last load that failed on this pad (the previous sample, if any,
+    /// stays loaded), as one line.
+    pub error: Option<String>,
+}
+
+/// Numbers about the engine for stats, the editor and tests.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct EngineStats {
+    pub engine: EngineKind,
+    pub module_source: Option<ModuleSource>,
+    pub sample_rate: f32,
+    pub pads_loaded: usize,
+    /// Bytes of decoded sample data in live pads.
+    pub sample_bytes: u64,
+    /// Size of the linear memory.
+    pub memory_bytes: u64,
+    pub allocator: AllocStats,
+    pub active_voices: u32,
+    pub peak_voices: u32,
+    pub voices_started: u32,
+    pub voices_stolen: u32,
+    /// Regions waiting for their last voice before they are freed.
+    pub regions_pending_free: usize,
+    /// Guest faults (traps, deadline) since the engine was made.
+    pub faults: u64,
+    /// Events dropped because a block had more than the queue holds.
+    pub events_dropped: u64,
+    /// Output samples that were NaN or infinite and were replaced by 0.
+    pub non_finite_samples: u64,
+}
+
+struct Retired {
+    slot: u32,
+    region: Region,
+}
+
+struct Core {
+    guest: Guest,
+    module_source: Option<ModuleSource>,
+    alloc: RegionAllocator,
+    pads: Vec<Pad>,
+    /// What triggering needs of each pad, rebuilt whenever a pad changes.
+    live: Vec<Option<LivePad>>,
+    free_slots: Vec<u32>,
+    retired: Vec<Retired>,
+    events: EventBuffer,
+    block_events: Vec<Event>,
+    fault: Option<String>,
+    faults: u64,
+    non_finite: u64,
+}
+
+/// The sampler engine. See the module docs.
+pub struct Engine {
+    core: Mutex<Core>,
+}
+
+/// The I/O region's event queue holds this many; a DAW block's events go
+/// through a buffer this size too.
+const BLOCK_EVENT_CAPACITY: usize = abi::EVENT_CAPACITY as usize;
+
+impl Engine {
+    /// A new engine with no pads.
+    ///
+    /// Thread: non-real-time. Allocates; deserializes or compiles the guest
+    /// module on the first call in the process.
+    pub fn new(options: EngineOptions) -> Result<Engine, GuestError> {
+        let module = match options.module {
+            Some(m) => m,
+            None => GuestModule::embedded()?,
+        };
+        let guest = Guest::new(options.kind, &module, options.sample_rate)?;
+        let module_source = (options.kind == EngineKind::Wasm).then(|| module.source().clone());
+        let alloc = RegionAllocator::new(abi::SAMPLE_BASE as u64, guest.memory_size(), 1 << 32, REGION_ALIGN);
+        Ok(Engine {
+            core: Mutex::new(Core {
+                guest,
+                module_source,
+                alloc,
+                pads: Vec::new(),
+                live: Vec::new(),
+                free_slots: (0..abi::SLOT_CAPACITY).rev().collect(),
+                retired: Vec::new(),
+                events: EventBuffer::with_capacity(BLOCK_EVENT_CAPACITY * 4),
+                block_events: Vec::with_capacity(BLOCK_EVENT_CAPACITY),
+                fault: None,
+                faults: 0,
+                non_finite: 0,
+            }),
+        })
+    }
+
+    /// Renders one block: `out_l.len()` frames (== `out_r.len()`), with the
+    /// note events of the block (frames relative to its start, in order).
+    /// Blocks longer than the guest's `MAX_FRAMES` are split; each piece is
+    /// one guest call with its share of the events.
+    ///
+    /// A guest fault silences the rest of the block and is recorded; call
+    /// [`Engine::housekeeping`] (or [`Engine::recover`]) to bring the guest back.
+    ///
+    /// Thread: audio. No allocation, no I/O; takes the engine lock, which
+    /// other threads hold only briefly.
+    pub fn process(&self, notes: &[NoteEvent], out_l: &mut [f32], out_r: &mut [f32]) {
+        self.core.lock().process(notes, out_l, out_r);
+    }
+
+    /// Loads a WAV file into `pad` (creating the pad with a drum mapping on
+    /// note 36 + pad if it does not exist). On error nothing changes but the
+    /// pad's `error`; the previous sample keeps playing.
+    ///
+    /// Thread: a loader thread (file I/O, decoding). Never the audio thread.
+    /// Allocates. Holds the engine lock only around allocation and publishing.
+    pub fn load_file(&self, pad: usize, path: &Path) -> Result<SampleInfo, LoadError> {
+        let result = WavSource::open(path).and_then(|wav| {
+            let info = wav.info();
+            self.load_with(pad, SampleSource::File(path.to_path_buf()), info, |sink| wav.decode_into(sink))
+        });
+        if let Err(e) = &result {
+            self.with_pad(pad, |p| p.error = Some(e.to_string()));
+        }
+        result
+    }
+
+    /// Loads interleaved f32 audio made in memory into `pad`.
+    ///
+    /// Thread: non-real-time. Allocates.
+    pub fn load_samples(&self, pad: usize, name: &str, data: &[f32], channels: u16, sample_rate: u32) -> Result<SampleInfo, LoadError> {
+        let path = Path::new(name);
+        if channels == 0 || channels > 2 {
+            return Err(LoadError::new(path, format!("has {channels} channels; only mono and stereo are supported")));
+        }
+        let frames = (data.len() / channels as usize) as u32;
+        if frames == 0 || data.len() % channels as usize != 0 {
+            return Err(LoadError::new(path, "contains no audio frames (or a partial frame)"));
+        }
+        if sample_rate == 0 {
+            return Err(LoadError::new(path, "sample rate is 0 Hz"));
+        }
+        let info = SampleInfo { channels, frames, sample_rate, encoding: Encoding::Float };
+        self.load_with(pad, SampleSource::Generated(name.to_string()), info, |sink| {
+            for &v in data {
+                sink.push(v);
+            }
+            sink.flush();
+            Ok(())
+        })
+    }
+
+    fn load_with(
+        &self,
+        pad: usize,
+        source: SampleSource,
+        info: SampleInfo,
+        decode: impl FnOnce(&mut SampleSink<'_>) -> Result<(), LoadError>,
+    ) -> Result<SampleInfo, LoadError> {
+        let name = match &source {
+            SampleSource::File(p) => p.clone(),
+            SampleSource::Generated(n) => PathBuf::from(n),
+        };
+        // 1. Reserve a region and a guest slot.
+        let (region, slot, base) = {
+            let mut core = self.core.lock();
+            core.reap();
+            let region = core.allocate(info.bytes()).map_err(|reason| LoadError::new(&name, reason))?;
+            let Some(slot) = core.free_slots.pop() else {
+                core.alloc.free(region.offset).expect("just allocated");
+                return Err(LoadError::new(&name, format!("all {} guest slots are in use", abi::SLOT_CAPACITY)));
+            };
+            (region, slot, core.guest.memory_base())
+        };
+        // 2. Decode straight into the region, without the lock.
+        let len = info.frames as usize * info.channels as usize;
+        let mut write = |index: usize, chunk: &[f32]| {
+            assert!(index + chunk.len() <= len);
+            let dst = base.wrapping_add(region.offset as usize + index * 4);
+            // SAFETY: the region lies inside the memory (allocated from the
+            // allocator's span, which never exceeds the memory size), the
+            // memory never moves, and no guest slot names the region yet, so
+            // nothing else reads or writes these bytes.
+            unsafe { std::ptr::copy_nonoverlapping(chunk.as_ptr(), dst.cast::<f32>(), chunk.len()) };
+        };
+        let mut sink = SampleSink::new(len, &mut write);
+        let decoded = decode(&mut sink);
+        // 3. Publish, or give everything back.
+        let mut core = self.core.lock();
+        if let Err(e) = decoded {
+            core.alloc.free(region.offset).expect("allocated above");
+            core.free_slots.push(slot);
+            return Err(e);
+        }
+        core.publish(pad, slot, LoadedSample { source, info, region, slot }).map_err(|reason| LoadError::new(&name, reason))?;
+        core.reap();
+        Ok(info)
+    }
+
+    fn with_pad<T>(&self, pad: usize, f: impl FnOnce(&mut Pad) -> T) -> T {
+        let mut core = self.core.lock();
+        core.ensure_pad(pad);
+        let t = f(&mut core.pads[pad]);
+        core.rebuild_live();
+        t
+    }
+
+    /// Sets how `pad` is triggered.
+    ///
+    /// Thread: non-real-time (may allocate the pad). Short lock.
+    pub fn set_mapping(&self, pad: usize, mapping: Mapping) {
+        self.with_pad(pad, |p| p.mapping = mapping);
+    }
+
+    /// Sets `pad`'s sound settings; gain and pan reach sounding voices with
+    /// a short ramp.
+    ///
+    /// Thread: non-real-time. Short lock.
+    pub fn set_params(&self, pad: usize, params: PadParams) {
+        let mut core = self.core.lock();
+        core.ensure_pad(pad);
+        core.pads[pad].params = params;
+        if let Some(slot) = core.pads[pad].sample.as_ref().map(|s| s.slot) {
+            core.send_params(slot, &params);
+        }
+        core.rebuild_live();
+    }
+
+    /// Empties `pad` (its voices fade out; the region is freed once silent).
+    ///
+    /// Thread: non-real-time. Short lock.
+    pub fn clear_pad(&self, pad: usize) {
+        let mut core = self.core.lock();
+        if let Some(sample) = core.pads.get_mut(pad).and_then(|p| p.sample.take()) {
+            core.retire(sample);
+            core.rebuild_live();
+        }
+        core.reap();
+    }
+
+    /// A copy of the pads.
+    ///
+    /// Thread: non-real-time (allocates). Short lock.
+    pub fn pads(&self) -> Vec<Pad> {
+        self.core.lock().pads.clone()
+    }
+
+    /// Frees regions whose voices have ended and, after a guest fault,
+    /// re-instantiates the guest on the same memory and publishes every pad
+    /// again. Returns the number of regions freed.
+    ///
+    /// Thread: non-real-time (allocates). Short lock.
+    pub fn housekeeping(&self) -> usize {
+        let mut core = self.core.lock();
+        if core.fault.is_some() {
+            if let Err(e) = core.recover() {
+                eprintln!("wasm-sampler: guest recovery failed: {e}");
+            }
+        }
+        core.reap()
+    }
+
+    /// The guest fault that silenced output and is not yet recovered.
+    pub fn fault(&self) -> Option<String> {
+        self.core.lock().fault.clone()
+    }
+
+    /// Brings a faulted guest back now (see [`Engine::housekeeping`]).
+    ///
+    /// Thread: non-real-time (allocates).
+    pub fn recover(&self) -> Result<(), GuestError> {
+        self.core.lock().recover()
+    }
+
+    /// Changes the output rate: voices stop; pads keep their samples.
+    ///
+    /// Thread: non-real-time. Short lock.
+    pub fn set_sample_rate(&self, sample_rate: f32) -> Result<(), GuestError> {
+        let mut core = self.core.lock();
+        core.guest.set_sample_rate(sample_rate)?;
+        core.rebuild_live();
+        Ok(())
+    }
+
+    /// Current numbers.
+    ///
+    /// Thread: non-real-time. Short lock.
+    pub fn stats(&self) -> EngineStats {
+        let core = self.core.lock();
+        let header = core.guest.header();
+        EngineStats {
+            engine: core.guest.kind(),
+            module_source: core.module_source.clone(),
+            sample_rate: core.guest.sample_rate(),
+            pads_loaded: core.pads.iter().filter(|p| p.sample.is_some()).count(),
+            sample_bytes: core.pads.iter().filter_map(|p| p.sample.as_ref()).map(|s| s.info.bytes()).sum(),
+            memory_bytes: core.guest.memory_size(),
+            allocator: core.alloc.stats(),
+            active_voices: header.active_voices,
+            peak_voices: header.peak_voices,
+            voices_started: header.voices_started,
+            voices_stolen: header.voices_stolen,
+            regions_pending_free: core.retired.len(),
+            faults: core.faults,
+            events_dropped: core.events.dropped(),
+            non_finite_samples: core.non_finite,
+        }
+    }
+}
+
+impl Core {
+    fn ensure_pad(&mut self, pad: usize) {
+        while self.pads.len() <= pad {
+            let n = self.pads.len();
+            self.pads.push(Pad { mapping: Mapping::drum((36 + n).min(127) as u8), params: PadParams::default(), sample: None, error: None });
+        }
+    }
+
+    fn rebuild_live(&mut self) {
+        self.live.clear();
+        self.live.extend(self.pads.iter().map(|p| {
+            p.sample.as_ref().map(|s| LivePad { mapping: p.mapping, params: p.params, slot: s.slot, source_rate: s.info.sample_rate })
+        }));
+    }
+
+    fn allocate(&mut self, bytes: u64) -> Result<Region, String> {
+        loop {
+            match self.alloc.allocate(bytes) {
+                Ok(r) => return Ok(r),
+                Err(AllocError::NeedPages(pages)) => {
+                    self.guest.grow(pages).map_err(|e| e.0)?;
+                    self.alloc.add_pages(pages);
+                }
+                Err(AllocError::OutOfMemory { requested, limit }) => {
+                    return Err(format!("too large: {requested} bytes of decoded audio do not fit in the {limit}-byte sample memory"))
+                }
+            }
+        }
+    }
+
+    fn send_params(&mut self, slot: u32, params: &PadParams) {
+        for (id, value) in params.guest_params() {
+            match self.guest.slot_param(slot, id, value) {
+                Ok(abi::status::OK) => {}
+                Ok(code) => eprintln!("wasm-sampler: guest refused parameter {id} = {value} (status {code})"),
+                Err(f) => self.fault(f.0),
+            }
+        }
+    }
+
+    fn publish(&mut self, pad: usize, slot: u32, sample: LoadedSample) -> Result<(), String> {
+        let status = self.guest.slot_load(slot, sample.region.offset as u32, sample.info.frames, sample.info.channels as u32, sample.info.sample_rate as f32);
+        match status {
+            Ok(abi::status::OK) => {}
+            other => {
+                self.alloc.free(sample.region.offset).expect("allocated by the loader");
+                self.free_slots.push(slot);
+                return Err(match other {
+                    Ok(code) => format!("the guest refused the sample (status {code})"),
+                    Err(f) => {
+                        self.fault(f.0.clone());
+                        format!("the guest faulted while publishing ({})", f.0)
+                    }
+                });
+            }
+        }
+        self.ensure_pad(pad);
+        let params = self.pads[pad].params;
+        self.send_params(slot, &params);
+        let old = self.pads[pad].sample.replace(sample);
+        self.pads[pad].error = None;
+        if let Some(old) = old {
+            self.retire(old);
+        }
+        self.rebuild_live();
+        Ok(())
+    }
+
+    fn retire(&mut self, sample: LoadedSample) {
+        if let Err(f) = self.guest.slot_retire(sample.slot) {
+            self.fault(f.0);
+        }
+        self.retired.push(Retired { slot: sample.slot, region: sample.region });
+    }
+
+    /// Frees retired regions no voice reads any more.
+    fn reap(&mut self) -> usize {
+        let mut freed = 0;
+        let mut i = 0;
+        while i < self.retired.len() {
+            let silent = self.fault.is_none() && matches!(self.guest.slot_voices(self.retired[i].slot), Ok(0));
+            if silent {
+                let r = self.retired.swap_remove(i);
+                self.alloc.free(r.region.offset).expect("retired regions are live");
+                self.free_slots.push(r.slot);
+                freed += 1;
+            } else {
+                i += 1;
+            }
+        }
+        freed
+    }
+
+    fn fault(&mut self, what: String) {
+        if self.fault.is_none() {
+            eprintln!("wasm-sampler: guest fault: {what}; output silenced until it is re-instantiated");
+            self.faults += 1;
+            self.fault = Some(what);
+        }
+    }
+
+    fn recover(&mut self) -> Result<(), GuestError> {
+        self.guest.reinstantiate()?;
+        // The new instance has no voices: every retired region is unread.
+        for r in std::mem::take(&mut self.retired) {
+            self.alloc.free(r.region.offset).expect("retired regions are live");
+            self.free_slots.push(r.slot);
+        }
+        self.fault = None;
+        let pads: Vec<(usize, LoadedSample, PadParams)> =
+            self.pads.iter().enumerate().filter_map(|(i, p)| p.sample.clone().map(|s| (i, s, p.params))).collect();
+        for (_, s, params) in pads {
+            let status = self.guest.slot_load(s.slot, s.region.offset as u32, s.info.frames, s.info.channels as u32, s.info.sample_rate as f32);
+            if status != Ok(abi::status::OK) {
+                return Err(GuestError(format!("re-publishing {} after a fault failed: {status:?}", s.source)));
+            }
+            self.send_params(s.slot, &params);
+        }
+        if let Some(f) = self.fault.take() {
+            return Err(GuestError(f));
+        }
+        Ok(())
+    }
+
+    fn process(&mut self, notes: &[NoteEvent], out_l: &mut [f32], out_r: &mut [f32]) {
+        assert_eq!(out_l.len(), out_r.len(), "output channels of one block differ in length");
+        let frames = out_l.len();
+        if self.fault.is_some() {
+            out_l.fill(0.0);
+            out_r.fill(0.0);
+            return;
+        }
+        // Translate the notes; frames are clamped into the block and kept in order.
+        self.events.clear();
+        let rate = self.guest.sample_rate() as f64;
+        let mut last = 0u32;
+        let max_frame = frames.saturating_sub(1) as u32;
+        for n in notes {
+            let f = n.frame().clamp(last, max_frame);
+            last = f;
+            translate(&n.at(f), &self.live, rate, &mut self.events);
+        }
+
+        let mut start = 0usize;
+        let mut next = 0usize;
+        while start < frames {
+            let mut end = (start + abi::MAX_FRAMES as usize).min(frames);
+            // This piece's events, at most a queue's worth.
+            let events = self.events.as_slice();
+            let first = next;
+            while next < events.len() && (events[next].frame as usize) < end && next - first < BLOCK_EVENT_CAPACITY {
+                next += 1;
+            }
+            if next < events.len() && (events[next].frame as usize) < end {
+                // The queue is full: end the piece where the next event starts
+                // (or, if they all fall on one frame, drop the excess).
+                let f = events[next].frame as usize;
+                if f > start {
+                    end = f;
+                    while next > first && events[next - 1].frame as usize >= end {
+                        next -= 1;
+                    }
+                } else {
+                    while next < events.len() && events[next].frame as usize == f {
+                        next += 1;
+                    }
+                }
+            }
+            self.block_events.clear();
+            self.block_events.extend(events[first..next].iter().take(BLOCK_EVENT_CAPACITY).map(|e| Event { frame: e.frame - start as u32, ..*e }));
+            self.guest.write_events(&self.block_events);
+            let n = (end - start) as u32;
+            match self.guest.process(n, self.block_events.len() as u32) {
+                Ok(_) => {
+                    self.guest.read_output(0, &mut out_l[start..end]);
+                    self.guest.read_output(1, &mut out_r[start..end]);
+                }
+                Err(f) => {
+                    out_l[start..].fill(0.0);
+                    out_r[start..].fill(0.0);
+                    self.fault(f.0);
+                    return;
+                }
+            }
+            start = end;
+        }
+        for s in out_l.iter_mut().chain(out_r.iter_mut()) {
+            if !s.is_finite() {
+                *s = 0.0;
+                self.non_finite += 1;
+            }
+        }
+    }
+}

@@ -1,0 +1,507 @@
+//! The guest runtime: wasmtime engine, the compiled guest module, and one
+//! guest instance on a host-created linear memory.
+//!
+//! - One [`wasmtime::Engine`] per process, with one epoch ticker thread.
+//! - The embedded guest is compiled once per process ([`GuestModule::embedded`]):
+//!   the precompiled artifact made by `build.rs` is deserialized; if wasmtime
+//!   refuses it, the embedded wasm is compiled instead and the reason logged.
+//! - A [`Guest`] owns a store whose memory the host creates (the guest
+//!   imports it). It runs either the wasm guest or, for comparison, the same
+//!   DSP compiled natively ([`EngineKind::Native`]) on the same memory, behind
+//!   the same methods.
+//!
+//! Threads: none of these methods is real-time safe unless its doc says so;
+//! the audio-thread calls are [`Guest::process`], [`Guest::write_events`],
+//! [`Guest::read_output`] and [`Guest::header`].
+
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use wasm_sampler_guest::abi::{self, Event, Header};
+use wasmtime::{Engine, Instance, Memory, MemoryType, Module, Store, TypedFunc, Val};
+
+#[cfg(target_endian = "big")]
+compile_error!("the guest ABI records are little-endian; big-endian hosts are not supported");
+
+include!("engine_config.rs");
+
+/// The guest module built from `guest/` by `build.rs`.
+pub static EMBEDDED_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/guest.wasm"));
+/// `EMBEDDED_WASM` precompiled by wasmtime for this target (empty if the
+/// build could not precompile it).
+static EMBEDDED_CWASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/guest.cwasm"));
+
+/// Period of the epoch ticker.
+const EPOCH_TICK: Duration = Duration::from_millis(5);
+/// Ticks a single guest call may run before it is interrupted (~250 ms: far
+/// beyond any block's budget, so only a runaway guest ever meets it).
+const DEADLINE_TICKS: u64 = 50;
+
+/// Which DSP runs behind a [`Guest`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineKind {
+    /// The guest module in wasmtime (the product).
+    Wasm,
+    /// The same DSP source compiled natively into this binary (reference).
+    Native,
+}
+
+/// Where a guest module's machine code came from.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModuleSource {
+    /// The embedded artifact, deserialized.
+    Precompiled,
+    /// The embedded wasm, compiled at load (the artifact was refused).
+    Compiled,
+    /// A module file given by the user (`--guest`).
+    File(String),
+}
+
+/// An error loading or running a guest, as one line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GuestError(pub String);
+
+impl std::fmt::Display for GuestError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for GuestError {}
+
+/// The process-wide engine. Starts the epoch ticker on first use.
+///
+/// Thread: any. Allocates on first call only.
+pub fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let config = engine_config(env!("WASM_SAMPLER_TARGET")).expect("the build target is supported");
+        let engine = Engine::new(&config).expect("the engine configuration is valid");
+        let ticker = engine.weak();
+        std::thread::Builder::new()
+            .name("wasm-sampler-epoch".into())
+            .spawn(move || loop {
+                std::thread::sleep(EPOCH_TICK);
+                match ticker.upgrade() {
+                    Some(e) => e.increment_epoch(),
+                    None => return,
+                }
+            })
+            .expect("spawning the epoch thread");
+        engine
+    })
+}
+
+/// A compiled, checked guest module.
+pub struct GuestModule {
+    module: Module,
+    source: ModuleSource,
+    load_seconds: f64,
+}
+
+impl GuestModule {
+    /// The embedded guest, compiled once per process and shared.
+    ///
+    /// Thread: any non-real-time thread (the first call deserializes or
+    /// compiles). Allocates on first call.
+    pub fn embedded() -> Result<Arc<GuestModule>, GuestError> {
+        static EMBEDDED: OnceLock<Result<Arc<GuestModule>, GuestError>> = OnceLock::new();
+        EMBEDDED
+            .get_or_init(|| {
+                let start = Instant::now();
+                let engine = engine();
+                let (module, source) = match Self::deserialize_embedded(engine) {
+                    Ok(m) => (m, ModuleSource::Precompiled),
+                    Err(reason) => {
+                        eprintln!("wasm-sampler: precompiled guest not usable ({reason}); compiling the embedded wasm");
+                        let m = Module::new(engine, EMBEDDED_WASM).map_err(|e| GuestError(format!("embedded guest: {e}")))?;
+                        (m, ModuleSource::Compiled)
+                    }
+                };
+                check_module(&module, EMBEDDED_WASM).map_err(|e| GuestError(format!("embedded guest: {e}")))?;
+                Ok(Arc::new(GuestModule { module, source, load_seconds: start.elapsed().as_secs_f64() }))
+            })
+            .clone()
+    }
+
+    /// The embedded wasm compiled now, bypassing the precompiled artifact and
+    /// the process-wide cache (for the fallback path's tests and benchmark).
+    ///
+    /// Thread: any non-real-time thread. Allocates.
+    pub fn compile_embedded() -> Result<GuestModule, GuestError> {
+        let start = Instant::now();
+        let module = Module::new(engine(), EMBEDDED_WASM).map_err(|e| GuestError(format!("embedded guest: {e}")))?;
+        check_module(&module, EMBEDDED_WASM).map_err(|e| GuestError(format!("embedded guest: {e}")))?;
+        Ok(GuestModule { module, source: ModuleSource::Compiled, load_seconds: start.elapsed().as_secs_f64() })
+    }
+
+    fn deserialize_embedded(engine: &Engine) -> Result<Module, String> {
+        if EMBEDDED_CWASM.is_empty() {
+            return Err("not built for this target".into());
+        }
+        // SAFETY: these bytes are the output of `Engine::precompile_module`
+        // run by our own build script with the same configuration; wasmtime
+        // still checks the version and settings and refuses a mismatch.
+        unsafe { Module::deserialize(engine, EMBEDDED_CWASM) }.map_err(|e| format!("{e:#}"))
+    }
+
+    /// A guest module from a `.wasm` (or `.wat`-free binary) file, checked
+    /// against the ABI. Errors name the file and the reason in one line.
+    ///
+    /// Thread: any non-real-time thread. Allocates, compiles.
+    pub fn from_file(path: &Path) -> Result<GuestModule, GuestError> {
+        let err = |reason: String| GuestError(format!("{}: {reason}", path.display()));
+        let start = Instant::now();
+        let bytes = std::fs::read(path).map_err(|e| err(crate::loader::io_reason(&e, path)))?;
+        if !bytes.starts_with(b"\0asm") {
+            return Err(err("not a WebAssembly module (no \\0asm header)".into()));
+        }
+        let module = Module::new(engine(), &bytes).map_err(|e| err(format!("invalid WebAssembly module: {}", first_line(&e))))?;
+        check_module(&module, &bytes).map_err(err)?;
+        // Instantiate once on a scratch memory to check the parts only an
+        // instance shows (`abi_version`, `__heap_base`).
+        Guest::new_wasm_with(&module, 48_000.0).map_err(|e| err(e.0))?;
+        Ok(GuestModule { module, source: ModuleSource::File(path.display().to_string()), load_seconds: start.elapsed().as_secs_f64() })
+    }
+
+    /// Where the machine code came from.
+    pub fn source(&self) -> &ModuleSource {
+        &self.source
+    }
+
+    /// Seconds it took to deserialize or compile the module.
+    pub fn load_seconds(&self) -> f64 {
+        self.load_seconds
+    }
+}
+
+fn first_line(e: &wasmtime::Error) -> String {
+    format!("{e:#}").lines().next().unwrap_or_default().to_string()
+}
+
+/// The exports a guest must have, with their signatures.
+struct Exports {
+    init: TypedFunc<(f32, u32), i32>,
+    reset: TypedFunc<(), ()>,
+    slot_load: TypedFunc<(u32, u32, u32, u32, f32), i32>,
+    slot_retire: TypedFunc<u32, ()>,
+    slot_voices: TypedFunc<u32, u32>,
+    slot_param: TypedFunc<(u32, u32, f32), i32>,
+    process: TypedFunc<(u32, u32), u32>,
+}
+
+/// Static checks on a module: exactly one import, the memory `env.memory`;
+/// every data segment at a constant offset below the I/O region.
+fn check_module(module: &Module, bytes: &[u8]) -> Result<(), String> {
+    let imports: Vec<_> = module.imports().collect();
+    match imports.as_slice() {
+        [i] if i.module() == "env" && i.name() == "memory" && i.ty().memory().is_some() => {
+            let ty = i.ty().memory().cloned().expect("checked above");
+            if ty.is_64() || ty.is_shared() {
+                return Err("the imported memory must be a plain 32-bit memory".into());
+            }
+            if ty.minimum() > abi::INITIAL_PAGES as u64 {
+                return Err(format!("the module needs {} initial pages; the ABI gives {}", ty.minimum(), abi::INITIAL_PAGES));
+            }
+        }
+        [] => return Err("the module does not import its memory (link with --import-memory)".into()),
+        _ => {
+            let names: Vec<_> = imports.iter().map(|i| format!("{}.{}", i.module(), i.name())).collect();
+            return Err(format!("the module must import only env.memory, it imports {}", names.join(", ")));
+        }
+    }
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        let payload = payload.map_err(|e| format!("invalid WebAssembly module: {e}"))?;
+        if let wasmparser::Payload::DataSection(reader) = payload {
+            for data in reader {
+                let data = data.map_err(|e| format!("invalid data segment: {e}"))?;
+                if let wasmparser::DataKind::Active { offset_expr, .. } = data.kind {
+                    let mut ops = offset_expr.get_operators_reader();
+                    let offset = match ops.read() {
+                        Ok(wasmparser::Operator::I32Const { value }) => value as u32 as u64,
+                        _ => return Err("a data segment has a non-constant offset".into()),
+                    };
+                    let end = offset + data.data.len() as u64;
+                    if end > abi::IO_BASE as u64 {
+                        return Err(format!("guest data reaches {end:#x}, past the I/O region at {:#x}", abi::IO_BASE));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+enum Dsp {
+    // The instance is kept so its exports stay valid for the store's life.
+    Wasm { #[allow(dead_code)] instance: Instance, exports: Exports },
+    Native(Box<wasm_sampler_guest::Sampler>),
+}
+
+/// The DSP trapped or ran past its deadline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GuestFault(pub String);
+
+/// One guest: a store, its linear memory, and the DSP running on it.
+pub struct Guest {
+    store: Store<()>,
+    memory: Memory,
+    module: Option<Module>,
+    dsp: Dsp,
+    sample_rate: f32,
+}
+
+impl Guest {
+    /// A guest of `kind` at `sample_rate`, on a new memory of
+    /// `INITIAL_PAGES`. `module` is used for [`EngineKind::Wasm`].
+    ///
+    /// Thread: any non-real-time thread. Allocates (reserves 4 GiB of address
+    /// space plus guard, commits 2 MiB).
+    pub fn new(kind: EngineKind, module: &GuestModule, sample_rate: f32) -> Result<Guest, GuestError> {
+        match kind {
+            EngineKind::Wasm => Self::new_wasm_with(&module.module, sample_rate),
+            EngineKind::Native => {
+                let (store, memory) = new_store_and_memory()?;
+                let mut g = Guest { store, memory, module: None, dsp: Dsp::Native(Box::new(wasm_sampler_guest::Sampler::new())), sample_rate };
+                g.init(sample_rate)?;
+                Ok(g)
+            }
+        }
+    }
+
+    fn new_wasm_with(module: &Module, sample_rate: f32) -> Result<Guest, GuestError> {
+        let (mut store, memory) = new_store_and_memory()?;
+        let (instance, exports) = instantiate(&mut store, module, memory)?;
+        let mut g = Guest { store, memory, module: Some(module.clone()), dsp: Dsp::Wasm { instance, exports }, sample_rate };
+        g.init(sample_rate)?;
+        Ok(g)
+    }
+
+    fn init(&mut self, sample_rate: f32) -> Result<(), GuestError> {
+        let status = self.call(|g| match &mut g.dsp {
+            Dsp::Wasm { exports, .. } => exports.init.call(&mut g.store, (sample_rate, abi::MAX_FRAMES)),
+            Dsp::Native(s) => Ok(s.init(&mem_view(&g.store, g.memory), sample_rate, abi::MAX_FRAMES)),
+        });
+        match status {
+            Ok(abi::status::OK) => Ok(()),
+            Ok(code) => Err(GuestError(format!("guest init({sample_rate}, {}) failed with status {code}", abi::MAX_FRAMES))),
+            Err(f) => Err(GuestError(format!("guest init trapped: {}", f.0))),
+        }
+    }
+
+    /// Which DSP runs here.
+    pub fn kind(&self) -> EngineKind {
+        match self.dsp {
+            Dsp::Wasm { .. } => EngineKind::Wasm,
+            Dsp::Native(_) => EngineKind::Native,
+        }
+    }
+
+    /// Output sample rate.
+    pub fn sample_rate(&self) -> f32 {
+        self.sample_rate
+    }
+
+    /// Replaces a faulted wasm instance with a fresh one on the same memory
+    /// (sample data untouched; the slot table starts empty and must be
+    /// published again). For the native DSP, resets it.
+    ///
+    /// Thread: any; allocates (instantiation), so not on the audio thread.
+    pub fn reinstantiate(&mut self) -> Result<(), GuestError> {
+        match &self.module {
+            Some(module) => {
+                let (instance, exports) = instantiate(&mut self.store, &module.clone(), self.memory)?;
+                self.dsp = Dsp::Wasm { instance, exports };
+            }
+            None => self.dsp = Dsp::Native(Box::new(wasm_sampler_guest::Sampler::new())),
+        }
+        self.init(self.sample_rate)
+    }
+
+    /// Changes the output rate (silences voices; slots stay).
+    ///
+    /// Thread: any non-real-time thread. No allocation.
+    pub fn set_sample_rate(&mut self, sample_rate: f32) -> Result<(), GuestError> {
+        self.sample_rate = sample_rate;
+        self.init(sample_rate)
+    }
+
+    /// Runs one guest call under the deadline.
+    fn call<T>(&mut self, f: impl FnOnce(&mut Self) -> wasmtime::Result<T>) -> Result<T, GuestFault> {
+        self.store.set_epoch_deadline(DEADLINE_TICKS);
+        f(self).map_err(|e| GuestFault(first_line(&e)))
+    }
+
+    /// Publishes a sample region for guest slot `slot`; returns the guest's status.
+    ///
+    /// Thread: any, under the engine lock. No allocation.
+    pub fn slot_load(&mut self, slot: u32, data: u32, frames: u32, channels: u32, source_rate: f32) -> Result<i32, GuestFault> {
+        self.call(|g| match &mut g.dsp {
+            Dsp::Wasm { exports, .. } => exports.slot_load.call(&mut g.store, (slot, data, frames, channels, source_rate)),
+            Dsp::Native(s) => Ok(s.slot_load(&mem_view(&g.store, g.memory), slot, data, frames, channels, source_rate)),
+        })
+    }
+
+    /// Empties guest slot `slot`; its voices fade out.
+    ///
+    /// Thread: any, under the engine lock. No allocation.
+    pub fn slot_retire(&mut self, slot: u32) -> Result<(), GuestFault> {
+        self.call(|g| match &mut g.dsp {
+            Dsp::Wasm { exports, .. } => exports.slot_retire.call(&mut g.store, slot),
+            Dsp::Native(s) => {
+                s.slot_retire(slot);
+                Ok(())
+            }
+        })
+    }
+
+    /// Voices still reading guest slot `slot`.
+    ///
+    /// Thread: any, under the engine lock. No allocation.
+    pub fn slot_voices(&mut self, slot: u32) -> Result<u32, GuestFault> {
+        self.call(|g| match &mut g.dsp {
+            Dsp::Wasm { exports, .. } => exports.slot_voices.call(&mut g.store, slot),
+            Dsp::Native(s) => Ok(s.slot_voices(slot)),
+        })
+    }
+
+    /// Sets a slot parameter at once; returns the guest's status.
+    ///
+    /// Thread: any, under the engine lock. No allocation.
+    pub fn slot_param(&mut self, slot: u32, param: u32, value: f32) -> Result<i32, GuestFault> {
+        self.call(|g| match &mut g.dsp {
+            Dsp::Wasm { exports, .. } => exports.slot_param.call(&mut g.store, (slot, param, value)),
+            Dsp::Native(s) => Ok(s.slot_param(slot, param, value)),
+        })
+    }
+
+    /// Silences every voice.
+    ///
+    /// Thread: any, under the engine lock. No allocation.
+    pub fn reset(&mut self) -> Result<(), GuestFault> {
+        self.call(|g| match &mut g.dsp {
+            Dsp::Wasm { exports, .. } => exports.reset.call(&mut g.store, ()),
+            Dsp::Native(s) => {
+                s.reset(&mem_view(&g.store, g.memory));
+                Ok(())
+            }
+        })
+    }
+
+    /// Writes the events of the next `process` call into the queue.
+    ///
+    /// Thread: audio. No allocation. `events.len() <= EVENT_CAPACITY`.
+    pub fn write_events(&mut self, events: &[Event]) {
+        assert!(events.len() <= abi::EVENT_CAPACITY as usize);
+        let dst = self.memory.data_ptr(&self.store).wrapping_add(abi::EVENTS as usize);
+        // SAFETY: the queue lies inside the initial memory (EVENTS + capacity
+        // < SAMPLE_BASE) and only the guest call that follows reads it; Event
+        // is plain old data with the same little-endian layout on both sides.
+        unsafe { std::ptr::copy_nonoverlapping(events.as_ptr().cast::<u8>(), dst, std::mem::size_of_val(events)) };
+    }
+
+    /// Renders `frames` frames with the first `event_count` queued events.
+    ///
+    /// Thread: audio. No allocation (wasmtime's call path and the DSP are
+    /// allocation-free). On `Err` the guest must be [`Guest::reinstantiate`]d.
+    pub fn process(&mut self, frames: u32, event_count: u32) -> Result<u32, GuestFault> {
+        self.call(|g| match &mut g.dsp {
+            Dsp::Wasm { exports, .. } => exports.process.call(&mut g.store, (frames, event_count)),
+            // SAFETY: the host frees a region only after slot_voices reports
+            // no voice reads it, and the loader writes only unpublished regions.
+            Dsp::Native(s) => Ok(unsafe { s.process(&mem_view(&g.store, g.memory), frames, event_count) }),
+        })
+    }
+
+    /// Copies output channel `ch` (first `dst.len()` frames) out of memory.
+    ///
+    /// Thread: audio. No allocation.
+    pub fn read_output(&self, ch: u32, dst: &mut [f32]) {
+        assert!(ch < abi::OUT_CHANNEL_CAPACITY && dst.len() <= abi::MAX_FRAMES as usize);
+        let src = self.memory.data_ptr(&self.store).wrapping_add(abi::out_channel(ch) as usize);
+        // SAFETY: the channel buffer lies inside the initial memory, is
+        // 16-aligned, and no guest call runs while we hold &self.
+        unsafe { std::ptr::copy_nonoverlapping(src.cast::<f32>(), dst.as_mut_ptr(), dst.len()) };
+    }
+
+    /// The control block the guest wrote last.
+    ///
+    /// Thread: any. No allocation.
+    pub fn header(&self) -> Header {
+        let src = self.memory.data_ptr(&self.store).wrapping_add(abi::HEADER as usize);
+        // SAFETY: the header lies inside the initial memory; Header is plain
+        // old data; read_unaligned needs no alignment.
+        unsafe { std::ptr::read_unaligned(src.cast::<Header>()) }
+    }
+
+    /// Base address of the linear memory. Stable for the guest's lifetime
+    /// (the memory is configured never to move).
+    pub fn memory_base(&self) -> *mut u8 {
+        self.memory.data_ptr(&self.store)
+    }
+
+    /// Current memory size in bytes.
+    pub fn memory_size(&self) -> u64 {
+        self.memory.data_size(&self.store) as u64
+    }
+
+    /// Grows the memory by `pages`.
+    ///
+    /// Thread: any, under the engine lock (the audio thread never grows).
+    /// Commits memory, no heap allocation.
+    pub fn grow(&mut self, pages: u64) -> Result<(), GuestError> {
+        let before = self.memory_base();
+        self.memory.grow(&mut self.store, pages).map_err(|e| GuestError(format!("growing linear memory by {pages} pages: {}", first_line(&e))))?;
+        assert_eq!(before, self.memory_base(), "linear memory moved although memory_may_move is off");
+        Ok(())
+    }
+}
+
+fn new_store_and_memory() -> Result<(Store<()>, Memory), GuestError> {
+    let mut store = Store::new(engine(), ());
+    store.set_epoch_deadline(DEADLINE_TICKS);
+    let ty = MemoryType::new(abi::INITIAL_PAGES, Some(abi::MAX_PAGES));
+    let memory = Memory::new(&mut store, ty).map_err(|e| GuestError(format!("creating linear memory: {}", first_line(&e))))?;
+    Ok((store, memory))
+}
+
+fn instantiate(store: &mut Store<()>, module: &Module, memory: Memory) -> Result<(Instance, Exports), GuestError> {
+    store.set_epoch_deadline(DEADLINE_TICKS);
+    let instance = Instance::new(&mut *store, module, &[memory.into()]).map_err(|e| GuestError(format!("instantiating the guest: {}", first_line(&e))))?;
+    fn func<P: wasmtime::WasmParams, R: wasmtime::WasmResults>(store: &mut Store<()>, instance: &Instance, name: &str) -> Result<TypedFunc<P, R>, GuestError> {
+        let f = instance.get_func(&mut *store, name).ok_or_else(|| GuestError(format!("the module has no export `{name}`")))?;
+        f.typed::<P, R>(&*store).map_err(|_| GuestError(format!("the export `{name}` has the wrong signature")))
+    }
+    let abi_version: TypedFunc<(), u32> = func(store, &instance, "abi_version")?;
+    let version = abi_version.call(&mut *store, ()).map_err(|e| GuestError(format!("abi_version trapped: {}", first_line(&e))))?;
+    if version != abi::ABI_VERSION {
+        return Err(GuestError(format!("the module implements ABI version {version}; this host needs {}", abi::ABI_VERSION)));
+    }
+    let heap_base = match instance.get_global(&mut *store, "__heap_base").map(|g| g.get(&mut *store)) {
+        Some(Val::I32(v)) => v as u32,
+        _ => return Err(GuestError("the module does not export the i32 global `__heap_base`".into())),
+    };
+    if heap_base > abi::IO_BASE {
+        return Err(GuestError(format!("guest data reaches {heap_base:#x} (__heap_base), past the I/O region at {:#x}", abi::IO_BASE)));
+    }
+    let exports = Exports {
+        init: func(store, &instance, "init")?,
+        reset: func(store, &instance, "reset")?,
+        slot_load: func(store, &instance, "slot_load")?,
+        slot_retire: func(store, &instance, "slot_retire")?,
+        slot_voices: func(store, &instance, "slot_voices")?,
+        slot_param: func(store, &instance, "slot_param")?,
+        process: func(store, &instance, "process")?,
+    };
+    Ok((instance, exports))
+}
+
+fn mem_view(store: &Store<()>, memory: Memory) -> wasm_sampler_guest::Memory {
+    // SAFETY: the memory is owned by `store`, never moves and never shrinks;
+    // the native DSP runs under the same rules as the wasm one (I/O region
+    // written by the host only between calls, regions freed only when unread).
+    unsafe { wasm_sampler_guest::Memory::new(memory.data_ptr(store).expose_provenance(), memory.data_size(store)) }
+}

@@ -1,0 +1,206 @@
+//! Playback through the real wasm guest (and the native build of the same
+//! DSP): neutral bit-exactness, channel handling, block-size invariance,
+//! native/wasm identity, and the demo.
+
+mod common;
+use common::*;
+
+use wasm_sampler::demo;
+use wasm_sampler::render::{length_for, render, to_frames, Blocks};
+use wasm_sampler::triggering::{Mapping, PadParams};
+use wasm_sampler::EngineKind;
+
+#[test]
+fn neutral_mono_sample_is_reproduced_bit_exactly_at_the_notes_frame_on_both_channels() {
+    let dir = tempdir();
+    let src = signal(9_000, 7);
+    let path = path_in(&dir, "mono48k.wav");
+    write_float_wav(&path, 48_000, 1, &src);
+    for kind in KINDS {
+        let e = engine(kind, 48_000.0);
+        e.load_file(0, &path).unwrap();
+        // Frame 1000 is not aligned to the block size (256).
+        let out = render_fixed(&e, &[note_on(1_000, 36, 1.0)], 12_000, 256);
+        let mut expected = vec![0.0f32; 12_000];
+        expected[1_000..10_000].copy_from_slice(&src);
+        assert_eq!(first_difference(&out.left, &expected), None, "{kind:?} left");
+        assert_eq!(first_difference(&out.right, &expected), None, "{kind:?} right");
+    }
+}
+
+#[test]
+fn neutral_stereo_sample_keeps_its_channels_bit_exactly() {
+    let dir = tempdir();
+    let (l, r) = (signal(5_000, 1), signal(5_000, 2));
+    let interleaved: Vec<f32> = l.iter().zip(&r).flat_map(|(a, b)| [*a, *b]).collect();
+    let path = path_in(&dir, "stereo.wav");
+    write_float_wav(&path, 48_000, 2, &interleaved);
+    for kind in KINDS {
+        let e = engine(kind, 48_000.0);
+        e.load_file(0, &path).unwrap();
+        let out = render_fixed(&e, &[note_on(333, 36, 1.0)], 6_000, 256);
+        assert_eq!(first_difference(&out.left[333..5_333], &l), None, "{kind:?}");
+        assert_eq!(first_difference(&out.right[333..5_333], &r), None, "{kind:?}");
+        assert!(out.left[..333].iter().chain(&out.left[5_333..]).all(|&s| s == 0.0));
+    }
+}
+
+#[test]
+fn two_notes_in_one_block_start_at_their_own_frames_and_sum() {
+    let dir = tempdir();
+    let src = signal(300, 3);
+    let path = path_in(&dir, "short.wav");
+    write_float_wav(&path, 48_000, 1, &src);
+    let e = engine(EngineKind::Wasm, 48_000.0);
+    e.load_file(0, &path).unwrap();
+    let out = render_fixed(&e, &[note_on(10, 36, 1.0), note_on(110, 36, 1.0)], 512, 512);
+    for i in 0..512 {
+        let a = if (10..310).contains(&i) { src[i - 10] } else { 0.0 };
+        let b = if (110..410).contains(&i) { src[i - 110] } else { 0.0 };
+        assert_eq!(out.left[i], a + b, "frame {i}");
+    }
+}
+
+#[test]
+fn velocity_gain_and_pan_scale_the_sample() {
+    let dir = tempdir();
+    let src = signal(1_000, 4);
+    let path = path_in(&dir, "v.wav");
+    write_float_wav(&path, 48_000, 1, &src);
+    let e = engine(EngineKind::Wasm, 48_000.0);
+    e.load_file(0, &path).unwrap();
+    e.set_params(0, PadParams { pan: 0.5, ..PadParams::default() });
+    // Velocity 0.5 -> gain 0.25 (square law); pan 0.5 -> left 0.5, right 1.
+    let out = render_fixed(&e, &[note_on(0, 36, 0.5)], 1_000, 256);
+    for i in 0..1_000 {
+        assert_eq!(out.left[i], src[i] * (0.25 * 0.5), "left {i}");
+        assert_eq!(out.right[i], src[i] * 0.25, "right {i}");
+    }
+}
+
+/// A busy workload: demo kit, pitched and rate-converted voices, choke, gate
+/// releases, plus 80 simultaneous hits that force voice stealing.
+fn busy_events(rate: u32) -> Vec<wasm_sampler::render::FrameEvent> {
+    let mut events = to_frames(&demo::pattern(), rate);
+    for i in 0..80u64 {
+        events.push(note_on(20_000 + i * 3, 24 + (i % 36) as u8, 0.9));
+    }
+    events.sort_by_key(|e| e.frame);
+    events
+}
+
+#[test]
+fn output_is_identical_for_every_block_size() {
+    for kind in KINDS {
+        let e = engine(kind, 48_000.0);
+        demo::load_kit(&e).unwrap();
+        let events = busy_events(48_000);
+        let frames = length_for(&events, 48_000, 0.5);
+        let reference = render(&e, &events, frames, &Blocks::Fixed(256));
+        assert!(e.stats().voices_stolen > 0, "the workload must steal voices");
+        assert!(reference.left.iter().any(|&s| s.abs() > 0.1));
+        let daw_like = Blocks::Cycle(vec![512, 441, 1, 1024, 17, 2048, 333, 4096, 128, 5000]);
+        for blocks in [Blocks::Fixed(1), Blocks::Fixed(64), Blocks::Fixed(4096), daw_like] {
+            let e = engine(kind, 48_000.0);
+            demo::load_kit(&e).unwrap();
+            let out = render(&e, &events, frames, &blocks);
+            assert_identical(&out, &reference, &format!("{kind:?} {blocks:?}"));
+        }
+    }
+}
+
+#[test]
+fn native_and_wasm_guests_render_identically() {
+    for rate in [44_100, 48_000, 96_000] {
+        let events = busy_events(rate);
+        let frames = length_for(&events, rate, 0.5);
+        let mut outs = Vec::new();
+        for kind in KINDS {
+            let e = engine(kind, rate as f32);
+            demo::load_kit(&e).unwrap();
+            outs.push(render(&e, &events, frames, &Blocks::Fixed(256)));
+        }
+        assert_identical(&outs[0], &outs[1], &format!("native vs wasm at {rate} Hz"));
+    }
+}
+
+#[test]
+fn more_than_64_simultaneous_notes_steal_the_oldest_with_a_short_fade() {
+    let dir = tempdir();
+    // A constant 0.5 for a long time: any cut shows as a jump.
+    let path = path_in(&dir, "dc.wav");
+    write_float_wav(&path, 48_000, 1, &vec![0.5; 48_000]);
+    let e = engine(EngineKind::Wasm, 48_000.0);
+    e.load_file(0, &path).unwrap();
+    // 64 voices at frames 0..64, then a 65th at frame 1000.
+    let mut events: Vec<_> = (0..64).map(|i| note_on(i, 36, 1.0)).collect();
+    events.push(note_on(1_000, 36, 1.0));
+    let out = render_fixed(&e, &events, 2_000, 256);
+    let stats = e.stats();
+    assert_eq!((stats.voices_started, stats.voices_stolen), (65, 1));
+    assert_eq!(out.left[999], 32.0); // 64 voices x 0.5
+    // The 65th voice adds 0.5 at once; the oldest fades over 5 ms (240 frames)
+    // by at most 0.5/240 per frame: no step larger than that after the start.
+    assert_eq!(out.left[1_000], 32.5);
+    for i in 1_001..1_300 {
+        let step = (out.left[i] - out.left[i - 1]).abs();
+        // Sums near 32 round to 2^-18 (3.8e-6); allow two such steps.
+        assert!(step <= 0.5 / 240.0 + 8e-6, "step {step} at frame {i}");
+    }
+    assert_eq!(out.left[1_300], 32.0, "back to 64 voices once the fade ends");
+}
+
+#[test]
+fn gate_pad_releases_on_note_off_and_one_shot_ignores_it() {
+    let dir = tempdir();
+    let path = path_in(&dir, "dc.wav");
+    write_float_wav(&path, 48_000, 1, &vec![0.25; 10_000]);
+    let e = engine(EngineKind::Wasm, 48_000.0);
+    e.load_file(0, &path).unwrap();
+    e.load_file(1, &path).unwrap();
+    e.set_mapping(0, Mapping::drum(36)); // one-shot
+    let mut gate = Mapping::drum(38);
+    gate.mode = wasm_sampler::triggering::PlayMode::Gate;
+    e.set_mapping(1, gate);
+    e.set_params(1, PadParams { release: 0.01, ..PadParams::default() }); // 480 frames
+    let events = [note_on(0, 36, 1.0), note_on(0, 38, 1.0), note_off(1_000, 36), note_off(1_000, 38)];
+    let out = render_fixed(&e, &events, 12_000, 256);
+    assert_eq!(out.left[999], 0.5);
+    assert!(out.left[1_200] < 0.5 && out.left[1_200] > 0.25, "gate voice fading");
+    assert_eq!(out.left[1_490], 0.25, "gate voice gone 480 frames after note-off, one-shot plays on");
+    assert_eq!(out.left[9_999], 0.25);
+    assert_eq!(out.left[10_000], 0.0, "one-shot ends with its sample");
+}
+
+#[test]
+fn choke_group_fades_the_open_hat_when_the_closed_hat_plays() {
+    let dir = tempdir();
+    let path = path_in(&dir, "dc.wav");
+    write_float_wav(&path, 48_000, 1, &vec![0.25; 10_000]);
+    let e = engine(EngineKind::Wasm, 48_000.0);
+    for (pad, note) in [(0, 42u8), (1, 46u8)] {
+        e.load_file(pad, &path).unwrap();
+        let mut m = Mapping::drum(note);
+        m.choke_group = 1;
+        e.set_mapping(pad, m);
+    }
+    let out = render_fixed(&e, &[note_on(0, 46, 1.0), note_on(2_000, 42, 1.0)], 4_000, 256);
+    assert_eq!(out.left[1_999], 0.25);
+    assert_eq!(out.left[2_000], 0.5, "closed hat starts on top of the fading open hat");
+    assert_eq!(out.left[2_250], 0.25, "open hat gone within 5 ms");
+}
+
+#[test]
+fn demo_renders_sound_with_the_embedded_kit() {
+    let e = engine(EngineKind::Wasm, 48_000.0);
+    demo::load_kit(&e).unwrap();
+    let events = to_frames(&demo::pattern(), 48_000);
+    let frames = length_for(&events, 48_000, 2.0);
+    let out = render(&e, &events, frames, &Blocks::Fixed(256));
+    let peak = out.left.iter().chain(&out.right).fold(0.0f32, |m, s| m.max(s.abs()));
+    assert!(peak > 0.3 && peak < 4.0, "peak {peak}");
+    let stats = e.stats();
+    assert_eq!(stats.pads_loaded, 6);
+    assert!(stats.peak_voices >= 3);
+    assert_eq!(stats.faults, 0);
+}
