@@ -323,6 +323,23 @@ impl Engine {
         self.core.lock().pads.clone()
     }
 
+    /// A copy of `pad`'s decoded sample data (interleaved f32), read from
+    /// the guest's memory: what the guest plays, e.g. for a waveform view.
+    ///
+    /// Thread: non-real-time (allocates the copy). Short lock.
+    pub fn sample_data(&self, pad: usize) -> Option<Vec<f32>> {
+        let core = self.core.lock();
+        let sample = core.pads.get(pad)?.sample.as_ref()?;
+        let len = sample.info.frames as usize * sample.info.channels as usize;
+        let mut out = vec![0.0f32; len];
+        let src = core.guest.memory_base().wrapping_add(sample.region.offset as usize);
+        // SAFETY: the region is live (published, not freed while we hold the
+        // lock), inside the memory, 16-aligned, and holds `len` f32 values;
+        // nothing writes a published region.
+        unsafe { std::ptr::copy_nonoverlapping(src.cast::<f32>(), out.as_mut_ptr(), len) };
+        Some(out)
+    }
+
     /// Frees regions whose voices have ended and, after a guest fault,
     /// re-instantiates the guest on the same memory and publishes every pad
     /// again. Returns the number of regions freed.

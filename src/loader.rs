@@ -88,6 +88,10 @@ pub struct WavSource {
 fn hound_reason(e: hound::Error, path: &Path) -> String {
     match e {
         hound::Error::IoError(io) => io_reason(&io, path),
+        // hound reports these two encodings as format errors, but they are
+        // valid WAV files we do not read.
+        hound::Error::FormatError("bits per sample is not 32") => "unsupported WAV encoding (float samples that are not 32-bit)".into(),
+        hound::Error::FormatError("bits per sample is not a multiple of 8") => "unsupported WAV encoding (packed samples of odd bit width)".into(),
         hound::Error::FormatError(what) => format!("not a valid WAV file ({what})"),
         hound::Error::Unsupported => "unsupported WAV encoding (only integer PCM and 32-bit float are read)".into(),
         hound::Error::TooWide => "unsupported WAV encoding (sample width above 32 bits)".into(),

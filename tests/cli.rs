@@ -1,0 +1,137 @@
+//! `wasm-sampler-render`, run as a program: the demo, samples and MIDI files
+//! from disk, engine and block-size options, stats, and every bad input
+//! ending in one line and a non-zero exit code.
+
+mod common;
+use common::*;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use midly::num::{u15, u28, u4, u7};
+use midly::{Format, Header, MetaMessage, MidiMessage, Smf, Timing, TrackEvent, TrackEventKind};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wasm-sampler-render")).args(args).output().unwrap()
+}
+
+fn read_stereo(path: &Path) -> (hound::WavSpec, Vec<f32>, Vec<f32>) {
+    let mut r = hound::WavReader::open(path).unwrap();
+    let spec = r.spec();
+    let s: Vec<f32> = r.samples::<f32>().map(Result::unwrap).collect();
+    (spec, s.iter().step_by(2).copied().collect(), s.iter().skip(1).step_by(2).copied().collect())
+}
+
+/// A format 1 MIDI file: 120 BPM, 480 ticks per beat, notes (tick, key).
+fn write_midi(path: &Path, notes: &[(u32, u8)]) {
+    let ev = |delta: u32, kind| TrackEvent { delta: u28::new(delta), kind };
+    let tempo = vec![ev(0, TrackEventKind::Meta(MetaMessage::Tempo(500_000.into()))), ev(0, TrackEventKind::Meta(MetaMessage::EndOfTrack))];
+    let mut track = Vec::new();
+    let mut last = 0;
+    for &(tick, key) in notes {
+        let on = MidiMessage::NoteOn { key: u7::new(key), vel: u7::new(127) };
+        track.push(ev(tick - last, TrackEventKind::Midi { channel: u4::new(9), message: on }));
+        last = tick;
+    }
+    track.push(ev(0, TrackEventKind::Meta(MetaMessage::EndOfTrack)));
+    let smf = Smf { header: Header::new(Format::Parallel, Timing::Metrical(u15::new(480))), tracks: vec![tempo, track] };
+    let mut bytes = Vec::new();
+    smf.write_std(&mut bytes).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+fn stderr_line(out: &Output) -> String {
+    let text = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(text.lines().count(), 1, "exactly one line on stderr, got {text:?}");
+    assert!(!text.contains("panicked") && !text.contains("backtrace") && !text.contains("RUST_BACKTRACE"), "{text}");
+    text
+}
+
+#[test]
+fn demo_renders_a_float_stereo_wav_and_writes_stats() {
+    let dir = tempdir();
+    let (wav, stats) = (path_in(&dir, "demo.wav"), path_in(&dir, "stats.json"));
+    let out = run(&["--demo", "--out", wav.to_str().unwrap(), "--stats", stats.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (spec, l, r) = read_stereo(&wav);
+    assert_eq!((spec.channels, spec.sample_rate, spec.bits_per_sample, spec.sample_format), (2, 48_000, 32, hound::SampleFormat::Float));
+    assert!(l.iter().chain(&r).any(|s| s.abs() > 0.2));
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+    assert_eq!(json["frames"].as_u64().unwrap(), l.len() as u64);
+    for key in ["render_wall_seconds", "realtime_factor", "peak_voices", "sample_bytes", "memory_bytes"] {
+        assert!(json[key].as_f64().unwrap() > 0.0, "{key} in {json}");
+    }
+    for key in ["used", "free", "largest_free", "fragmentation", "pages"] {
+        assert!(json["allocator"][key].is_number(), "allocator.{key} in {json}");
+    }
+    assert_eq!(json["engine"], "wasm");
+    assert_eq!(json["module_source"], "precompiled");
+}
+
+#[test]
+fn samples_and_a_midi_file_render_bit_exactly_with_any_engine_and_block_size() {
+    let dir = tempdir();
+    let (kick, snare, mid) = (path_in(&dir, "kick.wav"), path_in(&dir, "snare.wav"), path_in(&dir, "beat.mid"));
+    let (k, s) = (signal(3_000, 1), signal(2_000, 2));
+    write_float_wav(&kick, 48_000, 1, &k);
+    write_float_wav(&snare, 48_000, 1, &s);
+    // Beat 1 (0.5 s = frame 24000): kick; beat 2 (1.0 s = 48000): snare.
+    write_midi(&mid, &[(480, 36), (960, 38)]);
+    let mut files = Vec::new();
+    for (engine, block) in [("wasm", "256"), ("native", "256"), ("wasm", "1"), ("wasm", "4096")] {
+        let wav = path_in(&dir, &format!("out-{engine}-{block}.wav"));
+        let out = run(&[
+            "--sample", &format!("36={}", kick.display()),
+            "--sample", &format!("38={}", snare.display()),
+            "--midi", mid.to_str().unwrap(),
+            "--engine", engine, "--block", block, "--tail", "0.5",
+            "--out", wav.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        files.push(std::fs::read(&wav).unwrap());
+        let (_, l, r) = read_stereo(&wav);
+        assert_eq!(l.len(), 48_001 + 24_000, "last event + 1 frame + 0.5 s tail");
+        let mut expected = vec![0.0f32; l.len()];
+        expected[24_000..27_000].copy_from_slice(&k);
+        expected[48_000..50_000].copy_from_slice(&s);
+        assert_eq!(first_difference(&l, &expected), None);
+        assert_eq!(first_difference(&r, &expected), None);
+    }
+    assert!(files.windows(2).all(|w| w[0] == w[1]), "identical files for every engine and block size");
+}
+
+#[test]
+fn bad_flags_and_bad_files_exit_non_zero_with_one_line() {
+    let dir = tempdir();
+    let p = |n: &str| path_in(&dir, n).display().to_string();
+    std::fs::write(p("text.wav"), "not audio").unwrap();
+    std::fs::write(p("bad.mid"), "MThd garbage").unwrap();
+    std::fs::write(p("text.wasm"), "not wasm").unwrap();
+    write_float_wav(&path_in(&dir, "ok.wav"), 48_000, 1, &[0.5; 10]);
+    let out = p("out.wav");
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec!["--demo".into()], "--out OUT.wav is required"),
+        (vec!["--out".into(), out.clone()], "nothing to play"),
+        (vec!["--demo".into(), "--out".into(), out.clone(), "--bogus".into()], "--bogus"),
+        (vec!["--demo".into(), "--out".into(), out.clone(), "--rate".into(), "fast".into()], "--rate fast"),
+        (vec!["--demo".into(), "--out".into(), out.clone(), "--block".into(), "0".into()], "--block 0"),
+        (vec!["--demo".into(), "--out".into(), out.clone(), "--engine".into(), "gpu".into()], "--engine gpu"),
+        (vec!["--demo".into(), "--out".into(), out.clone(), "--sample".into(), "kick.wav".into()], "expected NOTE=PATH"),
+        (vec!["--demo".into(), "--out".into(), out.clone(), "--sample".into(), "200=x.wav".into()], "0-127"),
+        (vec!["--demo".into(), "--out".into(), out.clone(), "--sample".into(), format!("36={}", p("missing.wav"))], "missing.wav: file not found"),
+        (vec!["--demo".into(), "--out".into(), out.clone(), "--sample".into(), format!("36={}", p("text.wav"))], "text.wav: not a valid WAV file"),
+        (vec!["--out".into(), out.clone(), "--midi".into(), p("bad.mid")], "bad.mid: not a valid Standard MIDI File"),
+        (vec!["--out".into(), out.clone(), "--midi".into(), p("none.mid")], "none.mid: file not found"),
+        (vec!["--demo".into(), "--out".into(), out.clone(), "--guest".into(), p("text.wasm")], "text.wasm: not a WebAssembly module"),
+        (vec!["--demo".into(), "--out".into(), out.clone(), "--guest".into(), p("text.wasm"), "--engine".into(), "native".into()], "cannot be combined"),
+        (vec!["--demo".into(), "--out".into(), p("no/such/dir/out.wav")], "out.wav: cannot write"),
+    ];
+    for (args, expected) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run(&args);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        let line = stderr_line(&out);
+        assert!(line.starts_with("wasm-sampler-render: "), "{line}");
+        assert!(line.contains(expected), "{args:?}: expected `{expected}` in `{line}`");
+    }
+}

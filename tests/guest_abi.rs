@@ -1,0 +1,170 @@
+//! Guest modules: the embedded one loads precompiled; modules that do not
+//! implement the ABI are refused with a clear error; a guest that traps or
+//! runs past its deadline costs one block of silence and is re-instantiated.
+
+mod common;
+use common::*;
+
+use std::sync::Arc;
+
+use wasm_sampler::engine::{Engine, EngineOptions};
+use wasm_sampler::guest::abi;
+use wasm_sampler::render::{render, Blocks, FrameEvent};
+use wasm_sampler::triggering::NoteEvent;
+use wasm_sampler::runtime::{GuestModule, ModuleSource};
+use wasm_sampler::EngineKind;
+
+/// A minimal guest in WAT that implements the ABI and outputs a constant
+/// 0.5 on both channels. `PROCESS_PRELUDE` runs first in `process`.
+const TEMPLATE: &str = r#"
+(module
+  (import "env" "memory" (memory 32))
+  (global (export "__heap_base") i32 (i32.const HEAP_BASE))
+  (func (export "abi_version") (result i32) (i32.const ABI))
+  (func (export "init") (param f32 i32) (result i32) (i32.const 0))
+  (func (export "reset"))
+  (func (export "slot_load") (param i32 i32 i32 i32 f32) (result i32) (i32.const 0))
+  (func (export "slot_retire") (param i32))
+  (func (export "slot_voices") (param i32) (result i32) (i32.const 0))
+  (func (export "slot_param") (param i32 i32 f32) (result i32) (i32.const 0))
+  (func (export "PROCESS_NAME") (param $frames i32) (param $events i32) (result i32)
+    (local $i i32)
+    PROCESS_PRELUDE
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $frames)))
+        (f32.store (i32.add (i32.const OUT_L) (i32.shl (local.get $i) (i32.const 2))) (f32.const 0.5))
+        (f32.store (i32.add (i32.const OUT_R) (i32.shl (local.get $i) (i32.const 2))) (f32.const 0.5))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (i32.const 0))
+  EXTRA
+)
+"#;
+
+struct Wat {
+    abi: u32,
+    heap_base: u32,
+    process_name: &'static str,
+    prelude: &'static str,
+    extra: &'static str,
+}
+
+impl Default for Wat {
+    fn default() -> Self {
+        Wat { abi: abi::ABI_VERSION, heap_base: 0x2_0000, process_name: "process", prelude: "", extra: "" }
+    }
+}
+
+impl Wat {
+    fn write(&self, dir: &tempfile::TempDir, name: &str) -> std::path::PathBuf {
+        let text = TEMPLATE
+            .replace("HEAP_BASE", &self.heap_base.to_string())
+            .replace("ABI", &self.abi.to_string())
+            .replace("PROCESS_NAME", self.process_name)
+            .replace("PROCESS_PRELUDE", self.prelude)
+            .replace("OUT_L", &abi::out_channel(0).to_string())
+            .replace("OUT_R", &abi::out_channel(1).to_string())
+            .replace("EXTRA", self.extra);
+        let path = path_in(dir, name);
+        std::fs::write(&path, wat::parse_str(&text).unwrap()).unwrap();
+        path
+    }
+}
+
+#[test]
+fn the_embedded_guest_loads_from_its_precompiled_artifact() {
+    let m = GuestModule::embedded().unwrap();
+    assert_eq!(m.source(), &ModuleSource::Precompiled);
+    let compiled = GuestModule::compile_embedded().unwrap();
+    assert_eq!(compiled.source(), &ModuleSource::Compiled);
+}
+
+#[test]
+fn a_module_implementing_the_abi_runs_in_place_of_the_embedded_guest() {
+    let dir = tempdir();
+    let path = Wat::default().write(&dir, "dc.wasm");
+    let module = Arc::new(GuestModule::from_file(&path).unwrap());
+    let e = Engine::new(EngineOptions { kind: EngineKind::Wasm, sample_rate: 48_000.0, module: Some(module) }).unwrap();
+    let out = render(&e, &[], 1_000, &Blocks::Fixed(300));
+    assert!(out.left.iter().chain(&out.right).all(|&s| s == 0.5));
+}
+
+#[test]
+fn modules_that_do_not_implement_the_abi_are_refused_with_a_clear_error() {
+    let dir = tempdir();
+    std::fs::write(path_in(&dir, "text.wasm"), "hello").unwrap();
+    std::fs::write(path_in(&dir, "broken.wasm"), b"\0asm\x01\0\0\0\x99garbage").unwrap();
+    let cases = [
+        (Wat { abi: 99, ..Wat::default() }.write(&dir, "abi99.wasm"), "implements ABI version 99; this host needs 1"),
+        (Wat { process_name: "render", ..Wat::default() }.write(&dir, "noprocess.wasm"), "has no export `process`"),
+        (Wat { heap_base: abi::IO_BASE + 16, ..Wat::default() }.write(&dir, "bigheap.wasm"), "past the I/O region"),
+        (Wat { extra: r#"(data (i32.const 0xffff0) "0123456789abcdef0123")"#, ..Wat::default() }.write(&dir, "data.wasm"), "guest data reaches 0x100004"),
+        (path_in(&dir, "text.wasm"), "not a WebAssembly module"),
+        (path_in(&dir, "broken.wasm"), "invalid WebAssembly module"),
+        (path_in(&dir, "missing.wasm"), "file not found"),
+    ];
+    for (path, reason) in cases {
+        let err = match GuestModule::from_file(&path) {
+            Ok(_) => panic!("{} was accepted", path.display()),
+            Err(e) => e.to_string(),
+        };
+        assert!(err.starts_with(&path.display().to_string()), "{err}");
+        assert!(err.contains(reason), "expected `{reason}` in `{err}`");
+        assert!(!err.contains('\n'), "{err:?}");
+    }
+    // A module without the memory import.
+    let path = path_in(&dir, "ownmem.wasm");
+    std::fs::write(&path, wat::parse_str(r#"(module (memory 1) (func (export "abi_version") (result i32) (i32.const 1)))"#).unwrap()).unwrap();
+    let err = GuestModule::from_file(&path).err().unwrap().to_string();
+    assert!(err.contains("does not import its memory"), "{err}");
+}
+
+fn dc_engine(prelude: &'static str) -> (Engine, tempfile::TempDir) {
+    let dir = tempdir();
+    let path = Wat { prelude, ..Wat::default() }.write(&dir, "g.wasm");
+    let module = Arc::new(GuestModule::from_file(&path).unwrap());
+    (Engine::new(EngineOptions { kind: EngineKind::Wasm, sample_rate: 48_000.0, module: Some(module) }).unwrap(), dir)
+}
+
+/// Blocks 0, 1 play; the event in block 2 makes the guest fail; from block 3
+/// on, the re-instantiated guest plays again.
+fn assert_one_block_of_silence(e: &Engine) {
+    // No pad is loaded, so use an event that always reaches the guest.
+    let event = FrameEvent { frame: 600, event: NoteEvent::AllSoundOff { frame: 0 } };
+    let out = render(e, &[event], 256 * 6, &Blocks::Fixed(256));
+    for (i, (&l, &r)) in out.left.iter().zip(&out.right).enumerate() {
+        let expected = if (512..768).contains(&i) { 0.0 } else { 0.5 };
+        assert_eq!((l, r), (expected, expected), "frame {i}");
+    }
+    assert_eq!(e.stats().faults, 1);
+    assert_eq!(e.fault(), None, "recovered");
+}
+
+#[test]
+fn a_trapping_guest_costs_one_block_of_silence_and_is_reinstantiated() {
+    let (e, _dir) = dc_engine("(if (i32.gt_u (local.get $events) (i32.const 0)) (then unreachable))");
+    assert_one_block_of_silence(&e);
+}
+
+#[test]
+fn a_guest_that_never_returns_is_stopped_by_its_deadline() {
+    let (e, _dir) = dc_engine("(if (i32.gt_u (local.get $events) (i32.const 0)) (then (loop $forever (br $forever))))");
+    let t = std::time::Instant::now();
+    assert_one_block_of_silence(&e);
+    assert!(t.elapsed().as_secs_f64() < 5.0, "deadline took {:?}", t.elapsed());
+}
+
+#[test]
+fn after_a_fault_the_real_guest_gets_its_pads_back() {
+    let dir = tempdir();
+    let path = path_in(&dir, "s.wav");
+    let src = signal(500, 3);
+    write_float_wav(&path, 48_000, 1, &src);
+    let e = engine(EngineKind::Wasm, 48_000.0);
+    e.load_file(0, &path).unwrap();
+    // Reinstantiating wipes the guest's slot table; recovery must publish again.
+    e.recover().unwrap();
+    let out = render_fixed(&e, &[note_on(0, 36, 1.0)], 500, 128);
+    assert_eq!(first_difference(&out.left, &src), None);
+}

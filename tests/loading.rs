@@ -1,0 +1,245 @@
+//! Loading real files: every supported encoding decodes to exact values,
+//! every bad input is refused with one line naming the file and the reason
+//! and disturbs nothing, and replacing a playing sample is safe.
+
+mod common;
+use common::*;
+
+use std::path::Path;
+
+use wasm_sampler::engine::{Engine, SampleSource};
+use wasm_sampler::triggering::Mapping;
+use wasm_sampler::EngineKind;
+
+/// Integer values covering both extremes, zero, ±1 and a ramp for `bits`.
+fn int_values(bits: u16, count: usize) -> Vec<i32> {
+    let max = ((1i64 << (bits - 1)) - 1) as i32;
+    let min = (-(1i64 << (bits - 1))) as i32;
+    let mut v = vec![min, max, 0, 1, -1, min + 1, max - 1];
+    let range = max as i64 - min as i64;
+    v.extend((0..count as i64).map(|i| (min as i64 + i * range / count as i64) as i32));
+    v
+}
+
+#[test]
+fn every_pcm_format_decodes_to_exactly_the_expected_floats() {
+    let dir = tempdir();
+    let e = engine(EngineKind::Wasm, 48_000.0);
+    let mut pad = 0;
+    for bits in [8u16, 16, 24, 32] {
+        for channels in [1u16, 2] {
+            for rate in [22_050u32, 44_100, 96_000] {
+                let mut values = int_values(bits, 501);
+                if values.len() % channels as usize != 0 {
+                    values.push(0);
+                }
+                let path = path_in(&dir, &format!("i{bits}_{channels}ch_{rate}.wav"));
+                write_int_wav(&path, rate, channels, bits, &values);
+                let info = e.load_file(pad, &path).unwrap();
+                assert_eq!((info.channels, info.frames, info.sample_rate), (channels, (values.len() / channels as usize) as u32, rate));
+                let scale = (1u64 << (bits - 1)) as f64;
+                let expected: Vec<f32> = values.iter().map(|&v| (v as f64 / scale) as f32).collect();
+                let got = e.sample_data(pad).unwrap();
+                assert_eq!(first_difference(&got, &expected), None, "{bits}-bit, {channels} ch");
+                assert_eq!(got[0], -1.0, "full-scale negative is exactly -1");
+                pad += 1;
+            }
+        }
+    }
+    for channels in [1u16, 2] {
+        let values = vec![0.0f32, -0.0, 1.0, -1.0, 0.5, 1.5, -2.0, 1e-30, f32::MIN_POSITIVE, 0.333_333_34];
+        let path = path_in(&dir, &format!("f32_{channels}.wav"));
+        write_float_wav(&path, 44_100, channels, &values);
+        e.load_file(pad, &path).unwrap();
+        let got = e.sample_data(pad).unwrap();
+        assert_eq!(first_difference(&got, &values), None, "float, {channels} ch");
+        pad += 1;
+    }
+}
+
+#[test]
+fn a_16_bit_file_plays_back_exactly_as_decoded() {
+    let dir = tempdir();
+    let values = int_values(16, 2_000);
+    let path = path_in(&dir, "pcm16.wav");
+    write_int_wav(&path, 48_000, 1, 16, &values);
+    let e = engine(EngineKind::Wasm, 48_000.0);
+    e.load_file(0, &path).unwrap();
+    let out = render_fixed(&e, &[note_on(0, 36, 1.0)], values.len() as u64, 256);
+    let expected: Vec<f32> = values.iter().map(|&v| v as f32 / 32_768.0).collect();
+    assert_eq!(first_difference(&out.left, &expected), None);
+}
+
+/// Writes a WAV with an arbitrary format tag and body.
+fn write_raw_wav(path: &Path, format_tag: u16, channels: u16, bits: u16, data: &[u8]) {
+    let block_align = channels * bits.div_ceil(8);
+    let mut b = Vec::new();
+    b.extend(b"RIFF");
+    b.extend(((36 + data.len()) as u32).to_le_bytes());
+    b.extend(b"WAVEfmt ");
+    b.extend(16u32.to_le_bytes());
+    b.extend(format_tag.to_le_bytes());
+    b.extend(channels.to_le_bytes());
+    b.extend(48_000u32.to_le_bytes());
+    b.extend((48_000 * block_align as u32).to_le_bytes());
+    b.extend(block_align.to_le_bytes());
+    b.extend(bits.to_le_bytes());
+    b.extend(b"data");
+    b.extend((data.len() as u32).to_le_bytes());
+    b.extend(data);
+    std::fs::write(path, b).unwrap();
+}
+
+/// An engine with a good sample on pad 0, and its output for one note.
+fn loaded_engine(dir: &tempfile::TempDir) -> (Engine, wasm_sampler::render::Rendered) {
+    let good = path_in(dir, "good.wav");
+    write_float_wav(&good, 48_000, 1, &signal(2_000, 9));
+    let e = engine(EngineKind::Wasm, 48_000.0);
+    e.load_file(0, &good).unwrap();
+    e.set_mapping(1, Mapping::drum(38));
+    let out = render_fixed(&e, &[note_on(0, 36, 1.0), note_on(0, 38, 1.0)], 3_000, 256);
+    (e, out)
+}
+
+#[test]
+fn every_bad_input_gives_one_line_naming_the_file_and_the_reason_and_changes_nothing() {
+    let dir = tempdir();
+    let p = |n: &str| path_in(&dir, n);
+
+    std::fs::write(p("notes.txt"), "these are not samples\n").unwrap();
+    write_float_wav(&p("full.wav"), 48_000, 1, &signal(4_000, 5));
+    let full = std::fs::read(p("full.wav")).unwrap();
+    std::fs::write(p("truncated.wav"), &full[..full.len() / 2]).unwrap();
+    write_float_wav(&p("empty.wav"), 48_000, 1, &[]);
+    write_raw_wav(&p("alaw.wav"), 6, 1, 8, &[0u8; 64]);
+    write_raw_wav(&p("float64.wav"), 3, 1, 64, &[0u8; 64]);
+    write_float_wav(&p("three.wav"), 48_000, 3, &signal(300, 1));
+    std::fs::create_dir(p("folder.wav")).unwrap();
+
+    let cases: Vec<(std::path::PathBuf, &str)> = vec![
+        (p("missing.wav"), "file not found"),
+        (p("notes.txt"), "not a valid WAV file"),
+        (p("truncated.wav"), "truncated"),
+        (p("empty.wav"), "contains no audio frames"),
+        (p("alaw.wav"), "unsupported WAV encoding"),
+        (p("float64.wav"), "unsupported WAV encoding"),
+        (p("three.wav"), "has 3 channels; only mono and stereo files are supported"),
+        (p("folder.wav"), "is a directory, not a file"),
+        // Opens, then every read fails (EIO): an unreadable file even for root.
+        (Path::new("/proc/self/mem").to_path_buf(), "cannot be read"),
+    ];
+
+    let (e, reference) = loaded_engine(&dir);
+    let pads_before = e.pads();
+    let alloc_before = e.stats().allocator;
+    for (path, reason) in &cases {
+        for pad in [0, 1] {
+            let err = e.load_file(pad, path).unwrap_err();
+            let line = err.to_string();
+            assert!(line.starts_with(&path.display().to_string()), "{line}");
+            assert!(line.contains(reason), "expected `{reason}` in `{line}`");
+            assert!(!line.contains('\n'), "one line: {line:?}");
+        }
+        assert_eq!(e.stats().allocator, alloc_before, "{}: a failed load must free its region", path.display());
+        let after = e.pads();
+        assert_eq!(after[0].sample, pads_before[0].sample, "pad 0 keeps its sample");
+        assert_eq!(after[1].sample, None);
+        assert!(after[0].error.as_deref().unwrap().contains(reason), "the pad shows the error");
+    }
+    let out = render_fixed(&e, &[note_on(0, 36, 1.0), note_on(0, 38, 1.0)], 3_000, 256);
+    assert_identical(&out, &reference, "after all the bad loads");
+
+    // Not root: a file without read permission.
+    #[cfg(unix)]
+    if unsafe_is_not_root() {
+        use std::os::unix::fs::PermissionsExt;
+        let locked = p("locked.wav");
+        write_float_wav(&locked, 48_000, 1, &[0.5; 10]);
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+        let err = e.load_file(1, &locked).unwrap_err().to_string();
+        assert!(err.contains("permission denied"), "{err}");
+    }
+}
+
+#[cfg(unix)]
+fn unsafe_is_not_root() -> bool {
+    // /proc/self/status has "Uid: real effective ..."; avoids a libc dependency.
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(2) != Some("0")))
+        .unwrap_or(false)
+}
+
+#[test]
+fn replacing_a_playing_sample_fades_the_old_voice_and_frees_its_region_only_after() {
+    let dir = tempdir();
+    let (a, b) = (path_in(&dir, "a.wav"), path_in(&dir, "b.wav"));
+    write_float_wav(&a, 48_000, 1, &vec![0.5; 48_000]);
+    write_float_wav(&b, 48_000, 1, &vec![0.25; 48_000]);
+    for kind in KINDS {
+        let e = engine(kind, 48_000.0);
+        e.load_file(0, &a).unwrap();
+        let old_region = e.pads()[0].sample.as_ref().unwrap().region;
+        let (mut l, mut r) = (vec![0.0f32; 256], vec![0.0f32; 256]);
+        let on = [wasm_sampler::triggering::NoteEvent::On { frame: 0, channel: 0, note: 36, velocity: 1.0 }];
+        e.process(&on, &mut l, &mut r);
+        assert_eq!(l[255], 0.5);
+
+        e.load_file(0, &b).unwrap();
+        let new_region = e.pads()[0].sample.as_ref().unwrap().region;
+        assert!(new_region.end() <= old_region.offset || old_region.end() <= new_region.offset, "the new sample must not overlap the playing one");
+        let stats = e.stats();
+        assert_eq!((stats.regions_pending_free, stats.allocator.regions), (1, 2), "old region kept while its voice plays");
+
+        // A third load while the old voice still fades cannot get the old region either.
+        e.load_file(1, &a).unwrap();
+        let third = e.pads()[1].sample.as_ref().unwrap().region;
+        assert!(third.end() <= old_region.offset || old_region.end() <= third.offset);
+
+        // The old voice keeps reading the old data (0.5) while it fades over 240 frames.
+        e.process(&[], &mut l, &mut r);
+        assert_eq!(l[0], 0.5);
+        assert!(l.windows(2).all(|w| w[1] <= w[0]), "a monotonic fade");
+        assert_eq!(l[250], 0.0, "silent within 5 ms");
+        assert_eq!(e.housekeeping(), 1, "{kind:?}: freed once no voice reads it");
+        let stats = e.stats();
+        assert_eq!((stats.regions_pending_free, stats.allocator.regions), (0, 2));
+
+        // A new note plays the new sample.
+        e.process(&on, &mut l, &mut r);
+        assert_eq!(l[0], 0.25);
+        assert!(matches!(&e.pads()[0].sample.as_ref().unwrap().source, SampleSource::File(p) if p == &b));
+    }
+}
+
+#[test]
+fn clearing_a_pad_frees_its_memory_for_the_next_sample() {
+    let dir = tempdir();
+    let a = path_in(&dir, "a.wav");
+    write_float_wav(&a, 48_000, 2, &vec![0.1; 200_000]);
+    let e = engine(EngineKind::Wasm, 48_000.0);
+    e.load_file(0, &a).unwrap();
+    let first = e.pads()[0].sample.as_ref().unwrap().region;
+    let pages = e.stats().allocator.pages;
+    e.clear_pad(0);
+    assert_eq!(e.stats().allocator.used, 0, "no voice read it, so it is freed at once");
+    e.load_file(1, &a).unwrap();
+    assert_eq!(e.pads()[1].sample.as_ref().unwrap().region, first, "the freed region is reused");
+    assert_eq!(e.stats().allocator.pages, pages, "no growth needed");
+}
+
+#[test]
+fn memory_grows_with_the_samples_loaded() {
+    let dir = tempdir();
+    let e = engine(EngineKind::Wasm, 48_000.0);
+    let initial = e.stats().memory_bytes;
+    assert_eq!(initial, 2 << 20);
+    let path = path_in(&dir, "big.wav");
+    // 10 s of stereo at 48 kHz: 3,840,000 bytes of f32.
+    write_int_wav(&path, 48_000, 2, 16, &vec![1_000; 960_000]);
+    e.load_file(0, &path).unwrap();
+    let s = e.stats();
+    assert_eq!(s.sample_bytes, 3_840_000);
+    assert_eq!(s.memory_bytes, initial + 3_840_000u64.div_ceil(65_536) * 65_536, "grown by whole pages, just enough");
+    assert_eq!(s.allocator.used, 3_840_000);
+}

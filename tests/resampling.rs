@@ -1,0 +1,96 @@
+//! Rate conversion and pitch: a sample at another rate lasts the right time
+//! and matches the ideal resampling (the analytic signal) within a stated
+//! tolerance; transposition changes the length by the pitch ratio.
+
+mod common;
+use common::*;
+
+use wasm_sampler::triggering::{Interpolation, Mapping, PadParams};
+use wasm_sampler::EngineKind;
+
+const F: f64 = 1_000.0;
+
+/// 0.5 + 0.25 sin(2π F t): never zero, so the sounding length is visible.
+fn tone(rate: f64, frames: usize) -> Vec<f32> {
+    (0..frames).map(|i| (0.5 + 0.25 * (std::f64::consts::TAU * F * i as f64 / rate).sin()) as f32).collect()
+}
+
+fn sounding_frames(x: &[f32]) -> usize {
+    x.iter().rposition(|&s| s != 0.0).map_or(0, |i| i + 1)
+}
+
+/// Max error against the analytic tone at 48 kHz, away from the two ends
+/// (where the kernels see the silence outside the sample).
+fn max_error(out: &[f32], frames: usize) -> f64 {
+    (4..frames - 4).map(|i| (out[i] as f64 - (0.5 + 0.25 * (std::f64::consts::TAU * F * i as f64 / 48_000.0).sin())).abs()).fold(0.0, f64::max)
+}
+
+/// Stated tolerances for a 1 kHz tone at 44.1 kHz played at 48 kHz: cubic
+/// Hermite within 2e-5 of the ideal (-88 dB re the 0.25 amplitude), linear
+/// within 7e-4 (the textbook bound A (ωT)²/8 = 6.3e-4).
+const CUBIC_TOLERANCE: f64 = 2e-5;
+const LINEAR_TOLERANCE: f64 = 7e-4;
+
+#[test]
+fn a_44k1_sample_at_48k_lasts_frames_times_48000_over_44100_and_matches_the_ideal() {
+    let dir = tempdir();
+    let path = path_in(&dir, "tone44k.wav");
+    write_float_wav(&path, 44_100, 1, &tone(44_100.0, 44_100));
+    for kind in KINDS {
+        let mut errors = Vec::new();
+        for interp in [Interpolation::Cubic, Interpolation::Linear] {
+            let e = engine(kind, 48_000.0);
+            e.load_file(0, &path).unwrap();
+            e.set_params(0, PadParams { interpolation: interp, ..PadParams::default() });
+            let out = render_fixed(&e, &[note_on(0, 36, 1.0)], 50_000, 256);
+            let len = sounding_frames(&out.left) as i64;
+            assert!((len - 48_000).abs() <= 1, "{kind:?} {interp:?}: lasted {len} frames");
+            errors.push(max_error(&out.left, 48_000));
+            eprintln!("{kind:?} {interp:?}: max error {:.3e}", errors.last().unwrap());
+        }
+        assert!(errors[0] < CUBIC_TOLERANCE, "{kind:?} cubic error {}", errors[0]);
+        assert!(errors[1] < LINEAR_TOLERANCE, "{kind:?} linear error {}", errors[1]);
+        assert!(errors[0] < errors[1] / 10.0, "cubic must beat linear clearly: {errors:?}");
+    }
+}
+
+#[test]
+fn a_48k_sample_at_96k_lasts_twice_as_many_frames() {
+    let dir = tempdir();
+    let path = path_in(&dir, "tone48k.wav");
+    write_float_wav(&path, 48_000, 1, &tone(48_000.0, 4_800));
+    let e = engine(EngineKind::Wasm, 96_000.0);
+    e.load_file(0, &path).unwrap();
+    let out = render_fixed(&e, &[note_on(0, 36, 1.0)], 12_000, 512);
+    assert_eq!(sounding_frames(&out.left), 9_600);
+    // Every other output frame lands exactly on a source frame.
+    let src = tone(48_000.0, 4_800);
+    for i in 0..4_800 {
+        assert_eq!(out.left[2 * i], src[i], "frame {}", 2 * i);
+    }
+}
+
+#[test]
+fn pitched_pad_an_octave_up_plays_at_double_speed_and_tune_shifts_pitch() {
+    let dir = tempdir();
+    let path = path_in(&dir, "tone.wav");
+    let src = tone(48_000.0, 9_600);
+    write_float_wav(&path, 48_000, 1, &src);
+    let e = engine(EngineKind::Wasm, 48_000.0);
+    e.load_file(0, &path).unwrap();
+    let mut m = Mapping::pitched(36, 96, 60);
+    m.mode = wasm_sampler::triggering::PlayMode::OneShot;
+    e.set_mapping(0, m);
+    let up = render_fixed(&e, &[note_on(0, 72, 1.0)], 10_000, 256);
+    assert_eq!(sounding_frames(&up.left), 4_800);
+    for i in 0..4_800 {
+        assert_eq!(up.left[i], src[2 * i], "octave up reads every other frame exactly");
+    }
+    let down = render_fixed(&e, &[note_on(0, 48, 1.0)], 20_000, 256);
+    // Positions 0, 0.5, ..., 9599.5: exactly twice the frames.
+    assert_eq!(sounding_frames(&down.left), 19_200, "octave down: 2x length");
+    // +12 semitones of tune on the root key equals the octave-up note.
+    e.set_params(0, PadParams { tune_semitones: 12, ..PadParams::default() });
+    let tuned = render_fixed(&e, &[note_on(0, 60, 1.0)], 10_000, 256);
+    assert_identical(&tuned, &up, "tune +12 at root vs root +12");
+}
