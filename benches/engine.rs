@@ -1,1 +1,107 @@
-fn main(){}
+//! Benchmarks, each against a reference in the same run:
+//! - `dsp/*`: the same DSP compiled to wasm (run by wasmtime) vs natively,
+//!   rendering the demo pattern and a 64-voice resampling stress;
+//! - `load/*`: a plain hound decode into a `Vec<f32>` vs our loader decoding
+//!   straight into the guest's linear memory;
+//! - `module/*`: deserializing the embedded precompiled guest vs compiling
+//!   the embedded wasm (the fallback), and instantiating an engine.
+//!
+//! Run: `cargo bench --bench engine` (figures in README "Performance").
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use wasm_sampler::demo;
+use wasm_sampler::engine::{Engine, EngineOptions};
+use wasm_sampler::render::{length_for, render, to_frames, Blocks, FrameEvent};
+use wasm_sampler::runtime::GuestModule;
+use wasm_sampler::triggering::{Mapping, NoteEvent};
+use wasm_sampler::EngineKind;
+
+fn engine(kind: EngineKind) -> Engine {
+    Engine::new(EngineOptions { kind, sample_rate: 48_000.0, module: None }).unwrap()
+}
+
+fn dsp(c: &mut Criterion) {
+    let mut g = c.benchmark_group("dsp");
+    g.sample_size(10).measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
+
+    let events = to_frames(&demo::pattern(), 48_000);
+    let frames = length_for(&events, 48_000, 2.0);
+    g.throughput(Throughput::Elements(frames));
+    for kind in [EngineKind::Native, EngineKind::Wasm] {
+        let e = engine(kind);
+        demo::load_kit(&e).unwrap();
+        g.bench_with_input(BenchmarkId::new("demo_pattern_10s", format!("{kind:?}")), &kind, |b, _| {
+            b.iter(|| black_box(render(&e, &events, frames, &Blocks::Fixed(256))))
+        });
+    }
+
+    // 64 voices of a 44.1 kHz stereo pad, pitched (cubic interpolation on every frame).
+    let stress: Vec<FrameEvent> = (0..64u64)
+        .map(|i| FrameEvent { frame: i, event: NoteEvent::On { frame: 0, channel: 0, note: 36 + (i % 24) as u8, velocity: 0.8 } })
+        .collect();
+    let frames = 48_000u64;
+    g.throughput(Throughput::Elements(frames));
+    for kind in [EngineKind::Native, EngineKind::Wasm] {
+        let e = engine(kind);
+        let data: Vec<f32> = (0..441_000).map(|i| ((i as f32) * 0.01).sin() * 0.1).collect();
+        e.set_mapping(0, Mapping::pitched(0, 127, 48));
+        e.load_samples(0, "stress", &data, 2, 44_100).unwrap();
+        g.bench_with_input(BenchmarkId::new("64_voices_1s", format!("{kind:?}")), &kind, |b, _| {
+            b.iter(|| black_box(render(&e, &stress, frames, &Blocks::Fixed(256))))
+        });
+    }
+    g.finish();
+}
+
+fn load(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ten_seconds_stereo_24bit.wav");
+    let spec = hound::WavSpec { channels: 2, sample_rate: 48_000, bits_per_sample: 24, sample_format: hound::SampleFormat::Int };
+    let mut w = hound::WavWriter::create(&path, spec).unwrap();
+    for i in 0..960_000i32 {
+        w.write_sample(((i as i64 * 7919) % 8_000_000 - 4_000_000) as i32).unwrap();
+    }
+    w.finalize().unwrap();
+
+    let mut g = c.benchmark_group("load");
+    g.sample_size(10).measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
+    g.throughput(Throughput::Bytes(960_000 * 4));
+    g.bench_function("hound_to_vec", |b| {
+        b.iter(|| {
+            let mut r = hound::WavReader::open(&path).unwrap();
+            let v: Vec<f32> = r.samples::<i32>().map(|s| s.unwrap() as f32 / 8_388_608.0).collect();
+            black_box(v)
+        })
+    });
+    let e = engine(EngineKind::Wasm);
+    g.bench_function("engine_into_linear_memory", |b| {
+        b.iter(|| {
+            e.load_file(0, &path).unwrap();
+            e.housekeeping();
+        })
+    });
+    g.finish();
+}
+
+fn module(c: &mut Criterion) {
+    let mut g = c.benchmark_group("module");
+    g.sample_size(10).measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
+    g.bench_function("deserialize_precompiled", |b| b.iter(|| black_box(GuestModule::deserialize_precompiled().unwrap())));
+    g.bench_function("compile_fallback", |b| b.iter(|| black_box(GuestModule::compile_embedded().unwrap())));
+    let _ = GuestModule::embedded().unwrap();
+    g.bench_function("engine_new_and_first_block", |b| {
+        b.iter(|| {
+            let e = engine(EngineKind::Wasm);
+            let (mut l, mut r) = ([0.0f32; 256], [0.0f32; 256]);
+            e.process(&[], &mut l, &mut r);
+            black_box(e)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, dsp, load, module);
+criterion_main!(benches);

@@ -33,9 +33,12 @@ impl Noise {
     }
 }
 
+/// Overall level of the kit, so that the pattern peaks just below 0 dBFS.
+const LEVEL: f32 = 0.7;
+
 fn synth(rate: u32, seconds: f32, mut f: impl FnMut(f32) -> f32) -> Vec<f32> {
     let n = (rate as f32 * seconds) as usize;
-    (0..n).map(|i| f(i as f32 / rate as f32)).collect()
+    (0..n).map(|i| LEVEL * f(i as f32 / rate as f32)).collect()
 }
 
 fn kick(rate: u32) -> Vec<f32> {
@@ -44,7 +47,7 @@ fn kick(rate: u32) -> Vec<f32> {
         let freq = 45.0 + 110.0 * (-t * 30.0).exp();
         phase += std::f32::consts::TAU * freq / rate as f32;
         let click = if t < 0.002 { 0.4 * (1.0 - t / 0.002) } else { 0.0 };
-        0.9 * phase.sin() * (-t * 7.0).exp() + click
+        0.5 * phase.sin() * (-t * 7.0).exp() + 0.5 * click
     })
 }
 
@@ -55,7 +58,7 @@ fn snare(rate: u32) -> Vec<f32> {
         let n = noise.next();
         lp += 0.5 * (n - lp);
         let body = (std::f32::consts::TAU * 185.0 * t).sin() * (-t * 30.0).exp();
-        0.55 * lp * (-t * 16.0).exp() + 0.45 * body
+        0.3 * lp * (-t * 16.0).exp() + 0.25 * body
     })
 }
 
@@ -66,7 +69,7 @@ fn hat(rate: u32, seconds: f32, decay: f32, seed: u32) -> Vec<f32> {
         let n = noise.next();
         let hp = n - prev; // first difference: a gentle high-pass
         prev = n;
-        0.35 * hp * (-t * decay).exp()
+        0.15 * hp * (-t * decay).exp()
     })
 }
 
@@ -75,7 +78,7 @@ fn clap(rate: u32) -> Vec<f32> {
     synth(rate, 0.25, |t| {
         let burst = [0.0f32, 0.011, 0.022].iter().map(|&s| if t >= s { (-(t - s) * 180.0).exp() } else { 0.0 }).sum::<f32>();
         let tail = if t >= 0.022 { 0.6 * (-(t - 0.022) * 14.0).exp() } else { 0.0 };
-        0.5 * noise.next() * (burst + tail).min(1.0)
+        0.3 * noise.next() * (burst + tail).min(1.0)
     })
 }
 
@@ -92,8 +95,8 @@ fn bass(rate: u32, freq: f32) -> Vec<f32> {
         let env = (-t * 2.5).exp() * (t / 0.003).min(1.0);
         lp_l += cutoff * (saw(freq * 0.997) - lp_l);
         lp_r += cutoff * (saw(freq * 1.003) - lp_r);
-        out.push(0.6 * lp_l * env);
-        out.push(0.6 * lp_r * env);
+        out.push(LEVEL * 0.3 * lp_l * env);
+        out.push(LEVEL * 0.3 * lp_r * env);
     }
     out
 }

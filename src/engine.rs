@@ -180,10 +180,29 @@ impl Engine {
     /// A guest fault silences the rest of the block and is recorded; call
     /// [`Engine::housekeeping`] (or [`Engine::recover`]) to bring the guest back.
     ///
-    /// Thread: audio. No allocation, no I/O; takes the engine lock, which
-    /// other threads hold only briefly.
+    /// Thread: audio. No allocation, no I/O; spins for the engine lock, which
+    /// other threads hold only briefly (never across decoding).
     pub fn process(&self, notes: &[NoteEvent], out_l: &mut [f32], out_r: &mut [f32]) {
-        self.core.lock().process(notes, out_l, out_r);
+        self.lock_for_audio().process(notes, out_l, out_r);
+    }
+
+    /// Takes the lock without ever parking the audio thread: parking_lot
+    /// creates a thread's parking data (and may grow its global table) the
+    /// first time that thread parks, which allocates. The other holders do
+    /// short bookkeeping only, so a spin that yields now and then is brief.
+    fn lock_for_audio(&self) -> parking_lot::MutexGuard<'_, Core> {
+        let mut spins = 0u32;
+        loop {
+            if let Some(core) = self.core.try_lock() {
+                return core;
+            }
+            spins = spins.wrapping_add(1);
+            if spins % 64 == 0 {
+                std::thread::yield_now();
+            } else {
+                std::hint::spin_loop();
+            }
+        }
     }
 
     /// Loads a WAV file into `pad` (creating the pad with a drum mapping on

@@ -32,6 +32,11 @@ pub static EMBEDDED_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/gues
 /// build could not precompile it).
 static EMBEDDED_CWASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/guest.cwasm"));
 
+/// Set this environment variable (to anything but `0`) to ignore the
+/// precompiled artifact and compile the embedded wasm, as when wasmtime
+/// refuses the artifact (for troubleshooting and for testing that path).
+pub const NO_PRECOMPILED_ENV: &str = "WASM_SAMPLER_NO_PRECOMPILED";
+
 /// Period of the epoch ticker.
 const EPOCH_TICK: Duration = Duration::from_millis(5);
 /// Ticks a single guest call may run before it is interrupted (~250 ms: far
@@ -138,7 +143,20 @@ impl GuestModule {
         Ok(GuestModule { module, source: ModuleSource::Compiled, load_seconds: start.elapsed().as_secs_f64() })
     }
 
+    /// The embedded precompiled artifact deserialized now, bypassing the
+    /// process-wide cache (for the benchmark against [`GuestModule::compile_embedded`]).
+    ///
+    /// Thread: any non-real-time thread. Allocates.
+    pub fn deserialize_precompiled() -> Result<GuestModule, GuestError> {
+        let start = Instant::now();
+        let module = Self::deserialize_embedded(engine()).map_err(|e| GuestError(format!("embedded guest: {e}")))?;
+        Ok(GuestModule { module, source: ModuleSource::Precompiled, load_seconds: start.elapsed().as_secs_f64() })
+    }
+
     fn deserialize_embedded(engine: &Engine) -> Result<Module, String> {
+        if std::env::var_os(NO_PRECOMPILED_ENV).is_some_and(|v| !v.is_empty() && v != "0") {
+            return Err(format!("{NO_PRECOMPILED_ENV} is set"));
+        }
         if EMBEDDED_CWASM.is_empty() {
             return Err("not built for this target".into());
         }

@@ -133,7 +133,7 @@ pub fn playback_rate(source_rate: f64, output_rate: f64, semitones: f64) -> f64 
     }
 }
 
-/// Velocity (0..=1) to gain: square law (about -40 dB at MIDI velocity 1),
+/// Velocity (0..=1) to gain: square law (-12 dB at half velocity),
 /// exactly 1.0 at full velocity.
 pub fn velocity_gain(velocity: f32) -> f32 {
     let v = velocity.clamp(0.0, 1.0);

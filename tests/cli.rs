@@ -135,3 +135,37 @@ fn bad_flags_and_bad_files_exit_non_zero_with_one_line() {
         assert!(line.contains(expected), "{args:?}: expected `{expected}` in `{line}`");
     }
 }
+
+#[test]
+fn the_fallback_compile_and_a_guest_file_give_the_same_output_as_the_precompiled_guest() {
+    let dir = tempdir();
+    let guest = path_in(&dir, "guest.wasm");
+    std::fs::write(&guest, wasm_sampler::runtime::EMBEDDED_WASM).unwrap();
+    let mut outputs = Vec::new();
+    for (name, extra, env, source) in [
+        ("precompiled", vec![], None, "precompiled"),
+        ("compiled", vec![], Some("1"), "compiled"),
+        ("file", vec!["--guest".to_string(), guest.display().to_string()], None, ""),
+    ] {
+        let (wav, stats) = (path_in(&dir, &format!("{name}.wav")), path_in(&dir, &format!("{name}.json")));
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_wasm-sampler-render"));
+        cmd.args(["--demo", "--tail", "0.2", "--out", wav.to_str().unwrap(), "--stats", stats.to_str().unwrap()]).args(&extra);
+        cmd.env_remove(wasm_sampler::runtime::NO_PRECOMPILED_ENV);
+        if let Some(v) = env {
+            cmd.env(wasm_sampler::runtime::NO_PRECOMPILED_ENV, v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+        if source.is_empty() {
+            assert_eq!(json["module_source"]["file"], guest.display().to_string());
+        } else {
+            assert_eq!(json["module_source"], source, "{name}");
+        }
+        if env.is_some() {
+            assert!(String::from_utf8_lossy(&out.stderr).contains("compiling the embedded wasm"), "the fallback is logged");
+        }
+        outputs.push(std::fs::read(&wav).unwrap());
+    }
+    assert!(outputs.windows(2).all(|w| w[0] == w[1]), "identical output from all three module sources");
+}

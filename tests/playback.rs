@@ -198,7 +198,7 @@ fn demo_renders_sound_with_the_embedded_kit() {
     let frames = length_for(&events, 48_000, 2.0);
     let out = render(&e, &events, frames, &Blocks::Fixed(256));
     let peak = out.left.iter().chain(&out.right).fold(0.0f32, |m, s| m.max(s.abs()));
-    assert!(peak > 0.3 && peak < 4.0, "peak {peak}");
+    assert!(peak > 0.3 && peak < 1.0, "the demo is loud but never clips: peak {peak}");
     let stats = e.stats();
     assert_eq!(stats.pads_loaded, 6);
     assert!(stats.peak_voices >= 3);

@@ -158,12 +158,9 @@ impl Sampler {
     /// Empties `slot` and fades out its voices. They keep reading their region
     /// until the fade ends; `slot_voices` tells when none does.
     pub fn slot_retire(&mut self, slot: u32) {
-        let fade = self.fade_frames(FADE_SECONDS);
         if let Some(s) = self.slots.get_mut(slot as usize) {
             s.loaded = false;
-            for v in self.voices.iter_mut().filter(|v| v.is_active() && v.slot == slot) {
-                v.fade_out(fade);
-            }
+            self.fade_voices(|v| v.slot == slot);
         }
     }
 
@@ -263,36 +260,34 @@ impl Sampler {
     fn apply(&mut self, e: &Event) {
         match e.kind {
             kind::NOTE_ON => self.note_on(e),
-            kind::NOTE_OFF => {
-                for v in self.voices.iter_mut().filter(|v| v.stage == Stage::Sustain && v.gate && v.note_id == e.id) {
-                    let release = ((self.slots.get(v.slot as usize).map_or(DEFAULT_RELEASE_SECONDS, |s| s.release)) * self.sample_rate) as u32;
-                    v.fade_out(release);
-                }
-            }
-            kind::CHOKE => {
-                let fade = self.fade_frames(FADE_SECONDS);
-                for v in self.voices.iter_mut().filter(|v| v.is_active() && v.slot == e.slot) {
-                    v.fade_out(fade);
-                }
-            }
+            kind::NOTE_OFF => self.release_gates(|v| v.note_id == e.id),
+            kind::CHOKE => self.fade_voices(|v| v.slot == e.slot),
             kind::SLOT_PARAM => {
                 if self.slot_param(e.slot, e.id, e.value) != status::OK {
                     self.header.events_ignored += 1;
                 }
             }
-            kind::ALL_NOTES_OFF => {
-                for v in self.voices.iter_mut().filter(|v| v.stage == Stage::Sustain && v.gate) {
-                    let release = ((self.slots.get(v.slot as usize).map_or(DEFAULT_RELEASE_SECONDS, |s| s.release)) * self.sample_rate) as u32;
-                    v.fade_out(release);
-                }
-            }
-            kind::ALL_SOUND_OFF => {
-                let fade = self.fade_frames(FADE_SECONDS);
-                for v in self.voices.iter_mut() {
-                    v.fade_out(fade);
-                }
-            }
+            kind::ALL_NOTES_OFF => self.release_gates(|_| true),
+            kind::ALL_SOUND_OFF => self.fade_voices(|_| true),
             _ => self.header.events_ignored += 1,
+        }
+    }
+
+    /// Starts the release of the sustaining gate voices `which` selects,
+    /// each with its slot's release time.
+    fn release_gates(&mut self, which: impl Fn(&Voice) -> bool) {
+        let (voices, slots, rate) = (&mut self.voices, &self.slots, self.sample_rate);
+        for v in voices.iter_mut().filter(|v| v.stage == Stage::Sustain && v.gate && which(v)) {
+            let release = slots.get(v.slot as usize).map_or(DEFAULT_RELEASE_SECONDS, |s| s.release);
+            v.fade_out((release * rate) as u32);
+        }
+    }
+
+    /// Fades out the sounding voices `which` selects over `FADE_SECONDS`.
+    fn fade_voices(&mut self, which: impl Fn(&Voice) -> bool) {
+        let fade = self.fade_frames(FADE_SECONDS);
+        for v in self.voices.iter_mut().filter(|v| v.is_active() && which(v)) {
+            v.fade_out(fade);
         }
     }
 
@@ -357,5 +352,162 @@ impl Sampler {
         };
         self.next_stamp = self.next_stamp.wrapping_add(1);
         self.header.voices_started += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec;
+    use std::vec::Vec;
+
+    /// A linear memory in a Vec: the I/O region plus `sample` at SAMPLE_BASE.
+    struct TestMemory {
+        bytes: Vec<u64>, // u64 for 8-byte alignment of the event queue
+    }
+
+    impl TestMemory {
+        fn new(sample: &[f32]) -> Self {
+            let len = abi::SAMPLE_BASE as usize + sample.len() * 4;
+            let mut m = TestMemory { bytes: vec![0u64; len.div_ceil(8)] };
+            for (i, s) in sample.iter().enumerate() {
+                m.write_f32(abi::SAMPLE_BASE as usize + i * 4, *s);
+            }
+            m
+        }
+        fn write_f32(&mut self, at: usize, v: f32) {
+            let p = self.bytes.as_mut_ptr().cast::<u8>();
+            // SAFETY: at + 4 <= the Vec's byte length (callers stay in range).
+            unsafe { p.add(at).cast::<f32>().write_unaligned(v) }
+        }
+        fn view(&mut self) -> Memory {
+            // SAFETY: the Vec outlives the view in every test and is not resized.
+            unsafe { Memory::new(self.bytes.as_mut_ptr() as usize, self.bytes.len() * 8) }
+        }
+        fn events(&mut self, events: &[Event]) {
+            let p = self.bytes.as_mut_ptr().cast::<u8>();
+            // SAFETY: the queue lies inside the memory; Event is plain data.
+            unsafe { core::ptr::copy_nonoverlapping(events.as_ptr(), p.add(abi::EVENTS as usize).cast::<Event>(), events.len()) }
+        }
+        fn out(&mut self, ch: u32, frames: usize) -> Vec<f32> {
+            let p = self.bytes.as_ptr().cast::<u8>();
+            // SAFETY: the output channel lies inside the memory.
+            unsafe { core::slice::from_raw_parts(p.add(abi::out_channel(ch) as usize).cast::<f32>(), frames).to_vec() }
+        }
+    }
+
+    fn ready(sample: &[f32]) -> (Sampler, TestMemory) {
+        let mut mem = TestMemory::new(sample);
+        let mut s = Sampler::new();
+        assert_eq!(s.init(&mem.view(), 48_000.0, abi::MAX_FRAMES), status::OK);
+        assert_eq!(s.slot_load(&mem.view(), 0, abi::SAMPLE_BASE, sample.len() as u32, 1, 48_000.0), status::OK);
+        (s, mem)
+    }
+
+    fn run(s: &mut Sampler, mem: &mut TestMemory, frames: u32, events: &[Event]) -> Vec<f32> {
+        mem.events(events);
+        // SAFETY: the slot's region lies in `mem` and stays unchanged.
+        unsafe { s.process(&mem.view(), frames, events.len() as u32) };
+        mem.out(0, frames as usize)
+    }
+
+    #[test]
+    fn slot_load_refuses_bad_regions_channels_frames_and_rates() {
+        let mut mem = TestMemory::new(&[0.5; 16]);
+        let m = mem.view();
+        let mut s = Sampler::new();
+        assert_eq!(s.init(&m, 48_000.0, 256), status::OK);
+        assert_eq!(s.slot_load(&m, abi::SLOT_CAPACITY, abi::SAMPLE_BASE, 16, 1, 48_000.0), status::BAD_SLOT);
+        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 16, 3, 48_000.0), status::BAD_CHANNELS);
+        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 0, 1, 48_000.0), status::NO_FRAMES);
+        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 16, 1, f32::NAN), status::BAD_RATE);
+        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 17, 1, 48_000.0), status::BAD_REGION, "one frame past the end");
+        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 9, 2, 48_000.0), status::BAD_REGION);
+        assert_eq!(s.slot_load(&m, 0, abi::IO_BASE, 4, 1, 48_000.0), status::BAD_REGION, "below the sample region");
+        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE + 2, 4, 1, 48_000.0), status::BAD_REGION, "misaligned");
+        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 16, 1, 48_000.0), status::OK);
+        assert_eq!(s.slot_load(&m, 1, abi::SAMPLE_BASE, 8, 2, 44_100.0), status::OK);
+    }
+
+    #[test]
+    fn init_refuses_bad_rates_and_block_sizes() {
+        let mut mem = TestMemory::new(&[]);
+        let mut s = Sampler::new();
+        assert_eq!(s.init(&mem.view(), 0.0, 256), status::BAD_RATE);
+        assert_eq!(s.init(&mem.view(), 48_000.0, 0), status::BAD_FRAMES);
+        assert_eq!(s.init(&mem.view(), 48_000.0, abi::MAX_FRAMES + 1), status::BAD_FRAMES);
+        // SAFETY: the view covers only the first page: too small for the I/O region.
+        let tiny = unsafe { Memory::new(mem.bytes.as_mut_ptr() as usize, 65_536) };
+        assert_eq!(s.init(&tiny, 48_000.0, 256), status::BAD_REGION);
+    }
+
+    #[test]
+    fn slot_param_checks_ids_and_ranges() {
+        let (mut s, _mem) = ready(&[0.5; 4]);
+        assert_eq!(s.slot_param(0, param::GAIN, 2.0), status::OK);
+        assert_eq!(s.slot_param(0, param::GAIN, -1.0), status::BAD_PARAM);
+        assert_eq!(s.slot_param(0, param::PAN, 1.5), status::BAD_PARAM);
+        assert_eq!(s.slot_param(0, param::RELEASE, 0.0), status::BAD_PARAM);
+        assert_eq!(s.slot_param(0, param::INTERPOLATION, 2.0), status::BAD_PARAM);
+        assert_eq!(s.slot_param(0, 99, 0.0), status::BAD_PARAM);
+        assert_eq!(s.slot_param(0, param::PAN, f32::NAN), status::BAD_PARAM);
+        assert_eq!(s.slot_param(abi::SLOT_CAPACITY, param::GAIN, 1.0), status::BAD_SLOT);
+    }
+
+    #[test]
+    fn notes_for_empty_slots_and_unknown_kinds_are_ignored_and_counted() {
+        let (mut s, mut mem) = ready(&[0.5; 4]);
+        let bad_kind = Event { kind: 77, ..Event::all_notes_off(0) };
+        let out = run(&mut s, &mut mem, 8, &[Event::note_on(0, 5, 1, 1.0, 1.0, false), bad_kind, Event::note_on(0, 0, 1, 1.0, f64::NAN, false)]);
+        assert_eq!(out, vec![0.0; 8]);
+        assert_eq!(s.header().events_ignored, 3);
+        assert_eq!(s.header().voices_started, 0);
+    }
+
+    #[test]
+    fn a_gain_change_ramps_over_5_ms_to_exactly_the_target() {
+        let (mut s, mut mem) = ready(&[1.0; 2_000]);
+        run(&mut s, &mut mem, 10, &[Event::note_on(0, 0, 1, 1.0, 1.0, false)]);
+        let out = run(&mut s, &mut mem, 300, &[Event::slot_param(0, 0, param::GAIN, 0.5)]);
+        assert_eq!(out[0], 1.0, "the ramp starts after the event's frame");
+        assert!(out[1] < 1.0 && out[1] > 0.99);
+        assert!(out[..241].windows(2).all(|w| w[1] <= w[0]));
+        assert_eq!(out[240], 0.5, "5 ms at 48 kHz = 240 frames");
+        assert_eq!(out[299], 0.5);
+    }
+
+    #[test]
+    fn retire_fades_the_slots_voices_and_slot_voices_counts_them_down() {
+        let (mut s, mut mem) = ready(&[1.0; 4_000]);
+        run(&mut s, &mut mem, 16, &[Event::note_on(0, 0, 1, 1.0, 1.0, false), Event::note_on(3, 0, 2, 1.0, 1.0, false)]);
+        assert_eq!(s.slot_voices(0), 2);
+        s.slot_retire(0);
+        let out = run(&mut s, &mut mem, 16, &[Event::note_on(0, 0, 3, 1.0, 1.0, false)]);
+        assert_eq!(s.header().events_ignored, 1, "a retired slot no longer triggers");
+        assert_eq!(out[0], 2.0);
+        assert!(out[15] < 2.0);
+        run(&mut s, &mut mem, 256, &[]);
+        assert_eq!(s.slot_voices(0), 0, "silent within 5 ms");
+        assert_eq!(s.header().active_voices, 0);
+    }
+
+    #[test]
+    fn all_sound_off_fades_everything_and_all_notes_off_only_gate_voices() {
+        let (mut s, mut mem) = ready(&[1.0; 4_000]);
+        run(&mut s, &mut mem, 4, &[Event::note_on(0, 0, 1, 1.0, 1.0, false), Event::note_on(0, 0, 2, 1.0, 1.0, true)]);
+        run(&mut s, &mut mem, 1_000, &[Event::all_notes_off(0)]);
+        assert_eq!(s.active_voices(), 1, "the one-shot plays on");
+        run(&mut s, &mut mem, 300, &[Event::all_sound_off(0)]);
+        assert_eq!(s.active_voices(), 0);
+    }
+
+    #[test]
+    fn ninety_six_physical_voices_then_the_quietest_fading_one_is_reused() {
+        let (mut s, mut mem) = ready(&[1.0; 40_000]);
+        let events: Vec<Event> = (0..abi::VOICE_CAPACITY + 1).map(|i| Event::note_on(0, 0, i, 1.0, 1.0, false)).collect();
+        run(&mut s, &mut mem, 1, &events);
+        assert_eq!(s.active_voices(), abi::VOICE_CAPACITY);
+        assert_eq!(s.header().voices_started, abi::VOICE_CAPACITY + 1);
+        assert_eq!(s.header().voices_stolen, abi::VOICE_CAPACITY + 1 - abi::POLYPHONY);
     }
 }
