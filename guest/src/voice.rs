@@ -110,37 +110,37 @@ impl Voice {
     /// # Safety
     /// The voice's region must be one published with `slot_load` and not freed.
     #[inline(always)]
-    unsafe fn at(&self, mem: &Memory, i: i64, ch: u32) -> f32 {
+    unsafe fn at<const CH: usize>(&self, mem: &Memory, i: i64, ch: usize) -> f32 {
         if i < 0 || i >= self.frames as i64 {
             return 0.0;
         }
         // SAFETY: 0 <= i < frames and ch < channels, so the index lies in the region.
-        unsafe { mem.sample(self.data, i as usize * self.channels as usize + ch as usize) }
+        unsafe { mem.sample(self.data, i as usize * CH + ch) }
     }
 
-    /// Source value of channel `ch` at the current position.
+    /// Source value of channel `ch` at integer frame `i` plus fraction `t`.
+    /// `t == 0` returns the sample itself (the neutral rule). Positions with
+    /// all taps inside the sample skip the per-tap bounds checks.
     ///
     /// # Safety
-    /// As for [`Voice::at`].
+    /// As for [`Voice::at`]; `0 <= i < frames`.
     #[inline(always)]
-    unsafe fn read(&self, mem: &Memory, ch: u32) -> f32 {
-        let i = self.pos as i64; // pos >= 0, so truncation is floor
-        let t = (self.pos - i as f64) as f32;
-        // SAFETY: forwarded from the caller.
+    unsafe fn read<const CH: usize, const CUBIC: bool>(&self, mem: &Memory, i: i64, t: f32, ch: usize) -> f32 {
+        // SAFETY: 0 <= i < frames (caller), and the interior branch checks
+        // that every tap i-1..=i+2 lies inside the region.
         unsafe {
             if t == 0.0 {
-                // The neutral rule: an integer position is the sample itself.
-                return self.at(mem, i, ch);
+                return mem.sample(self.data, i as usize * CH + ch);
             }
-            match self.interp {
-                Interpolation::Cubic => hermite(
-                    self.at(mem, i - 1, ch),
-                    self.at(mem, i, ch),
-                    self.at(mem, i + 1, ch),
-                    self.at(mem, i + 2, ch),
-                    t,
-                ),
-                Interpolation::Linear => linear(self.at(mem, i, ch), self.at(mem, i + 1, ch), t),
+            if i >= 1 && i + 2 < self.frames as i64 {
+                let base = (i as usize - 1) * CH + ch;
+                let y = |k: usize| mem.sample(self.data, base + k * CH);
+                return if CUBIC { hermite(y(0), y(1), y(2), y(3), t) } else { linear(y(1), y(2), t) };
+            }
+            if CUBIC {
+                hermite(self.at::<CH>(mem, i - 1, ch), self.at::<CH>(mem, i, ch), self.at::<CH>(mem, i + 1, ch), self.at::<CH>(mem, i + 2, ch), t)
+            } else {
+                linear(self.at::<CH>(mem, i, ch), self.at::<CH>(mem, i + 1, ch), t)
             }
         }
     }
@@ -151,16 +151,35 @@ impl Voice {
     /// # Safety
     /// As for [`Voice::at`].
     pub unsafe fn render(&mut self, mem: &Memory, out_l: &mut [f32], out_r: &mut [f32]) {
+        // SAFETY: forwarded from the caller.
+        unsafe {
+            match (self.channels == 2, self.interp == Interpolation::Cubic) {
+                (false, true) => self.render_with::<1, true>(mem, out_l, out_r),
+                (false, false) => self.render_with::<1, false>(mem, out_l, out_r),
+                (true, true) => self.render_with::<2, true>(mem, out_l, out_r),
+                (true, false) => self.render_with::<2, false>(mem, out_l, out_r),
+            }
+        }
+    }
+
+    /// [`Voice::render`] for `CH` channels and one kernel.
+    ///
+    /// # Safety
+    /// As for [`Voice::at`].
+    #[inline(always)]
+    unsafe fn render_with<const CH: usize, const CUBIC: bool>(&mut self, mem: &Memory, out_l: &mut [f32], out_r: &mut [f32]) {
         for (l, r) in out_l.iter_mut().zip(out_r.iter_mut()) {
             if self.pos >= self.frames as f64 {
                 self.stage = Stage::Free;
                 return;
             }
-            // SAFETY: forwarded from the caller.
+            let i = self.pos as i64; // pos >= 0, so truncation is floor
+            let t = (self.pos - i as f64) as f32;
+            // SAFETY: forwarded from the caller; 0 <= i < frames (checked above).
             let (sl, sr) = unsafe {
-                let a = self.read(mem, 0);
-                if self.channels == 2 {
-                    (a, self.read(mem, 1))
+                let a = self.read::<CH, CUBIC>(mem, i, t, 0);
+                if CH == 2 {
+                    (a, self.read::<CH, CUBIC>(mem, i, t, 1))
                 } else {
                     (a, a)
                 }
