@@ -52,6 +52,8 @@ pub enum SampleSource {
     File(PathBuf),
     /// Made in memory (the demo kit); the name is for display.
     Generated(String),
+    /// WAV bytes carried in the project; the original file's path.
+    Embedded(PathBuf),
 }
 
 impl std::fmt::Display for SampleSource {
@@ -59,6 +61,7 @@ impl std::fmt::Display for SampleSource {
         match self {
             SampleSource::File(p) => write!(f, "{}", p.display()),
             SampleSource::Generated(n) => write!(f, "{n} (generated)"),
+            SampleSource::Embedded(p) => write!(f, "{} (embedded in the project)", p.display()),
         }
     }
 }
@@ -222,6 +225,21 @@ impl Engine {
         result
     }
 
+    /// Loads WAV bytes held in memory (audio embedded in a project) into
+    /// `pad`; `original` is the file they came from, for display and errors.
+    ///
+    /// Thread: a loader thread (decoding). Never the audio thread. Allocates.
+    pub fn load_wav_bytes(&self, pad: usize, original: &Path, bytes: Vec<u8>) -> Result<SampleInfo, LoadError> {
+        let result = WavSource::from_bytes(original, bytes).and_then(|wav| {
+            let info = wav.info();
+            self.load_with(pad, SampleSource::Embedded(original.to_path_buf()), info, |sink| wav.decode_into(sink))
+        });
+        if let Err(e) = &result {
+            self.with_pad(pad, |p| p.error = Some(e.to_string()));
+        }
+        result
+    }
+
     /// Loads interleaved f32 audio made in memory into `pad`.
     ///
     /// Thread: non-real-time. Allocates.
@@ -255,7 +273,7 @@ impl Engine {
         decode: impl FnOnce(&mut SampleSink<'_>) -> Result<(), LoadError>,
     ) -> Result<SampleInfo, LoadError> {
         let name = match &source {
-            SampleSource::File(p) => p.clone(),
+            SampleSource::File(p) | SampleSource::Embedded(p) => p.clone(),
             SampleSource::Generated(n) => PathBuf::from(n),
         };
         // 1. Reserve a region and a guest slot.
@@ -372,6 +390,13 @@ impl Engine {
             }
         }
         core.reap()
+    }
+
+    /// Whether a guest fault silenced output and awaits recovery.
+    ///
+    /// Thread: audio (spins for the lock, never parks). No allocation.
+    pub fn has_fault(&self) -> bool {
+        self.lock_for_audio().fault.is_some()
     }
 
     /// The guest fault that silenced output and is not yet recovered.
@@ -562,6 +587,15 @@ impl Core {
         for n in notes {
             let f = n.frame().clamp(last, max_frame);
             last = f;
+            if let NoteEvent::Automation { pad, values, .. } = *n {
+                // Merge into the pad's settings (plain assignments, no allocation).
+                if let Some(p) = self.pads.get_mut(pad as usize) {
+                    p.params = values.apply(&p.params);
+                }
+                if let Some(Some(live)) = self.live.get_mut(pad as usize) {
+                    live.params = values.apply(&live.params);
+                }
+            }
             translate(&n.at(f), &self.live, rate, &mut self.events);
         }
 

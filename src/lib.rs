@@ -12,8 +12,11 @@
 pub mod allocator;
 pub mod demo;
 pub mod engine;
+pub mod kit;
 pub mod loader;
 pub mod midi;
+pub mod params;
+pub mod plugin;
 pub mod render;
 pub mod runtime;
 pub mod triggering;
@@ -21,3 +24,6 @@ pub mod triggering;
 pub use engine::{Engine, EngineOptions, EngineStats};
 pub use runtime::EngineKind;
 pub use wasm_sampler_guest as guest;
+
+nice_plug::nice_export_clap!(plugin::WasmSampler);
+nice_plug::nice_export_vst3!(plugin::WasmSampler);

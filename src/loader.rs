@@ -11,7 +11,7 @@
 //! Thread: loader threads only (file I/O). Never the audio thread.
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
 
 /// A file that could not be loaded, and why, displayed as one line:
@@ -78,10 +78,10 @@ impl SampleInfo {
     }
 }
 
-/// An opened, checked WAV file ready to decode.
-pub struct WavSource {
+/// An opened, checked WAV file (or WAV bytes in memory) ready to decode.
+pub struct WavSource<R: Read = BufReader<File>> {
     path: PathBuf,
-    reader: hound::WavReader<BufReader<File>>,
+    reader: hound::WavReader<R>,
     info: SampleInfo,
 }
 
@@ -111,7 +111,25 @@ impl WavSource {
             return Err(err("is a directory, not a file".into()));
         }
         let file = File::open(path).map_err(|e| err(io_reason(&e, path)))?;
-        let reader = hound::WavReader::new(BufReader::new(file)).map_err(|e| err(hound_reason(e, path)))?;
+        WavSource::from_reader(path, BufReader::new(file), meta.len())
+    }
+}
+
+impl WavSource<Cursor<Vec<u8>>> {
+    /// WAV bytes held in memory (audio embedded in a project), named `name`
+    /// in errors.
+    ///
+    /// Thread: non-real-time. No I/O.
+    pub fn from_bytes(name: &Path, bytes: Vec<u8>) -> Result<Self, LoadError> {
+        let len = bytes.len() as u64;
+        WavSource::from_reader(name, Cursor::new(bytes), len)
+    }
+}
+
+impl<R: Read> WavSource<R> {
+    fn from_reader(path: &Path, reader: R, total_len: u64) -> Result<Self, LoadError> {
+        let err = |reason: String| LoadError::new(path, reason);
+        let reader = hound::WavReader::new(reader).map_err(|e| err(hound_reason(e, path)))?;
         let spec = reader.spec();
         let encoding = match (spec.sample_format, spec.bits_per_sample) {
             (hound::SampleFormat::Int, b @ (8 | 16 | 24 | 32)) => Encoding::Int(b),
@@ -129,10 +147,11 @@ impl WavSource {
         if frames == 0 {
             return Err(err("contains no audio frames".into()));
         }
-        // The data chunk may claim more than the file holds.
+        // The data chunk may claim more than the file holds; refuse before
+        // growing memory for it.
         let data_bytes = frames as u64 * spec.channels as u64 * (spec.bits_per_sample as u64).div_ceil(8);
-        if data_bytes > meta.len() {
-            return Err(err(format!("truncated: the header promises {frames} frames ({data_bytes} bytes) but the file has {} bytes", meta.len())));
+        if data_bytes > total_len {
+            return Err(err(format!("truncated: the header promises {frames} frames ({data_bytes} bytes) but the file has {total_len} bytes")));
         }
         let info = SampleInfo { channels: spec.channels, frames, sample_rate: spec.sample_rate, encoding };
         Ok(WavSource { path: path.to_path_buf(), reader, info })

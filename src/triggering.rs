@@ -160,19 +160,46 @@ pub enum NoteEvent {
     AllNotesOff { frame: u32 },
     /// Fades out everything (MIDI CC 120).
     AllSoundOff { frame: u32 },
+    /// New automatable values for `pad` from this frame on: gain and pan
+    /// reach sounding voices with a short ramp, tune applies to new notes.
+    Automation { frame: u32, pad: u16, values: Automation },
+}
+
+/// The automatable part of a pad's settings (the plugin's per-pad parameters).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Automation {
+    pub gain_db: f32,
+    pub pan: f32,
+    pub tune_semitones: i32,
+    pub tune_cents: f32,
+}
+
+impl Automation {
+    /// These values applied over `params`.
+    pub fn apply(&self, params: &PadParams) -> PadParams {
+        PadParams { gain_db: self.gain_db, pan: self.pan, tune_semitones: self.tune_semitones, tune_cents: self.tune_cents, ..*params }
+    }
 }
 
 impl NoteEvent {
     pub fn frame(&self) -> u32 {
         match *self {
-            NoteEvent::On { frame, .. } | NoteEvent::Off { frame, .. } | NoteEvent::AllNotesOff { frame } | NoteEvent::AllSoundOff { frame } => frame,
+            NoteEvent::On { frame, .. }
+            | NoteEvent::Off { frame, .. }
+            | NoteEvent::AllNotesOff { frame }
+            | NoteEvent::AllSoundOff { frame }
+            | NoteEvent::Automation { frame, .. } => frame,
         }
     }
 
     /// The same event at another frame.
     pub fn at(mut self, new_frame: u32) -> Self {
         match &mut self {
-            NoteEvent::On { frame, .. } | NoteEvent::Off { frame, .. } | NoteEvent::AllNotesOff { frame } | NoteEvent::AllSoundOff { frame } => *frame = new_frame,
+            NoteEvent::On { frame, .. }
+            | NoteEvent::Off { frame, .. }
+            | NoteEvent::AllNotesOff { frame }
+            | NoteEvent::AllSoundOff { frame }
+            | NoteEvent::Automation { frame, .. } => *frame = new_frame,
         }
         self
     }
@@ -280,6 +307,14 @@ pub fn translate(event: &NoteEvent, pads: &[Option<LivePad>], output_rate: f64, 
         NoteEvent::Off { frame, channel, note } => out.push(Event::note_off(frame, note_id(channel, note))),
         NoteEvent::AllNotesOff { frame } => out.push(Event::all_notes_off(frame)),
         NoteEvent::AllSoundOff { frame } => out.push(Event::all_sound_off(frame)),
+        // The engine has already merged the values into the pad's settings.
+        NoteEvent::Automation { frame, pad, .. } => {
+            if let Some(Some(live)) = pads.get(pad as usize) {
+                for (id, value) in live.params.guest_params() {
+                    out.push(Event::slot_param(frame, live.slot, id, value));
+                }
+            }
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! The audio-thread path allocates nothing: `Engine::process` runs under
-//! `assert_no_alloc` (the allocator guard nice-plug's `assert_process_allocs`
-//! uses) with notes, long blocks, voice stealing, and samples loading and
-//! being replaced on another thread at the same time.
+//! `assert_no_alloc` (the guard of nice-plug's `assert_process_allocs`, whose
+//! allocator the plugin installs in debug builds) with notes, long blocks,
+//! voice stealing, and samples loading and being replaced on another thread
+//! at the same time.
 
 mod common;
 use common::*;
@@ -9,12 +10,13 @@ use common::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use assert_no_alloc::{assert_no_alloc, violation_count, AllocDisabler};
+use nice_assert_no_alloc::assert_no_alloc;
 use wasm_sampler::demo;
 use wasm_sampler::triggering::NoteEvent;
 
-#[global_allocator]
-static ALLOCATOR: AllocDisabler = AllocDisabler;
+// The global allocator is nice-plug's AllocDisabler (feature
+// `assert_process_allocs`, debug builds), linked in through the plugin crate:
+// an allocation inside `assert_no_alloc` aborts this test process.
 
 #[test]
 fn process_never_allocates_while_samples_load_on_another_thread() {
@@ -47,7 +49,6 @@ fn process_never_allocates_while_samples_load_on_another_thread() {
         let mut right = vec![0.0f32; 5_000];
         let mut notes: Vec<NoteEvent> = Vec::with_capacity(256);
         let sizes = [1usize, 64, 256, 1024, 1025, 3000, 5000];
-        let before = violation_count();
         for block in 0..400 {
             let n = sizes[block % sizes.len()];
             notes.clear();
@@ -64,7 +65,6 @@ fn process_never_allocates_while_samples_load_on_another_thread() {
         }
         stop.store(true, Ordering::Relaxed);
         let loads = loader.join().unwrap();
-        assert_eq!(violation_count() - before, 0, "{kind:?}: process allocated");
         assert!(loads > 0, "the loader thread ran");
         let stats = engine.stats();
         assert!(stats.voices_stolen > 0 && stats.faults == 0, "{stats:?}");

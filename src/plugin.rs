@@ -1,0 +1,409 @@
+//! The CLAP / VST3 instrument: nice-plug glue around the [`Engine`].
+//!
+//! - Instantiation does no file I/O and compiles nothing: the engine (guest
+//!   memory and instance) is made at the first `activate`, from the process's
+//!   already-deserialized module.
+//! - The kit is a persisted field. Restoring it (project open) only stores it
+//!   and wakes this instance's loader thread; the samples decode there, never
+//!   on the DAW's UI thread or the audio thread.
+//! - The loader thread also does the engine's housekeeping (freeing regions
+//!   of replaced samples once their voices are silent) every 20 ms.
+//! - `process` translates the DAW's notes and the per-pad parameters into
+//!   engine events and applies the master gain. It allocates nothing; a guest
+//!   fault costs one block: the guest is re-instantiated right after it.
+
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::{Arc, OnceLock, Weak};
+use std::time::Duration;
+
+use nice_plug::midi::Key;
+use nice_plug::params::persist::PersistentField;
+use nice_plug::prelude::*;
+use parking_lot::Mutex;
+
+use crate::engine::{Engine, EngineOptions};
+use crate::kit::{EmbeddedAudio, Kit, PadAudio};
+use crate::params::{SamplerParams, AUTOMATED_PADS};
+use crate::triggering::{Automation, NoteEvent as EngineNote};
+
+/// How often the loader thread does housekeeping when idle.
+const HOUSEKEEPING_PERIOD: Duration = Duration::from_millis(20);
+/// Note events one block can carry to the engine.
+const NOTE_CAPACITY: usize = 4096;
+/// MIDI channel-mode messages (CC numbers).
+const CC_ALL_SOUND_OFF: u8 = 120;
+const CC_ALL_NOTES_OFF: u8 = 123;
+
+/// Work for an instance's loader thread.
+enum Job {
+    /// (Re)load every pad of the kit into the engine.
+    LoadKit,
+    /// Load one file into one pad and record it in the kit.
+    LoadPad(usize, PathBuf),
+}
+
+/// What the plugin, its loader thread and (later) its editor share.
+pub struct Shared {
+    /// Made at the first activation; its sample rate follows later ones.
+    engine: OnceLock<Arc<Engine>>,
+    /// The persistent truth about the pads.
+    kit: Mutex<Kit>,
+    /// Lazily started loader thread.
+    jobs: Mutex<Option<Sender<Job>>>,
+    /// Bumped whenever the kit is replaced; the audio thread resends every
+    /// pad's automatable values when it changes.
+    kit_generation: AtomicU64,
+    /// Kits loaded completely (for hosts and tests that wait for loading).
+    kits_loaded: AtomicU64,
+    /// A kit waits for the engine (restored before the first activation).
+    kit_pending: AtomicBool,
+}
+
+impl Shared {
+    fn new() -> Arc<Self> {
+        Arc::new(Shared {
+            engine: OnceLock::new(),
+            kit: Mutex::new(Kit::default()),
+            jobs: Mutex::new(None),
+            kit_generation: AtomicU64::new(0),
+            kits_loaded: AtomicU64::new(0),
+            kit_pending: AtomicBool::new(false),
+        })
+    }
+
+    /// The engine, once the plugin has been activated.
+    pub fn engine(&self) -> Option<&Arc<Engine>> {
+        self.engine.get()
+    }
+
+    /// A copy of the kit.
+    ///
+    /// Thread: non-real-time (allocates).
+    pub fn kit(&self) -> Kit {
+        self.kit.lock().clone()
+    }
+
+    /// How many kit loads have completed.
+    pub fn kits_loaded(&self) -> u64 {
+        self.kits_loaded.load(Ordering::Acquire)
+    }
+
+    /// Loads `path` into `pad` in the background and records it in the kit.
+    ///
+    /// Thread: any non-real-time thread (may start the loader thread).
+    pub fn load_pad(self: &Arc<Self>, pad: usize, path: PathBuf) {
+        self.send(Job::LoadPad(pad, path));
+    }
+
+    fn send(self: &Arc<Self>, job: Job) {
+        let mut jobs = self.jobs.lock();
+        if jobs.is_none() {
+            let (tx, rx) = mpsc::channel();
+            let weak = Arc::downgrade(self);
+            let spawned = std::thread::Builder::new().name("wasm-sampler-loader".into()).spawn(move || loader_thread(weak, rx));
+            match spawned {
+                Ok(_) => *jobs = Some(tx),
+                Err(e) => {
+                    nice_error!("wasm-sampler: cannot start the loader thread: {e}");
+                    return;
+                }
+            }
+        }
+        if let Some(tx) = jobs.as_ref() {
+            let _ = tx.send(job);
+        }
+    }
+
+    /// Replaces the kit (state restore) and schedules its loading.
+    fn set_kit(self: &Arc<Self>, kit: Kit) {
+        *self.kit.lock() = kit;
+        self.kit_generation.fetch_add(1, Ordering::AcqRel);
+        if self.engine.get().is_some() {
+            self.send(Job::LoadKit);
+        } else {
+            self.kit_pending.store(true, Ordering::Release);
+        }
+    }
+
+    /// Loader thread: applies the whole kit to the engine.
+    fn load_kit(&self, engine: &Engine) {
+        let kit = self.kit();
+        for (i, pad) in kit.pads.iter().enumerate() {
+            engine.set_mapping(i, pad.mapping);
+            engine.set_params(i, pad.params);
+            let result = match pad.audio() {
+                PadAudio::File(path) => engine.load_file(i, path).map(|_| ()),
+                PadAudio::Embedded(audio) => {
+                    let original = pad.file.clone().unwrap_or_else(|| PathBuf::from(&audio.name));
+                    match audio.bytes() {
+                        Ok(bytes) => engine.load_wav_bytes(i, &original, bytes).map(|_| ()),
+                        Err(reason) => Err(crate::loader::LoadError::new(&original, reason)),
+                    }
+                }
+                // Keeps the pad and its settings; the engine marks it with the
+                // reason ("file not found") and its path.
+                PadAudio::Missing(path) => engine.load_file(i, path).map(|_| ()),
+                PadAudio::Empty => {
+                    engine.clear_pad(i);
+                    Ok(())
+                }
+            };
+            if let Err(e) = result {
+                nice_error!("wasm-sampler: pad {}: {e}", i + 1);
+            }
+        }
+        // Pads beyond the kit (from an earlier, longer kit) are emptied.
+        for i in kit.pads.len()..engine.pads().len() {
+            engine.clear_pad(i);
+        }
+        self.kits_loaded.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Loader thread: one file into one pad.
+    fn load_one(&self, engine: &Engine, pad: usize, path: &Path) {
+        let result = engine.load_file(pad, path);
+        let mut kit = self.kit.lock();
+        match result {
+            Ok(_) => {
+                let embed = kit.embed_audio;
+                let entry = kit.pad_mut(pad);
+                entry.file = Some(path.to_path_buf());
+                entry.embedded = None;
+                if embed {
+                    entry.embedded = read_embedded(path);
+                }
+            }
+            Err(e) => nice_error!("wasm-sampler: {e}"),
+        }
+    }
+}
+
+fn read_embedded(path: &Path) -> Option<EmbeddedAudio> {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    match std::fs::read(path) {
+        Ok(bytes) => Some(EmbeddedAudio::new(&name, &bytes)),
+        Err(e) => {
+            nice_error!("wasm-sampler: {}: cannot embed ({e})", path.display());
+            None
+        }
+    }
+}
+
+fn loader_thread(shared: Weak<Shared>, jobs: mpsc::Receiver<Job>) {
+    loop {
+        let job = match jobs.recv_timeout(HOUSEKEEPING_PERIOD) {
+            Ok(job) => Some(job),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
+        let Some(shared) = shared.upgrade() else { return };
+        let Some(engine) = shared.engine.get().cloned() else { continue };
+        match job {
+            Some(Job::LoadKit) => shared.load_kit(&engine),
+            Some(Job::LoadPad(pad, path)) => shared.load_one(&engine, pad, &path),
+            None => {}
+        }
+        engine.housekeeping();
+    }
+}
+
+/// The persisted kit field: restoring it stores the kit and schedules the
+/// loading; saving writes the kit, with each pad's audio when embedding is on.
+pub struct KitField(pub Arc<Shared>);
+
+impl<'a> PersistentField<'a, serde_json::Value> for KitField {
+    fn set(&self, value: serde_json::Value) {
+        let (kit, problem) = Kit::from_json(&value);
+        if let Some(problem) = problem {
+            nice_error!("wasm-sampler: {problem}");
+        }
+        self.0.set_kit(kit);
+    }
+
+    fn map<F, R>(&self, f: F) -> R
+    where
+        F: Fn(&serde_json::Value) -> R,
+    {
+        let mut kit = self.0.kit.lock();
+        if kit.embed_audio {
+            for pad in kit.pads.iter_mut() {
+                if let (Some(file), None) = (&pad.file, &pad.embedded) {
+                    pad.embedded = read_embedded(file);
+                }
+            }
+        }
+        f(&kit.to_json())
+    }
+}
+
+/// The plugin.
+pub struct WasmSampler {
+    params: Arc<SamplerParams>,
+    shared: Arc<Shared>,
+    notes: Vec<EngineNote>,
+    /// Automatable values last sent per pad, and the kit generation they were sent for.
+    sent: [Option<Automation>; AUTOMATED_PADS],
+    sent_generation: u64,
+}
+
+impl Default for WasmSampler {
+    fn default() -> Self {
+        let shared = Shared::new();
+        WasmSampler {
+            params: Arc::new(SamplerParams::new(KitField(shared.clone()))),
+            shared,
+            notes: Vec::with_capacity(NOTE_CAPACITY),
+            sent: [None; AUTOMATED_PADS],
+            sent_generation: u64::MAX,
+        }
+    }
+}
+
+impl WasmSampler {
+    /// What the plugin shares with its loader thread and editor.
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    fn push_note(&mut self, e: EngineNote) {
+        if self.notes.len() < self.notes.capacity() {
+            self.notes.push(e);
+        }
+    }
+
+    /// Queues automation for every pad whose parameters changed (or all of
+    /// them after a kit change), at frame 0 of the block.
+    fn queue_automation(&mut self) {
+        let generation = self.shared.kit_generation.load(Ordering::Acquire);
+        if generation != self.sent_generation {
+            self.sent = [None; AUTOMATED_PADS];
+            self.sent_generation = generation;
+        }
+        for pad in 0..AUTOMATED_PADS {
+            let values = self.params.pads[pad].automation();
+            if self.sent[pad] != Some(values) {
+                self.sent[pad] = Some(values);
+                self.push_note(EngineNote::Automation { frame: 0, pad: pad as u16, values });
+            }
+        }
+    }
+}
+
+impl Plugin for WasmSampler {
+    const NAME: &'static str = "Wasm Sampler";
+    const VENDOR: &'static str = "Wasm Sampler developers";
+    const URL: &'static str = "https://github.com/wasm-sampler/wasm-sampler";
+    const EMAIL: &'static str = "dev@wasm-sampler.invalid";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[AudioIOLayout {
+        main_input_channels: None,
+        main_output_channels: NonZeroU32::new(2),
+        ..AudioIOLayout::const_default()
+    }];
+    const MIDI_INPUT: MidiConfig = MidiConfig::MidiCCs;
+    const SAMPLE_ACCURATE_AUTOMATION: bool = false;
+
+    type Editor = ();
+    type SysExMessage = ();
+    type BackgroundTask = ();
+
+    fn params(&self) -> Arc<dyn Params> {
+        self.params.clone()
+    }
+
+    fn activate(&mut self, _layout: &AudioIOLayout, config: &BufferConfig, _context: &mut impl ActivateContext<Self>) -> bool {
+        match self.shared.engine.get() {
+            Some(engine) => {
+                if let Err(e) = engine.set_sample_rate(config.sample_rate) {
+                    nice_error!("wasm-sampler: {e}");
+                    return false;
+                }
+            }
+            None => match Engine::new(EngineOptions { sample_rate: config.sample_rate, ..EngineOptions::default() }) {
+                Ok(engine) => {
+                    let _ = self.shared.engine.set(Arc::new(engine));
+                    // Start the loader (housekeeping) even for an empty kit.
+                    self.shared.kit_pending.store(true, Ordering::Release);
+                }
+                Err(e) => {
+                    nice_error!("wasm-sampler: {e}");
+                    return false;
+                }
+            },
+        }
+        if self.shared.kit_pending.swap(false, Ordering::AcqRel) {
+            self.shared.send(Job::LoadKit);
+        }
+        // Resend every pad's automatable values on the first block.
+        self.sent_generation = u64::MAX;
+        true
+    }
+
+    fn reset(&mut self) {
+        self.notes.clear();
+        self.params.master_gain.smoothed.reset(self.params.master_gain.value());
+    }
+
+    fn process(&mut self, buffer: &mut Buffer, _aux: &mut AuxiliaryBuffers, context: &mut impl ProcessContext<Self>) -> ProcessStatus {
+        let Some(engine) = self.shared.engine.get().cloned() else {
+            for ch in buffer.as_slice() {
+                ch.fill(0.0);
+            }
+            return ProcessStatus::Normal;
+        };
+        self.notes.clear();
+        self.queue_automation();
+        while let Some(event) = context.next_event() {
+            let note = match event {
+                NoteEvent::NoteOn { timing, channel, key: Key::Number(note), velocity, .. } => {
+                    Some(EngineNote::On { frame: timing, channel: channel.number().unwrap_or(0), note, velocity })
+                }
+                NoteEvent::NoteOff { timing, channel, key: Key::Number(note), .. } | NoteEvent::Choke { timing, channel, key: Key::Number(note), .. } => {
+                    Some(EngineNote::Off { frame: timing, channel: channel.number().unwrap_or(0), note })
+                }
+                NoteEvent::MidiCC { timing, cc: CC_ALL_NOTES_OFF, .. } => Some(EngineNote::AllNotesOff { frame: timing }),
+                NoteEvent::MidiCC { timing, cc: CC_ALL_SOUND_OFF, .. } => Some(EngineNote::AllSoundOff { frame: timing }),
+                _ => None,
+            };
+            if let Some(note) = note {
+                self.push_note(note);
+            }
+        }
+
+        let out = buffer.as_slice();
+        let (left, rest) = out.split_at_mut(1);
+        engine.process(&self.notes, left[0], rest[0]);
+        if engine.has_fault() {
+            // Re-instantiating allocates; it happens once per fault, right
+            // after the silenced block.
+            util::permit_alloc(|| engine.housekeeping());
+        }
+
+        let gain = &self.params.master_gain.smoothed;
+        if gain.is_smoothing() || self.params.master_gain.value() != 1.0 {
+            for i in 0..left[0].len() {
+                let g = gain.next();
+                left[0][i] *= g;
+                rest[0][i] *= g;
+            }
+        }
+        ProcessStatus::Normal
+    }
+}
+
+impl ClapPlugin for WasmSampler {
+    const CLAP_ID: &'static str = "org.wasm-sampler.wasm-sampler";
+    const CLAP_DESCRIPTION: Option<&'static str> = Some("A sampler whose DSP runs as a sandboxed WebAssembly guest");
+    const CLAP_MANUAL_URL: Option<&'static str> = None;
+    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_FEATURES: &'static [ClapFeature] = &[ClapFeature::Instrument, ClapFeature::Sampler, ClapFeature::Stereo];
+}
+
+impl Vst3Plugin for WasmSampler {
+    const VST3_CLASS_ID: [u8; 16] = *b"WasmSamplerPlug1";
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[Vst3SubCategory::Instrument, Vst3SubCategory::Sampler];
+}

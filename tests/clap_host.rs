@@ -1,0 +1,291 @@
+//! The built plugin binary, loaded the way a DAW loads a CLAP plugin (with
+//! clack-host): descriptor and ports, activation at 44.1, 48 and 96 kHz, a
+//! kit restored from state pointing at WAV files written here, loading in the
+//! background, notes at frame offsets in blocks of varying size, the exact
+//! expected output, state save -> load -> save byte-identical, and no NaN,
+//! infinity or denormal in any output.
+//!
+//! The binary is the debug cdylib cargo builds for these tests (a `.clap` on
+//! Linux is that shared library), with nice-plug's `assert_process_allocs`
+//! on: an allocation inside `process` aborts this test.
+
+mod common;
+use common::*;
+
+use std::ffi::CString;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use clack_extensions::audio_ports::{AudioPortInfoBuffer, PluginAudioPorts};
+use clack_extensions::log::{HostLog, HostLogImpl, LogSeverity};
+use clack_extensions::state::PluginState;
+use clack_host::events::event_types::{MidiEvent, NoteOffEvent, NoteOnEvent};
+use clack_host::events::Match;
+use clack_host::prelude::*;
+
+#[derive(Default)]
+struct TestShared {
+    callback_requested: AtomicBool,
+}
+
+impl<'a> SharedHandler<'a> for TestShared {
+    fn request_restart(&self) {}
+    fn request_process(&self) {}
+    fn request_callback(&self) {
+        self.callback_requested.store(true, Ordering::Release);
+    }
+}
+
+impl HostLogImpl for TestShared {
+    fn log(&self, severity: LogSeverity, message: &str) {
+        eprintln!("[plugin {severity:?}] {message}");
+    }
+}
+
+struct TestHost;
+
+impl HostHandlers for TestHost {
+    type Shared<'a> = TestShared;
+    type MainThread<'a> = ();
+    type AudioProcessor<'a> = ();
+    fn declare_extensions(builder: &mut HostExtensions<Self>, _shared: &Self::Shared<'_>) {
+        builder.register::<HostLog>();
+    }
+}
+
+type Instance = PluginInstance<TestHost>;
+
+/// The plugin binary cargo built for this test run.
+fn plugin_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("WASM_SAMPLER_CLAP") {
+        return PathBuf::from(p);
+    }
+    // The test runs from target/<profile>/deps/, where cargo also puts the
+    // cdylib it builds for the tests (`cargo build` copies it one level up).
+    let exe = std::env::current_exe().unwrap();
+    let name = format!("{}wasm_sampler{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX);
+    let deps = exe.parent().unwrap();
+    [deps.join(&name), deps.parent().unwrap().join(&name)]
+        .into_iter()
+        .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("plugin binary {name} not built next to {}", exe.display()))
+}
+
+struct Host {
+    entry: PluginEntry,
+    id: CString,
+    info: HostInfo,
+}
+
+impl Host {
+    fn load() -> Host {
+        // SAFETY: the library is our own plugin, built by cargo for this run.
+        let entry = unsafe { PluginEntry::load(plugin_path()) }.expect("loading the .clap");
+        let id = {
+            let factory = entry.get_plugin_factory().expect("a plugin factory");
+            let d = factory.plugin_descriptors().next().expect("one plugin");
+            d.id().expect("an id").to_owned()
+        };
+        Host { entry, id, info: HostInfo::new("wasm-sampler tests", "wasm-sampler", "https://invalid", "1").unwrap() }
+    }
+
+    fn instance(&self) -> Instance {
+        PluginInstance::<TestHost>::new(|_| TestShared::default(), |_| (), &self.entry, &self.id, &self.info).expect("instantiating")
+    }
+}
+
+fn pump(inst: &mut Instance) {
+    if inst.access_shared_handler(|s| s.callback_requested.swap(false, Ordering::AcqRel)) {
+        inst.call_on_main_thread_callback();
+    }
+}
+
+fn save_state(inst: &mut Instance) -> Vec<u8> {
+    let state: PluginState = inst.plugin_handle().get_extension().expect("clap.state");
+    let mut bytes = Vec::new();
+    state.save(&mut inst.plugin_handle(), &mut bytes).expect("state save");
+    bytes
+}
+
+fn load_state(inst: &mut Instance, bytes: &[u8]) {
+    let state: PluginState = inst.plugin_handle().get_extension().expect("clap.state");
+    state.load(&mut inst.plugin_handle(), &mut &bytes[..]).expect("state load");
+}
+
+/// A note or controller message at a frame of the whole render.
+#[derive(Clone, Copy)]
+enum Msg {
+    On(u16),
+    Off(u16),
+    AllSoundOff,
+}
+
+/// Runs an active processor over `total` frames in blocks cycling through
+/// `blocks`, with `msgs` at their frames. Returns (left, right).
+fn run(proc: &mut StartedPluginAudioProcessor<TestHost>, inst: &mut Instance, msgs: &[(usize, Msg)], total: usize, blocks: &[usize], steady: &mut u64) -> [Vec<f32>; 2] {
+    let mut out = [vec![0f32; total], vec![0f32; total]];
+    let mut ports = AudioPorts::with_capacity(2, 1);
+    let mut events = EventBuffer::with_capacity(64);
+    let (mut pos, mut b) = (0usize, 0usize);
+    while pos < total {
+        let n = blocks[b % blocks.len()].min(total - pos);
+        b += 1;
+        events.clear();
+        for &(t, msg) in msgs.iter().filter(|(t, _)| *t >= pos && *t < pos + n) {
+            let time = (t - pos) as u32;
+            let pckn = |key: u16| Pckn::new(0u16, 0u16, key, Match::All);
+            match msg {
+                Msg::On(key) => events.push(&NoteOnEvent::new(time, pckn(key), 1.0)),
+                Msg::Off(key) => events.push(&NoteOffEvent::new(time, pckn(key), 0.0)),
+                Msg::AllSoundOff => events.push(&MidiEvent::new(time, 0, [0xB0, 120, 0])),
+            }
+        }
+        events.sort();
+        {
+            let [l, r] = &mut out;
+            let mut outputs = ports.with_output_buffers([AudioPortBuffer {
+                latency: 0,
+                channels: AudioPortBufferType::f32_output_only([&mut l[pos..pos + n], &mut r[pos..pos + n]].into_iter()),
+            }]);
+            proc.process(&InputAudioBuffers::empty(), &mut outputs, &events.as_input(), &mut OutputEvents::void(), Some(*steady), None).expect("process");
+        }
+        *steady += n as u64;
+        pos += n;
+        pump(inst);
+    }
+    out
+}
+
+fn assert_clean(out: &[Vec<f32>; 2], what: &str) {
+    for (ch, x) in out.iter().enumerate() {
+        if let Some((i, s)) = x.iter().enumerate().find(|(_, s)| !s.is_finite() || (*s != &0.0 && s.abs() < f32::MIN_POSITIVE)) {
+            panic!("{what}: channel {ch} frame {i} is {s:e} (NaN, infinite or denormal)");
+        }
+    }
+}
+
+/// A state blob whose kit has `files` on pads 1.. (notes 36..), taken from
+/// a real saved state so the wrapper's framing is right.
+fn state_with_kit(default_state: &[u8], files: &[PathBuf]) -> Vec<u8> {
+    // nice-plug's CLAP state: a u64 little-endian length, then JSON.
+    let json: &[u8] = &default_state[8..];
+    let mut state: serde_json::Value = serde_json::from_slice(json).expect("state is JSON");
+    let mut kit = wasm_sampler::kit::Kit::default();
+    for (i, f) in files.iter().enumerate() {
+        kit.pad_mut(i).file = Some(f.clone());
+    }
+    state["fields"]["kit"] = serde_json::Value::String(serde_json::to_string(&kit.to_json()).unwrap());
+    let body = serde_json::to_vec(&state).unwrap();
+    let mut blob = (body.len() as u64).to_le_bytes().to_vec();
+    blob.extend(body);
+    blob
+}
+
+#[test]
+fn descriptor_and_ports_describe_a_stereo_instrument_sampler() {
+    let host = Host::load();
+    let factory = host.entry.get_plugin_factory().unwrap();
+    let d = factory.plugin_descriptors().next().unwrap();
+    assert_eq!(d.id().unwrap().to_str().unwrap(), "org.wasm-sampler.wasm-sampler");
+    assert_eq!(d.name().unwrap().to_str().unwrap(), "Wasm Sampler");
+    let features: Vec<String> = d.features().map(|f| f.to_string_lossy().to_string()).collect();
+    for f in ["instrument", "sampler", "stereo"] {
+        assert!(features.iter().any(|x| x == f), "{f} in {features:?}");
+    }
+    let mut inst = host.instance();
+    let ports: PluginAudioPorts = inst.plugin_handle().get_extension().expect("audio ports");
+    let mut h = inst.plugin_handle();
+    assert_eq!(ports.count(&mut h, true), 0, "no audio input");
+    assert_eq!(ports.count(&mut h, false), 1);
+    let mut buf = AudioPortInfoBuffer::new();
+    assert_eq!(ports.get(&mut h, 0, false, &mut buf).expect("output port").channel_count, 2);
+}
+
+#[test]
+fn a_kit_restored_from_state_plays_exactly_at_44k1_48k_and_96k() {
+    let dir = tempdir();
+    let host = Host::load();
+    for rate in [44_100u32, 48_000, 96_000] {
+        // Samples at the host's rate: neutral playback is bit-exact.
+        let (a, b) = (signal(3_000, rate), signal(2_000, rate + 1));
+        let stereo_l = signal(1_500, 5);
+        let stereo: Vec<f32> = stereo_l.iter().flat_map(|&x| [x, -x * 0.5]).collect();
+        let files = [path_in(&dir, &format!("a{rate}.wav")), path_in(&dir, &format!("b{rate}.wav")), path_in(&dir, &format!("s{rate}.wav"))];
+        write_float_wav(&files[0], rate, 1, &a);
+        write_float_wav(&files[1], rate, 1, &b);
+        write_float_wav(&files[2], rate, 2, &stereo);
+
+        let mut inst = host.instance();
+        let blob = state_with_kit(&save_state(&mut inst), &files);
+        let loaded_at = Instant::now();
+        load_state(&mut inst, &blob);
+        assert!(loaded_at.elapsed() < Duration::from_millis(200), "state load must not wait for decoding");
+
+        let config = PluginAudioConfiguration { sample_rate: rate as f64, min_frames_count: 1, max_frames_count: 4096 };
+        let mut proc = inst.activate(|_, _| (), config).expect("activate").start_processing().expect("start");
+        let mut steady = 0u64;
+
+        // Wait for the background loading: probe the last pad until it sounds.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            std::thread::sleep(Duration::from_millis(10));
+            let probe = run(&mut proc, &mut inst, &[(0, Msg::On(38))], 256, &[256], &mut steady);
+            if probe[0].iter().any(|&s| s != 0.0) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "kit did not load at {rate} Hz");
+        }
+        // Silence everything (5 ms fade) before the measured render.
+        run(&mut proc, &mut inst, &[(0, Msg::AllSoundOff)], 2048, &[512], &mut steady);
+
+        let msgs = [(100, Msg::On(36)), (1_234, Msg::On(37)), (1_900, Msg::On(38)), (1_950, Msg::Off(36))];
+        let total = 6_000;
+        let mut expected = [vec![0f32; total], vec![0f32; total]];
+        for (i, &x) in a.iter().enumerate() {
+            expected[0][100 + i] += x;
+            expected[1][100 + i] += x;
+        }
+        for (i, &x) in b.iter().enumerate() {
+            expected[0][1_234 + i] += x;
+            expected[1][1_234 + i] += x;
+        }
+        for (i, &x) in stereo_l.iter().enumerate() {
+            expected[0][1_900 + i] += x;
+            expected[1][1_900 + i] += -x * 0.5;
+        }
+        for blocks in [vec![512], vec![1], vec![4096], vec![480, 17, 1000, 64, 333]] {
+            let out = run(&mut proc, &mut inst, &msgs, total, &blocks, &mut steady);
+            assert_clean(&out, &format!("{rate} Hz"));
+            for ch in 0..2 {
+                assert_eq!(first_difference(&out[ch], &expected[ch]), None, "{rate} Hz, blocks {blocks:?}, channel {ch}");
+            }
+        }
+        inst.deactivate(proc.stop_processing());
+
+        // save -> load -> save gives the same bytes.
+        let saved = save_state(&mut inst);
+        let mut other = host.instance();
+        load_state(&mut other, &saved);
+        assert_eq!(save_state(&mut other), saved, "state round trip at {rate} Hz");
+        assert_eq!(save_state(&mut inst), saved, "saving twice");
+    }
+}
+
+#[test]
+fn garbage_and_newer_state_are_refused_without_crashing() {
+    let host = Host::load();
+    let mut inst = host.instance();
+    let default = save_state(&mut inst);
+    // Garbage: the wrapper refuses it; the plugin keeps working.
+    let state: PluginState = inst.plugin_handle().get_extension().unwrap();
+    let _ = state.load(&mut inst.plugin_handle(), &mut &b"\x10\0\0\0\0\0\0\0not json at all!"[..]);
+    // A kit from a newer version: defaults plus a logged error.
+    let mut json: serde_json::Value = serde_json::from_slice(&default[8..]).unwrap();
+    json["fields"]["kit"] = serde_json::Value::String(r#"{"version": 999, "pads": []}"#.into());
+    let body = serde_json::to_vec(&json).unwrap();
+    let mut blob = (body.len() as u64).to_le_bytes().to_vec();
+    blob.extend(body);
+    load_state(&mut inst, &blob);
+    assert_eq!(save_state(&mut inst), default, "back to the default kit");
+}
