@@ -91,6 +91,20 @@ fn module(c: &mut Criterion) {
     g.sample_size(10).measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
     g.bench_function("deserialize_precompiled", |b| b.iter(|| black_box(GuestModule::deserialize_precompiled().unwrap())));
     g.bench_function("compile_fallback", |b| b.iter(|| black_box(GuestModule::compile_embedded().unwrap())));
+    // What a plugin's first activation costs: get the module, make the
+    // engine (memory, instance, init), render the first block.
+    for (name, precompiled) in [("activate_to_first_block_precompiled", true), ("activate_to_first_block_fallback_compile", false)] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let module = if precompiled { GuestModule::deserialize_precompiled() } else { GuestModule::compile_embedded() }.unwrap();
+                let e = Engine::new(EngineOptions { kind: EngineKind::Wasm, sample_rate: 48_000.0, module: Some(std::sync::Arc::new(module)) }).unwrap();
+                let (mut l, mut r) = ([0.0f32; 256], [0.0f32; 256]);
+                e.process(&[], &mut l, &mut r);
+                black_box(e)
+            })
+        });
+    }
+    // Later instances share the process's module.
     let _ = GuestModule::embedded().unwrap();
     g.bench_function("engine_new_and_first_block", |b| {
         b.iter(|| {

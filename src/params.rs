@@ -30,9 +30,14 @@ pub struct SamplerParams {
     #[persist = "kit"]
     pub kit: KitField,
 
-    /// Output gain in dB, smoothed over 10 ms.
+    /// Output gain in dB, -60..=+12 (the plugin ramps the linear gain over 10 ms).
     #[id = "gain"]
     pub master_gain: FloatParam,
+
+    /// Save each pad's audio inside the project (so it opens on another
+    /// machine). Not automatable.
+    #[id = "embed"]
+    pub embed_samples: BoolParam,
 
     /// Per-pad automatable settings, ids `<id>_1` .. `<id>_16`.
     #[nested(array, group = "Pad")]
@@ -79,23 +84,20 @@ impl PadParamSet {
 }
 
 impl SamplerParams {
-    /// Defaults: 0 dB master, every pad neutral, an empty kit.
+    /// Defaults: 0 dB master, every pad neutral, an empty kit, no embedding.
     pub fn new(kit: KitField) -> Self {
+        let shared = kit.0.clone();
         SamplerParams {
             kit,
-            master_gain: FloatParam::new(
-                "Master Gain",
-                util::db_to_gain(0.0),
-                FloatRange::Skewed {
-                    min: util::db_to_gain(MASTER_GAIN_DB.0),
-                    max: util::db_to_gain(MASTER_GAIN_DB.1),
-                    factor: FloatRange::gain_skew_factor(MASTER_GAIN_DB.0, MASTER_GAIN_DB.1),
-                },
-            )
-            .with_smoother(SmoothingStyle::Logarithmic(10.0))
-            .with_unit(" dB")
-            .with_value_to_string(formatters::v2s_f32_gain_to_db(2))
-            .with_string_to_value(formatters::s2v_f32_gain_to_db()),
+            embed_samples: BoolParam::new("Embed Samples in Project", false)
+                .non_automatable()
+                .with_callback(Arc::new(move |on| shared.set_embed_audio(on))),
+            // In dB with a 0.01 dB step: a host that restores parameters from
+            // normalized values gets exactly 0 dB back (a gain-domain skewed
+            // range would come back as 0.99999994 and break bit-exactness).
+            master_gain: FloatParam::new("Master Gain", 0.0, FloatRange::Linear { min: MASTER_GAIN_DB.0, max: MASTER_GAIN_DB.1 })
+                .with_unit(" dB")
+                .with_step_size(0.01),
             pads: std::array::from_fn(|_| PadParamSet::new()),
         }
     }

@@ -60,6 +60,8 @@ pub struct Shared {
     kits_loaded: AtomicU64,
     /// A kit waits for the engine (restored before the first activation).
     kit_pending: AtomicBool,
+    /// Mirror of the "Embed Samples in Project" parameter, read at save time.
+    embed_audio: AtomicBool,
 }
 
 impl Shared {
@@ -71,7 +73,15 @@ impl Shared {
             kit_generation: AtomicU64::new(0),
             kits_loaded: AtomicU64::new(0),
             kit_pending: AtomicBool::new(false),
+            embed_audio: AtomicBool::new(false),
         })
+    }
+
+    /// Follows the "Embed Samples in Project" parameter.
+    ///
+    /// Thread: any (the parameter callback may run on the audio thread). No allocation.
+    pub fn set_embed_audio(&self, on: bool) {
+        self.embed_audio.store(on, Ordering::Release);
     }
 
     /// The engine, once the plugin has been activated.
@@ -227,12 +237,14 @@ impl<'a> PersistentField<'a, serde_json::Value> for KitField {
     where
         F: Fn(&serde_json::Value) -> R,
     {
+        let embed = self.0.embed_audio.load(Ordering::Acquire);
         let mut kit = self.0.kit.lock();
-        if kit.embed_audio {
-            for pad in kit.pads.iter_mut() {
-                if let (Some(file), None) = (&pad.file, &pad.embedded) {
-                    pad.embedded = read_embedded(file);
-                }
+        kit.embed_audio = embed;
+        for pad in kit.pads.iter_mut() {
+            if !embed {
+                pad.embedded = None;
+            } else if let (Some(file), None) = (&pad.file, &pad.embedded) {
+                pad.embedded = read_embedded(file);
             }
         }
         f(&kit.to_json())
@@ -247,6 +259,10 @@ pub struct WasmSampler {
     /// Automatable values last sent per pad, and the kit generation they were sent for.
     sent: [Option<Automation>; AUTOMATED_PADS],
     sent_generation: u64,
+    /// Linear master gain, ramped over 10 ms when the parameter moves.
+    master: Smoother<f32>,
+    master_db: f32,
+    sample_rate: f32,
 }
 
 impl Default for WasmSampler {
@@ -258,6 +274,9 @@ impl Default for WasmSampler {
             notes: Vec::with_capacity(NOTE_CAPACITY),
             sent: [None; AUTOMATED_PADS],
             sent_generation: u64::MAX,
+            master: Smoother::new(SmoothingStyle::Linear(10.0)),
+            master_db: 0.0,
+            sample_rate: 48_000.0,
         }
     }
 }
@@ -340,12 +359,14 @@ impl Plugin for WasmSampler {
         }
         // Resend every pad's automatable values on the first block.
         self.sent_generation = u64::MAX;
+        self.sample_rate = config.sample_rate;
         true
     }
 
     fn reset(&mut self) {
         self.notes.clear();
-        self.params.master_gain.smoothed.reset(self.params.master_gain.value());
+        self.master_db = self.params.master_gain.value();
+        self.master.reset(db_to_gain_exact(self.master_db));
     }
 
     fn process(&mut self, buffer: &mut Buffer, _aux: &mut AuxiliaryBuffers, context: &mut impl ProcessContext<Self>) -> ProcessStatus {
@@ -383,15 +404,29 @@ impl Plugin for WasmSampler {
             util::permit_alloc(|| engine.housekeeping());
         }
 
-        let gain = &self.params.master_gain.smoothed;
-        if gain.is_smoothing() || self.params.master_gain.value() != 1.0 {
-            for i in 0..left[0].len() {
-                let g = gain.next();
-                left[0][i] *= g;
-                rest[0][i] *= g;
+        let db = self.params.master_gain.value();
+        if db != self.master_db {
+            self.master_db = db;
+            self.master.set_target(self.sample_rate, db_to_gain_exact(db));
+        }
+        // At 0 dB and at rest the output is the engine's, bit for bit.
+        if self.master.is_smoothing() || self.master_db != 0.0 {
+            for (l, r) in left[0].iter_mut().zip(rest[0].iter_mut()) {
+                let g = self.master.next();
+                *l *= g;
+                *r *= g;
             }
         }
         ProcessStatus::Normal
+    }
+}
+
+/// dB to linear gain, exactly 1.0 at 0 dB.
+fn db_to_gain_exact(db: f32) -> f32 {
+    if db == 0.0 {
+        1.0
+    } else {
+        util::db_to_gain(db)
     }
 }
 

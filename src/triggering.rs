@@ -134,8 +134,13 @@ pub fn playback_rate(source_rate: f64, output_rate: f64, semitones: f64) -> f64 
 }
 
 /// Velocity (0..=1) to gain: square law (-12 dB at half velocity),
-/// exactly 1.0 at full velocity.
+/// exactly 1.0 at full velocity. A velocity that rounds to MIDI 127 counts as
+/// full: hosts commonly turn MIDI 127 into `127.0 * (1.0 / 127.0)`, which is
+/// 0.99999994 in f32, and that must still play a sample at unity.
 pub fn velocity_gain(velocity: f32) -> f32 {
+    if midi_velocity(velocity) == 127 {
+        return 1.0;
+    }
     let v = velocity.clamp(0.0, 1.0);
     v * v
 }
@@ -349,7 +354,9 @@ mod tests {
     #[test]
     fn full_velocity_and_zero_db_are_exactly_unity() {
         assert_eq!(velocity_gain(1.0), 1.0);
+        assert_eq!(velocity_gain(127.0 * (1.0 / 127.0)), 1.0, "MIDI 127 as hosts convert it");
         assert_eq!(velocity_gain(0.5), 0.25);
+        assert_eq!(velocity_gain(126.0 / 127.0), (126.0f32 / 127.0) * (126.0 / 127.0));
         assert_eq!(PadParams::default().gain(), 1.0);
         assert!((PadParams { gain_db: -6.0, ..Default::default() }.gain() - 0.501_187_2).abs() < 1e-6);
     }

@@ -182,6 +182,38 @@ fn state_with_kit(default_state: &[u8], files: &[PathBuf]) -> Vec<u8> {
     blob
 }
 
+/// Activates at `rate` and waits (processing silent blocks, as a DAW keeps
+/// doing) until `probe` sounds, i.e. the kit's last pad has loaded; then
+/// silences everything. `None` if it never sounds within `patience`.
+fn activate_and_wait(inst: &mut Instance, rate: u32, probe: u16, patience: Duration) -> (StartedPluginAudioProcessor<TestHost>, u64, bool) {
+    let config = PluginAudioConfiguration { sample_rate: rate as f64, min_frames_count: 1, max_frames_count: 4096 };
+    let mut proc = inst.activate(|_, _| (), config).expect("activate").start_processing().expect("start");
+    let mut steady = 0u64;
+    let deadline = Instant::now() + patience;
+    let mut sounded = false;
+    while Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+        let out = run(&mut proc, inst, &[(0, Msg::On(probe))], 256, &[256], &mut steady);
+        if out[0].iter().any(|&s| s != 0.0) {
+            sounded = true;
+            break;
+        }
+    }
+    // Silence everything (5 ms fade) before anything is measured.
+    run(&mut proc, inst, &[(0, Msg::AllSoundOff)], 2048, &[512], &mut steady);
+    (proc, steady, sounded)
+}
+
+/// Sets parameter `id` in a saved state blob.
+fn with_param(blob: &[u8], id: &str, value: serde_json::Value) -> Vec<u8> {
+    let mut state: serde_json::Value = serde_json::from_slice(&blob[8..]).unwrap();
+    state["params"][id] = value;
+    let body = serde_json::to_vec(&state).unwrap();
+    let mut out = (body.len() as u64).to_le_bytes().to_vec();
+    out.extend(body);
+    out
+}
+
 #[test]
 fn descriptor_and_ports_describe_a_stereo_instrument_sampler() {
     let host = Host::load();
@@ -288,4 +320,128 @@ fn garbage_and_newer_state_are_refused_without_crashing() {
     blob.extend(body);
     load_state(&mut inst, &blob);
     assert_eq!(save_state(&mut inst), default, "back to the default kit");
+}
+
+#[test]
+fn embedded_samples_let_a_project_open_without_its_files() {
+    let dir = tempdir();
+    let host = Host::load();
+    let (a, b) = (signal(4_000, 11), signal(2_500, 12));
+    let files = [path_in(&dir, "a.wav"), path_in(&dir, "b.wav")];
+    write_float_wav(&files[0], 48_000, 1, &a);
+    write_float_wav(&files[1], 48_000, 1, &b);
+    let file_bytes: usize = files.iter().map(|f| std::fs::metadata(f).unwrap().len() as usize).sum();
+
+    let mut first = host.instance();
+    let default = save_state(&mut first);
+    let plain = state_with_kit(&default, &files);
+    let embedding = with_param(&plain, "embed", serde_json::json!({"bool": true}));
+    load_state(&mut first, &embedding);
+    let saved = save_state(&mut first);
+    assert!(saved.len() > plain.len() + file_bytes * 4 / 3, "the audio is in the state: {} bytes", saved.len());
+    assert_eq!(save_state(&mut first), saved, "saving twice gives the same bytes");
+    load_state(&mut first, &plain);
+    let unembedded = save_state(&mut first);
+    assert!(unembedded.len() < plain.len() + 200, "no audio in the state when embedding is off");
+
+    // The project moves to a machine without the files.
+    for f in &files {
+        std::fs::remove_file(f).unwrap();
+    }
+    let mut moved = host.instance();
+    load_state(&mut moved, &saved);
+    let (mut proc, mut steady, sounded) = activate_and_wait(&mut moved, 48_000, 37, Duration::from_secs(20));
+    assert!(sounded, "the embedded kit loads");
+    let out = run(&mut proc, &mut moved, &[(10, Msg::On(36)), (500, Msg::On(37))], 5_000, &[256], &mut steady);
+    let mut expected = vec![0f32; 5_000];
+    for (i, &x) in a.iter().enumerate() {
+        expected[10 + i] += x;
+    }
+    for (i, &x) in b.iter().enumerate() {
+        expected[500 + i] += x;
+    }
+    assert_eq!(first_difference(&out[0], &expected), None);
+    moved.deactivate(proc.stop_processing());
+    assert_eq!(save_state(&mut moved), saved, "the moved project saves the same bytes");
+}
+
+#[test]
+fn a_missing_file_keeps_its_pad_path_and_settings_and_plays_silence() {
+    let dir = tempdir();
+    let host = Host::load();
+    let present = path_in(&dir, "present.wav");
+    write_float_wav(&present, 48_000, 1, &signal(1_000, 3));
+    let files = [present.clone(), path_in(&dir, "missing.wav")];
+    let mut inst = host.instance();
+    let blob = state_with_kit(&save_state(&mut inst), &files);
+    load_state(&mut inst, &blob);
+    let (mut proc, mut steady, sounded) = activate_and_wait(&mut inst, 48_000, 36, Duration::from_secs(20));
+    assert!(sounded, "the present file loads");
+    let out = run(&mut proc, &mut inst, &[(0, Msg::On(37))], 2_000, &[256], &mut steady);
+    assert!(out[0].iter().all(|&s| s == 0.0), "the missing pad is silent");
+    inst.deactivate(proc.stop_processing());
+    let saved = save_state(&mut inst);
+    let kit_of = |b: &[u8]| serde_json::from_slice::<serde_json::Value>(&b[8..]).unwrap()["fields"]["kit"].clone();
+    assert_eq!(kit_of(&saved), kit_of(&blob), "the missing pad keeps its path and settings in the project");
+    assert!(kit_of(&saved).as_str().unwrap().contains("missing.wav"));
+}
+
+#[test]
+fn process_runs_allocation_free_while_kits_are_restored_on_the_main_thread() {
+    let dir = tempdir();
+    let host = Host::load();
+    let kits: Vec<Vec<PathBuf>> = (0..3)
+        .map(|k| {
+            (0..4)
+                .map(|p| {
+                    let f = path_in(&dir, &format!("k{k}p{p}.wav"));
+                    write_float_wav(&f, 44_100, 1 + (p % 2) as u16, &signal(20_000, k * 10 + p));
+                    f
+                })
+                .collect()
+        })
+        .collect();
+    let mut inst = host.instance();
+    let default = save_state(&mut inst);
+    let blobs: Vec<Vec<u8>> = kits.iter().map(|k| state_with_kit(&default, k)).collect();
+    load_state(&mut inst, &blobs[0]);
+    let (mut proc, mut steady, sounded) = activate_and_wait(&mut inst, 48_000, 39, Duration::from_secs(20));
+    assert!(sounded);
+
+    // The audio thread plays notes non-stop (debug build: any allocation in
+    // process aborts) while the main thread restores kit after kit.
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let audio = scope.spawn(|| {
+            let mut ports = AudioPorts::with_capacity(2, 1);
+            let mut events = EventBuffer::with_capacity(64);
+            let (mut l, mut r) = (vec![0f32; 1024], vec![0f32; 1024]);
+            let mut blocks = 0u64;
+            while !stop.load(Ordering::Acquire) {
+                let n = [64usize, 256, 1024, 5][blocks as usize % 4];
+                events.clear();
+                let key = 36 + (blocks % 4) as u16;
+                events.push(&NoteOnEvent::new(0, Pckn::new(0u16, 0u16, key, Match::All), 0.9));
+                let mut outputs = ports.with_output_buffers([AudioPortBuffer {
+                    latency: 0,
+                    channels: AudioPortBufferType::f32_output_only([&mut l[..n], &mut r[..n]].into_iter()),
+                }]);
+                proc.process(&InputAudioBuffers::empty(), &mut outputs, &events.as_input(), &mut OutputEvents::void(), Some(steady), None).unwrap();
+                steady += n as u64;
+                assert!(l[..n].iter().chain(&r[..n]).all(|s| s.is_finite()));
+                blocks += 1;
+                std::thread::sleep(Duration::from_micros(200));
+            }
+            (proc, blocks)
+        });
+        for i in 0..30 {
+            load_state(&mut inst, &blobs[i % blobs.len()]);
+            pump(&mut inst);
+            std::thread::sleep(Duration::from_millis(15));
+        }
+        stop.store(true, Ordering::Release);
+        let (proc, blocks) = audio.join().unwrap();
+        assert!(blocks > 100, "the audio thread ran ({blocks} blocks)");
+        inst.deactivate(proc.stop_processing());
+    });
 }

@@ -1,3 +1,51 @@
+//! `cargo xtask bundle wasm-sampler --release` builds the CLAP and VST3
+//! bundles (nice-plug-xtask); `cargo xtask install` copies them into the
+//! per-user plugin folders, `~/.clap` and `~/.vst3`.
+
+use std::path::{Path, PathBuf};
+
 fn main() -> nice_plug_xtask::Result<()> {
+    if std::env::args().nth(1).as_deref() == Some("install") {
+        return install();
+    }
     nice_plug_xtask::main()
+}
+
+/// The bundles' names come from bundler.toml.
+const BUNDLES: [(&str, &str); 2] = [("Wasm Sampler.clap", ".clap"), ("Wasm Sampler.vst3", ".vst3")];
+
+fn install() -> nice_plug_xtask::Result<()> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace");
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+    let home = std::env::var_os("HOME").map(PathBuf::from).ok_or_else(|| anyhow::anyhow!("HOME is not set"))?;
+    for (bundle, folder) in BUNDLES {
+        let from = target.join("bundled").join(bundle);
+        if !from.exists() {
+            anyhow::bail!("{} does not exist; run `cargo xtask bundle wasm-sampler --release` first", from.display());
+        }
+        let to = home.join(folder).join(bundle);
+        if to.is_dir() {
+            std::fs::remove_dir_all(&to)?;
+        }
+        copy(&from, &to)?;
+        println!("installed {}", to.display());
+    }
+    Ok(())
+}
+
+/// Copies a file, or a directory tree (a .vst3 bundle), creating parents.
+fn copy(from: &Path, to: &Path) -> std::io::Result<()> {
+    if from.is_dir() {
+        std::fs::create_dir_all(to)?;
+        for entry in std::fs::read_dir(from)? {
+            let entry = entry?;
+            copy(&entry.path(), &to.join(entry.file_name()))?;
+        }
+        Ok(())
+    } else {
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::copy(from, to).map(|_| ())
+    }
 }
