@@ -442,3 +442,51 @@ impl Vst3Plugin for WasmSampler {
     const VST3_CLASS_ID: [u8; 16] = *b"WasmSamplerPlug1";
     const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[Vst3SubCategory::Instrument, Vst3SubCategory::Sampler];
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::triggering::Mapping;
+
+    #[test]
+    fn instantiating_makes_no_engine_and_starts_no_thread() {
+        let plugin = WasmSampler::default();
+        assert!(plugin.shared().engine().is_none(), "the guest is instantiated at activation, not before");
+        assert!(plugin.shared().jobs.lock().is_none(), "no loader thread until there is work");
+        assert_eq!(plugin.shared().kit(), Kit::default());
+    }
+
+    #[test]
+    fn a_missing_file_marks_its_pad_with_path_and_reason_and_the_kit_keeps_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let present = dir.path().join("present.wav");
+        let spec = hound::WavSpec { channels: 1, sample_rate: 48_000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+        let mut w = hound::WavWriter::create(&present, spec).unwrap();
+        for i in 0..100 {
+            w.write_sample(i as i16).unwrap();
+        }
+        w.finalize().unwrap();
+        let missing = dir.path().join("gone.wav");
+
+        let shared = Shared::new();
+        let engine = Arc::new(Engine::new(EngineOptions::default()).unwrap());
+        let _ = shared.engine.set(engine.clone());
+        let mut kit = Kit::default();
+        kit.pad_mut(0).file = Some(present.clone());
+        kit.pad_mut(1).file = Some(missing.clone());
+        kit.pad_mut(1).mapping = Mapping::pitched(40, 50, 45);
+        shared.set_kit(kit.clone());
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while shared.kits_loaded() == 0 {
+            assert!(std::time::Instant::now() < deadline, "kit never loaded");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let pads = engine.pads();
+        assert!(pads[0].sample.is_some() && pads[0].error.is_none());
+        assert!(pads[1].sample.is_none());
+        let error = pads[1].error.clone().unwrap();
+        assert_eq!(error, format!("{}: file not found", missing.display()));
+        assert_eq!(pads[1].mapping, Mapping::pitched(40, 50, 45), "settings kept");
+        assert_eq!(shared.kit(), kit, "the kit still holds the missing pad as it was");
+    }
+}
