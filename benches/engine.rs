@@ -20,7 +20,7 @@ use wasm_sampler::triggering::{Mapping, NoteEvent};
 use wasm_sampler::EngineKind;
 
 fn engine(kind: EngineKind) -> Engine {
-    Engine::new(EngineOptions { kind, sample_rate: 48_000.0, module: None }).unwrap()
+    Engine::new(EngineOptions { kind, ..EngineOptions::default() }).unwrap()
 }
 
 fn dsp(c: &mut Criterion) {
@@ -97,7 +97,7 @@ fn module(c: &mut Criterion) {
         g.bench_function(name, |b| {
             b.iter(|| {
                 let module = if precompiled { GuestModule::deserialize_precompiled() } else { GuestModule::compile_embedded() }.unwrap();
-                let e = Engine::new(EngineOptions { kind: EngineKind::Wasm, sample_rate: 48_000.0, module: Some(std::sync::Arc::new(module)) }).unwrap();
+                let e = Engine::new(EngineOptions { module: Some(std::sync::Arc::new(module)), ..EngineOptions::default() }).unwrap();
                 let (mut l, mut r) = ([0.0f32; 256], [0.0f32; 256]);
                 e.process(&[], &mut l, &mut r);
                 black_box(e)

@@ -28,6 +28,8 @@ pub struct Region {
 
 impl Region {
     /// One past the last byte.
+    ///
+    /// Thread: non-real-time, under the engine lock. No allocation.
     pub fn end(&self) -> u64 {
         self.offset + self.len
     }
@@ -77,6 +79,8 @@ impl RegionAllocator {
     /// size).
     ///
     /// Allocates (two empty B-trees: no heap until the first block).
+    ///
+    /// Thread: non-real-time, under the engine lock. May allocate (B-tree nodes).
     pub fn new(base: u64, end: u64, limit: u64, align: u64) -> Self {
         assert!(align.is_power_of_two() && base % align == 0 && PAGE_SIZE as u64 % align == 0);
         assert!(base <= end && end <= limit && end % PAGE_SIZE as u64 == 0);
@@ -96,11 +100,15 @@ impl RegionAllocator {
     }
 
     /// Start of the managed span.
+    ///
+    /// Thread: non-real-time, under the engine lock. No allocation.
     pub fn base(&self) -> u64 {
         self.base
     }
 
     /// End of the managed span (the memory size in bytes).
+    ///
+    /// Thread: non-real-time, under the engine lock. No allocation.
     pub fn end(&self) -> u64 {
         self.end
     }
@@ -113,6 +121,8 @@ impl RegionAllocator {
     }
 
     /// Hands out a region of at least `len` bytes, best fit.
+    ///
+    /// Thread: non-real-time, under the engine lock. May allocate (B-tree nodes).
     pub fn allocate(&mut self, len: u64) -> Result<Region, AllocError> {
         let oom = AllocError::OutOfMemory { requested: len, limit: self.limit - self.base };
         let len = self.round(len).ok_or(oom)?;
@@ -135,6 +145,8 @@ impl RegionAllocator {
     }
 
     /// Adds `pages` pages at the end of the span (after the memory grew).
+    ///
+    /// Thread: non-real-time, under the engine lock. May allocate (B-tree nodes).
     pub fn add_pages(&mut self, pages: u64) {
         let bytes = pages * PAGE_SIZE as u64;
         assert!(self.end + bytes <= self.limit, "growing past the limit");
@@ -148,6 +160,8 @@ impl RegionAllocator {
 
     /// Returns a region. Errors (leaving everything unchanged) if `offset` is
     /// not the start of a live region.
+    ///
+    /// Thread: non-real-time, under the engine lock. May allocate (B-tree nodes).
     pub fn free(&mut self, offset: u64) -> Result<(), String> {
         let len = self.used.remove(&offset).ok_or_else(|| format!("no live region at offset {offset:#x}"))?;
         self.release(offset, len);
@@ -181,16 +195,22 @@ impl RegionAllocator {
     }
 
     /// Live regions in address order.
+    ///
+    /// Thread: non-real-time, under the engine lock. No allocation.
     pub fn regions(&self) -> impl Iterator<Item = Region> + '_ {
         self.used.iter().map(|(&offset, &len)| Region { offset, len })
     }
 
     /// Free blocks in address order.
+    ///
+    /// Thread: non-real-time, under the engine lock. No allocation.
     pub fn free_blocks(&self) -> impl Iterator<Item = Region> + '_ {
         self.free_by_offset.iter().map(|(&offset, &len)| Region { offset, len })
     }
 
     /// Current numbers. O(1) except `free`, which sums the free list.
+    ///
+    /// Thread: non-real-time, under the engine lock. No allocation.
     pub fn stats(&self) -> AllocStats {
         let used: u64 = self.used.values().sum();
         let free = self.end - self.base - used;

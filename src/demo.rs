@@ -104,6 +104,8 @@ fn bass(rate: u32, freq: f32) -> Vec<f32> {
 /// The demo kit: kick 36, snare 38, clap 39, closed hat 42 and open hat 46
 /// (choke group 1), and a pitched stereo bass over notes 24..=59 (root 36).
 /// Kick and hats are made at 44.1 kHz, the rest at 48 kHz.
+///
+/// Thread: non-real-time. Allocates.
 pub fn kit() -> Vec<DemoSound> {
     let mut hats = Mapping::drum(42);
     hats.choke_group = 1;
@@ -128,6 +130,8 @@ pub fn kit() -> Vec<DemoSound> {
 }
 
 /// Loads the demo kit into pads 0.. of `engine`.
+///
+/// Thread: non-real-time. Allocates.
 pub fn load_kit(engine: &Engine) -> Result<(), LoadError> {
     for (pad, sound) in kit().into_iter().enumerate() {
         engine.set_mapping(pad, sound.mapping);
@@ -141,6 +145,8 @@ pub fn load_kit(engine: &Engine) -> Result<(), LoadError> {
 pub const BPM: f64 = 118.0;
 
 /// Four bars of sixteenths: drums on channel 10 (9), bass on channel 1 (0).
+///
+/// Thread: non-real-time. Allocates.
 pub fn pattern() -> Vec<TimedEvent> {
     let step = 60.0 / BPM / 4.0;
     let mut out = Vec::new();

@@ -20,15 +20,18 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
-use wasm_sampler_guest::abi::{self, Event};
+use wasm_sampler_guest::abi;
 
 use crate::allocator::{AllocError, AllocStats, Region, RegionAllocator};
 use crate::loader::{Encoding, LoadError, SampleInfo, SampleSink, WavSource};
 use crate::runtime::{EngineKind, Guest, GuestError, GuestModule, ModuleSource};
-use crate::triggering::{translate, EventBuffer, LivePad, Mapping, NoteEvent, PadParams};
+use crate::triggering::{translate, Automation, EventBuffer, LivePad, Mapping, NoteEvent, PadParams};
 
 /// Alignment of sample regions (bytes).
 pub const REGION_ALIGN: u64 = 16;
+
+/// Pads whose settings can be automated (`NoteEvent::Automation`).
+pub const AUTOMATABLE_PADS: usize = 128;
 
 /// How to build an [`Engine`].
 #[derive(Clone)]
@@ -38,13 +41,24 @@ pub struct EngineOptions {
     pub sample_rate: f32,
     /// The guest module; `None` = the embedded one.
     pub module: Option<Arc<GuestModule>>,
+    /// Let a guest fault allocate on the audio thread (wasmtime builds the
+    /// trap as an error object, and re-instantiating allocates). On by
+    /// default so that debug builds with `assert_process_allocs` survive a
+    /// fault; tests turn it off to prove the normal path allocates nothing.
+    pub permit_fault_allocs: bool,
 }
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        EngineOptions { kind: EngineKind::Wasm, sample_rate: 48_000.0, module: None }
+        EngineOptions { kind: EngineKind::Wasm, sample_rate: 48_000.0, module: None, permit_fault_allocs: true }
     }
 }
+
+/// Faults recovered automatically on the audio thread; after that the engine
+/// stays silent until [`Engine::recover`] (each re-instantiation keeps a few
+/// KiB in the store, so a guest that faults every block must not recover
+/// forever).
+pub const MAX_AUTO_RECOVERIES: u64 = 16;
 
 /// Where a pad's sample came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -129,20 +143,22 @@ struct Core {
     free_slots: Vec<u32>,
     retired: Vec<Retired>,
     events: EventBuffer,
-    block_events: Vec<Event>,
     fault: Option<String>,
     faults: u64,
+    /// A fault message for housekeeping to log (the audio thread does no I/O).
+    pending_log: Option<String>,
+    permit_fault_allocs: bool,
     non_finite: u64,
+    /// The last automation values per pad. They override the same fields of
+    /// any settings applied later from another thread (a kit being loaded, a
+    /// pad created), so the host's parameters always win.
+    automation: [Option<Automation>; AUTOMATABLE_PADS],
 }
 
 /// The sampler engine. See the module docs.
 pub struct Engine {
     core: Mutex<Core>,
 }
-
-/// The I/O region's event queue holds this many; a DAW block's events go
-/// through a buffer this size too.
-const BLOCK_EVENT_CAPACITY: usize = abi::EVENT_CAPACITY as usize;
 
 impl Engine {
     /// A new engine with no pads.
@@ -156,7 +172,8 @@ impl Engine {
         };
         let guest = Guest::new(options.kind, &module, options.sample_rate)?;
         let module_source = (options.kind == EngineKind::Wasm).then(|| module.source().clone());
-        let alloc = RegionAllocator::new(abi::SAMPLE_BASE as u64, guest.memory_size(), 1 << 32, REGION_ALIGN);
+        let limit = abi::MAX_PAGES as u64 * abi::PAGE_SIZE as u64;
+        let alloc = RegionAllocator::new(abi::SAMPLE_BASE as u64, guest.memory_size(), limit, REGION_ALIGN);
         Ok(Engine {
             core: Mutex::new(Core {
                 guest,
@@ -166,11 +183,13 @@ impl Engine {
                 live: Vec::new(),
                 free_slots: (0..abi::SLOT_CAPACITY).rev().collect(),
                 retired: Vec::new(),
-                events: EventBuffer::with_capacity(BLOCK_EVENT_CAPACITY * 4),
-                block_events: Vec::with_capacity(BLOCK_EVENT_CAPACITY),
+                events: EventBuffer::with_capacity(abi::EVENT_CAPACITY as usize),
                 fault: None,
                 faults: 0,
+                pending_log: None,
+                permit_fault_allocs: options.permit_fault_allocs,
                 non_finite: 0,
+                automation: [None; AUTOMATABLE_PADS],
             }),
         })
     }
@@ -180,11 +199,15 @@ impl Engine {
     /// Blocks longer than the guest's `MAX_FRAMES` are split; each piece is
     /// one guest call with its share of the events.
     ///
-    /// A guest fault silences the rest of the block and is recorded; call
-    /// [`Engine::housekeeping`] (or [`Engine::recover`]) to bring the guest back.
+    /// A guest fault silences the rest of the block; the guest is
+    /// re-instantiated right away (up to [`MAX_AUTO_RECOVERIES`] times), so the
+    /// next block plays again. Housekeeping logs the fault.
     ///
-    /// Thread: audio. No allocation, no I/O; spins for the engine lock, which
-    /// other threads hold only briefly (never across decoding).
+    /// Thread: audio. No allocation and no I/O on the normal path; only a
+    /// guest fault allocates (the trap error, the new instance), inside
+    /// `permit_alloc` unless `EngineOptions::permit_fault_allocs` is off.
+    /// Spins for the engine lock, which other threads hold only briefly
+    /// (never across decoding or a large copy).
     pub fn process(&self, notes: &[NoteEvent], out_l: &mut [f32], out_r: &mut [f32]) {
         self.lock_for_audio().process(notes, out_l, out_r);
     }
@@ -334,6 +357,7 @@ impl Engine {
     pub fn set_params(&self, pad: usize, params: PadParams) {
         let mut core = self.core.lock();
         core.ensure_pad(pad);
+        let params = core.with_automation(pad, params);
         core.pads[pad].params = params;
         if let Some(slot) = core.pads[pad].sample.as_ref().map(|s| s.slot) {
             core.send_params(slot, &params);
@@ -362,18 +386,37 @@ impl Engine {
 
     /// A copy of `pad`'s decoded sample data (interleaved f32), read from
     /// the guest's memory: what the guest plays, e.g. for a waveform view.
+    /// Copied in chunks, releasing the lock between them, so the audio thread
+    /// never waits behind a large copy; `None` if the pad has no sample or it
+    /// was replaced while copying.
     ///
-    /// Thread: non-real-time (allocates the copy). Short lock.
+    /// Thread: non-real-time (allocates the copy).
     pub fn sample_data(&self, pad: usize) -> Option<Vec<f32>> {
-        let core = self.core.lock();
-        let sample = core.pads.get(pad)?.sample.as_ref()?;
-        let len = sample.info.frames as usize * sample.info.channels as usize;
+        const CHUNK: usize = 1 << 16;
+        let region = self.core.lock().pads.get(pad)?.sample.as_ref()?.region;
+        let len = (region.len / 4) as usize;
         let mut out = vec![0.0f32; len];
-        let src = core.guest.memory_base().wrapping_add(sample.region.offset as usize);
-        // SAFETY: the region is live (published, not freed while we hold the
-        // lock), inside the memory, 16-aligned, and holds `len` f32 values;
-        // nothing writes a published region.
-        unsafe { std::ptr::copy_nonoverlapping(src.cast::<f32>(), out.as_mut_ptr(), len) };
+        let mut at = 0;
+        let mut frames_len = None;
+        while at < len.max(1) {
+            let core = self.core.lock();
+            let sample = core.pads.get(pad)?.sample.as_ref()?;
+            if sample.region != region {
+                return None;
+            }
+            let n = (len - at).min(CHUNK);
+            let src = core.guest.memory_base().wrapping_add(region.offset as usize + at * 4);
+            // SAFETY: the region is live (published and not freed while we
+            // hold the lock), inside the memory and 16-aligned; `at + n`
+            // stays within its length; nothing writes a published region.
+            unsafe { std::ptr::copy_nonoverlapping(src.cast::<f32>(), out.as_mut_ptr().add(at), n) };
+            frames_len = Some(sample.info.frames as usize * sample.info.channels as usize);
+            at += n;
+            if len == 0 {
+                break;
+            }
+        }
+        out.truncate(frames_len.unwrap_or(0));
         Some(out)
     }
 
@@ -384,12 +427,25 @@ impl Engine {
     /// Thread: non-real-time (allocates). Short lock.
     pub fn housekeeping(&self) -> usize {
         let mut core = self.core.lock();
+        if let Some(message) = core.pending_log.take() {
+            eprintln!("wasm-sampler: {message}");
+        }
         if core.fault.is_some() {
             if let Err(e) = core.recover() {
                 eprintln!("wasm-sampler: guest recovery failed: {e}");
             }
         }
         core.reap()
+    }
+
+    /// Silences every voice at once (the host restarted the stream).
+    ///
+    /// Thread: audio or any (spins for the lock, never parks). No allocation.
+    pub fn reset(&self) {
+        let mut core = self.lock_for_audio();
+        if let Err(f) = core.guest.reset() {
+            core.fault(f.0);
+        }
     }
 
     /// Whether a guest fault silenced output and awaits recovery.
@@ -400,6 +456,8 @@ impl Engine {
     }
 
     /// The guest fault that silenced output and is not yet recovered.
+    ///
+    /// Thread: non-real-time (takes the lock, allocates the copy).
     pub fn fault(&self) -> Option<String> {
         self.core.lock().fault.clone()
     }
@@ -451,7 +509,34 @@ impl Core {
     fn ensure_pad(&mut self, pad: usize) {
         while self.pads.len() <= pad {
             let n = self.pads.len();
-            self.pads.push(Pad { mapping: Mapping::drum((36 + n).min(127) as u8), params: PadParams::default(), sample: None, error: None });
+            let params = self.with_automation(n, PadParams::default());
+            self.pads.push(Pad { mapping: Mapping::drum((36 + n).min(127) as u8), params, sample: None, error: None });
+        }
+    }
+
+    /// `params` with the pad's automated fields, if it has any.
+    fn with_automation(&self, pad: usize, params: PadParams) -> PadParams {
+        match self.automation.get(pad).copied().flatten() {
+            Some(values) => values.apply(&params),
+            None => params,
+        }
+    }
+
+    /// Records an automation event and merges it into the pad's settings.
+    ///
+    /// Thread: audio. No allocation (plain assignments).
+    fn merge_automation(&mut self, n: &NoteEvent) {
+        if let NoteEvent::Automation { pad, values, .. } = *n {
+            let pad = pad as usize;
+            if let Some(slot) = self.automation.get_mut(pad) {
+                *slot = Some(values);
+            }
+            if let Some(p) = self.pads.get_mut(pad) {
+                p.params = values.apply(&p.params);
+            }
+            if let Some(Some(live)) = self.live.get_mut(pad) {
+                live.params = values.apply(&live.params);
+            }
         }
     }
 
@@ -540,14 +625,20 @@ impl Core {
         freed
     }
 
+    /// Records a fault. No I/O (housekeeping logs it); no allocation beyond
+    /// the message the caller already made.
     fn fault(&mut self, what: String) {
         if self.fault.is_none() {
-            eprintln!("wasm-sampler: guest fault: {what}; output silenced until it is re-instantiated");
             self.faults += 1;
+            if self.pending_log.is_none() {
+                self.pending_log = Some(format!("guest fault: {what}; the block was silenced and the guest re-instantiated"));
+            }
             self.fault = Some(what);
         }
     }
 
+    /// Re-instantiates the guest on the same memory and publishes every pad
+    /// again. The fault is cleared only if all of that succeeds.
     fn recover(&mut self) -> Result<(), GuestError> {
         self.guest.reinstantiate()?;
         // The new instance has no voices: every retired region is unread.
@@ -555,88 +646,92 @@ impl Core {
             self.alloc.free(r.region.offset).expect("retired regions are live");
             self.free_slots.push(r.slot);
         }
-        self.fault = None;
-        let pads: Vec<(usize, LoadedSample, PadParams)> =
-            self.pads.iter().enumerate().filter_map(|(i, p)| p.sample.clone().map(|s| (i, s, p.params))).collect();
-        for (_, s, params) in pads {
+        let previous = self.fault.take();
+        let pads: Vec<(LoadedSample, PadParams)> = self.pads.iter().filter_map(|p| p.sample.clone().map(|s| (s, p.params))).collect();
+        for (s, params) in pads {
             let status = self.guest.slot_load(s.slot, s.region.offset as u32, s.info.frames, s.info.channels as u32, s.info.sample_rate as f32);
             if status != Ok(abi::status::OK) {
-                return Err(GuestError(format!("re-publishing {} after a fault failed: {status:?}", s.source)));
+                let what = format!("re-publishing {} after a fault failed: {status:?}", s.source);
+                self.fault = Some(what.clone());
+                return Err(GuestError(what));
             }
             self.send_params(s.slot, &params);
         }
-        if let Some(f) = self.fault.take() {
-            return Err(GuestError(f));
+        match &self.fault {
+            Some(f) => Err(GuestError(f.clone())),
+            None => {
+                drop(previous);
+                Ok(())
+            }
         }
-        Ok(())
     }
 
     fn process(&mut self, notes: &[NoteEvent], out_l: &mut [f32], out_r: &mut [f32]) {
-        assert_eq!(out_l.len(), out_r.len(), "output channels of one block differ in length");
-        let frames = out_l.len();
+        // A host that hands over channels of different lengths gets the
+        // common length rendered and the rest of the longer one zeroed.
+        let frames = out_l.len().min(out_r.len());
+        out_l[frames..].fill(0.0);
+        out_r[frames..].fill(0.0);
+        let (out_l, out_r) = (&mut out_l[..frames], &mut out_r[..frames]);
         if self.fault.is_some() {
             out_l.fill(0.0);
             out_r.fill(0.0);
             return;
         }
-        // Translate the notes; frames are clamped into the block and kept in order.
-        self.events.clear();
-        let rate = self.guest.sample_rate() as f64;
-        let mut last = 0u32;
-        let max_frame = frames.saturating_sub(1) as u32;
-        for n in notes {
-            let f = n.frame().clamp(last, max_frame);
-            last = f;
-            if let NoteEvent::Automation { pad, values, .. } = *n {
-                // Merge into the pad's settings (plain assignments, no allocation).
-                if let Some(p) = self.pads.get_mut(pad as usize) {
-                    p.params = values.apply(&p.params);
-                }
-                if let Some(Some(live)) = self.live.get_mut(pad as usize) {
-                    live.params = values.apply(&live.params);
-                }
-            }
-            translate(&n.at(f), &self.live, rate, &mut self.events);
+        if frames == 0 {
+            self.events.count_dropped(notes.len() as u64);
+            return;
         }
-
-        let mut start = 0usize;
+        let rate = self.guest.sample_rate() as f64;
+        let max_frame = (frames - 1) as u32;
+        let mut last = 0u32; // note frames are clamped into the block and kept in order
         let mut next = 0usize;
+        let mut start = 0usize;
         while start < frames {
             let mut end = (start + abi::MAX_FRAMES as usize).min(frames);
-            // This piece's events, at most a queue's worth.
-            let events = self.events.as_slice();
-            let first = next;
-            while next < events.len() && (events[next].frame as usize) < end && next - first < BLOCK_EVENT_CAPACITY {
+            // Translate this piece's notes, frames relative to the piece. If
+            // the queue fills, the piece ends where the note that did not fit
+            // starts, and that note opens the next piece: nothing is dropped
+            // unless one frame alone carries more than a queue's worth.
+            self.events.clear();
+            while next < notes.len() {
+                let n = &notes[next];
+                let f = n.frame().clamp(last, max_frame);
+                if f as usize >= end {
+                    break;
+                }
+                self.merge_automation(n);
+                let (len, dropped) = (self.events.len(), self.events.dropped());
+                translate(&n.at(f - start as u32), &self.live, rate, &mut self.events);
+                if self.events.dropped() != dropped && f as usize > start {
+                    self.events.truncate(len);
+                    self.events.set_dropped(dropped);
+                    end = f as usize;
+                    break;
+                }
+                last = f;
                 next += 1;
             }
-            if next < events.len() && (events[next].frame as usize) < end {
-                // The queue is full: end the piece where the next event starts
-                // (or, if they all fall on one frame, drop the excess).
-                let f = events[next].frame as usize;
-                if f > start {
-                    end = f;
-                    while next > first && events[next - 1].frame as usize >= end {
-                        next -= 1;
-                    }
-                } else {
-                    while next < events.len() && events[next].frame as usize == f {
-                        next += 1;
-                    }
-                }
-            }
-            self.block_events.clear();
-            self.block_events.extend(events[first..next].iter().take(BLOCK_EVENT_CAPACITY).map(|e| Event { frame: e.frame - start as u32, ..*e }));
-            self.guest.write_events(&self.block_events);
-            let n = (end - start) as u32;
-            match self.guest.process(n, self.block_events.len() as u32) {
+            self.guest.write_events(self.events.as_slice());
+            let (n, count) = ((end - start) as u32, self.events.len() as u32);
+            let result = if self.permit_fault_allocs {
+                nice_plug::util::permit_alloc(|| self.guest.process(n, count))
+            } else {
+                self.guest.process(n, count)
+            };
+            match result {
                 Ok(_) => {
                     self.guest.read_output(0, &mut out_l[start..end]);
                     self.guest.read_output(1, &mut out_r[start..end]);
                 }
                 Err(f) => {
+                    // This block is silent; the next one plays again.
                     out_l[start..].fill(0.0);
                     out_r[start..].fill(0.0);
                     self.fault(f.0);
+                    if self.faults <= MAX_AUTO_RECOVERIES {
+                        let _ = if self.permit_fault_allocs { nice_plug::util::permit_alloc(|| self.recover()) } else { self.recover() };
+                    }
                     return;
                 }
             }

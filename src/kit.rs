@@ -29,11 +29,15 @@ pub struct EmbeddedAudio {
 
 impl EmbeddedAudio {
     /// Embeds `bytes` read from a file called `name`.
+    ///
+    /// Thread: non-real-time. Allocates.
     pub fn new(name: &str, bytes: &[u8]) -> Self {
         EmbeddedAudio { name: name.to_string(), base64: base64::engine::general_purpose::STANDARD.encode(bytes) }
     }
 
     /// The file's bytes, or why they cannot be decoded.
+    ///
+    /// Thread: non-real-time. Allocates.
     pub fn bytes(&self) -> Result<Vec<u8>, String> {
         base64::engine::general_purpose::STANDARD.decode(&self.base64).map_err(|e| format!("embedded audio is corrupt ({e})"))
     }
@@ -53,6 +57,8 @@ pub struct KitPad {
 
 impl KitPad {
     /// An empty pad with the default drum mapping for its index.
+    ///
+    /// Thread: non-real-time. No allocation.
     pub fn empty(index: usize) -> Self {
         KitPad { file: None, mapping: Mapping::drum((36 + index).min(127) as u8), params: PadParams::default(), embedded: None }
     }
@@ -75,12 +81,16 @@ impl Default for Kit {
 
 impl Kit {
     /// The kit as a JSON value (what the plugin state stores).
+    ///
+    /// Thread: non-real-time. Allocates.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).expect("a kit always serializes")
     }
 
     /// Reads a kit from state. Never fails: on unknown, newer or garbage
     /// input it returns the default kit and the reason, as one line.
+    ///
+    /// Thread: non-real-time. Allocates.
     pub fn from_json(value: &serde_json::Value) -> (Kit, Option<String>) {
         let version = value.get("version").and_then(|v| v.as_u64());
         match version {
@@ -123,6 +133,8 @@ impl Kit {
     }
 
     /// The pad at `index`, created (empty) if the kit is shorter.
+    ///
+    /// Thread: non-real-time. May allocate (grows the pad list).
     pub fn pad_mut(&mut self, index: usize) -> &mut KitPad {
         while self.pads.len() <= index {
             let n = self.pads.len();
@@ -144,6 +156,8 @@ pub enum PadAudio<'a> {
 
 impl KitPad {
     /// Where this pad's audio comes from now.
+    ///
+    /// Thread: non-real-time. No allocation.
     pub fn audio(&self) -> PadAudio<'_> {
         match (&self.file, &self.embedded) {
             (Some(f), _) if f.exists() => PadAudio::File(f),

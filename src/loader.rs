@@ -23,6 +23,7 @@ pub struct LoadError {
 }
 
 impl LoadError {
+    /// Thread: loader (non-real-time). Allocates.
     pub fn new(path: &Path, reason: impl Into<String>) -> Self {
         LoadError { path: path.to_path_buf(), reason: reason.into() }
     }
@@ -37,6 +38,8 @@ impl std::fmt::Display for LoadError {
 impl std::error::Error for LoadError {}
 
 /// The reason an I/O error on `path` happened, in words a user acts on.
+///
+/// Thread: loader (non-real-time). Allocates.
 pub fn io_reason(e: &std::io::Error, path: &Path) -> String {
     use std::io::ErrorKind::*;
     match e.kind() {
@@ -73,6 +76,8 @@ pub struct SampleInfo {
 
 impl SampleInfo {
     /// Bytes the decoded f32 data takes in memory.
+    ///
+    /// Thread: loader (non-real-time). No allocation.
     pub fn bytes(&self) -> u64 {
         self.frames as u64 * self.channels as u64 * 4
     }
@@ -158,6 +163,8 @@ impl<R: Read> WavSource<R> {
     }
 
     /// What the file holds.
+    ///
+    /// Thread: loader (non-real-time). No allocation.
     pub fn info(&self) -> SampleInfo {
         self.info
     }
@@ -220,21 +227,29 @@ pub struct SampleSink<'a> {
 impl<'a> SampleSink<'a> {
     /// A sink of `len` samples; `write(index, chunk)` stores `chunk` at sample
     /// `index` of the destination.
+    ///
+    /// Thread: loader (non-real-time). No allocation.
     pub fn new(len: usize, write: &'a mut dyn FnMut(usize, &[f32])) -> Self {
         SampleSink { write, len, written: 0, buf: [0.0; 2048], fill: 0 }
     }
 
     /// Samples the destination holds.
+    ///
+    /// Thread: loader (non-real-time). No allocation.
     pub fn len(&self) -> usize {
         self.len
     }
 
     /// Whether the destination holds no samples.
+    ///
+    /// Thread: loader (non-real-time). No allocation.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// Appends one sample (ignored past the end).
+    ///
+    /// Thread: loader (non-real-time). No allocation.
     #[inline]
     pub fn push(&mut self, v: f32) {
         if self.written + self.fill >= self.len {
@@ -248,6 +263,8 @@ impl<'a> SampleSink<'a> {
     }
 
     /// Writes out what is buffered.
+    ///
+    /// Thread: loader (non-real-time). No allocation.
     pub fn flush(&mut self) {
         if self.fill > 0 {
             (self.write)(self.written, &self.buf[..self.fill]);

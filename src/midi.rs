@@ -22,6 +22,8 @@ pub struct TimedEvent {
 
 /// Reads a format 0 or 1 Standard MIDI File. Errors are one line naming the
 /// file and the reason.
+///
+/// Thread: non-real-time. Allocates.
 pub fn read_midi_file(path: &Path) -> Result<Vec<TimedEvent>, String> {
     let err = |reason: String| format!("{}: {reason}", path.display());
     if path.is_dir() {
@@ -32,6 +34,8 @@ pub fn read_midi_file(path: &Path) -> Result<Vec<TimedEvent>, String> {
 }
 
 /// Parses SMF bytes (see [`read_midi_file`]); errors are the reason only.
+///
+/// Thread: non-real-time. Allocates.
 pub fn parse_midi(bytes: &[u8]) -> Result<Vec<TimedEvent>, String> {
     let smf = Smf::parse(bytes).map_err(|e| format!("not a valid Standard MIDI File ({e})"))?;
     if smf.header.format == midly::Format::Sequential {

@@ -85,6 +85,8 @@ impl PadParamSet {
 
 impl SamplerParams {
     /// Defaults: 0 dB master, every pad neutral, an empty kit, no embedding.
+    ///
+    /// Thread: non-real-time (the plugin constructor). Allocates.
     pub fn new(kit: KitField) -> Self {
         let shared = kit.0.clone();
         SamplerParams {

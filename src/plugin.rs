@@ -10,7 +10,7 @@
 //!   of replaced samples once their voices are silent) every 20 ms.
 //! - `process` translates the DAW's notes and the per-pad parameters into
 //!   engine events and applies the master gain. It allocates nothing; a guest
-//!   fault costs one block: the guest is re-instantiated right after it.
+//!   fault costs one block: the engine re-instantiates the guest right after.
 
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
@@ -51,8 +51,11 @@ pub struct Shared {
     engine: OnceLock<Arc<Engine>>,
     /// The persistent truth about the pads.
     kit: Mutex<Kit>,
-    /// Lazily started loader thread.
+    /// Lazily started loader thread: its queue and its handle.
     jobs: Mutex<Option<Sender<Job>>>,
+    loader: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// Set when the plugin goes away: the loader stops between pads.
+    stopping: AtomicBool,
     /// Bumped whenever the kit is replaced; the audio thread resends every
     /// pad's automatable values when it changes.
     kit_generation: AtomicU64,
@@ -70,6 +73,8 @@ impl Shared {
             engine: OnceLock::new(),
             kit: Mutex::new(Kit::default()),
             jobs: Mutex::new(None),
+            loader: Mutex::new(None),
+            stopping: AtomicBool::new(false),
             kit_generation: AtomicU64::new(0),
             kits_loaded: AtomicU64::new(0),
             kit_pending: AtomicBool::new(false),
@@ -85,6 +90,8 @@ impl Shared {
     }
 
     /// The engine, once the plugin has been activated.
+    ///
+    /// Thread: any. No allocation.
     pub fn engine(&self) -> Option<&Arc<Engine>> {
         self.engine.get()
     }
@@ -97,6 +104,8 @@ impl Shared {
     }
 
     /// How many kit loads have completed.
+    ///
+    /// Thread: any. No allocation.
     pub fn kits_loaded(&self) -> u64 {
         self.kits_loaded.load(Ordering::Acquire)
     }
@@ -115,7 +124,10 @@ impl Shared {
             let weak = Arc::downgrade(self);
             let spawned = std::thread::Builder::new().name("wasm-sampler-loader".into()).spawn(move || loader_thread(weak, rx));
             match spawned {
-                Ok(_) => *jobs = Some(tx),
+                Ok(handle) => {
+                    *jobs = Some(tx);
+                    *self.loader.lock() = Some(handle);
+                }
                 Err(e) => {
                     nice_error!("wasm-sampler: cannot start the loader thread: {e}");
                     return;
@@ -142,6 +154,9 @@ impl Shared {
     fn load_kit(&self, engine: &Engine) {
         let kit = self.kit();
         for (i, pad) in kit.pads.iter().enumerate() {
+            if self.stopping.load(Ordering::Acquire) {
+                return;
+            }
             engine.set_mapping(i, pad.mapping);
             engine.set_params(i, pad.params);
             let result = match pad.audio() {
@@ -163,6 +178,9 @@ impl Shared {
             };
             if let Err(e) = result {
                 nice_error!("wasm-sampler: pad {}: {e}", i + 1);
+                // Not the previous kit's sample under this kit's settings:
+                // the pad stays empty, marked with the error.
+                engine.clear_pad(i);
             }
         }
         // Pads beyond the kit (from an earlier, longer kit) are emptied.
@@ -172,8 +190,10 @@ impl Shared {
         self.kits_loaded.fetch_add(1, Ordering::AcqRel);
     }
 
-    /// Loader thread: one file into one pad.
+    /// Loader thread: one file into one pad. The kit records the absolute path.
     fn load_one(&self, engine: &Engine, pad: usize, path: &Path) {
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let path = absolute.as_path();
         let result = engine.load_file(pad, path);
         let mut kit = self.kit.lock();
         match result {
@@ -281,8 +301,22 @@ impl Default for WasmSampler {
     }
 }
 
+impl Drop for WasmSampler {
+    /// Stops and joins the loader thread, so that nothing of ours runs once
+    /// the host has destroyed the instance (it may unload the library next).
+    fn drop(&mut self) {
+        self.shared.stopping.store(true, Ordering::Release);
+        drop(self.shared.jobs.lock().take());
+        if let Some(handle) = self.shared.loader.lock().take() {
+            let _ = handle.join();
+        }
+    }
+}
+
 impl WasmSampler {
     /// What the plugin shares with its loader thread and editor.
+    ///
+    /// Thread: any. No allocation.
     pub fn shared(&self) -> &Arc<Shared> {
         &self.shared
     }
@@ -364,6 +398,10 @@ impl Plugin for WasmSampler {
     }
 
     fn reset(&mut self) {
+        // The host restarts the stream: no voice may ring on from before.
+        if let Some(engine) = self.shared.engine.get() {
+            engine.reset();
+        }
         self.notes.clear();
         self.master_db = self.params.master_gain.value();
         self.master.reset(db_to_gain_exact(self.master_db));
@@ -383,8 +421,11 @@ impl Plugin for WasmSampler {
                 NoteEvent::NoteOn { timing, channel, key: Key::Number(note), velocity, .. } => {
                     Some(EngineNote::On { frame: timing, channel: channel.number().unwrap_or(0), note, velocity })
                 }
-                NoteEvent::NoteOff { timing, channel, key: Key::Number(note), .. } | NoteEvent::Choke { timing, channel, key: Key::Number(note), .. } => {
+                NoteEvent::NoteOff { timing, channel, key: Key::Number(note), .. } => {
                     Some(EngineNote::Off { frame: timing, channel: channel.number().unwrap_or(0), note })
+                }
+                NoteEvent::Choke { timing, channel, key: Key::Number(note), .. } => {
+                    Some(EngineNote::Choke { frame: timing, channel: channel.number().unwrap_or(0), note })
                 }
                 NoteEvent::MidiCC { timing, cc: CC_ALL_NOTES_OFF, .. } => Some(EngineNote::AllNotesOff { frame: timing }),
                 NoteEvent::MidiCC { timing, cc: CC_ALL_SOUND_OFF, .. } => Some(EngineNote::AllSoundOff { frame: timing }),
@@ -398,11 +439,6 @@ impl Plugin for WasmSampler {
         let out = buffer.as_slice();
         let (left, rest) = out.split_at_mut(1);
         engine.process(&self.notes, left[0], rest[0]);
-        if engine.has_fault() {
-            // Re-instantiating allocates; it happens once per fault, right
-            // after the silenced block.
-            util::permit_alloc(|| engine.housekeeping());
-        }
 
         let db = self.params.master_gain.value();
         if db != self.master_db {

@@ -20,6 +20,8 @@ pub struct FrameEvent {
 }
 
 /// Converts timed events to frames at `rate` (rounded to the nearest frame).
+///
+/// Thread: non-real-time. Allocates.
 pub fn to_frames(events: &[TimedEvent], rate: u32) -> Vec<FrameEvent> {
     events.iter().map(|e| FrameEvent { frame: (e.seconds * rate as f64).round() as u64, event: e.event }).collect()
 }
@@ -45,6 +47,8 @@ pub enum Blocks {
 
 /// Renders `frames` frames of `engine` with `events` (sorted by frame),
 /// calling `process` once per block of `blocks`.
+///
+/// Thread: non-real-time. Allocates.
 pub fn render(engine: &Engine, events: &[FrameEvent], frames: u64, blocks: &Blocks) -> Rendered {
     let mut left = vec![0.0f32; frames as usize];
     let mut right = vec![0.0f32; frames as usize];
@@ -78,12 +82,16 @@ pub fn render(engine: &Engine, events: &[FrameEvent], frames: u64, blocks: &Bloc
 }
 
 /// Frames to render for `events`: the last event plus `tail_seconds`.
+///
+/// Thread: any. No allocation.
 pub fn length_for(events: &[FrameEvent], rate: u32, tail_seconds: f64) -> u64 {
     let last = events.iter().map(|e| e.frame + 1).max().unwrap_or(0);
     last + (tail_seconds * rate as f64).round() as u64
 }
 
 /// Writes a 32-bit float stereo WAV.
+///
+/// Thread: non-real-time. Allocates.
 pub fn write_wav(path: &Path, rate: u32, left: &[f32], right: &[f32]) -> Result<(), String> {
     let err = |e: hound::Error| format!("{}: cannot write the WAV file ({e})", path.display());
     let spec = hound::WavSpec { channels: 2, sample_rate: rate, bits_per_sample: 32, sample_format: hound::SampleFormat::Float };

@@ -77,27 +77,68 @@ impl std::fmt::Display for GuestError {
 
 impl std::error::Error for GuestError {}
 
-/// The process-wide engine. Starts the epoch ticker on first use.
+/// The process-wide engine.
 ///
 /// Thread: any. Allocates on first call only.
 pub fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
         let config = engine_config(env!("WASM_SAMPLER_TARGET")).expect("the build target is supported");
-        let engine = Engine::new(&config).expect("the engine configuration is valid");
-        let ticker = engine.weak();
-        std::thread::Builder::new()
-            .name("wasm-sampler-epoch".into())
-            .spawn(move || loop {
-                std::thread::sleep(EPOCH_TICK);
-                match ticker.upgrade() {
-                    Some(e) => e.increment_epoch(),
-                    None => return,
-                }
-            })
-            .expect("spawning the epoch thread");
-        engine
+        Engine::new(&config).expect("the engine configuration is valid")
     })
+}
+
+/// The epoch ticker runs while at least one [`Guest`] exists and is joined
+/// when the last one goes, so no thread of ours outlives the plugin
+/// instances (a host may unload the library right after destroying them).
+struct Ticker {
+    guests: usize,
+    thread: Option<(std::thread::JoinHandle<()>, Arc<std::sync::atomic::AtomicBool>)>,
+}
+
+static TICKER: parking_lot::Mutex<Ticker> = parking_lot::const_mutex(Ticker { guests: 0, thread: None });
+
+/// Held by every [`Guest`]: keeps the epoch ticker running.
+struct TickerGuard;
+
+impl TickerGuard {
+    fn new() -> TickerGuard {
+        let mut t = TICKER.lock();
+        t.guests += 1;
+        if t.thread.is_none() {
+            let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let flag = stop.clone();
+            let handle = std::thread::Builder::new()
+                .name("wasm-sampler-epoch".into())
+                .spawn(move || {
+                    while !flag.load(std::sync::atomic::Ordering::Acquire) {
+                        std::thread::sleep(EPOCH_TICK);
+                        engine().increment_epoch();
+                    }
+                })
+                .expect("spawning the epoch thread");
+            t.thread = Some((handle, stop));
+        }
+        TickerGuard
+    }
+}
+
+impl Drop for TickerGuard {
+    fn drop(&mut self) {
+        let thread = {
+            let mut t = TICKER.lock();
+            t.guests -= 1;
+            if t.guests == 0 {
+                t.thread.take()
+            } else {
+                None
+            }
+        };
+        if let Some((handle, stop)) = thread {
+            stop.store(true, std::sync::atomic::Ordering::Release);
+            let _ = handle.join();
+        }
+    }
 }
 
 /// A compiled, checked guest module.
@@ -186,11 +227,15 @@ impl GuestModule {
     }
 
     /// Where the machine code came from.
+    ///
+    /// Thread: any. No allocation.
     pub fn source(&self) -> &ModuleSource {
         &self.source
     }
 
     /// Seconds it took to deserialize or compile the module.
+    ///
+    /// Thread: any. No allocation.
     pub fn load_seconds(&self) -> f64 {
         self.load_seconds
     }
@@ -265,6 +310,7 @@ pub struct GuestFault(pub String);
 
 /// One guest: a store, its linear memory, and the DSP running on it.
 pub struct Guest {
+    _ticker: TickerGuard,
     store: Store<()>,
     memory: Memory,
     module: Option<Module>,
@@ -283,7 +329,7 @@ impl Guest {
             EngineKind::Wasm => Self::new_wasm_with(&module.module, sample_rate),
             EngineKind::Native => {
                 let (store, memory) = new_store_and_memory()?;
-                let mut g = Guest { store, memory, module: None, dsp: Dsp::Native(Box::new(wasm_sampler_guest::Sampler::new())), sample_rate };
+                let mut g = Guest { _ticker: TickerGuard::new(), store, memory, module: None, dsp: Dsp::Native(Box::new(wasm_sampler_guest::Sampler::new())), sample_rate };
                 g.init(sample_rate)?;
                 Ok(g)
             }
@@ -291,9 +337,10 @@ impl Guest {
     }
 
     fn new_wasm_with(module: &Module, sample_rate: f32) -> Result<Guest, GuestError> {
+        let ticker = TickerGuard::new();
         let (mut store, memory) = new_store_and_memory()?;
         let (instance, exports) = instantiate(&mut store, module, memory)?;
-        let mut g = Guest { store, memory, module: Some(module.clone()), dsp: Dsp::Wasm { instance, exports }, sample_rate };
+        let mut g = Guest { _ticker: ticker, store, memory, module: Some(module.clone()), dsp: Dsp::Wasm { instance, exports }, sample_rate };
         g.init(sample_rate)?;
         Ok(g)
     }
@@ -311,6 +358,8 @@ impl Guest {
     }
 
     /// Which DSP runs here.
+    ///
+    /// Thread: any. No allocation.
     pub fn kind(&self) -> EngineKind {
         match self.dsp {
             Dsp::Wasm { .. } => EngineKind::Wasm,
@@ -319,6 +368,8 @@ impl Guest {
     }
 
     /// Output sample rate.
+    ///
+    /// Thread: any. No allocation.
     pub fn sample_rate(&self) -> f32 {
         self.sample_rate
     }
@@ -423,8 +474,9 @@ impl Guest {
 
     /// Renders `frames` frames with the first `event_count` queued events.
     ///
-    /// Thread: audio. No allocation (wasmtime's call path and the DSP are
-    /// allocation-free). On `Err` the guest must be [`Guest::reinstantiate`]d.
+    /// Thread: audio. No allocation when the guest returns normally
+    /// (wasmtime's call path and the DSP allocate nothing); a trap allocates
+    /// its error. On `Err` the guest must be [`Guest::reinstantiate`]d.
     pub fn process(&mut self, frames: u32, event_count: u32) -> Result<u32, GuestFault> {
         self.call(|g| match &mut g.dsp {
             Dsp::Wasm { exports, .. } => exports.process.call(&mut g.store, (frames, event_count)),
@@ -457,11 +509,15 @@ impl Guest {
 
     /// Base address of the linear memory. Stable for the guest's lifetime
     /// (the memory is configured never to move).
+    ///
+    /// Thread: any. No allocation.
     pub fn memory_base(&self) -> *mut u8 {
         self.memory.data_ptr(&self.store)
     }
 
     /// Current memory size in bytes.
+    ///
+    /// Thread: any. No allocation.
     pub fn memory_size(&self) -> u64 {
         self.memory.data_size(&self.store) as u64
     }

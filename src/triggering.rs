@@ -48,16 +48,22 @@ pub struct Mapping {
 
 impl Mapping {
     /// Drum mode on `note`: one-shot, all velocities, no choke group.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
     pub fn drum(note: u8) -> Self {
         Mapping { trigger: Trigger::Note(note), velocity: (1, 127), mode: PlayMode::OneShot, choke_group: 0 }
     }
 
     /// Pitched mode over `lo..=hi` around `root`: gate, all velocities.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
     pub fn pitched(lo: u8, hi: u8, root: u8) -> Self {
         Mapping { trigger: Trigger::Range { lo, hi, root }, velocity: (1, 127), mode: PlayMode::Gate, choke_group: 0 }
     }
 
     /// Whether `note` at MIDI velocity `velocity` plays this pad.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
     pub fn matches(&self, note: u8, velocity: u8) -> bool {
         let note_ok = match self.trigger {
             Trigger::Note(n) => n == note,
@@ -67,6 +73,8 @@ impl Mapping {
     }
 
     /// Semitones `note` is transposed by (0 in drum mode).
+    ///
+    /// Thread: any, the audio thread included. No allocation.
     pub fn transpose(&self, note: u8) -> i32 {
         match self.trigger {
             Trigger::Note(_) => 0,
@@ -99,6 +107,8 @@ impl Default for PadParams {
 
 impl PadParams {
     /// Linear gain: 10^(dB/20); exactly 1.0 at 0 dB.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
     pub fn gain(&self) -> f32 {
         if self.gain_db == 0.0 {
             1.0
@@ -108,6 +118,8 @@ impl PadParams {
     }
 
     /// The slot parameters the guest keeps, as (id, value).
+    ///
+    /// Thread: any, the audio thread included. No allocation.
     pub fn guest_params(&self) -> [(u32, f32); 4] {
         [
             (abi::param::GAIN, self.gain()),
@@ -124,6 +136,8 @@ impl PadParams {
 /// Playback rate: source frames per output frame, `source/output` times the
 /// pitch ratio 2^(semitones/12). Exactly `source/output` when the pitch is
 /// neutral, exactly 1.0 when the rates match too.
+///
+/// Thread: any, the audio thread included. No allocation.
 pub fn playback_rate(source_rate: f64, output_rate: f64, semitones: f64) -> f64 {
     let ratio = source_rate / output_rate;
     if semitones == 0.0 {
@@ -137,6 +151,8 @@ pub fn playback_rate(source_rate: f64, output_rate: f64, semitones: f64) -> f64 
 /// exactly 1.0 at full velocity. A velocity that rounds to MIDI 127 counts as
 /// full: hosts commonly turn MIDI 127 into `127.0 * (1.0 / 127.0)`, which is
 /// 0.99999994 in f32, and that must still play a sample at unity.
+///
+/// Thread: any, the audio thread included. No allocation.
 pub fn velocity_gain(velocity: f32) -> f32 {
     if midi_velocity(velocity) == 127 {
         return 1.0;
@@ -146,11 +162,15 @@ pub fn velocity_gain(velocity: f32) -> f32 {
 }
 
 /// Velocity 0..=1 as a MIDI velocity 0..=127.
+///
+/// Thread: any, the audio thread included. No allocation.
 pub fn midi_velocity(velocity: f32) -> u8 {
     (velocity.clamp(0.0, 1.0) * 127.0).round() as u8
 }
 
 /// The id the guest knows a note by: channel and key.
+///
+/// Thread: any, the audio thread included. No allocation.
 pub fn note_id(channel: u8, note: u8) -> u32 {
     (channel as u32 & 0xf) << 7 | (note as u32 & 0x7f)
 }
@@ -161,6 +181,8 @@ pub enum NoteEvent {
     /// `velocity` is 0..=1 (a MIDI velocity of v is v/127).
     On { frame: u32, channel: u8, note: u8, velocity: f32 },
     Off { frame: u32, channel: u8, note: u8 },
+    /// Fades out the voices of this note quickly, one-shots too (CLAP choke).
+    Choke { frame: u32, channel: u8, note: u8 },
     /// Releases gate voices (MIDI CC 123).
     AllNotesOff { frame: u32 },
     /// Fades out everything (MIDI CC 120).
@@ -181,16 +203,20 @@ pub struct Automation {
 
 impl Automation {
     /// These values applied over `params`.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
     pub fn apply(&self, params: &PadParams) -> PadParams {
         PadParams { gain_db: self.gain_db, pan: self.pan, tune_semitones: self.tune_semitones, tune_cents: self.tune_cents, ..*params }
     }
 }
 
 impl NoteEvent {
+    /// Thread: any, the audio thread included. No allocation.
     pub fn frame(&self) -> u32 {
         match *self {
             NoteEvent::On { frame, .. }
             | NoteEvent::Off { frame, .. }
+            | NoteEvent::Choke { frame, .. }
             | NoteEvent::AllNotesOff { frame }
             | NoteEvent::AllSoundOff { frame }
             | NoteEvent::Automation { frame, .. } => frame,
@@ -198,10 +224,13 @@ impl NoteEvent {
     }
 
     /// The same event at another frame.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
     pub fn at(mut self, new_frame: u32) -> Self {
         match &mut self {
             NoteEvent::On { frame, .. }
             | NoteEvent::Off { frame, .. }
+            | NoteEvent::Choke { frame, .. }
             | NoteEvent::AllNotesOff { frame }
             | NoteEvent::AllSoundOff { frame }
             | NoteEvent::Automation { frame, .. } => *frame = new_frame,
@@ -251,21 +280,47 @@ impl EventBuffer {
         self.events.clear();
     }
 
+    /// Thread: any, the audio thread included. No allocation.
     pub fn as_slice(&self) -> &[Event] {
         &self.events
     }
 
+    /// Thread: any, the audio thread included. No allocation.
     pub fn len(&self) -> usize {
         self.events.len()
     }
 
+    /// Thread: any, the audio thread included. No allocation.
     pub fn is_empty(&self) -> bool {
         self.events.is_empty()
     }
 
     /// Events dropped because the buffer was full, ever.
+    ///
+    /// Thread: any. No allocation.
     pub fn dropped(&self) -> u64 {
         self.dropped
+    }
+
+    /// Keeps the first `len` events (undoing a translation that did not fit).
+    ///
+    /// Thread: audio. No allocation.
+    pub fn truncate(&mut self, len: usize) {
+        self.events.truncate(len);
+    }
+
+    /// Resets the drop count (after [`EventBuffer::truncate`] undid the drops).
+    ///
+    /// Thread: audio. No allocation.
+    pub fn set_dropped(&mut self, dropped: u64) {
+        self.dropped = dropped;
+    }
+
+    /// Counts events dropped elsewhere (e.g. notes in an empty block).
+    ///
+    /// Thread: audio. No allocation.
+    pub fn count_dropped(&mut self, n: u64) {
+        self.dropped += n;
     }
 }
 
@@ -310,6 +365,7 @@ pub fn translate(event: &NoteEvent, pads: &[Option<LivePad>], output_rate: f64, 
             }
         }
         NoteEvent::Off { frame, channel, note } => out.push(Event::note_off(frame, note_id(channel, note))),
+        NoteEvent::Choke { frame, channel, note } => out.push(Event::note_choke(frame, note_id(channel, note))),
         NoteEvent::AllNotesOff { frame } => out.push(Event::all_notes_off(frame)),
         NoteEvent::AllSoundOff { frame } => out.push(Event::all_sound_off(frame)),
         // The engine has already merged the values into the pad's settings.
@@ -325,6 +381,8 @@ pub fn translate(event: &NoteEvent, pads: &[Option<LivePad>], output_rate: f64, 
 
 /// The name of MIDI note `n` in the convention most DAWs show (middle C,
 /// note 60, is "C3"; the General MIDI kick, 36, is "C1").
+///
+/// Thread: non-real-time. Allocates (the name).
 pub fn note_name(n: u8) -> String {
     const NAMES: [&str; 12] = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"];
     format!("{}{}", NAMES[n as usize % 12], n as i32 / 12 - 2)

@@ -85,7 +85,7 @@ fn a_module_implementing_the_abi_runs_in_place_of_the_embedded_guest() {
     let dir = tempdir();
     let path = Wat::default().write(&dir, "dc.wasm");
     let module = Arc::new(GuestModule::from_file(&path).unwrap());
-    let e = Engine::new(EngineOptions { kind: EngineKind::Wasm, sample_rate: 48_000.0, module: Some(module) }).unwrap();
+    let e = Engine::new(EngineOptions { module: Some(module), ..EngineOptions::default() }).unwrap();
     let out = render(&e, &[], 1_000, &Blocks::Fixed(300));
     assert!(out.left.iter().chain(&out.right).all(|&s| s == 0.5));
 }
@@ -124,7 +124,7 @@ fn dc_engine(prelude: &'static str) -> (Engine, tempfile::TempDir) {
     let dir = tempdir();
     let path = Wat { prelude, ..Wat::default() }.write(&dir, "g.wasm");
     let module = Arc::new(GuestModule::from_file(&path).unwrap());
-    (Engine::new(EngineOptions { kind: EngineKind::Wasm, sample_rate: 48_000.0, module: Some(module) }).unwrap(), dir)
+    (Engine::new(EngineOptions { module: Some(module), ..EngineOptions::default() }).unwrap(), dir)
 }
 
 /// Blocks 0, 1 play; the event in block 2 makes the guest fail; from block 3

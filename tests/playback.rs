@@ -7,7 +7,7 @@ use common::*;
 
 use wasm_sampler::demo;
 use wasm_sampler::render::{length_for, render, to_frames, Blocks};
-use wasm_sampler::triggering::{Mapping, PadParams};
+use wasm_sampler::triggering::{Automation, Mapping, NoteEvent, PadParams};
 use wasm_sampler::EngineKind;
 
 #[test]
@@ -203,4 +203,78 @@ fn demo_renders_sound_with_the_embedded_kit() {
     assert_eq!(stats.pads_loaded, 6);
     assert!(stats.peak_voices >= 3);
     assert_eq!(stats.faults, 0);
+}
+
+#[test]
+fn more_events_on_one_frame_than_the_queue_holds_do_not_drop_or_shift_later_events() {
+    let dir = tempdir();
+    let src = signal(600, 21);
+    let path = path_in(&dir, "s.wav");
+    write_float_wav(&path, 48_000, 1, &src);
+    for block in [256usize, 2048] {
+        let e = engine(EngineKind::Wasm, 48_000.0);
+        e.load_file(0, &path).unwrap();
+        // 2100 note-offs of silent notes at frame 0 (a DAW "panic"), then a note at frame 10.
+        let mut notes: Vec<NoteEvent> = (0..2100).map(|i| NoteEvent::Off { frame: 0, channel: (i % 16) as u8, note: (i % 128) as u8 }).collect();
+        notes.push(NoteEvent::On { frame: 10, channel: 0, note: 36, velocity: 1.0 });
+        let (mut l, mut r) = (vec![0.0f32; block], vec![0.0f32; block]);
+        e.process(&notes, &mut l, &mut r);
+        assert_eq!(l[9], 0.0, "block {block}");
+        let n = (block - 10).min(600);
+        assert_eq!(first_difference(&l[10..10 + n], &src[..n]), None, "block {block}: the note plays at frame 10");
+        assert_eq!(e.stats().events_dropped, 2100 - 2048, "only what one frame cannot hold is dropped");
+    }
+}
+
+#[test]
+fn dense_midi_renders_identically_in_huge_blocks() {
+    let e_ref = engine(EngineKind::Wasm, 48_000.0);
+    demo::load_kit(&e_ref).unwrap();
+    // 12,000 notes within 3 seconds: far more than one queue per host block.
+    let events: Vec<_> = (0..12_000u64).map(|i| note_on(i * 12, 36 + (i % 6) as u8, 0.5)).collect();
+    let frames = 150_000;
+    let reference = render(&e_ref, &events, frames, &Blocks::Fixed(256));
+    let e = engine(EngineKind::Wasm, 48_000.0);
+    demo::load_kit(&e).unwrap();
+    let huge = render(&e, &events, frames, &Blocks::Fixed(1 << 20));
+    assert_identical(&huge, &reference, "one 150,000-frame block vs 256-frame blocks");
+    assert_eq!(e.stats().events_dropped, 0);
+}
+
+#[test]
+fn automation_wins_over_settings_applied_later_from_a_kit() {
+    let dir = tempdir();
+    let path = path_in(&dir, "dc.wav");
+    write_float_wav(&path, 48_000, 1, &vec![0.5; 4_000]);
+    let e = engine(EngineKind::Wasm, 48_000.0);
+    // The host's parameter says -6.0206 dB (gain 0.5) before the pad exists.
+    let values = Automation { gain_db: -6.020_6, pan: 0.0, tune_semitones: 0, tune_cents: 0.0 };
+    let (mut l, mut r) = (vec![0.0f32; 64], vec![0.0f32; 64]);
+    e.process(&[NoteEvent::Automation { frame: 0, pad: 0, values }], &mut l, &mut r);
+    // Then a kit arrives with the pad at 0 dB and a release time.
+    e.load_file(0, &path).unwrap();
+    e.set_params(0, PadParams { release: 0.2, ..PadParams::default() });
+    let params = e.pads()[0].params;
+    assert_eq!((params.gain_db, params.release), (-6.020_6, 0.2), "automated gain kept, kit release taken");
+    let out = render_fixed(&e, &[note_on(0, 36, 1.0)], 1_000, 256);
+    assert!((out.left[10] - 0.25).abs() < 1e-4, "{}", out.left[10]);
+}
+
+#[test]
+fn reset_silences_every_voice_and_choke_fades_a_one_shot() {
+    let dir = tempdir();
+    let path = path_in(&dir, "dc.wav");
+    write_float_wav(&path, 48_000, 1, &vec![0.5; 48_000]);
+    let e = engine(EngineKind::Wasm, 48_000.0);
+    e.load_file(0, &path).unwrap();
+    let (mut l, mut r) = (vec![0.0f32; 512], vec![0.0f32; 512]);
+    e.process(&[NoteEvent::On { frame: 0, channel: 0, note: 36, velocity: 1.0 }], &mut l, &mut r);
+    e.reset();
+    e.process(&[], &mut l, &mut r);
+    assert!(l.iter().all(|&s| s == 0.0), "nothing rings on after a reset");
+    // A choke fades the (one-shot) note within 5 ms.
+    e.process(&[NoteEvent::On { frame: 0, channel: 0, note: 36, velocity: 1.0 }, NoteEvent::Choke { frame: 100, channel: 0, note: 36 }], &mut l, &mut r);
+    assert_eq!(l[99], 0.5);
+    assert!(l[200] < 0.5 && l[200] > 0.0);
+    assert_eq!(l[350], 0.0);
 }

@@ -52,8 +52,9 @@ pub const OUT_CHANNEL_CAPACITY: u32 = 32;
 pub const SAMPLE_BASE: u32 = 0x0020_0000;
 /// Pages the memory starts with (everything below `SAMPLE_BASE`).
 pub const INITIAL_PAGES: u32 = SAMPLE_BASE / PAGE_SIZE;
-/// The wasm32 limit: 4 GiB.
-pub const MAX_PAGES: u32 = 65_536;
+/// Largest memory: one page below the wasm32 limit of 4 GiB, so that every
+/// byte size and end offset fits in a u32 on both sides.
+pub const MAX_PAGES: u32 = 65_535;
 
 /// Slots the guest's slot table holds (the host maps pads onto them).
 pub const SLOT_CAPACITY: u32 = 512;
@@ -111,6 +112,8 @@ pub mod kind {
     pub const ALL_NOTES_OFF: u32 = 5;
     /// Fade out every voice quickly (MIDI all-sound-off).
     pub const ALL_SOUND_OFF: u32 = 6;
+    /// Fade out quickly the voices started with `note_id`, one-shots too.
+    pub const NOTE_CHOKE: u32 = 7;
 }
 
 /// Slot parameters (`Event::param` for `SLOT_PARAM`, and the `slot_param` export).
@@ -156,6 +159,10 @@ impl Event {
     /// A note-off for the voices started with `note_id`.
     pub const fn note_off(frame: u32, note_id: u32) -> Self {
         Event { kind: kind::NOTE_OFF, frame, slot: 0, id: note_id, rate: 0.0, value: 0.0, flags: 0 }
+    }
+    /// Fade out quickly the voices started with `note_id`.
+    pub const fn note_choke(frame: u32, note_id: u32) -> Self {
+        Event { kind: kind::NOTE_CHOKE, frame, slot: 0, id: note_id, rate: 0.0, value: 0.0, flags: 0 }
     }
     /// Fade out every voice of `slot`.
     pub const fn choke(frame: u32, slot: u32) -> Self {

@@ -21,6 +21,8 @@ pub enum Interpolation {
 /// assert_eq!(hermite(0.3, -0.25, 0.5, 0.75, 0.0), -0.25);
 /// assert_eq!(hermite(1.0, 2.0, 3.0, 4.0, 0.5), 2.5); // a line stays a line
 /// ```
+///
+/// Thread: any, the audio thread included. No allocation (the guest has no allocator).
 #[inline(always)]
 pub fn hermite(ym1: f32, y0: f32, y1: f32, y2: f32, t: f32) -> f32 {
     let c1 = 0.5 * (y1 - ym1);
@@ -36,6 +38,8 @@ pub fn hermite(ym1: f32, y0: f32, y1: f32, y2: f32, t: f32) -> f32 {
 /// assert_eq!(linear(0.5, 1.0, 0.0), 0.5);
 /// assert_eq!(linear(-0.125, 1.0, 0.0), -0.125);
 /// ```
+///
+/// Thread: any, the audio thread included. No allocation (the guest has no allocator).
 #[inline(always)]
 pub fn linear(y0: f32, y1: f32, t: f32) -> f32 {
     y0 + (y1 - y0) * t

@@ -25,21 +25,29 @@ impl Memory {
     /// mapped (a wasm memory never shrinks), and nothing else may write the
     /// I/O region while a DSP call runs. Sample regions named in `slot_load`
     /// must not be written while a voice can read them.
+    ///
+    /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
     pub const unsafe fn new(base: usize, len: usize) -> Self {
         Memory { base, len }
     }
 
     /// Length of the memory in bytes.
+    ///
+    /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
     pub fn len(&self) -> usize {
         self.len
     }
 
     /// Whether the memory has no bytes.
+    ///
+    /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// Whether `offset..offset + bytes` lies inside the memory.
+    ///
+    /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
     pub fn contains(&self, offset: u32, bytes: u64) -> bool {
         (offset as u64).checked_add(bytes).is_some_and(|end| end <= self.len as u64)
     }
@@ -54,6 +62,8 @@ impl Memory {
     /// # Safety
     /// The I/O region must lie inside the memory (checked by `init`) and the
     /// host must not write it during the call.
+    ///
+    /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
     #[inline]
     pub unsafe fn events(&self, count: u32) -> &[abi::Event] {
         let count = count.min(abi::EVENT_CAPACITY) as usize;
@@ -68,6 +78,8 @@ impl Memory {
     /// # Safety
     /// As for [`Memory::events`]; `ch < OUT_CHANNEL_CAPACITY`,
     /// `frames <= MAX_FRAMES`, and no other slice of the same channel alive.
+    ///
+    /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
     #[inline]
     #[allow(clippy::mut_from_ref)]
     pub unsafe fn out_channel(&self, ch: u32, frames: u32) -> &mut [f32] {
@@ -86,6 +98,8 @@ impl Memory {
     ///
     /// # Safety
     /// As for [`Memory::events`].
+    ///
+    /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
     #[inline]
     pub unsafe fn write_header(&self, header: &abi::Header) {
         // SAFETY: HEADER is inside the I/O region and 4-aligned.
@@ -97,6 +111,8 @@ impl Memory {
     /// # Safety
     /// The address must lie inside a region published with `slot_load` (so
     /// inside the memory and 4-aligned).
+    ///
+    /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
     #[inline(always)]
     pub unsafe fn sample(&self, offset: u32, index: usize) -> f32 {
         // SAFETY: guaranteed by the caller (the voice checks index < frames *

@@ -46,6 +46,8 @@ impl Slot {
 
     /// Channel gains: gain times a balance law that keeps both sides at unity
     /// in the centre and turns one side down linearly as the pan moves away.
+    ///
+    /// Thread: the one running the DSP (the audio thread for `process`; the engine lock holder otherwise). No allocation (the guest has no allocator).
     pub fn amp(&self) -> [f32; 2] {
         let left = 1.0 - if self.pan > 0.0 { self.pan } else { 0.0 };
         let right = 1.0 + if self.pan < 0.0 { self.pan } else { 0.0 };
@@ -71,6 +73,8 @@ impl Default for Sampler {
 
 impl Sampler {
     /// A sampler at 48 kHz with every slot empty; call [`Sampler::init`].
+    ///
+    /// Thread: the one running the DSP (the audio thread for `process`; the engine lock holder otherwise). No allocation (the guest has no allocator).
     pub const fn new() -> Self {
         Sampler {
             sample_rate: 48_000.0,
@@ -95,6 +99,8 @@ impl Sampler {
 
     /// Sets the output rate and block limit, silences every voice and resets
     /// the telemetry. Slots keep their samples and parameters.
+    ///
+    /// Thread: the one running the DSP (the audio thread for `process`; the engine lock holder otherwise). No allocation (the guest has no allocator).
     pub fn init(&mut self, mem: &Memory, sample_rate: f32, max_frames: u32) -> i32 {
         if !(sample_rate.is_finite() && sample_rate > 0.0) {
             return status::BAD_RATE;
@@ -112,6 +118,8 @@ impl Sampler {
     }
 
     /// Silences every voice at once and resets the telemetry.
+    ///
+    /// Thread: the one running the DSP (the audio thread for `process`; the engine lock holder otherwise). No allocation (the guest has no allocator).
     pub fn reset(&mut self, mem: &Memory) {
         self.voices = [Voice::IDLE; abi::VOICE_CAPACITY as usize];
         self.next_stamp = 0;
@@ -130,6 +138,8 @@ impl Sampler {
     /// Publishes sample data for `slot`. Copies nothing: voices read the region
     /// in place. The previous content of the slot (if any) stops being
     /// triggerable; its sounding voices keep reading their own region.
+    ///
+    /// Thread: the one running the DSP (the audio thread for `process`; the engine lock holder otherwise). No allocation (the guest has no allocator).
     pub fn slot_load(&mut self, mem: &Memory, slot: u32, data: u32, frames: u32, channels: u32, source_rate: f32) -> i32 {
         let Some(s) = self.slots.get_mut(slot as usize) else {
             return status::BAD_SLOT;
@@ -157,6 +167,8 @@ impl Sampler {
 
     /// Empties `slot` and fades out its voices. They keep reading their region
     /// until the fade ends; `slot_voices` tells when none does.
+    ///
+    /// Thread: the one running the DSP (the audio thread for `process`; the engine lock holder otherwise). No allocation (the guest has no allocator).
     pub fn slot_retire(&mut self, slot: u32) {
         if let Some(s) = self.slots.get_mut(slot as usize) {
             s.loaded = false;
@@ -165,12 +177,16 @@ impl Sampler {
     }
 
     /// Voices (sounding or fading) started from `slot`.
+    ///
+    /// Thread: the one running the DSP (the audio thread for `process`; the engine lock holder otherwise). No allocation (the guest has no allocator).
     pub fn slot_voices(&self, slot: u32) -> u32 {
         self.voices.iter().filter(|v| v.is_active() && v.slot == slot).count() as u32
     }
 
     /// Sets a slot parameter at once (outside `process`; for sample-accurate
     /// changes send a `SLOT_PARAM` event instead).
+    ///
+    /// Thread: the one running the DSP (the audio thread for `process`; the engine lock holder otherwise). No allocation (the guest has no allocator).
     pub fn slot_param(&mut self, slot: u32, id: u32, value: f32) -> i32 {
         let ramp = self.fade_frames(PARAM_RAMP_SECONDS);
         let Some(s) = self.slots.get_mut(slot as usize) else {
@@ -197,11 +213,15 @@ impl Sampler {
     }
 
     /// The telemetry written after the last call.
+    ///
+    /// Thread: the one running the DSP (the audio thread for `process`; the engine lock holder otherwise). No allocation (the guest has no allocator).
     pub fn header(&self) -> &Header {
         &self.header
     }
 
     /// Voices sounding now.
+    ///
+    /// Thread: the one running the DSP (the audio thread for `process`; the engine lock holder otherwise). No allocation (the guest has no allocator).
     pub fn active_voices(&self) -> u32 {
         self.voices.iter().filter(|v| v.is_active()).count() as u32
     }
@@ -216,6 +236,8 @@ impl Sampler {
     /// # Safety
     /// Every region published with `slot_load` and still read by a voice must
     /// be unchanged and inside `mem`; `init` must have succeeded on `mem`.
+    ///
+    /// Thread: the one running the DSP (the audio thread for `process`; the engine lock holder otherwise). No allocation (the guest has no allocator).
     pub unsafe fn process(&mut self, mem: &Memory, frames: u32, event_count: u32) -> u32 {
         let frames = frames.min(self.max_frames);
         // SAFETY: init checked that the I/O region is inside the memory; the
@@ -269,6 +291,7 @@ impl Sampler {
             }
             kind::ALL_NOTES_OFF => self.release_gates(|_| true),
             kind::ALL_SOUND_OFF => self.fade_voices(|_| true),
+            kind::NOTE_CHOKE => self.fade_voices(|v| v.note_id == e.id),
             _ => self.header.events_ignored += 1,
         }
     }

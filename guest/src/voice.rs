@@ -75,6 +75,8 @@ impl Voice {
     };
 
     /// Whether the voice is sounding (including fading).
+    ///
+    /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
     #[inline]
     pub fn is_active(&self) -> bool {
         self.stage != Stage::Free
@@ -82,6 +84,8 @@ impl Voice {
 
     /// Starts fading to silence over `frames` output frames (at least 1).
     /// A voice already fading keeps the faster of the two fades.
+    ///
+    /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
     pub fn fade_out(&mut self, frames: u32) {
         if self.stage == Stage::Free {
             return;
@@ -94,6 +98,8 @@ impl Voice {
     }
 
     /// Moves the channel gains to `target` over `ramp` frames (0 = at once).
+    ///
+    /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
     pub fn set_amp(&mut self, target: [f32; 2], ramp: u32) {
         self.amp_target = target;
         if ramp == 0 {
@@ -150,6 +156,8 @@ impl Voice {
     ///
     /// # Safety
     /// As for [`Voice::at`].
+    ///
+    /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
     pub unsafe fn render(&mut self, mem: &Memory, out_l: &mut [f32], out_r: &mut [f32]) {
         // SAFETY: forwarded from the caller.
         unsafe {

@@ -133,7 +133,7 @@ fn run(args: Args) -> Result<(), String> {
         None => None,
     };
     let module_load_seconds = module.as_ref().map(|m| m.load_seconds());
-    let engine = Engine::new(EngineOptions { kind: args.engine, sample_rate: args.rate as f32, module }).map_err(|e| e.to_string())?;
+    let engine = Engine::new(EngineOptions { kind: args.engine, sample_rate: args.rate as f32, module, ..EngineOptions::default() }).map_err(|e| e.to_string())?;
 
     let mut pad = 0;
     if args.demo {

@@ -57,8 +57,11 @@ pub fn path_in(dir: &tempfile::TempDir, name: &str) -> PathBuf {
 }
 
 /// An engine on the embedded guest (`Wasm`) or the native DSP.
+///
+/// Strict: a guest fault may not allocate on the audio thread either, so that
+/// the allocation tests see every allocation of the call path.
 pub fn engine(kind: EngineKind, rate: f32) -> Engine {
-    Engine::new(EngineOptions { kind, sample_rate: rate, module: None }).unwrap()
+    Engine::new(EngineOptions { kind, sample_rate: rate, module: None, permit_fault_allocs: false }).unwrap()
 }
 
 /// Both engine kinds, for tests that must hold for each.
