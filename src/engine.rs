@@ -102,6 +102,30 @@ pub struct Pad {
     pub error: Option<String>,
 }
 
+/// What a stretch of linear memory holds (for the editor's memory view).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SegmentKind {
+    /// The guest's stack and statics.
+    Guest,
+    /// The host's I/O region (header, events, output buffers).
+    Io,
+    /// A live sample, by pad.
+    Sample { pad: usize },
+    /// A replaced sample whose voices are still fading.
+    Retired,
+    /// Free space in the sample region.
+    Free,
+}
+
+/// One stretch of linear memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Segment {
+    pub offset: u64,
+    pub len: u64,
+    pub kind: SegmentKind,
+}
+
 /// Numbers about the engine for stats, the editor and tests.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct EngineStats {
@@ -418,6 +442,31 @@ impl Engine {
         }
         out.truncate(frames_len.unwrap_or(0));
         Some(out)
+    }
+
+    /// The whole linear memory as segments in address order, tiling
+    /// `0..memory size`: guest, I/O, then samples, retired regions and free
+    /// gaps as the allocator has them.
+    ///
+    /// Thread: non-real-time (allocates the list). Short lock.
+    pub fn memory_map(&self) -> Vec<Segment> {
+        let core = self.core.lock();
+        let mut out = vec![
+            Segment { offset: 0, len: abi::IO_BASE as u64, kind: SegmentKind::Guest },
+            Segment { offset: abi::IO_BASE as u64, len: (abi::SAMPLE_BASE - abi::IO_BASE) as u64, kind: SegmentKind::Io },
+        ];
+        let mut sample: Vec<Segment> = core
+            .alloc
+            .regions()
+            .map(|r| {
+                let pad = core.pads.iter().position(|p| p.sample.as_ref().is_some_and(|s| s.region == r));
+                Segment { offset: r.offset, len: r.len, kind: pad.map_or(SegmentKind::Retired, |pad| SegmentKind::Sample { pad }) }
+            })
+            .chain(core.alloc.free_blocks().map(|r| Segment { offset: r.offset, len: r.len, kind: SegmentKind::Free }))
+            .collect();
+        sample.sort_by_key(|s| s.offset);
+        out.extend(sample);
+        out
     }
 
     /// Frees regions whose voices have ended and, after a guest fault,

@@ -11,6 +11,7 @@
 
 pub mod allocator;
 pub mod demo;
+pub mod editor;
 pub mod engine;
 pub mod kit;
 pub mod loader;

@@ -243,3 +243,33 @@ fn memory_grows_with_the_samples_loaded() {
     assert_eq!(s.memory_bytes, initial + 3_840_000u64.div_ceil(65_536) * 65_536, "grown by whole pages, just enough");
     assert_eq!(s.allocator.used, 3_840_000);
 }
+
+#[test]
+fn the_memory_map_tiles_the_whole_memory_and_names_each_pads_region() {
+    use wasm_sampler::engine::SegmentKind;
+    let dir = tempdir();
+    let (a, b) = (path_in(&dir, "a.wav"), path_in(&dir, "b.wav"));
+    write_float_wav(&a, 48_000, 1, &vec![0.5; 30_000]);
+    write_float_wav(&b, 48_000, 2, &vec![0.25; 20_000]);
+    let e = engine(EngineKind::Wasm, 48_000.0);
+    e.load_file(0, &a).unwrap();
+    e.load_file(1, &b).unwrap();
+    // Pad 0 plays, then is replaced: its old region shows as retired while it fades.
+    let (mut l, mut r) = (vec![0.0f32; 64], vec![0.0f32; 64]);
+    e.process(&[wasm_sampler::triggering::NoteEvent::On { frame: 0, channel: 0, note: 36, velocity: 1.0 }], &mut l, &mut r);
+    e.load_file(0, &b).unwrap();
+    let map = e.memory_map();
+    let mut at = 0;
+    for s in &map {
+        assert_eq!(s.offset, at, "segments tile the memory: {map:?}");
+        at += s.len;
+    }
+    assert_eq!(at, e.stats().memory_bytes);
+    let kinds: Vec<SegmentKind> = map.iter().map(|s| s.kind).collect();
+    assert_eq!(&kinds[..2], &[SegmentKind::Guest, SegmentKind::Io]);
+    assert_eq!(kinds.iter().filter(|k| **k == SegmentKind::Retired).count(), 1);
+    assert_eq!(kinds.iter().filter(|k| matches!(k, SegmentKind::Sample { pad: 0 })).count(), 1);
+    assert_eq!(kinds.iter().filter(|k| matches!(k, SegmentKind::Sample { pad: 1 })).count(), 1);
+    let pad1 = map.iter().find(|s| s.kind == SegmentKind::Sample { pad: 1 }).unwrap();
+    assert_eq!(pad1.len, 20_000 * 4, "10,000 stereo frames of f32");
+}

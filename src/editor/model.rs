@@ -1,0 +1,190 @@
+//! The editor's model and actions, without a window: pad labels, and where
+//! dropped files go.
+//!
+//! Drop rules (what a producer expects from a drum sampler):
+//! - a file dropped on a pad loads into that pad;
+//! - several files dropped on a pad fill consecutive pads from it;
+//! - files dropped on empty space go to the next free pads, in order;
+//! - a file that is not audio is refused with a message and changes nothing;
+//!   the audio files of the same drop still load.
+//!
+//! Thread: the editor's (UI) thread. Everything here may allocate; only
+//! [`is_audio_file`] does I/O (it reads the first 12 bytes of a file).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::triggering::{note_name, Mapping, Trigger};
+
+/// Pads shown at once; more are reached by paging.
+pub const PADS_PER_PAGE: usize = 16;
+
+/// Where files were dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DropTarget {
+    Pad(usize),
+    /// Not on a pad: the files go to the next free pads.
+    EmptySpace,
+}
+
+/// What a drop does: which file loads into which pad, and which files were
+/// refused (one line each, naming the file and the reason).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DropPlan {
+    pub loads: Vec<(usize, PathBuf)>,
+    pub refused: Vec<String>,
+}
+
+/// Whether `path` looks like a file the loader reads: a RIFF/WAVE (or RF64)
+/// header. The loader still checks everything else and reports it on the pad.
+///
+/// Thread: UI. Reads 12 bytes.
+pub fn is_audio_file(path: &Path) -> Result<(), String> {
+    let name = path.display();
+    if path.is_dir() {
+        return Err(format!("{name}: is a folder, not an audio file"));
+    }
+    let mut head = [0u8; 12];
+    let mut file = std::fs::File::open(path).map_err(|e| format!("{name}: {}", crate::loader::io_reason(&e, path)))?;
+    let n = file.read(&mut head).map_err(|e| format!("{name}: {}", crate::loader::io_reason(&e, path)))?;
+    let wav = n == 12 && (&head[0..4] == b"RIFF" || &head[0..4] == b"RF64") && &head[8..12] == b"WAVE";
+    if wav {
+        Ok(())
+    } else {
+        Err(format!("{name}: not an audio file (WAV expected)"))
+    }
+}
+
+/// Plans a drop of `files` on `target`, given which pads are `occupied`
+/// (pads past the end of the slice are free). `check` decides whether a file
+/// is audio ([`is_audio_file`] in the editor).
+///
+/// Thread: UI. Allocates.
+pub fn plan_drop(target: DropTarget, files: &[PathBuf], occupied: &[bool], check: impl Fn(&Path) -> Result<(), String>) -> DropPlan {
+    let mut plan = DropPlan::default();
+    let audio: Vec<&PathBuf> = files
+        .iter()
+        .filter(|f| match check(f) {
+            Ok(()) => true,
+            Err(reason) => {
+                plan.refused.push(reason);
+                false
+            }
+        })
+        .collect();
+    match target {
+        DropTarget::Pad(first) => {
+            plan.loads = audio.into_iter().enumerate().map(|(i, f)| (first + i, f.clone())).collect();
+        }
+        DropTarget::EmptySpace => {
+            let mut pad = 0;
+            for f in audio {
+                while occupied.get(pad).copied().unwrap_or(false) {
+                    pad += 1;
+                }
+                plan.loads.push((pad, f.clone()));
+                pad += 1;
+            }
+        }
+    }
+    plan
+}
+
+/// The trigger label a pad shows: "C1 · 36" for a drum pad, "C0–B2 · root C1"
+/// for a pitched one.
+///
+/// Thread: UI. Allocates.
+pub fn trigger_label(mapping: &Mapping) -> String {
+    match mapping.trigger {
+        Trigger::Note(n) => format!("{} · {n}", note_name(n)),
+        Trigger::Range { lo, hi, root } => format!("{}–{} · root {}", note_name(lo), note_name(hi), note_name(root)),
+    }
+}
+
+/// The page that shows `pad`.
+///
+/// Thread: any. No allocation.
+pub fn page_of(pad: usize) -> usize {
+    pad / PADS_PER_PAGE
+}
+
+/// Pads on page `page`.
+///
+/// Thread: any. No allocation.
+pub fn pads_on_page(page: usize) -> std::ops::Range<usize> {
+    page * PADS_PER_PAGE..(page + 1) * PADS_PER_PAGE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(names: &[&str]) -> Vec<PathBuf> {
+        names.iter().map(PathBuf::from).collect()
+    }
+
+    fn wav_only(p: &Path) -> Result<(), String> {
+        if p.extension().is_some_and(|e| e == "wav") {
+            Ok(())
+        } else {
+            Err(format!("{}: not an audio file (WAV expected)", p.display()))
+        }
+    }
+
+    #[test]
+    fn a_file_dropped_on_a_pad_loads_into_that_pad() {
+        let plan = plan_drop(DropTarget::Pad(5), &files(&["kick.wav"]), &[true; 8], wav_only);
+        assert_eq!(plan, DropPlan { loads: vec![(5, "kick.wav".into())], refused: vec![] });
+    }
+
+    #[test]
+    fn several_files_on_a_pad_fill_consecutive_pads_in_order() {
+        let plan = plan_drop(DropTarget::Pad(2), &files(&["a.wav", "b.wav", "c.wav"]), &[true, false, true, true], wav_only);
+        assert_eq!(plan.loads, vec![(2, "a.wav".into()), (3, "b.wav".into()), (4, "c.wav".into())]);
+    }
+
+    #[test]
+    fn files_dropped_on_empty_space_go_to_the_next_free_pads() {
+        let occupied = [true, true, false, true, false];
+        let plan = plan_drop(DropTarget::EmptySpace, &files(&["a.wav", "b.wav", "c.wav"]), &occupied, wav_only);
+        assert_eq!(plan.loads, vec![(2, "a.wav".into()), (4, "b.wav".into()), (5, "c.wav".into())]);
+    }
+
+    #[test]
+    fn non_audio_files_are_refused_with_a_message_and_take_no_pad() {
+        let plan = plan_drop(DropTarget::Pad(0), &files(&["notes.txt", "a.wav", "cover.png", "b.wav"]), &[], wav_only);
+        assert_eq!(plan.loads, vec![(0, "a.wav".into()), (1, "b.wav".into())]);
+        assert_eq!(plan.refused, vec!["notes.txt: not an audio file (WAV expected)", "cover.png: not an audio file (WAV expected)"]);
+        let nothing = plan_drop(DropTarget::EmptySpace, &files(&["notes.txt"]), &[], wav_only);
+        assert!(nothing.loads.is_empty() && nothing.refused.len() == 1, "nothing changes");
+    }
+
+    #[test]
+    fn audio_is_recognised_by_its_header_not_its_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let wav = dir.path().join("disguised.txt");
+        let spec = hound::WavSpec { channels: 1, sample_rate: 44_100, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+        let mut w = hound::WavWriter::create(&wav, spec).unwrap();
+        w.write_sample(0i16).unwrap();
+        w.finalize().unwrap();
+        let fake = dir.path().join("fake.wav");
+        std::fs::write(&fake, "just text").unwrap();
+        assert_eq!(is_audio_file(&wav), Ok(()));
+        assert_eq!(is_audio_file(&fake), Err(format!("{}: not an audio file (WAV expected)", fake.display())));
+        assert!(is_audio_file(dir.path()).unwrap_err().ends_with("is a folder, not an audio file"));
+        assert!(is_audio_file(&dir.path().join("none.wav")).unwrap_err().ends_with("file not found"));
+    }
+
+    #[test]
+    fn pad_labels_show_note_name_and_number() {
+        assert_eq!(trigger_label(&Mapping::drum(36)), "C1 · 36");
+        assert_eq!(trigger_label(&Mapping::drum(42)), "F#1 · 42");
+        assert_eq!(trigger_label(&Mapping::pitched(24, 59, 36)), "C0–B2 · root C1");
+    }
+
+    #[test]
+    fn pages_hold_sixteen_pads() {
+        assert_eq!((page_of(0), page_of(15), page_of(16)), (0, 0, 1));
+        assert_eq!(pads_on_page(1), 16..32);
+    }
+}
