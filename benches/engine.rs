@@ -87,6 +87,20 @@ fn load(c: &mut Criterion) {
 }
 
 fn module(c: &mut Criterion) {
+    // The process's very first instance also starts the epoch thread.
+    let first = {
+        let start = std::time::Instant::now();
+        let e = engine(EngineKind::Wasm);
+        let (mut l, mut r) = ([0.0f32; 256], [0.0f32; 256]);
+        e.process(&[], &mut l, &mut r);
+        let t = start.elapsed();
+        drop(e);
+        t
+    };
+    println!("module/first_instance_in_process (one shot, includes the epoch thread start): {first:?}");
+    // From here on one engine stays alive, as in a DAW session with the
+    // plugin already in use, so the figures exclude starting that thread.
+    let _session = engine(EngineKind::Wasm);
     let mut g = c.benchmark_group("module");
     g.sample_size(10).measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
     g.bench_function("deserialize_precompiled", |b| b.iter(|| black_box(GuestModule::deserialize_precompiled().unwrap())));

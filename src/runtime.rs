@@ -111,8 +111,10 @@ impl TickerGuard {
             let handle = std::thread::Builder::new()
                 .name("wasm-sampler-epoch".into())
                 .spawn(move || {
+                    // park_timeout, not sleep: stopping unparks us, so the
+                    // join below returns at once instead of after a tick.
                     while !flag.load(std::sync::atomic::Ordering::Acquire) {
-                        std::thread::sleep(EPOCH_TICK);
+                        std::thread::park_timeout(EPOCH_TICK);
                         engine().increment_epoch();
                     }
                 })
@@ -136,6 +138,7 @@ impl Drop for TickerGuard {
         };
         if let Some((handle, stop)) = thread {
             stop.store(true, std::sync::atomic::Ordering::Release);
+            handle.thread().unpark();
             let _ = handle.join();
         }
     }
