@@ -417,30 +417,24 @@ impl Engine {
     /// Thread: non-real-time (allocates the copy).
     pub fn sample_data(&self, pad: usize) -> Option<Vec<f32>> {
         const CHUNK: usize = 1 << 16;
-        let region = self.core.lock().pads.get(pad)?.sample.as_ref()?.region;
-        let len = (region.len / 4) as usize;
-        let mut out = vec![0.0f32; len];
-        let mut at = 0;
-        let mut frames_len = None;
-        while at < len.max(1) {
+        let (region, len) = {
             let core = self.core.lock();
             let sample = core.pads.get(pad)?.sample.as_ref()?;
-            if sample.region != region {
+            (sample.region, sample.info.frames as usize * sample.info.channels as usize)
+        };
+        let mut out = vec![0.0f32; len];
+        for at in (0..len).step_by(CHUNK) {
+            let core = self.core.lock();
+            if core.pads.get(pad)?.sample.as_ref()?.region != region {
                 return None;
             }
             let n = (len - at).min(CHUNK);
             let src = core.guest.memory_base().wrapping_add(region.offset as usize + at * 4);
             // SAFETY: the region is live (published and not freed while we
-            // hold the lock), inside the memory and 16-aligned; `at + n`
-            // stays within its length; nothing writes a published region.
+            // hold the lock), inside the memory and 16-aligned; `at + n <= len`
+            // f32 values lie within it; nothing writes a published region.
             unsafe { std::ptr::copy_nonoverlapping(src.cast::<f32>(), out.as_mut_ptr().add(at), n) };
-            frames_len = Some(sample.info.frames as usize * sample.info.channels as usize);
-            at += n;
-            if len == 0 {
-                break;
-            }
         }
-        out.truncate(frames_len.unwrap_or(0));
         Some(out)
     }
 

@@ -56,9 +56,6 @@ pub struct Shared {
     loader: Mutex<Option<std::thread::JoinHandle<()>>>,
     /// Set when the plugin goes away: the loader stops between pads.
     stopping: AtomicBool,
-    /// Bumped whenever the kit is replaced; the audio thread resends every
-    /// pad's automatable values when it changes.
-    kit_generation: AtomicU64,
     /// Kits loaded completely (for hosts and tests that wait for loading).
     kits_loaded: AtomicU64,
     /// A kit waits for the engine (restored before the first activation).
@@ -75,7 +72,6 @@ impl Shared {
             jobs: Mutex::new(None),
             loader: Mutex::new(None),
             stopping: AtomicBool::new(false),
-            kit_generation: AtomicU64::new(0),
             kits_loaded: AtomicU64::new(0),
             kit_pending: AtomicBool::new(false),
             embed_audio: AtomicBool::new(false),
@@ -142,7 +138,6 @@ impl Shared {
     /// Replaces the kit (state restore) and schedules its loading.
     fn set_kit(self: &Arc<Self>, kit: Kit) {
         *self.kit.lock() = kit;
-        self.kit_generation.fetch_add(1, Ordering::AcqRel);
         if self.engine.get().is_some() {
             self.send(Job::LoadKit);
         } else {
@@ -276,9 +271,9 @@ pub struct WasmSampler {
     params: Arc<SamplerParams>,
     shared: Arc<Shared>,
     notes: Vec<EngineNote>,
-    /// Automatable values last sent per pad, and the kit generation they were sent for.
+    /// Automatable values last sent per pad (the engine keeps them across
+    /// kit loads, so only changes need sending).
     sent: [Option<Automation>; AUTOMATED_PADS],
-    sent_generation: u64,
     /// Linear master gain, ramped over 10 ms when the parameter moves.
     master: Smoother<f32>,
     master_db: f32,
@@ -293,7 +288,6 @@ impl Default for WasmSampler {
             shared,
             notes: Vec::with_capacity(NOTE_CAPACITY),
             sent: [None; AUTOMATED_PADS],
-            sent_generation: u64::MAX,
             master: Smoother::new(SmoothingStyle::Linear(10.0)),
             master_db: 0.0,
             sample_rate: 48_000.0,
@@ -327,14 +321,9 @@ impl WasmSampler {
         }
     }
 
-    /// Queues automation for every pad whose parameters changed (or all of
-    /// them after a kit change), at frame 0 of the block.
+    /// Queues automation for every pad whose parameters changed since they
+    /// were last sent (all of them on the first block), at frame 0.
     fn queue_automation(&mut self) {
-        let generation = self.shared.kit_generation.load(Ordering::Acquire);
-        if generation != self.sent_generation {
-            self.sent = [None; AUTOMATED_PADS];
-            self.sent_generation = generation;
-        }
         for pad in 0..AUTOMATED_PADS {
             let values = self.params.pads[pad].automation();
             if self.sent[pad] != Some(values) {
@@ -391,8 +380,6 @@ impl Plugin for WasmSampler {
         if self.shared.kit_pending.swap(false, Ordering::AcqRel) {
             self.shared.send(Job::LoadKit);
         }
-        // Resend every pad's automatable values on the first block.
-        self.sent_generation = u64::MAX;
         self.sample_rate = config.sample_rate;
         true
     }
@@ -408,12 +395,12 @@ impl Plugin for WasmSampler {
     }
 
     fn process(&mut self, buffer: &mut Buffer, _aux: &mut AuxiliaryBuffers, context: &mut impl ProcessContext<Self>) -> ProcessStatus {
-        let Some(engine) = self.shared.engine.get().cloned() else {
+        if self.shared.engine.get().is_none() {
             for ch in buffer.as_slice() {
                 ch.fill(0.0);
             }
             return ProcessStatus::Normal;
-        };
+        }
         self.notes.clear();
         self.queue_automation();
         while let Some(event) = context.next_event() {
@@ -438,7 +425,9 @@ impl Plugin for WasmSampler {
 
         let out = buffer.as_slice();
         let (left, rest) = out.split_at_mut(1);
-        engine.process(&self.notes, left[0], rest[0]);
+        if let Some(engine) = self.shared.engine.get() {
+            engine.process(&self.notes, left[0], rest[0]);
+        }
 
         let db = self.params.master_gain.value();
         if db != self.master_db {
