@@ -389,6 +389,17 @@ impl Engine {
         core.rebuild_live();
     }
 
+    /// Sets or clears the error shown on `pad` (the editor clears it when
+    /// the user empties the pad).
+    ///
+    /// Thread: non-real-time. Short lock.
+    pub fn set_pad_error(&self, pad: usize, error: Option<String>) {
+        let mut core = self.core.lock();
+        if let Some(p) = core.pads.get_mut(pad) {
+            p.error = error;
+        }
+    }
+
     /// Empties `pad` (its voices fade out; the region is freed once silent).
     ///
     /// Thread: non-real-time. Short lock.

@@ -39,9 +39,38 @@ pub struct SamplerParams {
     #[id = "embed"]
     pub embed_samples: BoolParam,
 
+    /// The editor window's size in logical points, saved with the project.
+    #[persist = "editor-size"]
+    pub editor_size: Arc<parking_lot::RwLock<EditorSize>>,
+
     /// Per-pad automatable settings, ids `<id>_1` .. `<id>_16`.
     #[nested(array, group = "Pad")]
     pub pads: [PadParamSet; AUTOMATED_PADS],
+}
+
+/// The editor's size in logical points (before the host's scale factor).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EditorSize {
+    pub width: u32,
+    pub height: u32,
+}
+
+impl EditorSize {
+    /// The size a new instance opens at.
+    pub const DEFAULT: EditorSize = EditorSize { width: 1000, height: 660 };
+    /// The smallest size the layout works at.
+    pub const MIN: EditorSize = EditorSize { width: 820, height: 560 };
+    /// A generous upper bound (hosts clamp to the screen anyway).
+    pub const MAX: EditorSize = EditorSize { width: 3840, height: 2400 };
+
+    /// Clamped into [`MIN`](Self::MIN)..=[`MAX`](Self::MAX) (a project
+    /// may hold anything).
+    pub fn clamped(self) -> EditorSize {
+        EditorSize {
+            width: self.width.clamp(Self::MIN.width, Self::MAX.width),
+            height: self.height.clamp(Self::MIN.height, Self::MAX.height),
+        }
+    }
 }
 
 /// One pad's automatable settings.
@@ -101,6 +130,7 @@ impl SamplerParams {
                 .with_unit(" dB")
                 .with_step_size(0.01),
             pads: std::array::from_fn(|_| PadParamSet::new()),
+            editor_size: Arc::new(parking_lot::RwLock::new(EditorSize::DEFAULT)),
         }
     }
 }

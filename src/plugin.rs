@@ -14,7 +14,8 @@
 
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::collections::{BTreeSet, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
@@ -25,9 +26,24 @@ use nice_plug::prelude::*;
 use parking_lot::Mutex;
 
 use crate::engine::{Engine, EngineOptions};
-use crate::kit::{EmbeddedAudio, Kit, PadAudio};
+use crate::kit::{EmbeddedAudio, Kit, KitPad, PadAudio};
 use crate::params::{SamplerParams, AUTOMATED_PADS};
 use crate::triggering::{Automation, NoteEvent as EngineNote};
+
+/// Auditions (pad clicks in the editor) one block can take.
+const AUDITION_CAPACITY: usize = 64;
+/// The note channel auditions play on: past MIDI's 16, so an audition's
+/// note-off never releases a note the DAW is holding.
+pub const AUDITION_CHANNEL: u8 = 16;
+/// Messages the editor's message line keeps.
+const MESSAGES_KEPT: usize = 32;
+
+/// A note the editor asks the audio thread to play (pad click) or release.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audition {
+    On { note: u8, velocity: u8 },
+    Off { note: u8 },
+}
 
 /// How often the loader thread does housekeeping when idle.
 const HOUSEKEEPING_PERIOD: Duration = Duration::from_millis(20);
@@ -62,11 +78,33 @@ pub struct Shared {
     kit_pending: AtomicBool,
     /// Mirror of the "Embed Samples in Project" parameter, read at save time.
     embed_audio: AtomicBool,
+    /// Pads with a load queued or running (the editor's loading indicator).
+    loading: Mutex<BTreeSet<usize>>,
+    /// Errors and notices for the editor's message line, newest last, each
+    /// with a sequence number.
+    messages: Mutex<VecDeque<(u64, String)>>,
+    message_seq: AtomicU64,
+    /// Note-ons seen by the audio thread, per note (the pads' play flash),
+    /// and the velocity of the latest.
+    note_hits: [AtomicU32; 128],
+    note_velocity: [AtomicU8; 128],
+    /// Editor to audio thread: notes to audition. Producers lock (UI
+    /// threads only); the audio thread owns the consumer.
+    audition: Mutex<rtrb::Producer<Audition>>,
+    audition_rx: Mutex<Option<rtrb::Consumer<Audition>>>,
 }
 
 impl Shared {
     fn new() -> Arc<Self> {
+        let (audition, audition_rx) = rtrb::RingBuffer::new(AUDITION_CAPACITY);
         Arc::new(Shared {
+            loading: Mutex::new(BTreeSet::new()),
+            messages: Mutex::new(VecDeque::new()),
+            message_seq: AtomicU64::new(0),
+            note_hits: std::array::from_fn(|_| AtomicU32::new(0)),
+            note_velocity: std::array::from_fn(|_| AtomicU8::new(0)),
+            audition: Mutex::new(audition),
+            audition_rx: Mutex::new(Some(audition_rx)),
             engine: OnceLock::new(),
             kit: Mutex::new(Kit::default()),
             jobs: Mutex::new(None),
@@ -107,10 +145,92 @@ impl Shared {
     }
 
     /// Loads `path` into `pad` in the background and records it in the kit.
+    /// Until it is done the pad is reported as loading; a failure leaves the
+    /// pad as it was and posts a message naming the file and the reason.
     ///
-    /// Thread: any non-real-time thread (may start the loader thread).
+    /// Thread: any non-real-time thread (may start the loader thread). Allocates.
     pub fn load_pad(self: &Arc<Self>, pad: usize, path: PathBuf) {
+        self.loading.lock().insert(pad);
         self.send(Job::LoadPad(pad, path));
+    }
+
+    /// Whether `pad` has a load queued or running.
+    ///
+    /// Thread: non-real-time. No allocation. Short lock.
+    pub fn is_loading(&self, pad: usize) -> bool {
+        self.loading.lock().contains(&pad)
+    }
+
+    /// Changes a pad's kit entry (mapping, settings) and applies it to the
+    /// engine at once. The change is saved with the project.
+    ///
+    /// Thread: non-real-time (the editor). May allocate.
+    pub fn edit_pad(&self, pad: usize, edit: impl FnOnce(&mut KitPad)) {
+        let entry = {
+            let mut kit = self.kit.lock();
+            let entry = kit.pad_mut(pad);
+            edit(entry);
+            entry.clone()
+        };
+        if let Some(engine) = self.engine.get() {
+            engine.set_mapping(pad, entry.mapping);
+            engine.set_params(pad, entry.params);
+        }
+    }
+
+    /// Empties a pad: its sample goes (voices fade out), its settings stay.
+    ///
+    /// Thread: non-real-time (the editor). Short locks.
+    pub fn clear_pad(&self, pad: usize) {
+        {
+            let mut kit = self.kit.lock();
+            let entry = kit.pad_mut(pad);
+            entry.file = None;
+            entry.embedded = None;
+        }
+        if let Some(engine) = self.engine.get() {
+            engine.clear_pad(pad);
+            engine.set_pad_error(pad, None);
+        }
+    }
+
+    /// Posts a one-line message (an error or notice) to the editor.
+    ///
+    /// Thread: non-real-time. Allocates.
+    pub fn post_message(&self, message: String) {
+        let seq = self.message_seq.fetch_add(1, Ordering::AcqRel) + 1;
+        let mut messages = self.messages.lock();
+        if messages.len() == MESSAGES_KEPT {
+            messages.pop_front();
+        }
+        messages.push_back((seq, message));
+    }
+
+    /// The messages kept, oldest first, with their sequence numbers.
+    ///
+    /// Thread: non-real-time. Allocates the copy.
+    pub fn messages(&self) -> Vec<(u64, String)> {
+        self.messages.lock().iter().cloned().collect()
+    }
+
+    /// How many note-ons the audio thread has seen for each note, and the
+    /// latest velocity of each (for the pads' play flash).
+    ///
+    /// Thread: any. No allocation.
+    pub fn note_hits(&self) -> ([u32; 128], [u8; 128]) {
+        (
+            std::array::from_fn(|n| self.note_hits[n].load(Ordering::Relaxed)),
+            std::array::from_fn(|n| self.note_velocity[n].load(Ordering::Relaxed)),
+        )
+    }
+
+    /// Asks the audio thread to play or release a note (pad audition). It
+    /// plays in the next processed block. Returns false if the queue is
+    /// full (the audio thread is not running).
+    ///
+    /// Thread: non-real-time (the editor). No allocation.
+    pub fn audition(&self, audition: Audition) -> bool {
+        self.audition.lock().push(audition).is_ok()
     }
 
     fn send(self: &Arc<Self>, job: Job) {
@@ -137,6 +257,7 @@ impl Shared {
 
     /// Replaces the kit (state restore) and schedules its loading.
     fn set_kit(self: &Arc<Self>, kit: Kit) {
+        self.loading.lock().extend(kit.pads.iter().enumerate().filter(|(_, p)| p.file.is_some() || p.embedded.is_some()).map(|(i, _)| i));
         *self.kit.lock() = kit;
         if self.engine.get().is_some() {
             self.send(Job::LoadKit);
@@ -173,6 +294,7 @@ impl Shared {
             };
             if let Err(e) = result {
                 nice_error!("wasm-sampler: pad {}: {e}", i + 1);
+                self.post_message(format!("Pad {}: {e}", i + 1));
                 // Not the previous kit's sample under this kit's settings:
                 // the pad stays empty, marked with the error.
                 engine.clear_pad(i);
@@ -182,6 +304,7 @@ impl Shared {
         for i in kit.pads.len()..engine.pads().len() {
             engine.clear_pad(i);
         }
+        self.loading.lock().clear();
         self.kits_loaded.fetch_add(1, Ordering::AcqRel);
     }
 
@@ -201,7 +324,11 @@ impl Shared {
                     entry.embedded = read_embedded(path);
                 }
             }
-            Err(e) => nice_error!("wasm-sampler: {e}"),
+            Err(e) => {
+                nice_error!("wasm-sampler: {e}");
+                drop(kit);
+                self.post_message(format!("Pad {}: {e}", pad + 1));
+            }
         }
     }
 }
@@ -228,7 +355,10 @@ fn loader_thread(shared: Weak<Shared>, jobs: mpsc::Receiver<Job>) {
         let Some(engine) = shared.engine.get().cloned() else { continue };
         match job {
             Some(Job::LoadKit) => shared.load_kit(&engine),
-            Some(Job::LoadPad(pad, path)) => shared.load_one(&engine, pad, &path),
+            Some(Job::LoadPad(pad, path)) => {
+                shared.load_one(&engine, pad, &path);
+                shared.loading.lock().remove(&pad);
+            }
             None => {}
         }
         engine.housekeeping();
@@ -271,6 +401,8 @@ pub struct WasmSampler {
     params: Arc<SamplerParams>,
     shared: Arc<Shared>,
     notes: Vec<EngineNote>,
+    /// Auditions from the editor (this instance's end of the queue).
+    auditions: rtrb::Consumer<Audition>,
     /// Automatable values last sent per pad (the engine keeps them across
     /// kit loads, so only changes need sending).
     sent: [Option<Automation>; AUTOMATED_PADS],
@@ -283,7 +415,9 @@ pub struct WasmSampler {
 impl Default for WasmSampler {
     fn default() -> Self {
         let shared = Shared::new();
+        let auditions = shared.audition_rx.lock().take().expect("a new Shared has its consumer");
         WasmSampler {
+            auditions,
             params: Arc::new(SamplerParams::new(KitField(shared.clone()))),
             shared,
             notes: Vec::with_capacity(NOTE_CAPACITY),
@@ -349,12 +483,16 @@ impl Plugin for WasmSampler {
     const MIDI_INPUT: MidiConfig = MidiConfig::MidiCCs;
     const SAMPLE_ACCURATE_AUTOMATION: bool = false;
 
-    type Editor = ();
+    type Editor = crate::editor::SamplerEditor;
     type SysExMessage = ();
     type BackgroundTask = ();
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
+    }
+
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        Some(crate::editor::SamplerEditor::new(self.params.clone(), self.shared.clone()))
     }
 
     fn activate(&mut self, _layout: &AudioIOLayout, config: &BufferConfig, _context: &mut impl ActivateContext<Self>) -> bool {
@@ -420,6 +558,23 @@ impl Plugin for WasmSampler {
             };
             if let Some(note) = note {
                 self.push_note(note);
+            }
+        }
+        while let Ok(audition) = self.auditions.pop() {
+            let note = match audition {
+                Audition::On { note, velocity } => {
+                    EngineNote::On { frame: 0, channel: AUDITION_CHANNEL, note, velocity: velocity as f32 / 127.0 }
+                }
+                Audition::Off { note } => EngineNote::Off { frame: 0, channel: AUDITION_CHANNEL, note },
+            };
+            self.push_note(note);
+        }
+        // The editor's play flash.
+        for note in &self.notes {
+            if let EngineNote::On { note, velocity, .. } = *note {
+                let n = note as usize & 127;
+                self.shared.note_velocity[n].store(crate::triggering::midi_velocity(velocity), Ordering::Relaxed);
+                self.shared.note_hits[n].fetch_add(1, Ordering::Relaxed);
             }
         }
 

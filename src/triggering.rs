@@ -168,11 +168,13 @@ pub fn midi_velocity(velocity: f32) -> u8 {
     (velocity.clamp(0.0, 1.0) * 127.0).round() as u8
 }
 
-/// The id the guest knows a note by: channel and key.
+/// The id the guest knows a note by: channel and key. Channels 0..=15 are
+/// MIDI's; 16 is the editor's audition channel (see the plugin), so its ids
+/// never collide with the DAW's notes.
 ///
 /// Thread: any, the audio thread included. No allocation.
 pub fn note_id(channel: u8, note: u8) -> u32 {
-    (channel as u32 & 0xf) << 7 | (note as u32 & 0x7f)
+    (channel as u32 & 0x1f) << 7 | (note as u32 & 0x7f)
 }
 
 /// A note event from the DAW or a MIDI file, at a frame of the block.

@@ -3,6 +3,8 @@
 //! DSP), and rendering.
 #![allow(dead_code)]
 
+pub mod clap;
+
 use std::path::{Path, PathBuf};
 
 use wasm_sampler::engine::{Engine, EngineOptions};

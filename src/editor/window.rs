@@ -1,0 +1,440 @@
+//! The editor's window layer: egui, painted with egui_glow, in a baseview
+//! OpenGL window, **accepting files dropped from the OS**.
+//!
+//! Why this exists instead of nice-plug-egui's editor: nice-plug-egui opens
+//! its window through egui-baseview (0.9.0, the newest release), whose event
+//! handler answers baseview's drag-and-drop events with
+//! `EventStatus::Ignored`. baseview then refuses every drop (on X11 it
+//! answers the file manager's `XdndPosition` with "not accepted"), so no
+//! sample could ever be dragged onto a pad. baseview itself does the
+//! platform work (XDND on X11, OLE drop targets on Windows, dragging
+//! destinations on macOS): a handler that answers `AcceptDrop` receives
+//! `DragDropped` with the file paths. This module is such a handler, plus
+//! what it takes to run egui in it: input translation, painting and repaint
+//! scheduling. Nothing else of egui-baseview is needed.
+//!
+//! Threads: baseview calls the handler on the window's event-loop thread
+//! (on X11 a thread of its own; on Windows and macOS the host's UI thread).
+//! Everything here runs there, allocates freely and never touches the audio
+//! thread.
+
+use std::cell::{Cell, RefCell};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use baseview::dpi::{LogicalPosition, LogicalSize};
+use baseview::{
+    DropData, DropEffect, Event, EventStatus, HandlerError, MouseButton, MouseCursor, MouseEvent, WindowContext, WindowEvent, WindowHandler,
+    WindowSize,
+};
+use egui::{pos2, vec2, Pos2, Rect};
+
+/// What the window's content implements.
+pub trait WindowApp: Send + 'static {
+    /// Draws one frame. `files` tells about file drags over the window.
+    fn ui(&mut self, ui: &mut egui::Ui, files: &FileDrag);
+
+    /// The window now has this size in logical points, at this system
+    /// scale factor (physical pixels per point).
+    fn resized(&mut self, logical: egui::Vec2, scale_factor: f64) {
+        let _ = (logical, scale_factor);
+    }
+}
+
+/// Files dragged from the OS over the window, as the app sees them in one
+/// frame. Positions are in egui points.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FileDrag {
+    /// Files being dragged over the window right now, and where the pointer is.
+    pub hovering: Option<(Vec<PathBuf>, Pos2)>,
+    /// Files dropped since the last frame, each drop with its position.
+    pub dropped: Vec<(Vec<PathBuf>, Pos2)>,
+}
+
+/// The baseview window handler running an egui [`WindowApp`].
+pub struct EguiWindow<A: WindowApp> {
+    window: WindowContext,
+    gl: baseview::gl::GlContext,
+    painter: RefCell<egui_glow::Painter>,
+    ctx: egui::Context,
+    app: RefCell<A>,
+    input: RefCell<egui::RawInput>,
+    files: RefCell<FileDrag>,
+    /// Pointer position in points; `None` when outside the window.
+    pointer: Cell<Option<Pos2>>,
+    modifiers: Cell<egui::Modifiers>,
+    cursor: Cell<MouseCursor>,
+    started: Instant,
+}
+
+impl<A: WindowApp> EguiWindow<A> {
+    /// Builds the handler inside baseview's window-creation callback: makes
+    /// the GL painter and hands the window to egui.
+    ///
+    /// Thread: the window's event-loop thread. Allocates.
+    pub fn new(window: WindowContext, app: A) -> Result<Self, HandlerError> {
+        let gl = window.gl_context().ok_or_else(|| HandlerError::from_boxed("the window has no OpenGL context".into()))?;
+        // SAFETY: the context belongs to this window and is made current on
+        // the window's own thread, which is where it is used and released.
+        unsafe { gl.make_current() }.map_err(|e| HandlerError::from_boxed(Box::new(e)))?;
+        // SAFETY: the context is current; glow looks up GL entry points
+        // through it and keeps them only as long as the painter lives, which
+        // is no longer than the window.
+        let glow = Arc::new(unsafe { egui_glow::glow::Context::from_loader_function_cstr(|name| gl.get_proc_address(name)) });
+        let painter = egui_glow::Painter::new(glow, "", None, true);
+        // SAFETY: as above; released before returning to the event loop.
+        let released = unsafe { gl.make_not_current() };
+        let painter = painter.map_err(|e| HandlerError::from_boxed(format!("OpenGL painter: {e}").into()))?;
+        released.map_err(|e| HandlerError::from_boxed(Box::new(e)))?;
+
+        let ctx = egui::Context::default();
+        let waker = window.waker();
+        ctx.set_request_repaint_callback(move |info| waker.request_redraw_after(info.delay));
+        let input = egui::RawInput { max_texture_side: Some(painter.max_texture_side()), ..Default::default() };
+        let handler = EguiWindow {
+            window,
+            gl,
+            painter: RefCell::new(painter),
+            ctx,
+            app: RefCell::new(app),
+            input: RefCell::new(input),
+            files: RefCell::new(FileDrag::default()),
+            pointer: Cell::new(None),
+            modifiers: Cell::new(egui::Modifiers::default()),
+            cursor: Cell::new(MouseCursor::Default),
+            started: Instant::now(),
+        };
+        let size = handler.window.size();
+        handler.app.borrow_mut().resized(logical_size(&size), size.scale_factor);
+        Ok(handler)
+    }
+
+    /// The egui context (for tests and tools that inspect the UI).
+    pub fn context(&self) -> &egui::Context {
+        &self.ctx
+    }
+
+    fn to_points(&self, position: baseview::dpi::PhysicalPosition<f64>) -> Pos2 {
+        let p: LogicalPosition<f32> = position.to_logical(self.window.scale_factor());
+        pos2(p.x, p.y)
+    }
+
+    fn set_modifiers(&self, m: &keyboard_types::Modifiers) {
+        let ctrl = m.contains(keyboard_types::Modifiers::CONTROL);
+        let meta = m.contains(keyboard_types::Modifiers::META);
+        let mac = cfg!(target_os = "macos");
+        let new = egui::Modifiers {
+            alt: m.contains(keyboard_types::Modifiers::ALT),
+            ctrl,
+            shift: m.contains(keyboard_types::Modifiers::SHIFT),
+            mac_cmd: mac && meta,
+            command: if mac { meta } else { ctrl },
+        };
+        if self.modifiers.replace(new) != new {
+            self.input.borrow_mut().events.push(egui::Event::ModifiersChanged(new));
+        }
+    }
+
+    fn pointer_moved(&self, pos: Pos2) {
+        self.pointer.set(Some(pos));
+        self.input.borrow_mut().events.push(egui::Event::PointerMoved(pos));
+    }
+
+    fn button(&self, button: MouseButton, pressed: bool) {
+        let button = match button {
+            MouseButton::Left => egui::PointerButton::Primary,
+            MouseButton::Right => egui::PointerButton::Secondary,
+            MouseButton::Middle => egui::PointerButton::Middle,
+            MouseButton::Back => egui::PointerButton::Extra1,
+            MouseButton::Forward => egui::PointerButton::Extra2,
+            _ => return,
+        };
+        if let Some(pos) = self.pointer.get() {
+            let modifiers = self.modifiers.get();
+            self.input.borrow_mut().events.push(egui::Event::PointerButton { pos, button, pressed, modifiers });
+        }
+    }
+
+    fn keyboard(&self, event: &keyboard_types::KeyboardEvent) -> EventStatus {
+        self.set_modifiers(&event.modifiers);
+        let pressed = event.state == keyboard_types::KeyState::Down;
+        let modifiers = self.modifiers.get();
+        let mut input = self.input.borrow_mut();
+        if let Some(key) = translate_key(&event.key) {
+            input.events.push(egui::Event::Key { key, physical_key: None, pressed, repeat: event.repeat, modifiers });
+        }
+        if pressed && !modifiers.ctrl && !modifiers.command {
+            if let keyboard_types::Key::Character(text) = &event.key {
+                input.events.push(egui::Event::Text(text.clone()));
+            }
+        }
+        drop(input);
+        // Keys go back to the host (its transport, its keyboard shortcuts)
+        // unless a text field of ours is being typed into.
+        if self.ctx.egui_wants_keyboard_input() {
+            EventStatus::Captured
+        } else {
+            EventStatus::Ignored
+        }
+    }
+
+    /// A drag of files entered or moved: remember it (the app highlights the
+    /// pad under the pointer) and accept it. Anything but files is refused.
+    fn drag_over(&self, position: baseview::dpi::PhysicalPosition<f64>, data: &DropData) -> EventStatus {
+        let DropData::Files(paths) = data else {
+            self.files.borrow_mut().hovering = None;
+            return EventStatus::Ignored;
+        };
+        let pos = self.to_points(position);
+        self.pointer_moved(pos);
+        self.files.borrow_mut().hovering = Some((paths.clone(), pos));
+        self.window.request_redraw();
+        EventStatus::AcceptDrop(DropEffect::Copy)
+    }
+}
+
+impl<A: WindowApp> WindowHandler for EguiWindow<A> {
+    fn draw(&self) -> Result<(), HandlerError> {
+        let size = self.window.size();
+        let scale = size.scale_factor as f32;
+        let points = logical_size(&size);
+        let mut input = self.input.borrow_mut().take();
+        input.time = Some(self.started.elapsed().as_secs_f64());
+        input.screen_rect = Some(Rect::from_min_size(Pos2::ZERO, points));
+        input.viewports.entry(egui::ViewportId::ROOT).or_default().native_pixels_per_point = Some(scale);
+        input.focused = self.window.has_focus();
+        let files = {
+            let mut files = self.files.borrow_mut();
+            FileDrag { hovering: files.hovering.clone(), dropped: std::mem::take(&mut files.dropped) }
+        };
+
+        let mut output = {
+            let mut app = self.app.borrow_mut();
+            self.ctx.run_ui(input, |ui| app.ui(ui, &files))
+        };
+
+        let primitives = self.ctx.tessellate(std::mem::take(&mut output.shapes), output.pixels_per_point);
+        // SAFETY: the window's own context, current only on this thread for
+        // the duration of the paint, released before returning.
+        unsafe { self.gl.make_current() }.map_err(|e| HandlerError::from_boxed(Box::new(e)))?;
+        {
+            use egui_glow::glow::HasContext as _;
+            let mut painter = self.painter.borrow_mut();
+            let gl = painter.gl().clone();
+            // SAFETY: plain state calls on the current context.
+            unsafe {
+                gl.clear_color(0.09, 0.09, 0.1, 1.0);
+                gl.clear(egui_glow::glow::COLOR_BUFFER_BIT);
+            }
+            painter.paint_and_update_textures(
+                [size.physical.width, size.physical.height],
+                output.pixels_per_point,
+                &primitives,
+                &mut output.textures_delta,
+            );
+        }
+        let swapped = self.gl.swap_buffers();
+        // SAFETY: releases the context made current above, on the same thread.
+        let released = unsafe { self.gl.make_not_current() };
+        swapped.map_err(|e| HandlerError::from_boxed(Box::new(e)))?;
+        released.map_err(|e| HandlerError::from_boxed(Box::new(e)))?;
+
+        let cursor = translate_cursor(output.platform_output.cursor_icon);
+        if self.cursor.replace(cursor) != cursor {
+            let _ = self.window.set_mouse_cursor(cursor);
+        }
+        Ok(())
+    }
+
+    fn resized(&self, new_size: WindowSize) -> Result<(), HandlerError> {
+        self.app.borrow_mut().resized(logical_size(&new_size), new_size.scale_factor);
+        self.window.request_redraw();
+        Ok(())
+    }
+
+    fn on_event(&self, event: Event) -> EventStatus {
+        let status = match &event {
+            Event::Mouse(mouse) => match mouse {
+                MouseEvent::CursorMoved { position, modifiers } => {
+                    self.set_modifiers(modifiers);
+                    self.pointer_moved(self.to_points(*position));
+                    EventStatus::Captured
+                }
+                MouseEvent::ButtonPressed { button, modifiers } => {
+                    if !self.window.has_focus() {
+                        // Embedded windows do not always get the keyboard
+                        // focus by themselves (the file browser's path field
+                        // needs it).
+                        let _ = self.window.focus();
+                    }
+                    self.set_modifiers(modifiers);
+                    self.button(*button, true);
+                    EventStatus::Captured
+                }
+                MouseEvent::ButtonReleased { button, modifiers } => {
+                    self.set_modifiers(modifiers);
+                    self.button(*button, false);
+                    EventStatus::Captured
+                }
+                MouseEvent::WheelScrolled { delta, modifiers } => {
+                    self.set_modifiers(modifiers);
+                    let (unit, delta) = match *delta {
+                        baseview::ScrollDelta::Lines { x, y } => (egui::MouseWheelUnit::Line, vec2(x, y)),
+                        baseview::ScrollDelta::Pixels { x, y } => {
+                            (egui::MouseWheelUnit::Point, vec2(x, y) / self.window.scale_factor() as f32)
+                        }
+                    };
+                    let modifiers = self.modifiers.get();
+                    self.input.borrow_mut().events.push(egui::Event::MouseWheel {
+                        unit,
+                        delta,
+                        modifiers,
+                        phase: egui::TouchPhase::Move,
+                        source: egui::MouseWheelSource::Unknown,
+                    });
+                    EventStatus::Captured
+                }
+                MouseEvent::CursorLeft => {
+                    self.pointer.set(None);
+                    self.input.borrow_mut().events.push(egui::Event::PointerGone);
+                    EventStatus::Captured
+                }
+                MouseEvent::DragEntered { position, modifiers, data } | MouseEvent::DragMoved { position, modifiers, data } => {
+                    self.set_modifiers(modifiers);
+                    self.drag_over(*position, data)
+                }
+                MouseEvent::DragLeft => {
+                    self.files.borrow_mut().hovering = None;
+                    self.pointer.set(None);
+                    self.input.borrow_mut().events.push(egui::Event::PointerGone);
+                    EventStatus::Captured
+                }
+                MouseEvent::DragDropped { position, modifiers, data } => {
+                    self.set_modifiers(modifiers);
+                    let pos = self.to_points(*position);
+                    self.pointer_moved(pos);
+                    let mut files = self.files.borrow_mut();
+                    files.hovering = None;
+                    match data {
+                        DropData::Files(paths) => {
+                            files.dropped.push((paths.clone(), pos));
+                            EventStatus::AcceptDrop(DropEffect::Copy)
+                        }
+                        _ => EventStatus::Ignored,
+                    }
+                }
+                _ => EventStatus::Ignored,
+            },
+            Event::Keyboard(key) => self.keyboard(key),
+            Event::Window(window) => {
+                let focused = match window {
+                    WindowEvent::Focused => Some(true),
+                    WindowEvent::Unfocused => Some(false),
+                    _ => None,
+                };
+                if let Some(focused) = focused {
+                    self.input.borrow_mut().events.push(egui::Event::WindowFocused(focused));
+                }
+                EventStatus::Captured
+            }
+            _ => EventStatus::Ignored,
+        };
+        self.window.request_redraw();
+        status
+    }
+}
+
+impl<A: WindowApp> Drop for EguiWindow<A> {
+    fn drop(&mut self) {
+        // The painter's GL objects are deleted with the context current.
+        // SAFETY: the window's own context, on the window's thread.
+        if unsafe { self.gl.make_current() }.is_ok() {
+            self.painter.borrow_mut().destroy();
+            // SAFETY: releases what was made current just above.
+            let _ = unsafe { self.gl.make_not_current() };
+        }
+    }
+}
+
+fn logical_size(size: &WindowSize) -> egui::Vec2 {
+    let logical: LogicalSize<f32> = size.physical.to_logical(size.scale_factor);
+    vec2(logical.width, logical.height)
+}
+
+fn translate_cursor(icon: egui::CursorIcon) -> MouseCursor {
+    use egui::CursorIcon as C;
+    match icon {
+        C::None => MouseCursor::Hidden,
+        C::PointingHand => MouseCursor::Hand,
+        C::Grab => MouseCursor::Hand,
+        C::Grabbing => MouseCursor::HandGrabbing,
+        C::Text => MouseCursor::Text,
+        C::Wait => MouseCursor::Working,
+        C::Progress => MouseCursor::PtrWorking,
+        C::NotAllowed | C::NoDrop => MouseCursor::NotAllowed,
+        C::Copy => MouseCursor::Copy,
+        C::Move | C::AllScroll => MouseCursor::Move,
+        C::Crosshair => MouseCursor::Crosshair,
+        C::ResizeHorizontal | C::ResizeColumn => MouseCursor::EwResize,
+        C::ResizeVertical | C::ResizeRow => MouseCursor::NsResize,
+        C::ResizeNeSw => MouseCursor::NeswResize,
+        C::ResizeNwSe => MouseCursor::NwseResize,
+        C::ResizeEast => MouseCursor::EResize,
+        C::ResizeWest => MouseCursor::WResize,
+        C::ResizeNorth => MouseCursor::NResize,
+        C::ResizeSouth => MouseCursor::SResize,
+        _ => MouseCursor::Default,
+    }
+}
+
+/// The keys the editor's widgets use (text fields, lists); egui names them
+/// itself from characters.
+fn translate_key(key: &keyboard_types::Key) -> Option<egui::Key> {
+    use keyboard_types::{Key as K, NamedKey as N};
+    Some(match key {
+        K::Named(named) => match named {
+            N::ArrowDown => egui::Key::ArrowDown,
+            N::ArrowLeft => egui::Key::ArrowLeft,
+            N::ArrowRight => egui::Key::ArrowRight,
+            N::ArrowUp => egui::Key::ArrowUp,
+            N::Escape => egui::Key::Escape,
+            N::Tab => egui::Key::Tab,
+            N::Backspace => egui::Key::Backspace,
+            N::Enter => egui::Key::Enter,
+            N::Delete => egui::Key::Delete,
+            N::Home => egui::Key::Home,
+            N::End => egui::Key::End,
+            N::PageUp => egui::Key::PageUp,
+            N::PageDown => egui::Key::PageDown,
+            _ => return None,
+        },
+        K::Character(text) => {
+            let mut chars = text.chars();
+            let (Some(c), None) = (chars.next(), chars.next()) else { return None };
+            if c == ' ' {
+                egui::Key::Space
+            } else {
+                egui::Key::from_name(&c.to_ascii_uppercase().to_string())?
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_used_by_text_fields_and_lists_translate() {
+        use keyboard_types::{Key as K, NamedKey as N};
+        assert_eq!(translate_key(&K::Named(N::Enter)), Some(egui::Key::Enter));
+        assert_eq!(translate_key(&K::Named(N::Backspace)), Some(egui::Key::Backspace));
+        assert_eq!(translate_key(&K::Character("a".into())), Some(egui::Key::A));
+        assert_eq!(translate_key(&K::Character("A".into())), Some(egui::Key::A));
+        assert_eq!(translate_key(&K::Character(" ".into())), Some(egui::Key::Space));
+        assert_eq!(translate_key(&K::Character("7".into())), Some(egui::Key::Num7));
+        assert_eq!(translate_key(&K::Character("ab".into())), None, "a composed string is text, not a key");
+        assert_eq!(translate_key(&K::Named(N::F24)), None);
+    }
+}
