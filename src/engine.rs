@@ -382,9 +382,18 @@ impl Engine {
         let mut core = self.core.lock();
         core.ensure_pad(pad);
         let params = core.with_automation(pad, params);
-        core.pads[pad].params = params;
-        if let Some(slot) = core.pads[pad].sample.as_ref().map(|s| s.slot) {
-            core.send_params(slot, &params);
+        let old = std::mem::replace(&mut core.pads[pad].params, params);
+        if let Some(sample) = core.pads[pad].sample.clone() {
+            core.send_params(sample.slot, &params);
+            // A new window re-points the slot (sounding voices finish
+            // reading the window they started with).
+            if old.window(sample.info.frames) != params.window(sample.info.frames) {
+                match core.load_slot(sample.slot, &sample, &params) {
+                    Ok(abi::status::OK) => {}
+                    Ok(code) => eprintln!("wasm-sampler: guest refused the play window of pad {} (status {code})", pad + 1),
+                    Err(f) => core.fault(f.0),
+                }
+            }
         }
         core.rebuild_live();
     }
@@ -626,8 +635,18 @@ impl Core {
         }
     }
 
+    /// Tells the guest where `slot`'s sample is: the played window of the
+    /// region (see [`PadParams::window`]), read in place.
+    fn load_slot(&mut self, slot: u32, sample: &LoadedSample, params: &PadParams) -> Result<i32, crate::runtime::GuestFault> {
+        let (start, frames) = params.window(sample.info.frames);
+        let data = sample.region.offset + start as u64 * sample.info.channels as u64 * 4;
+        self.guest.slot_load(slot, data as u32, frames, sample.info.channels as u32, sample.info.sample_rate as f32)
+    }
+
     fn publish(&mut self, pad: usize, slot: u32, sample: LoadedSample) -> Result<(), String> {
-        let status = self.guest.slot_load(slot, sample.region.offset as u32, sample.info.frames, sample.info.channels as u32, sample.info.sample_rate as f32);
+        self.ensure_pad(pad);
+        let params = self.pads[pad].params;
+        let status = self.load_slot(slot, &sample, &params);
         match status {
             Ok(abi::status::OK) => {}
             other => {
@@ -642,8 +661,6 @@ impl Core {
                 });
             }
         }
-        self.ensure_pad(pad);
-        let params = self.pads[pad].params;
         self.send_params(slot, &params);
         let old = self.pads[pad].sample.replace(sample);
         self.pads[pad].error = None;
@@ -703,7 +720,7 @@ impl Core {
         let previous = self.fault.take();
         let pads: Vec<(LoadedSample, PadParams)> = self.pads.iter().filter_map(|p| p.sample.clone().map(|s| (s, p.params))).collect();
         for (s, params) in pads {
-            let status = self.guest.slot_load(s.slot, s.region.offset as u32, s.info.frames, s.info.channels as u32, s.info.sample_rate as f32);
+            let status = self.load_slot(s.slot, &s, &params);
             if status != Ok(abi::status::OK) {
                 let what = format!("re-publishing {} after a fault failed: {status:?}", s.source);
                 self.fault = Some(what.clone());

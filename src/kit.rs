@@ -179,7 +179,7 @@ mod tests {
         let p = kit.pad_mut(2);
         p.file = Some(PathBuf::from("/samples/bass.wav"));
         p.mapping = Mapping::pitched(24, 59, 36);
-        p.params = PadParams { gain_db: -3.5, pan: 0.25, tune_semitones: -12, tune_cents: 7.0, release: 0.2, interpolation: Interpolation::Linear };
+        p.params = PadParams { gain_db: -3.5, pan: 0.25, tune_semitones: -12, tune_cents: 7.0, release: 0.2, interpolation: Interpolation::Linear, start: 100, end: 900 };
         kit
     }
 
@@ -214,6 +214,15 @@ mod tests {
             assert!(err.is_some(), "{v}");
             assert!(!err.unwrap().contains('\n'));
         }
+    }
+
+    #[test]
+    fn a_kit_saved_before_trimming_existed_loads_untrimmed() {
+        let v = serde_json::json!({"version": 1, "embed_audio": false, "pads": [{"file": "/s/kick.wav", "mapping": {"trigger": {"note": 36}, "velocity": [1, 127], "mode": "one_shot", "choke_group": 0}, "params": {"gain_db": -1.0, "pan": 0.0, "tune_semitones": 0, "tune_cents": 0.0, "release": 0.01, "interpolation": "cubic"}}]});
+        let (kit, err) = Kit::from_json(&v);
+        assert_eq!(err, None);
+        assert_eq!(kit.pads[0].params, PadParams { gain_db: -1.0, ..PadParams::default() });
+        assert_eq!((kit.pads[0].params.start, kit.pads[0].params.end), (0, 0));
     }
 
     #[test]

@@ -97,11 +97,18 @@ pub struct PadParams {
     /// Gate release in seconds, 0.001..=30.
     pub release: f32,
     pub interpolation: Interpolation,
+    /// The played part of the sample: frames `start..end` (`end` 0 = to the
+    /// end). The sample stays whole in memory; the guest reads this window
+    /// of it in place. Kits from before trimming existed load untrimmed.
+    #[serde(default)]
+    pub start: u32,
+    #[serde(default)]
+    pub end: u32,
 }
 
 impl Default for PadParams {
     fn default() -> Self {
-        PadParams { gain_db: 0.0, pan: 0.0, tune_semitones: 0, tune_cents: 0.0, release: 0.010, interpolation: Interpolation::Cubic }
+        PadParams { gain_db: 0.0, pan: 0.0, tune_semitones: 0, tune_cents: 0.0, release: 0.010, interpolation: Interpolation::Cubic, start: 0, end: 0 }
     }
 }
 
@@ -115,6 +122,20 @@ impl PadParams {
         } else {
             10f32.powf(self.gain_db.clamp(-60.0, 24.0) / 20.0)
         }
+    }
+
+    /// The played window of a sample of `frames` frames, as (first frame,
+    /// frame count): `start..end` clamped into the sample, at least one
+    /// frame; the whole sample when untrimmed.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    pub fn window(&self, frames: u32) -> (u32, u32) {
+        if frames == 0 {
+            return (0, 0);
+        }
+        let start = self.start.min(frames - 1);
+        let end = if self.end == 0 { frames } else { self.end.min(frames) };
+        (start, end.max(start + 1) - start)
     }
 
     /// The slot parameters the guest keeps, as (id, value).
@@ -485,5 +506,17 @@ mod tests {
         assert_eq!(note_name(60), "C3");
         assert_eq!(note_name(61), "C#3");
         assert_eq!(note_name(0), "C-2");
+    }
+
+    #[test]
+    fn play_window_clamps_into_the_sample_and_keeps_at_least_a_frame() {
+        let trim = |start, end| PadParams { start, end, ..PadParams::default() };
+        assert_eq!(PadParams::default().window(1_000), (0, 1_000), "untrimmed: all of it");
+        assert_eq!(trim(100, 900).window(1_000), (100, 800));
+        assert_eq!(trim(100, 0).window(1_000), (100, 900), "end 0 = to the end");
+        assert_eq!(trim(0, 5_000).window(1_000), (0, 1_000), "end past the sample");
+        assert_eq!(trim(5_000, 0).window(1_000), (999, 1), "start past the sample");
+        assert_eq!(trim(500, 400).window(1_000), (500, 1), "end before start");
+        assert_eq!(trim(0, 0).window(0), (0, 0));
     }
 }

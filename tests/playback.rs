@@ -46,6 +46,31 @@ fn neutral_stereo_sample_keeps_its_channels_bit_exactly() {
 }
 
 #[test]
+fn a_trimmed_pad_plays_exactly_its_start_to_end_frames_read_in_place() {
+    let dir = tempdir();
+    let (l, r) = (signal(6_000, 21), signal(6_000, 22));
+    let interleaved: Vec<f32> = l.iter().zip(&r).flat_map(|(a, b)| [*a, *b]).collect();
+    let path = path_in(&dir, "trim.wav");
+    write_float_wav(&path, 48_000, 2, &interleaved);
+    for kind in KINDS {
+        let e = engine(kind, 48_000.0);
+        e.load_file(0, &path).unwrap();
+        let bytes_before = e.stats().sample_bytes;
+        e.set_params(0, PadParams { start: 1_500, end: 4_000, ..PadParams::default() });
+        assert_eq!(e.stats().sample_bytes, bytes_before, "trimming copies nothing");
+        let out = render_fixed(&e, &[note_on(100, 36, 1.0)], 6_000, 256);
+        assert_eq!(first_difference(&out.left[100..2_600], &l[1_500..4_000]), None, "{kind:?} left");
+        assert_eq!(first_difference(&out.right[100..2_600], &r[1_500..4_000]), None, "{kind:?} right");
+        assert!(out.left[2_600..].iter().chain(&out.right[2_600..]).all(|&s| s == 0.0), "{kind:?}: stops at the end marker");
+
+        // Untrimmed again: the whole sample plays.
+        e.set_params(0, PadParams::default());
+        let out = render_fixed(&e, &[note_on(0, 36, 1.0)], 6_000, 256);
+        assert_eq!(first_difference(&out.left, &l), None, "{kind:?} untrimmed");
+    }
+}
+
+#[test]
 fn two_notes_in_one_block_start_at_their_own_frames_and_sum() {
     let dir = tempdir();
     let src = signal(300, 3);

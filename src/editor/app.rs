@@ -413,15 +413,52 @@ impl SamplerApp {
             ui.colored_label(ERROR, error.as_str());
         }
 
-        // The large waveform, with the play region's start and end.
+        // The large waveform, with the play window's start and end markers
+        // (drag them; the numbers below take exact frames).
+        let mut edited = kit_pad.clone();
         let (wave_rect, _) = ui.allocate_exact_size(vec2(ui.available_width(), 110.0), Sense::hover());
         ui.painter().rect_filled(wave_rect, 4.0, Color32::from_rgb(22, 23, 27));
-        if let (Some(_), Some(w)) = (engine_pad.and_then(|p| p.sample.as_ref()), self.waveforms.get(&pad)) {
-            draw_peaks(&ui.painter_at(wave_rect), wave_rect.shrink2(vec2(4.0, 6.0)), &w.peaks, pad_colour(pad), Some((0.0, 1.0)));
+        let sample = engine_pad.and_then(|p| p.sample.as_ref());
+        if let (Some(sample), Some(w)) = (sample, self.waveforms.get(&pad)) {
+            let frames = sample.info.frames;
+            let inner = wave_rect.shrink2(vec2(4.0, 6.0));
+            let (start, len) = edited.params.window(frames);
+            let window = (start as f32 / frames as f32, (start + len) as f32 / frames as f32);
+            draw_peaks(&ui.painter_at(wave_rect), inner, &w.peaks, pad_colour(pad), Some(window));
+            for (which, at) in [(0, window.0), (1, window.1)] {
+                let x = inner.min.x + inner.width() * at;
+                let handle = Rect::from_center_size(pos2(x, inner.center().y), vec2(10.0, inner.height() + 12.0));
+                let response = ui.interact(handle, egui::Id::unique(("marker", pad, which)), Sense::drag()).on_hover_cursor(egui::CursorIcon::ResizeHorizontal);
+                if let Some(p) = response.interact_pointer_pos().filter(|_| response.dragged()) {
+                    let frame = (((p.x - inner.min.x) / inner.width()).clamp(0.0, 1.0) * frames as f32).round() as u32;
+                    if which == 0 {
+                        edited.params.start = frame.min(start + len - 1);
+                    } else {
+                        let end = frame.max(start + 1);
+                        edited.params.end = if end >= frames { 0 } else { end };
+                    }
+                }
+            }
+            ui.horizontal(|ui| {
+                ui.label(egui::RichText::new("Start").color(DIM));
+                let mut first = start;
+                if ui.add(egui::DragValue::new(&mut first).range(0..=frames - 1).speed(10.0)).changed() {
+                    edited.params.start = first;
+                }
+                ui.label(egui::RichText::new("End").color(DIM));
+                let mut end = start + len;
+                if ui.add(egui::DragValue::new(&mut end).range(1..=frames).speed(10.0)).changed() {
+                    edited.params.end = if end >= frames { 0 } else { end };
+                }
+                ui.label(egui::RichText::new(format!("of {frames} frames")).color(DIM));
+                if (edited.params.start, edited.params.end) != (0, 0) && ui.small_button("Whole sample").clicked() {
+                    edited.params.start = 0;
+                    edited.params.end = 0;
+                }
+            });
         }
         ui.add_space(6.0);
 
-        let mut edited = kit_pad.clone();
         egui::Grid::new("pad-settings").num_columns(2).spacing([10.0, 6.0]).show(ui, |ui| {
             if pad < AUTOMATED_PADS {
                 let setter = self.gui.param_setter();
@@ -734,6 +771,9 @@ fn draw_peaks(painter: &egui::Painter, rect: Rect, peaks: &[(f32, f32)], colour:
         painter.line_segment([pos2(x, top), pos2(x, bottom)], Stroke::new(1.0, colour));
     }
     if let Some((start, end)) = markers {
+        let shade = Color32::from_black_alpha(150);
+        painter.rect_filled(Rect::from_min_max(rect.min, pos2(rect.min.x + rect.width() * start, rect.max.y)), 0.0, shade);
+        painter.rect_filled(Rect::from_min_max(pos2(rect.min.x + rect.width() * end, rect.min.y), rect.max), 0.0, shade);
         for (at, label) in [(start, "S"), (end, "E")] {
             let x = rect.min.x + rect.width() * at;
             painter.line_segment([pos2(x, rect.min.y - 4.0), pos2(x, rect.max.y + 4.0)], Stroke::new(1.5, ACCENT));
