@@ -23,12 +23,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use clack_extensions::gui::{GuiApiType, GuiConfiguration, PluginGui, Window as ClapWindow};
+use clack_extensions::gui::{GuiApiType, GuiConfiguration, GuiSize, PluginGui, Window as ClapWindow};
 use clack_host::prelude::*;
 use wasm_sampler::kit::Kit;
 use wasm_sampler::triggering::{Mapping, PadParams};
 use x11rb::connection::Connection;
-use x11rb::protocol::xproto::{ConnectionExt as _, CreateWindowAux, EventMask, ImageFormat, WindowClass};
+use x11rb::protocol::xproto::{ConfigureWindowAux, ConnectionExt as _, CreateWindowAux, EventMask, ImageFormat, WindowClass};
 
 /// Screen size of the private display; the editor sits at its top left.
 const SCREEN: (u32, u32) = (1400, 900);
@@ -143,6 +143,13 @@ fn kit_file(state: &[u8], pad: usize) -> Option<PathBuf> {
     let kit: serde_json::Value = serde_json::from_str(json["fields"]["kit"].as_str().unwrap()).unwrap();
     let (kit, _) = Kit::from_json(&kit);
     kit.pads.get(pad).and_then(|p| p.file.clone())
+}
+
+/// The editor size saved in a state.
+fn editor_size(state: &[u8]) -> (u64, u64) {
+    let json: serde_json::Value = serde_json::from_slice(&state[8..]).unwrap();
+    let size: serde_json::Value = serde_json::from_str(json["fields"]["editor-size"].as_str().unwrap()).unwrap();
+    (size["width"].as_u64().unwrap(), size["height"].as_u64().unwrap())
 }
 
 /// Centre of pad `slot` (first page) on the screen, in pixels at scale 1.
@@ -276,6 +283,27 @@ fn a_wav_dragged_from_a_file_manager_onto_a_pad_plays_on_the_next_note() {
     assert_eq!(first_difference(&played[1], &expected), None, "right channel plays the dropped file");
     s.play(&[(0, Msg::AllSoundOff)], 2048);
 
+    // Clicking the pad auditions it through the engine: its note at
+    // velocity 100, from the next block.
+    xdotool(&xvfb.display, &["mousemove", &tx.to_string(), &ty.to_string(), "mousedown", "1"]);
+    let mut heard: Vec<f32> = Vec::new();
+    wait_for("the clicked pad to sound", 5, &mut s, |s| {
+        let out = s.play(&[], 512);
+        if out[0].iter().any(|&v| v != 0.0) {
+            heard.extend(&out[0]);
+        }
+        !heard.is_empty()
+    });
+    while heard.len() < hit.len() {
+        heard.extend(&s.play(&[], 512)[0]);
+    }
+    xdotool(&xvfb.display, &["mouseup", "1"]);
+    let gain = wasm_sampler::triggering::velocity_gain(100.0 / 127.0);
+    for (i, (&h, &x)) in heard.iter().zip(&hit).enumerate() {
+        assert!((h - x * gain).abs() <= 1e-6, "audition frame {i}: {h} vs {}", x * gain);
+    }
+    s.play(&[(0, Msg::AllSoundOff)], 2048);
+
     // A text file dropped on pad 9 is refused with a message; nothing changes.
     let before = save_state(&mut s.inst);
     let (tx, ty) = pad_centre(8, window);
@@ -299,6 +327,30 @@ fn a_wav_dragged_from_a_file_manager_onto_a_pad_plays_on_the_next_note() {
     assert_eq!(save_state(&mut s.inst), before, "a refused file changes nothing");
     assert_eq!(kit_file(&before, 8), None);
 
+    // Two files dropped outside the pads go to the next free pads, in order:
+    // pad 7 and pad 9 (pad 8 holds the first drop).
+    let extra = [path_in(&dir, "extra one.wav"), path_in(&dir, "extra two.wav")];
+    write_float_wav(&extra[0], 48_000, 1, &signal(2_000, 5));
+    write_float_wav(&extra[1], 48_000, 1, &signal(2_000, 6));
+    let (ex, ey) = (window.0 as i32 * 3 / 4, window.1 as i32 - 140);
+    let (mut source, mut out) = drag_source(&xvfb.display, &[&extra[0], &extra[1]]);
+    xdotool(&xvfb.display, &["mousemove", &sx.to_string(), &sy.to_string()]);
+    xdotool(&xvfb.display, &["mousedown", "1"]);
+    for step in 1..=6 {
+        xdotool(&xvfb.display, &["mousemove", &(sx + (ex - sx) * step / 6).to_string(), &(sy + (ey - sy) * step / 6).to_string()]);
+        std::thread::sleep(Duration::from_millis(40));
+    }
+    xdotool(&xvfb.display, &["mouseup", "1"]);
+    verdict.clear();
+    out.read_line(&mut verdict).unwrap();
+    assert_eq!(verdict.trim(), "accepted");
+    let _ = source.wait();
+    wait_for("two files to fill the next free pads", 20, &mut s, |s| {
+        let state = save_state(&mut s.inst);
+        kit_file(&state, 6).as_deref() == Some(extra[0].as_path()) && kit_file(&state, 8).as_deref() == Some(extra[1].as_path())
+    });
+    assert_eq!(kit_file(&save_state(&mut s.inst), 7).as_deref(), Some(hit_path.as_path()), "pad 8 keeps its sample");
+
     if let Some(path) = std::env::var_os("WASM_SAMPLER_SCREENSHOT") {
         // Select the kick pad, so the panel shows a waveform with the kit
         // around it, then photograph the editor.
@@ -319,13 +371,44 @@ fn a_wav_dragged_from_a_file_manager_onto_a_pad_plays_on_the_next_note() {
         eprintln!("screenshot saved to {}", PathBuf::from(path).display());
     }
 
-    // Close the editor, then the plugin, then the display: nothing of the
-    // plugin's may still talk to the X server when it goes.
+    // The host resizes the editor: it follows, and the project remembers.
+    gui.set_size(&s.inst.plugin_handle(), GuiSize { width: 1200, height: 800 }).expect("gui.set_size");
+    conn.configure_window(parent, &ConfigureWindowAux::new().width(1200).height(800)).unwrap();
+    conn.flush().unwrap();
+    wait_for("the resized editor to fill 1200x800", 10, &mut s, |_| pixel(&conn, root, 1197, 400) == background);
+    wait_for("the project to remember 1200x800", 5, &mut s, |s| editor_size(&save_state(&mut s.inst)) == (1200, 800));
+    let saved = save_state(&mut s.inst);
+
+    // Close the editor: the window closes on its own thread and its X
+    // connection must go too (an editor opened and closed many times in a
+    // session must not leak).
     assert!(sockets() > sockets_before, "the editor has its own X connection");
     gui.destroy(&s.inst.plugin_handle());
-    // The window closes on its own thread; its X connection must go too (an
-    // editor opened and closed many times in a session must not leak).
     wait_for("the editor's X connection to close", 5, &mut s, |_| sockets() == sockets_before);
+
+    // The host's scale factor: 1.5 makes the window 1.5 times as large in
+    // pixels, for the same layout.
+    gui.create(&s.inst.plugin_handle(), configuration).expect("gui.create again");
+    gui.set_scale(&s.inst.plugin_handle(), 1.5).expect("gui.set_scale");
+    let scaled = gui.get_size(&s.inst.plugin_handle()).expect("gui.get_size");
+    assert_eq!((scaled.width, scaled.height), (1800, 1200), "1200x800 points at scale 1.5");
+    gui.destroy(&s.inst.plugin_handle());
+    wait_for("the editor's X connection to close", 5, &mut s, |_| sockets() == sockets_before);
+
+    // Another instance opening the saved project opens the editor at its size.
+    let mut reopened = host.instance();
+    load_state(&mut reopened, &saved);
+    let gui2: PluginGui = reopened.plugin_handle().get_extension().unwrap();
+    gui2.create(&reopened.plugin_handle(), configuration).expect("gui.create");
+    let _ = gui2.set_scale(&reopened.plugin_handle(), 1.0);
+    let size2 = gui2.get_size(&reopened.plugin_handle()).unwrap();
+    assert_eq!((size2.width, size2.height), (1200, 800), "the editor reopens at the size saved with the project");
+    gui2.destroy(&reopened.plugin_handle());
+    drop(reopened);
+    wait_for("the editor's X connection to close", 5, &mut s, |_| sockets() == sockets_before);
+
+    // Close the plugin, then the display: nothing of the plugin's may still
+    // talk to the X server when it goes.
     let Session { mut inst, proc, .. } = s;
     inst.deactivate(proc.stop_processing());
     drop(inst);

@@ -80,6 +80,9 @@ impl nice_plug::editor::Editor for SamplerEditor {
         gui_context: GuiContext,
         host: Option<HostMethods>,
     ) -> Result<SpawnedEditor<Self::Handle>, Box<dyn Error>> {
+        if let Some(scale) = fallback_scale_factor {
+            self.scale.store(scale.to_bits(), Ordering::Release);
+        }
         let size = self.logical_size();
         let mut settings = baseview::WindowSettings::new()
             .with_title("Wasm Sampler")

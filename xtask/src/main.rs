@@ -1,12 +1,16 @@
 //! `cargo xtask bundle wasm-sampler --release` builds the CLAP and VST3
 //! bundles (nice-plug-xtask); `cargo xtask install` copies them into the
-//! per-user plugin folders, `~/.clap` and `~/.vst3`.
+//! per-user plugin folders, `~/.clap` and `~/.vst3`; `cargo xtask
+//! screenshot` renders the README's picture of the editor (the editor
+//! end-to-end test on Xvfb, with the demo kit loaded and a file dropped).
 
 use std::path::{Path, PathBuf};
 
 fn main() -> nice_plug_xtask::Result<()> {
-    if std::env::args().nth(1).as_deref() == Some("install") {
-        return install();
+    match std::env::args().nth(1).as_deref() {
+        Some("install") => return install(),
+        Some("screenshot") => return screenshot(),
+        _ => {}
     }
     nice_plug_xtask::main()
 }
@@ -30,6 +34,28 @@ fn install() -> nice_plug_xtask::Result<()> {
         copy(&from, &to)?;
         println!("installed {}", to.display());
     }
+    Ok(())
+}
+
+/// Where the README's screenshot lives.
+const SCREENSHOT: &str = "tests/editor-screenshot.png";
+
+/// Runs the editor end-to-end test with a screenshot requested. Needs Xvfb,
+/// xdotool and ImageMagick's `import`.
+fn screenshot() -> nice_plug_xtask::Result<()> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace");
+    let out = root.join(SCREENSHOT);
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .current_dir(root)
+        .args(["test", "--test", "editor_e2e"])
+        .env("WASM_SAMPLER_REQUIRE_GUI_TESTS", "1")
+        .env("WASM_SAMPLER_SCREENSHOT", &out)
+        .status()?;
+    if !status.success() {
+        anyhow::bail!("the editor test failed; no screenshot");
+    }
+    println!("wrote {}", out.display());
     Ok(())
 }
 
