@@ -17,6 +17,7 @@
 //!    then reusable. The audio thread never frees (the allocator allocates).
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -179,9 +180,28 @@ struct Core {
     automation: [Option<Automation>; AUTOMATABLE_PADS],
 }
 
+/// Folds interleaved frames `first_frame..` of a `frames`-frame sample into
+/// per-column (min, max) peaks: frame f belongs to column
+/// `f * columns / frames`.
+///
+/// Thread: any. No allocation.
+pub fn fold_peaks(data: &[f32], channels: usize, first_frame: usize, frames: usize, acc: &mut [(f32, f32)]) {
+    let columns = acc.len() as u64;
+    for (i, frame) in data.chunks_exact(channels.max(1)).enumerate() {
+        let column = ((first_frame + i) as u64 * columns / frames.max(1) as u64).min(columns - 1) as usize;
+        let peak = &mut acc[column];
+        for &v in frame {
+            peak.0 = peak.0.min(v);
+            peak.1 = peak.1.max(v);
+        }
+    }
+}
+
 /// The sampler engine. See the module docs.
 pub struct Engine {
     core: Mutex<Core>,
+    /// Bumped by every change to pads or memory (see [`Engine::generation`]).
+    generation: AtomicU64,
 }
 
 impl Engine {
@@ -215,7 +235,25 @@ impl Engine {
                 non_finite: 0,
                 automation: [None; AUTOMATABLE_PADS],
             }),
+            generation: AtomicU64::new(0),
         })
+    }
+
+    /// A number that changes whenever the pads or the memory layout may have
+    /// changed (loads, edits, clears, freed regions, recovery): a viewer
+    /// re-reads [`pads`](Self::pads) and [`memory_map`](Self::memory_map)
+    /// only when it moved.
+    ///
+    /// Thread: any. No allocation, no lock.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// The engine lock for a change: bumps the generation.
+    fn lock_mut(&self) -> parking_lot::MutexGuard<'_, Core> {
+        let core = self.core.lock();
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        core
     }
 
     /// Renders one block: `out_l.len()` frames (== `out_r.len()`), with the
@@ -325,7 +363,7 @@ impl Engine {
         };
         // 1. Reserve a region and a guest slot.
         let (region, slot, base) = {
-            let mut core = self.core.lock();
+            let mut core = self.lock_mut();
             core.reap();
             let region = core.allocate(info.bytes()).map_err(|reason| LoadError::new(&name, reason))?;
             let Some(slot) = core.free_slots.pop() else {
@@ -348,7 +386,7 @@ impl Engine {
         let mut sink = SampleSink::new(len, &mut write);
         let decoded = decode(&mut sink);
         // 3. Publish, or give everything back.
-        let mut core = self.core.lock();
+        let mut core = self.lock_mut();
         if let Err(e) = decoded {
             core.alloc.free(region.offset).expect("allocated above");
             core.free_slots.push(slot);
@@ -360,7 +398,7 @@ impl Engine {
     }
 
     fn with_pad<T>(&self, pad: usize, f: impl FnOnce(&mut Pad) -> T) -> T {
-        let mut core = self.core.lock();
+        let mut core = self.lock_mut();
         core.ensure_pad(pad);
         let t = f(&mut core.pads[pad]);
         core.rebuild_live();
@@ -379,10 +417,11 @@ impl Engine {
     ///
     /// Thread: non-real-time. Short lock.
     pub fn set_params(&self, pad: usize, params: PadParams) {
-        let mut core = self.core.lock();
+        let mut core = self.lock_mut();
         core.ensure_pad(pad);
         let params = core.with_automation(pad, params);
         let old = std::mem::replace(&mut core.pads[pad].params, params);
+        let mut refused = None;
         if let Some(sample) = core.pads[pad].sample.clone() {
             core.send_params(sample.slot, &params);
             // A new window re-points the slot (sounding voices finish
@@ -390,12 +429,16 @@ impl Engine {
             if old.window(sample.info.frames) != params.window(sample.info.frames) {
                 match core.load_slot(sample.slot, &sample, &params) {
                     Ok(abi::status::OK) => {}
-                    Ok(code) => eprintln!("wasm-sampler: guest refused the play window of pad {} (status {code})", pad + 1),
+                    Ok(code) => refused = Some(code),
                     Err(f) => core.fault(f.0),
                 }
             }
         }
         core.rebuild_live();
+        drop(core);
+        if let Some(code) = refused {
+            eprintln!("wasm-sampler: guest refused the play window of pad {} (status {code})", pad + 1);
+        }
     }
 
     /// Sets or clears the error shown on `pad` (the editor clears it when
@@ -403,7 +446,7 @@ impl Engine {
     ///
     /// Thread: non-real-time. Short lock.
     pub fn set_pad_error(&self, pad: usize, error: Option<String>) {
-        let mut core = self.core.lock();
+        let mut core = self.lock_mut();
         if let Some(p) = core.pads.get_mut(pad) {
             p.error = error;
         }
@@ -413,7 +456,7 @@ impl Engine {
     ///
     /// Thread: non-real-time. Short lock.
     pub fn clear_pad(&self, pad: usize) {
-        let mut core = self.core.lock();
+        let mut core = self.lock_mut();
         if let Some(sample) = core.pads.get_mut(pad).and_then(|p| p.sample.take()) {
             core.retire(sample);
             core.rebuild_live();
@@ -458,6 +501,41 @@ impl Engine {
         Some(out)
     }
 
+    /// A waveform overview of `pad`'s sample: (min, max) over all channels
+    /// for each of `columns` columns (fewer if the sample has fewer frames).
+    /// Reads the guest's memory in chunks, releasing the lock between them
+    /// (the audio thread never waits behind more than one chunk), and never
+    /// copies the whole sample. `None` if the pad has no sample or it was
+    /// replaced while reading.
+    ///
+    /// Thread: non-real-time (allocates the overview and one chunk).
+    pub fn sample_peaks(&self, pad: usize, columns: usize) -> Option<Vec<(f32, f32)>> {
+        const CHUNK_FRAMES: usize = 1 << 14;
+        let (region, frames, channels) = {
+            let core = self.core.lock();
+            let s = core.pads.get(pad)?.sample.as_ref()?;
+            (s.region, s.info.frames as usize, s.info.channels as usize)
+        };
+        let mut acc = vec![(f32::INFINITY, f32::NEG_INFINITY); columns.min(frames).max(1)];
+        let mut chunk = vec![0.0f32; CHUNK_FRAMES * channels];
+        for first in (0..frames).step_by(CHUNK_FRAMES) {
+            let n = (frames - first).min(CHUNK_FRAMES) * channels;
+            {
+                let core = self.core.lock();
+                if core.pads.get(pad)?.sample.as_ref()?.region != region {
+                    return None;
+                }
+                let src = core.guest.memory_base().wrapping_add(region.offset as usize + first * channels * 4);
+                // SAFETY: the region is live (published, not freed while we
+                // hold the lock) and inside the memory; frames `first..first +
+                // n / channels` lie within it; nothing writes a published region.
+                unsafe { std::ptr::copy_nonoverlapping(src.cast::<f32>(), chunk.as_mut_ptr(), n) };
+            }
+            fold_peaks(&chunk[..n], channels, first, frames, &mut acc);
+        }
+        Some(acc)
+    }
+
     /// The whole linear memory as segments in address order, tiling
     /// `0..memory size`: guest, I/O, then samples, retired regions and free
     /// gaps as the allocator has them.
@@ -469,11 +547,13 @@ impl Engine {
             Segment { offset: 0, len: abi::IO_BASE as u64, kind: SegmentKind::Guest },
             Segment { offset: abi::IO_BASE as u64, len: (abi::SAMPLE_BASE - abi::IO_BASE) as u64, kind: SegmentKind::Io },
         ];
+        let by_offset: std::collections::HashMap<u64, usize> =
+            core.pads.iter().enumerate().filter_map(|(i, p)| p.sample.as_ref().map(|s| (s.region.offset, i))).collect();
         let mut sample: Vec<Segment> = core
             .alloc
             .regions()
             .map(|r| {
-                let pad = core.pads.iter().position(|p| p.sample.as_ref().is_some_and(|s| s.region == r));
+                let pad = by_offset.get(&r.offset).copied();
                 Segment { offset: r.offset, len: r.len, kind: pad.map_or(SegmentKind::Retired, |pad| SegmentKind::Sample { pad }) }
             })
             .chain(core.alloc.free_blocks().map(|r| Segment { offset: r.offset, len: r.len, kind: SegmentKind::Free }))
@@ -490,15 +570,24 @@ impl Engine {
     /// Thread: non-real-time (allocates). Short lock.
     pub fn housekeeping(&self) -> usize {
         let mut core = self.core.lock();
-        if let Some(message) = core.pending_log.take() {
-            eprintln!("wasm-sampler: {message}");
-        }
-        if core.fault.is_some() {
+        let mut log = core.pending_log.take();
+        let recovering = core.fault.is_some();
+        if recovering {
             if let Err(e) = core.recover() {
-                eprintln!("wasm-sampler: guest recovery failed: {e}");
+                log = Some(format!("guest recovery failed: {e}"));
             }
         }
-        core.reap()
+        let freed = core.reap();
+        drop(core);
+        if recovering || freed > 0 {
+            self.generation.fetch_add(1, Ordering::AcqRel);
+        }
+        // Printed after the lock is released: a slow stderr must not hold up
+        // the audio thread.
+        if let Some(message) = log {
+            eprintln!("wasm-sampler: {message}");
+        }
+        freed
     }
 
     /// Silences every voice at once (the host restarted the stream).
@@ -529,14 +618,14 @@ impl Engine {
     ///
     /// Thread: non-real-time (allocates).
     pub fn recover(&self) -> Result<(), GuestError> {
-        self.core.lock().recover()
+        self.lock_mut().recover()
     }
 
     /// Changes the output rate: voices stop; pads keep their samples.
     ///
     /// Thread: non-real-time. Short lock.
     pub fn set_sample_rate(&self, sample_rate: f32) -> Result<(), GuestError> {
-        let mut core = self.core.lock();
+        let mut core = self.lock_mut();
         core.guest.set_sample_rate(sample_rate)?;
         core.rebuild_live();
         Ok(())

@@ -64,6 +64,9 @@ impl KitPad {
     }
 }
 
+/// Pads a kit can have (one guest slot each at most).
+pub const MAX_PADS: usize = crate::guest::abi::SLOT_CAPACITY as usize;
+
 /// The saved kit.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Kit {
@@ -111,8 +114,8 @@ impl Kit {
 
     /// Range checks serde cannot express.
     fn check(&self) -> Result<(), String> {
-        if self.pads.len() > crate::guest::abi::SLOT_CAPACITY as usize {
-            return Err(format!("{} pads, at most {}", self.pads.len(), crate::guest::abi::SLOT_CAPACITY));
+        if self.pads.len() > MAX_PADS {
+            return Err(format!("{} pads, at most {MAX_PADS}", self.pads.len()));
         }
         for (i, p) in self.pads.iter().enumerate() {
             let m = &p.mapping;

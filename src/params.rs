@@ -65,6 +65,8 @@ impl EditorSize {
 
     /// Clamped into [`MIN`](Self::MIN)..=[`MAX`](Self::MAX) (a project
     /// may hold anything).
+    ///
+    /// Thread: any. No allocation.
     pub fn clamped(self) -> EditorSize {
         EditorSize {
             width: self.width.clamp(Self::MIN.width, Self::MAX.width),

@@ -26,9 +26,9 @@ use nice_plug::prelude::*;
 use parking_lot::Mutex;
 
 use crate::engine::{Engine, EngineOptions};
-use crate::kit::{EmbeddedAudio, Kit, KitPad, PadAudio};
+use crate::kit::{EmbeddedAudio, Kit, KitPad, PadAudio, MAX_PADS};
 use crate::params::{SamplerParams, AUTOMATED_PADS};
-use crate::triggering::{Automation, NoteEvent as EngineNote};
+use crate::triggering::{Automation, NoteEvent as EngineNote, PadParams};
 
 /// Auditions (pad clicks in the editor) one block can take.
 const AUDITION_CAPACITY: usize = 64;
@@ -137,6 +137,14 @@ impl Shared {
         self.kit.lock().clone()
     }
 
+    /// The kit's pads without their embedded audio (the editor reads this
+    /// every frame; embedded audio can be megabytes).
+    ///
+    /// Thread: non-real-time. Allocates. Short lock.
+    pub fn kit_pads(&self) -> Vec<KitPad> {
+        self.kit.lock().pads.iter().map(|p| KitPad { file: p.file.clone(), mapping: p.mapping, params: p.params, embedded: None }).collect()
+    }
+
     /// How many kit loads have completed.
     ///
     /// Thread: any. No allocation.
@@ -144,12 +152,19 @@ impl Shared {
         self.kits_loaded.load(Ordering::Acquire)
     }
 
-    /// Loads `path` into `pad` in the background and records it in the kit.
-    /// Until it is done the pad is reported as loading; a failure leaves the
-    /// pad as it was and posts a message naming the file and the reason.
+    /// Loads `path` into `pad` in the background and records it in the kit
+    /// (before the first activation it is only recorded, and loads with the
+    /// kit at activation). Until it is done the pad is reported as loading;
+    /// a failure leaves the pad as it was and posts a message naming the file
+    /// and the reason. Pads from [`MAX_PADS`] on do not exist: refused with a
+    /// message.
     ///
     /// Thread: any non-real-time thread (may start the loader thread). Allocates.
     pub fn load_pad(self: &Arc<Self>, pad: usize, path: PathBuf) {
+        if pad >= MAX_PADS {
+            self.post_message(format!("{}: not loaded, there are only {MAX_PADS} pads", path.display()));
+            return;
+        }
         self.loading.lock().insert(pad);
         self.send(Job::LoadPad(pad, path));
     }
@@ -162,10 +177,14 @@ impl Shared {
     }
 
     /// Changes a pad's kit entry (mapping, settings) and applies it to the
-    /// engine at once. The change is saved with the project.
+    /// engine at once. The change is saved with the project. Pads from
+    /// [`MAX_PADS`] on are ignored.
     ///
     /// Thread: non-real-time (the editor). May allocate.
     pub fn edit_pad(&self, pad: usize, edit: impl FnOnce(&mut KitPad)) {
+        if pad >= MAX_PADS {
+            return;
+        }
         let entry = {
             let mut kit = self.kit.lock();
             let entry = kit.pad_mut(pad);
@@ -180,8 +199,12 @@ impl Shared {
 
     /// Empties a pad: its sample goes (voices fade out), its settings stay.
     ///
-    /// Thread: non-real-time (the editor). Short locks.
+    /// Thread: non-real-time (the editor). Short locks; may allocate (grows
+    /// the kit's pad list up to `pad`).
     pub fn clear_pad(&self, pad: usize) {
+        if pad >= MAX_PADS {
+            return;
+        }
         {
             let mut kit = self.kit.lock();
             let entry = kit.pad_mut(pad);
@@ -225,12 +248,18 @@ impl Shared {
     }
 
     /// Asks the audio thread to play or release a note (pad audition). It
-    /// plays in the next processed block. Returns false if the queue is
-    /// full (the audio thread is not running).
+    /// plays in the next processed block. Returns false if the queue cannot
+    /// take it (the audio thread is not running): a note-on is refused
+    /// unless there is also room for its note-off, so a note never hangs.
     ///
     /// Thread: non-real-time (the editor). No allocation.
     pub fn audition(&self, audition: Audition) -> bool {
-        self.audition.lock().push(audition).is_ok()
+        let mut queue = self.audition.lock();
+        let room = match audition {
+            Audition::On { .. } => 2,
+            Audition::Off { .. } => 1,
+        };
+        queue.slots() >= room && queue.push(audition).is_ok()
     }
 
     fn send(self: &Arc<Self>, job: Job) {
@@ -268,11 +297,15 @@ impl Shared {
 
     /// Loader thread: applies the whole kit to the engine.
     fn load_kit(&self, engine: &Engine) {
-        let kit = self.kit();
-        for (i, pad) in kit.pads.iter().enumerate() {
+        let mut i = 0;
+        loop {
             if self.stopping.load(Ordering::Acquire) {
                 return;
             }
+            // Each pad as the kit has it now: an edit made in the editor
+            // while earlier pads were loading is not undone.
+            let Some(pad) = self.kit.lock().pads.get(i).cloned() else { break };
+            let pad = &pad;
             engine.set_mapping(i, pad.mapping);
             engine.set_params(i, pad.params);
             let result = match pad.audio() {
@@ -299,37 +332,55 @@ impl Shared {
                 // the pad stays empty, marked with the error.
                 engine.clear_pad(i);
             }
+            self.loading.lock().remove(&i);
+            i += 1;
         }
         // Pads beyond the kit (from an earlier, longer kit) are emptied.
-        for i in kit.pads.len()..engine.pads().len() {
+        for i in i..engine.pads().len() {
             engine.clear_pad(i);
         }
-        self.loading.lock().clear();
         self.kits_loaded.fetch_add(1, Ordering::AcqRel);
     }
 
-    /// Loader thread: one file into one pad. The kit records the absolute path.
+    /// Loader thread: one file into one pad. The kit records the absolute
+    /// path. A new sample plays whole: the pad's start/end markers belonged
+    /// to the previous one (if the load fails, they stay as they were).
     fn load_one(&self, engine: &Engine, pad: usize, path: &Path) {
         let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         let path = absolute.as_path();
+        let previous = self.kit.lock().pad_mut(pad).params;
+        let whole = PadParams { start: 0, end: 0, ..previous };
+        engine.set_params(pad, whole);
         let result = engine.load_file(pad, path);
-        let mut kit = self.kit.lock();
         match result {
             Ok(_) => {
-                let embed = kit.embed_audio;
+                // File I/O before taking the kit lock (the editor reads the kit).
+                let embedded = if self.kit.lock().embed_audio { read_embedded(path) } else { None };
+                let mut kit = self.kit.lock();
                 let entry = kit.pad_mut(pad);
                 entry.file = Some(path.to_path_buf());
-                entry.embedded = None;
-                if embed {
-                    entry.embedded = read_embedded(path);
-                }
+                entry.embedded = embedded;
+                entry.params = whole;
             }
             Err(e) => {
+                engine.set_params(pad, previous);
                 nice_error!("wasm-sampler: {e}");
-                drop(kit);
                 self.post_message(format!("Pad {}: {e}", pad + 1));
             }
         }
+    }
+
+    /// Before activation there is no engine: a pad load is recorded in the
+    /// kit and happens with the kit at activation.
+    fn record_for_activation(&self, pad: usize, path: &Path) {
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let mut kit = self.kit.lock();
+        let entry = kit.pad_mut(pad);
+        entry.file = Some(absolute);
+        entry.embedded = None;
+        entry.params.start = 0;
+        entry.params.end = 0;
+        self.kit_pending.store(true, Ordering::Release);
     }
 }
 
@@ -352,7 +403,13 @@ fn loader_thread(shared: Weak<Shared>, jobs: mpsc::Receiver<Job>) {
             Err(RecvTimeoutError::Disconnected) => return,
         };
         let Some(shared) = shared.upgrade() else { return };
-        let Some(engine) = shared.engine.get().cloned() else { continue };
+        let Some(engine) = shared.engine.get().cloned() else {
+            if let Some(Job::LoadPad(pad, path)) = job {
+                shared.record_for_activation(pad, &path);
+                shared.loading.lock().remove(&pad);
+            }
+            continue;
+        };
         match job {
             Some(Job::LoadKit) => shared.load_kit(&engine),
             Some(Job::LoadPad(pad, path)) => {
@@ -519,6 +576,7 @@ impl Plugin for WasmSampler {
             self.shared.send(Job::LoadKit);
         }
         self.sample_rate = config.sample_rate;
+        while self.auditions.pop().is_ok() {}
         true
     }
 
@@ -528,6 +586,8 @@ impl Plugin for WasmSampler {
             engine.reset();
         }
         self.notes.clear();
+        // Clicks made while the host was not processing are stale.
+        while self.auditions.pop().is_ok() {}
         self.master_db = self.params.master_gain.value();
         self.master.reset(db_to_gain_exact(self.master_db));
     }
@@ -668,5 +728,86 @@ mod tests {
         assert_eq!(error, format!("{}: file not found", missing.display()));
         assert_eq!(pads[1].mapping, Mapping::pitched(40, 50, 45), "settings kept");
         assert_eq!(shared.kit(), kit, "the kit still holds the missing pad as it was");
+    }
+
+    fn write_wav(path: &Path, frames: usize) {
+        let spec = hound::WavSpec { channels: 1, sample_rate: 48_000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+        let mut w = hound::WavWriter::create(path, spec).unwrap();
+        for i in 0..frames {
+            w.write_sample((i % 1000) as i16).unwrap();
+        }
+        w.finalize().unwrap();
+    }
+
+    fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while !done() {
+            assert!(std::time::Instant::now() < deadline, "timed out: {what}");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    #[test]
+    fn a_file_loaded_before_activation_is_kept_in_the_kit_and_loads_at_activation() {
+        let dir = tempfile::tempdir().unwrap();
+        let wav = dir.path().join("early.wav");
+        write_wav(&wav, 500);
+        let shared = Shared::new();
+        shared.load_pad(3, wav.clone());
+        wait_until("the load to be recorded", || !shared.is_loading(3));
+        assert_eq!(shared.kit().pads[3].file.as_deref(), Some(wav.as_path()));
+        assert!(shared.kit_pending.load(Ordering::Acquire), "loads with the kit at activation");
+        // Activation (as `activate` does): the kit loads into the new engine.
+        let engine = Arc::new(Engine::new(EngineOptions::default()).unwrap());
+        let _ = shared.engine.set(engine.clone());
+        shared.kit_pending.store(false, Ordering::Release);
+        shared.send(Job::LoadKit);
+        wait_until("the kit to load", || shared.kits_loaded() == 1);
+        assert_eq!(engine.pads()[3].sample.as_ref().map(|s| s.info.frames), Some(500));
+        drop(shared.jobs.lock().take());
+    }
+
+    #[test]
+    fn a_new_sample_in_a_trimmed_pad_plays_whole_and_a_failed_one_keeps_the_trim() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.wav"), dir.path().join("b.wav"));
+        write_wav(&a, 1_000);
+        write_wav(&b, 2_000);
+        let shared = Shared::new();
+        let engine = Arc::new(Engine::new(EngineOptions::default()).unwrap());
+        let _ = shared.engine.set(engine.clone());
+        shared.load_pad(0, a.clone());
+        wait_until("a to load", || !shared.is_loading(0));
+        shared.edit_pad(0, |p| {
+            p.params.start = 100;
+            p.params.end = 900;
+        });
+        assert_eq!(engine.pads()[0].params.window(1_000), (100, 800));
+
+        // A file that is not there: nothing changes, the trim stays.
+        shared.load_pad(0, dir.path().join("missing.wav"));
+        wait_until("the failed load", || !shared.is_loading(0));
+        assert_eq!((shared.kit().pads[0].params.start, shared.kit().pads[0].params.end), (100, 900));
+        assert_eq!(engine.pads()[0].params.window(1_000), (100, 800));
+        assert!(shared.messages().last().unwrap().1.contains("missing.wav: file not found"));
+
+        shared.load_pad(0, b.clone());
+        wait_until("b to load", || !shared.is_loading(0));
+        let kit_params = shared.kit().pads[0].params;
+        assert_eq!((kit_params.start, kit_params.end), (0, 0), "saved untrimmed");
+        let pad = &engine.pads()[0];
+        assert_eq!(pad.params.window(pad.sample.as_ref().unwrap().info.frames), (0, 2_000), "plays whole");
+        drop(shared.jobs.lock().take());
+    }
+
+    #[test]
+    fn an_audition_note_on_needs_room_for_its_note_off() {
+        let shared = Shared::new();
+        for _ in 0..AUDITION_CAPACITY - 1 {
+            assert!(shared.audition(Audition::Off { note: 1 }));
+        }
+        assert!(!shared.audition(Audition::On { note: 36, velocity: 100 }), "one slot left: no note-on");
+        assert!(shared.audition(Audition::Off { note: 36 }), "a note-off still fits");
+        assert!(!shared.audition(Audition::Off { note: 36 }), "full");
     }
 }

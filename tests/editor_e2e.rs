@@ -13,6 +13,9 @@
 //! CI), which makes their absence a failure. With
 //! `WASM_SAMPLER_SCREENSHOT=<file.png>` it also saves a screenshot of the
 //! editor (`cargo xtask screenshot` does this; needs ImageMagick's `import`).
+//! The drag source is an example: `cargo test` builds it, `cargo test --test
+//! editor_e2e` alone does not (build it with `cargo build --example
+//! xdnd_drag_source` first).
 
 mod common;
 use common::clap::*;
@@ -52,28 +55,18 @@ fn have(tool: &str) -> bool {
 }
 
 fn start_xvfb() -> Xvfb {
-    for n in 87..200 {
-        if Path::new(&format!("/tmp/.X{n}-lock")).exists() || Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-            continue;
-        }
-        let display = format!(":{n}");
-        let child = Command::new("Xvfb")
-            .args([&display, "-screen", "0", &format!("{}x{}x24", SCREEN.0, SCREEN.1), "-nolisten", "tcp", "-noreset"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starting Xvfb");
-        let xvfb = Xvfb { child, display };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if x11rb::connect(Some(&xvfb.display)).is_ok() {
-                return xvfb;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("Xvfb on {} did not start", xvfb.display);
-    }
-    panic!("no free X display number");
+    // Xvfb picks a free display number itself and writes it to fd 1.
+    let mut child = Command::new("Xvfb")
+        .args(["-displayfd", "1", "-screen", "0", &format!("{}x{}x24", SCREEN.0, SCREEN.1), "-nolisten", "tcp", "-noreset"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starting Xvfb");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("Xvfb's display number");
+    let display = format!(":{}", line.trim());
+    assert!(display.len() > 1, "Xvfb did not report a display");
+    Xvfb { child, display }
 }
 
 fn xdotool(display: &str, args: &[&str]) {
@@ -86,7 +79,7 @@ fn drag_source(display: &str, files: &[&Path]) -> (Child, BufReader<ChildStdout>
     let exe = std::env::current_exe().unwrap();
     let examples = exe.parent().unwrap().parent().unwrap().join("examples");
     let source = examples.join(format!("xdnd_drag_source{}", std::env::consts::EXE_SUFFIX));
-    assert!(source.exists(), "{} not built (cargo test builds the examples)", source.display());
+    assert!(source.exists(), "{} not built: `cargo test` builds it, or `cargo build --example xdnd_drag_source`", source.display());
     let mut child = Command::new(source)
         .env("DISPLAY", display)
         .args([SOURCE_AT.0.to_string(), SOURCE_AT.1.to_string()])
@@ -143,6 +136,23 @@ fn kit_file(state: &[u8], pad: usize) -> Option<PathBuf> {
     let kit: serde_json::Value = serde_json::from_str(json["fields"]["kit"].as_str().unwrap()).unwrap();
     let (kit, _) = Kit::from_json(&kit);
     kit.pads.get(pad).and_then(|p| p.file.clone())
+}
+
+/// Processes blocks (nothing else: no block is thrown away) until one is not
+/// silent, then returns `frames` frames from the start of that block.
+fn listen(s: &mut Session, frames: usize) -> Vec<f32> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut heard: Vec<f32> = Vec::new();
+    while heard.len() < frames {
+        assert!(Instant::now() < deadline, "no sound within 5 s");
+        let out = s.play(&[], 512);
+        if !heard.is_empty() || out[0].iter().any(|&v| v != 0.0) {
+            heard.extend(&out[0]);
+        } else {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    heard
 }
 
 /// The editor size saved in a state.
@@ -284,25 +294,24 @@ fn a_wav_dragged_from_a_file_manager_onto_a_pad_plays_on_the_next_note() {
     s.play(&[(0, Msg::AllSoundOff)], 2048);
 
     // Clicking the pad auditions it through the engine: its note at
-    // velocity 100, from the next block.
+    // velocity 100, from frame 0 of the next block the host processes.
     xdotool(&xvfb.display, &["mousemove", &tx.to_string(), &ty.to_string(), "mousedown", "1"]);
-    let mut heard: Vec<f32> = Vec::new();
-    wait_for("the clicked pad to sound", 5, &mut s, |s| {
-        let out = s.play(&[], 512);
-        if out[0].iter().any(|&v| v != 0.0) {
-            heard.extend(&out[0]);
-        }
-        !heard.is_empty()
-    });
-    while heard.len() < hit.len() {
-        heard.extend(&s.play(&[], 512)[0]);
-    }
+    let heard = listen(&mut s, hit.len());
     xdotool(&xvfb.display, &["mouseup", "1"]);
     let gain = wasm_sampler::triggering::velocity_gain(100.0 / 127.0);
     for (i, (&h, &x)) in heard.iter().zip(&hit).enumerate() {
         assert!((h - x * gain).abs() <= 1e-6, "audition frame {i}: {h} vs {}", x * gain);
     }
     s.play(&[(0, Msg::AllSoundOff)], 2048);
+
+    // A gate pad (the bass, 1.2 s long, 60 ms release) sounds while the
+    // button is held and is released with it: no note hangs.
+    let (bass_x, bass_y) = pad_centre(5, window);
+    xdotool(&xvfb.display, &["mousemove", &bass_x.to_string(), &bass_y.to_string(), "mousedown", "1"]);
+    let held = listen(&mut s, 4_800);
+    assert!(held.iter().skip(2_400).any(|&v| v.abs() > 1e-3), "the bass sounds while held");
+    xdotool(&xvfb.display, &["mouseup", "1"]);
+    wait_for("the bass to fall silent after the button is released", 5, &mut s, |s| s.play(&[], 4_800)[0].iter().all(|&v| v == 0.0));
 
     // A text file dropped on pad 9 is refused with a message; nothing changes.
     let before = save_state(&mut s.inst);
@@ -319,7 +328,8 @@ fn a_wav_dragged_from_a_file_manager_onto_a_pad_plays_on_the_next_note() {
     out.read_line(&mut verdict).unwrap();
     let _ = source.wait();
     // The message line turns red where the user looks.
-    let message = (window.0 as i32 / 2, window.1 as i32 - 16);
+    // (Left of the text: the line's own colour, whatever the message says.)
+    let message = (wasm_sampler::editor::app::MARGIN as i32 + 2, window.1 as i32 - 16);
     wait_for("the refusal to show on the message line", 5, &mut s, |_| pixel(&conn, root, message.0, message.1) == (60, 30, 30));
     for _ in 0..10 {
         s.tick();

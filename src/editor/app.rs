@@ -24,8 +24,8 @@ use nice_plug_egui::widgets::ParamSlider;
 use super::browser::{home_dir, Browser, BrowserAction};
 use super::model::{self, DropTarget, PADS_PER_PAGE};
 use super::window::{FileDrag, WindowApp};
-use crate::engine::{Pad, Segment, SegmentKind};
-use crate::kit::KitPad;
+use crate::engine::{Engine, EngineStats, Pad, Segment, SegmentKind};
+use crate::kit::{KitPad, MAX_PADS};
 use crate::params::{EditorSize, SamplerParams, AUTOMATED_PADS};
 use crate::plugin::{Audition, Shared};
 use crate::triggering::{note_name, Interpolation, Mapping, PlayMode, Trigger};
@@ -41,6 +41,9 @@ pub const GAP: f32 = 8.0;
 pub const COLUMNS: usize = 4;
 /// How long a pad's play flash lasts.
 const FLASH: Duration = Duration::from_millis(220);
+/// The shortest audition: a click shorter than this still holds the note
+/// this long.
+const MIN_AUDITION: Duration = Duration::from_millis(120);
 /// Columns of a waveform overview.
 const PEAK_COLUMNS: usize = 1024;
 /// Repaint period while anything may change on its own (flash, loading,
@@ -76,6 +79,8 @@ fn panel_rect(screen: Vec2) -> Rect {
 }
 
 /// A pad's colour (memory map, waveform): hues around the wheel.
+///
+/// Thread: any. No allocation.
 pub fn pad_colour(pad: usize) -> Color32 {
     let hue = (pad as f32 * 0.618_034).fract();
     egui::epaint::Hsva::new(hue, 0.55, 0.85, 1.0).into()
@@ -84,32 +89,58 @@ pub fn pad_colour(pad: usize) -> Color32 {
 /// A waveform overview: min and max per column, all channels mixed.
 struct Waveform {
     /// (slot, region offset, frames): changes whenever the pad's sample does.
-    key: (u32, u64, u32),
+    key: WaveKey,
     peaks: Vec<(f32, f32)>,
 }
 
-/// Min/max peaks of interleaved audio in `columns` columns.
-///
-/// Thread: any non-real-time thread. Allocates.
-pub fn peaks(data: &[f32], channels: usize, columns: usize) -> Vec<(f32, f32)> {
-    let channels = channels.max(1);
-    let frames = data.len() / channels;
-    if frames == 0 {
-        return vec![(0.0, 0.0); columns];
+type WaveKey = (u32, u64, u32);
+
+/// Computes waveform overviews on one background thread, in request order,
+/// so the editor never stalls on a long sample and a kit of hundreds of pads
+/// starts one thread, not hundreds. Joined when the editor closes.
+struct PeaksWorker {
+    jobs: Option<Sender<(Arc<Engine>, usize, WaveKey)>>,
+    done: Receiver<(usize, WaveKey, Vec<(f32, f32)>)>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl PeaksWorker {
+    fn new() -> Self {
+        let (jobs, job_rx) = mpsc::channel::<(Arc<Engine>, usize, WaveKey)>();
+        let (done_tx, done) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("wasm-sampler-peaks".into())
+            .spawn(move || {
+                for (engine, pad, key) in job_rx {
+                    if let Some(peaks) = engine.sample_peaks(pad, PEAK_COLUMNS) {
+                        if done_tx.send((pad, key, peaks)).is_err() {
+                            return;
+                        }
+                    }
+                }
+            })
+            .ok();
+        PeaksWorker { jobs: Some(jobs), done, thread }
     }
-    (0..columns)
-        .map(|c| {
-            let a = c * frames / columns;
-            let b = ((c + 1) * frames / columns).max(a + 1).min(frames);
-            let mut lo = f32::INFINITY;
-            let mut hi = f32::NEG_INFINITY;
-            for v in &data[a * channels..b * channels] {
-                lo = lo.min(*v);
-                hi = hi.max(*v);
-            }
-            (lo, hi)
-        })
-        .collect()
+}
+
+impl Drop for PeaksWorker {
+    fn drop(&mut self) {
+        // Closing the queue ends the thread after its current overview.
+        drop(self.jobs.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// What the editor last read of the engine, re-read only when the engine's
+/// generation moves (the engine lock is shared with the audio thread).
+#[derive(Default)]
+struct EngineView {
+    generation: Option<u64>,
+    pads: Vec<Pad>,
+    memory: Vec<Segment>,
 }
 
 /// The editor's state between frames.
@@ -123,13 +154,21 @@ pub struct SamplerApp {
     browser: Option<Browser>,
     last_dir: Option<PathBuf>,
     waveforms: HashMap<usize, Waveform>,
-    peaks_tx: Sender<(usize, (u32, u64, u32), Vec<(f32, f32)>)>,
-    peaks_rx: Receiver<(usize, (u32, u64, u32), Vec<(f32, f32)>)>,
-    peaks_pending: HashMap<usize, (u32, u64, u32)>,
+    peaks: PeaksWorker,
+    peaks_pending: HashMap<usize, WaveKey>,
+    view: EngineView,
     hits_seen: [u32; 128],
     flashes: HashMap<usize, Instant>,
-    /// The note an audition is holding (released when the mouse is).
-    auditioning: Option<u8>,
+    /// The note an audition is holding and since when (released when the
+    /// mouse is, but not before [`MIN_AUDITION`]).
+    auditioning: Option<(u8, Instant)>,
+    /// The button holding the audition went up (it may be pressed again
+    /// before the audition's minimum length is over).
+    audition_released: bool,
+    /// A note-off the queue could not take yet.
+    pending_off: Option<u8>,
+    /// The egui frame of the last pad press handled.
+    last_press: Option<u64>,
     /// Messages up to this sequence number were dismissed.
     dismissed: u64,
 }
@@ -137,7 +176,6 @@ pub struct SamplerApp {
 impl SamplerApp {
     /// Thread: the host's UI thread (editor spawn). Allocates.
     pub fn new(params: Arc<SamplerParams>, shared: Arc<Shared>, gui: GuiContext, scale: Arc<AtomicU64>) -> Self {
-        let (peaks_tx, peaks_rx) = mpsc::channel();
         let hits_seen = shared.note_hits().0;
         SamplerApp {
             params,
@@ -149,29 +187,38 @@ impl SamplerApp {
             browser: None,
             last_dir: None,
             waveforms: HashMap::new(),
-            peaks_tx,
-            peaks_rx,
+            peaks: PeaksWorker::new(),
             peaks_pending: HashMap::new(),
+            view: EngineView::default(),
             hits_seen,
             flashes: HashMap::new(),
             auditioning: None,
+            audition_released: false,
+            pending_off: None,
+            last_press: None,
             dismissed: 0,
         }
     }
 
-    /// Pads the kit and the engine know, padded to whole pages.
-    fn pads(&self) -> (Vec<Pad>, Vec<KitPad>) {
-        let engine_pads = self.shared.engine().map(|e| e.pads()).unwrap_or_default();
-        let kit = self.shared.kit().pads;
-        (engine_pads, kit)
+    /// The engine's pads and memory map (re-read when they changed) and
+    /// the kit's pads.
+    fn refresh(&mut self) -> Vec<KitPad> {
+        if let Some(engine) = self.shared.engine() {
+            let generation = engine.generation();
+            if self.view.generation != Some(generation) {
+                self.view = EngineView { generation: Some(generation), pads: engine.pads(), memory: engine.memory_map() };
+            }
+        }
+        self.shared.kit_pads()
     }
 
     fn pages(&self, count: usize) -> usize {
-        // One page beyond the last used pad's, so there is always room.
-        count / PADS_PER_PAGE + 1
+        // One page beyond the last used pad's, so there is always room, up
+        // to the number of pads there can be.
+        (count / PADS_PER_PAGE + 1).min(MAX_PADS / PADS_PER_PAGE)
     }
 
-    /// Starts computing the waveform of `pad` if its sample changed.
+    /// Asks for the waveform of `pad` if its sample changed.
     fn refresh_waveform(&mut self, pad: usize, p: Option<&Pad>) {
         let Some(sample) = p.and_then(|p| p.sample.as_ref()) else {
             self.waveforms.remove(&pad);
@@ -181,21 +228,17 @@ impl SamplerApp {
         if self.waveforms.get(&pad).is_some_and(|w| w.key == key) || self.peaks_pending.get(&pad) == Some(&key) {
             return;
         }
-        let Some(engine) = self.shared.engine().cloned() else { return };
-        self.peaks_pending.insert(pad, key);
-        let tx = self.peaks_tx.clone();
-        let channels = sample.info.channels as usize;
-        // Off the editor's thread: a long sample takes a moment to copy and scan.
-        let _ = std::thread::Builder::new().name("wasm-sampler-peaks".into()).spawn(move || {
-            if let Some(data) = engine.sample_data(pad) {
-                let _ = tx.send((pad, key, peaks(&data, channels, PEAK_COLUMNS)));
-            }
-        });
+        let (Some(engine), Some(jobs)) = (self.shared.engine().cloned(), self.peaks.jobs.as_ref()) else { return };
+        if jobs.send((engine, pad, key)).is_ok() {
+            self.peaks_pending.insert(pad, key);
+        }
     }
 
     fn collect_waveforms(&mut self) {
-        while let Ok((pad, key, peaks)) = self.peaks_rx.try_recv() {
-            self.peaks_pending.remove(&pad);
+        while let Ok((pad, key, peaks)) = self.peaks.done.try_recv() {
+            if self.peaks_pending.get(&pad) == Some(&key) {
+                self.peaks_pending.remove(&pad);
+            }
             self.waveforms.insert(pad, Waveform { key, peaks });
         }
     }
@@ -217,6 +260,15 @@ impl SamplerApp {
         self.flashes.retain(|_, t| now.duration_since(*t) < FLASH);
     }
 
+    /// Sends the pending audition note-off, if the queue takes it.
+    fn flush_off(&mut self) {
+        if let Some(note) = self.pending_off {
+            if self.shared.audition(Audition::Off { note }) {
+                self.pending_off = None;
+            }
+        }
+    }
+
     fn open_browser(&mut self, pad: usize, kit: &[KitPad]) {
         let from_pad = kit.get(pad).and_then(|p| p.file.as_ref()).and_then(|f| f.parent()).map(|d| d.to_path_buf());
         let dir = from_pad.or_else(|| self.last_dir.clone()).or_else(home_dir).unwrap_or_else(|| PathBuf::from("/"));
@@ -224,9 +276,10 @@ impl SamplerApp {
     }
 
     /// Loads what was dropped: refusals become messages, nothing else changes.
-    fn apply_drop(&mut self, paths: &[PathBuf], pos: Pos2, screen: Vec2, engine_pads: &[Pad], kit: &[KitPad]) {
+    fn apply_drop(&mut self, paths: &[PathBuf], pos: Pos2, screen: Vec2) {
+        let kit = self.refresh();
         let target = self.drop_target(pos, screen);
-        let occupied = occupied(engine_pads, kit);
+        let occupied = occupied(&self.view.pads, &kit);
         let plan = model::plan_drop(target, paths, &occupied, model::is_audio_file);
         for refused in &plan.refused {
             self.shared.post_message(format!("Not loaded: {refused}"));
@@ -320,7 +373,7 @@ impl SamplerApp {
 
             let inner = rect.shrink(7.0);
             painter.text(inner.left_top(), Align2::LEFT_TOP, format!("{}", pad + 1), FontId::proportional(11.0), DIM);
-            let mapping = engine_pad.map(|p| p.mapping).or(kit_pad.map(|p| p.mapping)).unwrap_or_else(|| Mapping::drum(36 + pad as u8));
+            let mapping = engine_pad.map(|p| p.mapping).or(kit_pad.map(|p| p.mapping)).unwrap_or_else(|| KitPad::empty(pad).mapping);
             painter.text(inner.left_bottom(), Align2::LEFT_BOTTOM, model::trigger_label(&mapping), FontId::proportional(11.0), DIM);
             let name = pad_name(engine_pad, kit_pad);
             let name_pos = inner.left_top() + vec2(0.0, 15.0);
@@ -348,12 +401,22 @@ impl SamplerApp {
             }
 
             // Click: select and audition (held while the button is).
-            if response.contains_pointer() && self.auditioning.is_none() && ui.input(|i| i.pointer.primary_pressed()) {
+            // (Once per frame: egui may run a frame's UI twice.)
+            let frame = ui.ctx().cumulative_frame_nr();
+            if response.contains_pointer() && ui.input(|i| i.pointer.primary_pressed()) && self.last_press != Some(frame) {
+                self.last_press = Some(frame);
                 self.selected = pad;
-                if loaded {
+                // A press may come before the previous audition's minimum
+                // length is over: that one ends now.
+                if let Some((old, _)) = self.auditioning.take() {
+                    self.pending_off = Some(old);
+                }
+                self.flush_off();
+                if loaded && self.pending_off.is_none() {
                     let note = audition_note(&mapping);
                     if self.shared.audition(Audition::On { note, velocity: 100 }) {
-                        self.auditioning = Some(note);
+                        self.auditioning = Some((note, Instant::now()));
+                        self.audition_released = false;
                     }
                 }
             }
@@ -368,12 +431,17 @@ impl SamplerApp {
                 }
             });
         }
-        if let Some(note) = self.auditioning {
-            if !ui.input(|i| i.pointer.primary_down()) {
-                self.shared.audition(Audition::Off { note });
+        // Released with the mouse, but held at least MIN_AUDITION so that a
+        // quick click on a gate pad is heard; a note-off the queue could not
+        // take is retried every frame until it goes.
+        if let Some((note, since)) = self.auditioning {
+            self.audition_released |= ui.input(|i| i.pointer.primary_released() || !i.pointer.primary_down());
+            if self.audition_released && since.elapsed() >= MIN_AUDITION {
                 self.auditioning = None;
+                self.pending_off = Some(note);
             }
         }
+        self.flush_off();
         if let Some(pad) = open_browser {
             self.open_browser(pad, kit);
         }
@@ -578,8 +646,8 @@ impl SamplerApp {
             ui.painter().text(area.left_top(), Align2::LEFT_TOP, "Memory: the engine starts when the host activates the plugin", FontId::proportional(12.0), DIM);
             return;
         };
-        let segments = engine.memory_map();
-        let stats = engine.stats();
+        let segments = self.view.memory.clone();
+        let stats: EngineStats = engine.stats();
         let total = segments.last().map(|s| s.offset + s.len).unwrap_or(1).max(1);
         let a = &stats.allocator;
         let line = format!(
@@ -659,23 +727,26 @@ impl SamplerApp {
 }
 
 impl WindowApp for SamplerApp {
+    fn dropped(&mut self, paths: Vec<PathBuf>, pos: Pos2, screen: Vec2) {
+        self.apply_drop(&paths, pos, screen);
+    }
+
     fn ui(&mut self, ui: &mut Ui, files: &FileDrag) {
         let screen = ui.ctx().content_rect().size();
         self.collect_waveforms();
-        let (engine_pads, kit) = self.pads();
+        let kit = self.refresh();
+        let engine_pads = std::mem::take(&mut self.view.pads);
         for (pad, p) in engine_pads.iter().enumerate() {
             self.refresh_waveform(pad, Some(p));
         }
         self.update_flashes(&engine_pads);
-        for (paths, pos) in &files.dropped {
-            self.apply_drop(paths, *pos, screen, &engine_pads, &kit);
-        }
         let pages = self.pages(engine_pads.len().max(kit.len())).max(self.page + 1);
 
         ui.painter().rect_filled(ui.ctx().content_rect(), 0.0, Color32::from_rgb(26, 27, 31));
         self.top_bar(ui, screen, pages);
         self.pad_grid(ui, screen, &engine_pads, &kit, files);
         self.selected_panel(ui, screen, &engine_pads, &kit);
+        self.view.pads = engine_pads;
         self.memory_view(ui, screen);
         self.message_line(ui, screen);
 
@@ -709,7 +780,7 @@ impl WindowApp for SamplerApp {
 impl Drop for SamplerApp {
     fn drop(&mut self) {
         // A window closed while a pad is held must not leave a note hanging.
-        if let Some(note) = self.auditioning.take() {
+        if let Some(note) = self.auditioning.take().map(|(n, _)| n).or(self.pending_off.take()) {
             self.shared.audition(Audition::Off { note });
         }
     }
@@ -724,6 +795,8 @@ fn occupied(engine_pads: &[Pad], kit: &[KitPad]) -> Vec<bool> {
 }
 
 /// The note a click on a pad plays: its drum note, or its root key.
+///
+/// Thread: any. No allocation.
 pub fn audition_note(mapping: &Mapping) -> u8 {
     match mapping.trigger {
         Trigger::Note(n) => n,
@@ -801,6 +874,8 @@ fn elide(text: &str, width: f32, size: f32) -> String {
 }
 
 /// A byte count for people: "785 KiB", "2.8 MiB".
+///
+/// Thread: any non-real-time thread. Allocates the string.
 pub fn bytes(n: u64) -> String {
     const K: f64 = 1024.0;
     let n = n as f64;
@@ -837,14 +912,26 @@ mod tests {
     }
 
     #[test]
-    fn peaks_give_min_and_max_per_column_across_channels() {
+    fn peaks_give_min_and_max_per_column_across_channels_in_any_chunking() {
+        use crate::engine::fold_peaks;
         // Stereo, 4 frames: L = 0.1, -0.5, 0.3, 0.0; R = 0.2, 0.4, -0.9, 1.0.
         let data = [0.1, 0.2, -0.5, 0.4, 0.3, -0.9, 0.0, 1.0];
-        assert_eq!(peaks(&data, 2, 2), vec![(-0.5, 0.4), (-0.9, 1.0)]);
-        assert_eq!(peaks(&data, 2, 1), vec![(-0.9, 1.0)]);
-        // More columns than frames: each column still covers one frame.
-        assert_eq!(peaks(&[0.5, -0.25], 1, 4), vec![(0.5, 0.5), (0.5, 0.5), (-0.25, -0.25), (-0.25, -0.25)]);
-        assert_eq!(peaks(&[], 1, 2), vec![(0.0, 0.0), (0.0, 0.0)]);
+        let empty = (f32::INFINITY, f32::NEG_INFINITY);
+        let mut two = [empty; 2];
+        fold_peaks(&data, 2, 0, 4, &mut two);
+        assert_eq!(two, [(-0.5, 0.4), (-0.9, 1.0)]);
+        let mut one = [empty; 1];
+        fold_peaks(&data, 2, 0, 4, &mut one);
+        assert_eq!(one, [(-0.9, 1.0)]);
+        // Read in chunks of one and three frames: the same overview.
+        let mut chunked = [empty; 2];
+        fold_peaks(&data[..2], 2, 0, 4, &mut chunked);
+        fold_peaks(&data[2..], 2, 1, 4, &mut chunked);
+        assert_eq!(chunked, two);
+        // Mono, 5 frames in 2 columns: frames 0-2 and 3-4 (f * 2 / 5).
+        let mut mono = [empty; 2];
+        fold_peaks(&[0.5, -0.25, 0.0, 0.75, 0.1], 1, 0, 5, &mut mono);
+        assert_eq!(mono, [(-0.25, 0.5), (0.1, 0.75)]);
     }
 
     #[test]

@@ -64,17 +64,32 @@ pub struct Browser {
     dir: PathBuf,
     path_text: String,
     listing: Listing,
+    /// Listing threads started; joined when the browser closes, so none
+    /// outlives the editor (and the plugin library).
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl Browser {
-    /// Opens on `dir` for `pad`.
+    /// Opens on `dir` for `pad` and starts listing it.
+    ///
+    /// Thread: the editor's. Allocates; spawns the listing thread.
     pub fn new(pad: usize, dir: PathBuf) -> Self {
-        let mut browser = Browser { pad, dir: PathBuf::new(), path_text: String::new(), listing: Listing::Ready(Vec::new()) };
+        let mut browser = Browser { pad, dir: PathBuf::new(), path_text: String::new(), listing: Listing::Ready(Vec::new()), threads: Vec::new() };
         browser.open(dir);
         browser
     }
 
     /// The folder shown.
+    ///
+    /// Thread: the editor's. No allocation.
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -85,8 +100,12 @@ impl Browser {
         let spawned = std::thread::Builder::new().name("wasm-sampler-browse".into()).spawn(move || {
             let _ = tx.send(list_dir(&target));
         });
+        self.threads.retain(|t| !t.is_finished());
         self.listing = match spawned {
-            Ok(_) => Listing::Reading(rx),
+            Ok(thread) => {
+                self.threads.push(thread);
+                Listing::Reading(rx)
+            }
             Err(e) => Listing::Failed(format!("cannot list {}: {e}", dir.display())),
         };
         self.path_text = dir.display().to_string();
@@ -104,7 +123,10 @@ impl Browser {
         }
     }
 
-    /// Draws the browser as a window over the editor.
+    /// Draws the browser as a window over the editor and returns what the
+    /// user did.
+    ///
+    /// Thread: the editor's. Allocates; may spawn a listing thread.
     pub fn ui(&mut self, ctx: &egui::Context) -> BrowserAction {
         self.poll();
         let mut action = BrowserAction::None;
@@ -175,6 +197,8 @@ impl Browser {
 }
 
 /// The user's home folder, where the browser starts when nothing better is known.
+///
+/// Thread: any non-real-time thread. Allocates.
 pub fn home_dir() -> Option<PathBuf> {
     std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE")).map(PathBuf::from)
 }

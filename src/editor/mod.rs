@@ -8,8 +8,11 @@
 //! - This module: nice-plug's `Editor` for the plugin (open, parent, size).
 //!
 //! Threads: `Editor`/`EditorHandle` methods run on the host's UI thread;
-//! the UI runs on the window's event-loop thread. Neither touches the audio
-//! thread except through [`Shared`]'s lock-free audition queue and atomics.
+//! the UI runs on the window's event-loop thread. They reach the audio
+//! thread through [`Shared`]'s lock-free audition queue and atomics, and
+//! share the engine lock with it only for short reads and edits: the pads
+//! and the memory map are re-read only when the engine's generation moves,
+//! waveforms are read in chunks on one background thread.
 
 pub mod app;
 pub mod browser;

@@ -33,7 +33,13 @@ use egui::{pos2, vec2, Pos2, Rect};
 /// What the window's content implements.
 pub trait WindowApp: Send + 'static {
     /// Draws one frame. `files` tells about file drags over the window.
+    /// egui may run this twice for one frame (a sizing pass), so it should
+    /// not act on anything but egui's own input.
     fn ui(&mut self, ui: &mut egui::Ui, files: &FileDrag);
+
+    /// Files were dropped at `pos` (points) on a window of `screen` points.
+    /// Called once per drop, before the next frame is drawn.
+    fn dropped(&mut self, paths: Vec<PathBuf>, pos: Pos2, screen: egui::Vec2);
 
     /// The window now has this size in logical points, at this system
     /// scale factor (physical pixels per point).
@@ -48,8 +54,6 @@ pub trait WindowApp: Send + 'static {
 pub struct FileDrag {
     /// Files being dragged over the window right now, and where the pointer is.
     pub hovering: Option<(Vec<PathBuf>, Pos2)>,
-    /// Files dropped since the last frame, each drop with its position.
-    pub dropped: Vec<(Vec<PathBuf>, Pos2)>,
 }
 
 /// The baseview window handler running an egui [`WindowApp`].
@@ -61,12 +65,21 @@ pub struct EguiWindow<A: WindowApp> {
     app: RefCell<A>,
     input: RefCell<egui::RawInput>,
     files: RefCell<FileDrag>,
+    /// Drops not yet handed to the app.
+    dropped: RefCell<Vec<(Vec<PathBuf>, Pos2)>>,
     /// Pointer position in points; `None` when outside the window.
     pointer: Cell<Option<Pos2>>,
     modifiers: Cell<egui::Modifiers>,
     cursor: Cell<MouseCursor>,
     started: Instant,
+    /// When egui wants the next frame (animations, live views); checked by
+    /// a timer, since egui asks for it only at the end of a frame.
+    next_frame: Cell<Option<Instant>>,
+    timer: baseview::TimerHandle,
 }
+
+/// How often the handler checks whether egui wants a frame.
+const TICK: std::time::Duration = std::time::Duration::from_millis(15);
 
 impl<A: WindowApp> EguiWindow<A> {
     /// Builds the handler inside baseview's window-creation callback: makes
@@ -75,8 +88,11 @@ impl<A: WindowApp> EguiWindow<A> {
     /// Thread: the window's event-loop thread. Allocates.
     pub fn new(window: WindowContext, app: A) -> Result<Self, HandlerError> {
         let gl = window.gl_context().ok_or_else(|| HandlerError::from_boxed("the window has no OpenGL context".into()))?;
-        // SAFETY: the context belongs to this window and is made current on
-        // the window's own thread, which is where it is used and released.
+        // SAFETY: the context belongs to this window; it is made current on
+        // the thread baseview calls the handler on (the window's own on X11,
+        // the host's UI thread on Windows and macOS) and released before
+        // control goes back to the event loop, so no other code finds it
+        // current.
         unsafe { gl.make_current() }.map_err(|e| HandlerError::from_boxed(Box::new(e)))?;
         // SAFETY: the context is current; glow looks up GL entry points
         // through it and keeps them only as long as the painter lives, which
@@ -89,8 +105,7 @@ impl<A: WindowApp> EguiWindow<A> {
         released.map_err(|e| HandlerError::from_boxed(Box::new(e)))?;
 
         let ctx = egui::Context::default();
-        let waker = window.waker();
-        ctx.set_request_repaint_callback(move |info| waker.request_redraw_after(info.delay));
+        let timer = window.create_timer(TICK).map_err(|e| HandlerError::from_boxed(Box::new(e)))?;
         let input = egui::RawInput { max_texture_side: Some(painter.max_texture_side()), ..Default::default() };
         let handler = EguiWindow {
             window,
@@ -100,10 +115,13 @@ impl<A: WindowApp> EguiWindow<A> {
             app: RefCell::new(app),
             input: RefCell::new(input),
             files: RefCell::new(FileDrag::default()),
+            dropped: RefCell::new(Vec::new()),
             pointer: Cell::new(None),
             modifiers: Cell::new(egui::Modifiers::default()),
             cursor: Cell::new(MouseCursor::Default),
             started: Instant::now(),
+            next_frame: Cell::new(None),
+            timer,
         };
         let size = handler.window.size();
         handler.app.borrow_mut().resized(logical_size(&size), size.scale_factor);
@@ -111,6 +129,8 @@ impl<A: WindowApp> EguiWindow<A> {
     }
 
     /// The egui context (for tests and tools that inspect the UI).
+    ///
+    /// Thread: the window's. No allocation.
     pub fn context(&self) -> &egui::Context {
         &self.ctx
     }
@@ -204,19 +224,23 @@ impl<A: WindowApp> WindowHandler for EguiWindow<A> {
         input.screen_rect = Some(Rect::from_min_size(Pos2::ZERO, points));
         input.viewports.entry(egui::ViewportId::ROOT).or_default().native_pixels_per_point = Some(scale);
         input.focused = self.window.has_focus();
-        let files = {
-            let mut files = self.files.borrow_mut();
-            FileDrag { hovering: files.hovering.clone(), dropped: std::mem::take(&mut files.dropped) }
-        };
+        let files = self.files.borrow().clone();
 
         let mut output = {
             let mut app = self.app.borrow_mut();
+            // Drops first, outside egui's pass (which may run twice).
+            for (paths, pos) in self.dropped.borrow_mut().drain(..) {
+                app.dropped(paths, pos, points);
+            }
             self.ctx.run_ui(input, |ui| app.ui(ui, &files))
         };
 
+        let delay = output.viewport_output.get(&egui::ViewportId::ROOT).map(|v| v.repaint_delay);
+        self.next_frame.set(delay.filter(|d| *d < std::time::Duration::from_secs(3600)).map(|d| Instant::now() + d));
+
         let primitives = self.ctx.tessellate(std::mem::take(&mut output.shapes), output.pixels_per_point);
-        // SAFETY: the window's own context, current only on this thread for
-        // the duration of the paint, released before returning.
+        // SAFETY: the window's own context, current on the handler's thread
+        // for the duration of the paint only, released before returning.
         unsafe { self.gl.make_current() }.map_err(|e| HandlerError::from_boxed(Box::new(e)))?;
         {
             use egui_glow::glow::HasContext as _;
@@ -245,6 +269,13 @@ impl<A: WindowApp> WindowHandler for EguiWindow<A> {
             let _ = self.window.set_mouse_cursor(cursor);
         }
         Ok(())
+    }
+
+    fn on_timer(&self, timer: &baseview::TimerHandle) {
+        if *timer == self.timer && self.next_frame.get().is_some_and(|at| Instant::now() >= at) {
+            self.next_frame.set(None);
+            self.window.request_redraw();
+        }
     }
 
     fn resized(&self, new_size: WindowSize) -> Result<(), HandlerError> {
@@ -314,11 +345,10 @@ impl<A: WindowApp> WindowHandler for EguiWindow<A> {
                     self.set_modifiers(modifiers);
                     let pos = self.to_points(*position);
                     self.pointer_moved(pos);
-                    let mut files = self.files.borrow_mut();
-                    files.hovering = None;
+                    self.files.borrow_mut().hovering = None;
                     match data {
                         DropData::Files(paths) => {
-                            files.dropped.push((paths.clone(), pos));
+                            self.dropped.borrow_mut().push((paths.clone(), pos));
                             EventStatus::AcceptDrop(DropEffect::Copy)
                         }
                         _ => EventStatus::Ignored,
@@ -348,7 +378,7 @@ impl<A: WindowApp> WindowHandler for EguiWindow<A> {
 impl<A: WindowApp> Drop for EguiWindow<A> {
     fn drop(&mut self) {
         // The painter's GL objects are deleted with the context current.
-        // SAFETY: the window's own context, on the window's thread.
+        // SAFETY: the window's own context, on the handler's thread.
         if unsafe { self.gl.make_current() }.is_ok() {
             self.painter.borrow_mut().destroy();
             // SAFETY: releases what was made current just above.
