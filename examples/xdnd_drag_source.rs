@@ -4,7 +4,7 @@
 //! under the pointer using the XDND protocol (version 5), as a file manager
 //! does.
 //!
-//! Usage: `xdnd_drag_source X Y FILE...` opens a 120×60 window at (X, Y),
+//! Usage: `xdnd_drag_source [--gtk] X Y FILE...` opens a 120×60 window at (X, Y),
 //! prints `ready` once it is mapped, then performs one drag. It exits with
 //! 0 and prints `accepted` when the target took the drop, prints `refused`
 //! and exits with 2 when the target refused it (or there was none), and
@@ -12,10 +12,12 @@
 //!
 //! Written for the test because no packaged tool performs an XDND drag on
 //! command (xdotool moves the pointer and clicks, but a drag needs a source
-//! that speaks the protocol). Like Qt's file dialogs and file managers, it
-//! looks for the target by descending from the root window to the first
-//! window marked `XdndAware`, so windows embedded in a host's window are
-//! found too.
+//! that speaks the protocol). It finds the target the way one of the two
+//! big toolkits does:
+//! - by default like Qt: descending from the root window to the first
+//!   window marked `XdndAware`, so windows embedded in a host's are found;
+//! - with `--gtk` like GTK (Nautilus, Thunar…): the window manager's client
+//!   window under the pointer (the one with `WM_STATE`), or its `XdndProxy`.
 
 use std::time::{Duration, Instant};
 
@@ -30,6 +32,8 @@ const VERSION: u32 = 5;
 
 struct Atoms {
     aware: Atom,
+    proxy: Atom,
+    wm_state: Atom,
     enter: Atom,
     position: Atom,
     status: Atom,
@@ -62,9 +66,13 @@ fn main() {
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let gtk = args.first().is_some_and(|a| a == "--gtk");
+    if gtk {
+        args.remove(0);
+    }
     if args.len() < 3 {
-        return Err("usage: xdnd_drag_source X Y FILE...".into());
+        return Err("usage: xdnd_drag_source [--gtk] X Y FILE...".into());
     }
     let (x, y): (i16, i16) = (args[0].parse()?, args[1].parse()?);
     let uris: String = args[2..]
@@ -80,6 +88,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let intern = |name: &str| -> Result<Atom, Box<dyn std::error::Error>> { Ok(conn.intern_atom(false, name.as_bytes())?.reply()?.atom) };
     let atoms = Atoms {
         aware: intern("XdndAware")?,
+        proxy: intern("XdndProxy")?,
+        wm_state: intern("WM_STATE")?,
         enter: intern("XdndEnter")?,
         position: intern("XdndPosition")?,
         status: intern("XdndStatus")?,
@@ -200,7 +210,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         // has answered the previous one.
         if let (Some((px, py, time)), false) = (pending, awaiting_status) {
             pending = None;
-            let found = find_target(&conn, root, px, py, atoms.aware)?;
+            let found = if gtk { find_target_gtk(&conn, root, px, py, &atoms)? } else { find_target(&conn, root, px, py, atoms.aware)? };
             if found.map(|f| f.0) != target.map(|t| t.0) {
                 if let Some((old, _)) = target {
                     send(old, atoms.leave, [win, 0, 0, 0, 0])?;
@@ -218,6 +228,32 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     }
+}
+
+/// GTK's way: the client window (with `WM_STATE`) under root coordinates
+/// (x, y), else the top-level window there; then its `XdndProxy` if it has
+/// one; the target if that window is `XdndAware`.
+fn find_target_gtk(conn: &impl Connection, root: Window, x: i16, y: i16, atoms: &Atoms) -> Result<Option<(Window, u32)>, Box<dyn std::error::Error>> {
+    let top = conn.translate_coordinates(root, root, x, y)?.reply()?.child;
+    if top == x11rb::NONE {
+        return Ok(None);
+    }
+    let mut window = top;
+    let client = loop {
+        let state = conn.get_property(false, window, atoms.wm_state, AtomEnum::ANY, 0, 1)?.reply()?;
+        if state.type_ != x11rb::NONE {
+            break window;
+        }
+        let child = conn.translate_coordinates(root, window, x, y)?.reply()?.child;
+        if child == x11rb::NONE {
+            break top;
+        }
+        window = child;
+    };
+    let proxy = conn.get_property(false, client, atoms.proxy, AtomEnum::WINDOW, 0, 1)?.reply()?;
+    let dest = proxy.value32().and_then(|mut v| v.next()).unwrap_or(client);
+    let aware = conn.get_property(false, dest, atoms.aware, AtomEnum::ATOM, 0, 1)?.reply()?;
+    Ok(aware.value32().and_then(|mut v| v.next()).map(|version| (dest, version.min(VERSION))))
 }
 
 /// The first `XdndAware` window under root coordinates (x, y), descending

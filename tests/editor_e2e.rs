@@ -31,7 +31,8 @@ use clack_host::prelude::*;
 use wasm_sampler::kit::Kit;
 use wasm_sampler::triggering::{Mapping, PadParams};
 use x11rb::connection::Connection;
-use x11rb::protocol::xproto::{ConfigureWindowAux, ConnectionExt as _, CreateWindowAux, EventMask, ImageFormat, WindowClass};
+use x11rb::wrapper::ConnectionExt as _;
+use x11rb::protocol::xproto::{AtomEnum, ConfigureWindowAux, ConnectionExt as _, CreateWindowAux, PropMode, EventMask, ImageFormat, WindowClass};
 
 /// Screen size of the private display; the editor sits at its top left.
 const SCREEN: (u32, u32) = (1400, 900);
@@ -74,14 +75,20 @@ fn xdotool(display: &str, args: &[&str]) {
     assert!(status.success(), "xdotool {args:?} failed");
 }
 
-/// The drag source, started and ready, with its stdout.
+/// The drag source (Qt's way of finding the target, or GTK's), started and
+/// ready, with its stdout.
 fn drag_source(display: &str, files: &[&Path]) -> (Child, BufReader<ChildStdout>) {
+    drag_source_with(display, false, files)
+}
+
+fn drag_source_with(display: &str, gtk: bool, files: &[&Path]) -> (Child, BufReader<ChildStdout>) {
     let exe = std::env::current_exe().unwrap();
     let examples = exe.parent().unwrap().parent().unwrap().join("examples");
     let source = examples.join(format!("xdnd_drag_source{}", std::env::consts::EXE_SUFFIX));
     assert!(source.exists(), "{} not built: `cargo test` builds it, or `cargo build --example xdnd_drag_source`", source.display());
     let mut child = Command::new(source)
         .env("DISPLAY", display)
+        .args(gtk.then_some("--gtk"))
         .args([SOURCE_AT.0.to_string(), SOURCE_AT.1.to_string()])
         .args(files)
         .stdout(Stdio::piped())
@@ -235,6 +242,11 @@ fn a_wav_dragged_from_a_file_manager_onto_a_pad_plays_on_the_next_note() {
     let aux = CreateWindowAux::new().background_pixel(0).event_mask(EventMask::STRUCTURE_NOTIFY);
     conn.create_window(x11rb::COPY_DEPTH_FROM_PARENT, parent, root, 0, 0, size.width as u16, size.height as u16, 0, WindowClass::INPUT_OUTPUT, 0, &aux)
         .unwrap();
+    // Marked as a client window, as a window manager does (GTK drag sources
+    // address this window, not the editor inside it).
+    let wm_state = conn.intern_atom(false, b"WM_STATE").unwrap().reply().unwrap().atom;
+    let xdnd_proxy = conn.intern_atom(false, b"XdndProxy").unwrap().reply().unwrap().atom;
+    conn.change_property32(PropMode::REPLACE, parent, wm_state, wm_state, &[1, 0]).unwrap();
     conn.map_window(parent).unwrap();
     // A round trip: the server has made the window before the plugin's own
     // connection refers to it.
@@ -361,6 +373,27 @@ fn a_wav_dragged_from_a_file_manager_onto_a_pad_plays_on_the_next_note() {
     });
     assert_eq!(kit_file(&save_state(&mut s.inst), 7).as_deref(), Some(hit_path.as_path()), "pad 8 keeps its sample");
 
+    // A GTK file manager addresses the host's window: the editor made
+    // itself that window's XdndProxy, so the drop reaches pad 12 all the same.
+    let proxy_of = |w: u32| conn.get_property(false, w, xdnd_proxy, AtomEnum::WINDOW, 0, 1).unwrap().reply().unwrap().value32().and_then(|mut v| v.next());
+    assert!(proxy_of(parent).is_some(), "the editor proxies the host window's drops");
+    let gtk_hit = path_in(&dir, "from nautilus.wav");
+    write_float_wav(&gtk_hit, 48_000, 1, &signal(3_000, 8));
+    let (gx, gy) = pad_centre(11, window);
+    let (mut source, mut out) = drag_source_with(&xvfb.display, true, &[&gtk_hit]);
+    xdotool(&xvfb.display, &["mousemove", &sx.to_string(), &sy.to_string()]);
+    xdotool(&xvfb.display, &["mousedown", "1"]);
+    for step in 1..=6 {
+        xdotool(&xvfb.display, &["mousemove", &(sx + (gx - sx) * step / 6).to_string(), &(sy + (gy - sy) * step / 6).to_string()]);
+        std::thread::sleep(Duration::from_millis(40));
+    }
+    xdotool(&xvfb.display, &["mouseup", "1"]);
+    verdict.clear();
+    out.read_line(&mut verdict).unwrap();
+    assert_eq!(verdict.trim(), "accepted", "a GTK-style drop through the proxy");
+    let _ = source.wait();
+    wait_for("the GTK-style drop to load into pad 12", 20, &mut s, |s| kit_file(&save_state(&mut s.inst), 11).as_deref() == Some(gtk_hit.as_path()));
+
     if let Some(path) = std::env::var_os("WASM_SAMPLER_SCREENSHOT") {
         // Select the kick pad, so the panel shows a waveform with the kit
         // around it, then photograph the editor.
@@ -395,6 +428,7 @@ fn a_wav_dragged_from_a_file_manager_onto_a_pad_plays_on_the_next_note() {
     assert!(sockets() > sockets_before, "the editor has its own X connection");
     gui.destroy(&s.inst.plugin_handle());
     wait_for("the editor's X connection to close", 5, &mut s, |_| sockets() == sockets_before);
+    wait_for("the closed editor to remove its proxy from the host's window", 5, &mut s, |_| proxy_of(parent).is_none());
 
     // The host's scale factor: 1.5 makes the window 1.5 times as large in
     // pixels, for the same layout.

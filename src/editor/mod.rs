@@ -18,6 +18,8 @@ pub mod app;
 pub mod browser;
 pub mod model;
 pub mod window;
+#[cfg(target_os = "linux")]
+pub mod xdnd_proxy;
 
 use std::error::Error;
 use std::sync::atomic::{AtomicU64, Ordering};

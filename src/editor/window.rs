@@ -76,7 +76,23 @@ pub struct EguiWindow<A: WindowApp> {
     /// a timer, since egui asks for it only at the end of a frame.
     next_frame: Cell<Option<Instant>>,
     timer: baseview::TimerHandle,
+    /// GTK drag sources reach the editor through its host's window.
+    #[cfg(target_os = "linux")]
+    xdnd_proxy: RefCell<ProxyState>,
 }
+
+/// The host-window proxy: tried at each of the first frames until the
+/// window has been put into its host's window, then kept (or not).
+#[cfg(target_os = "linux")]
+enum ProxyState {
+    Pending(u32),
+    Done(#[allow(dead_code)] Option<super::xdnd_proxy::XdndProxy>),
+}
+
+/// Frames during which the proxy is tried (a window never embedded, e.g.
+/// standalone, stops trying after these).
+#[cfg(target_os = "linux")]
+const PROXY_TRIES: u32 = 120;
 
 /// How often the handler checks whether egui wants a frame.
 const TICK: std::time::Duration = std::time::Duration::from_millis(15);
@@ -122,10 +138,29 @@ impl<A: WindowApp> EguiWindow<A> {
             started: Instant::now(),
             next_frame: Cell::new(None),
             timer,
+            #[cfg(target_os = "linux")]
+            xdnd_proxy: RefCell::new(ProxyState::Pending(0)),
         };
         let size = handler.window.size();
         handler.app.borrow_mut().resized(logical_size(&size), size.scale_factor);
         Ok(handler)
+    }
+
+    #[cfg(target_os = "linux")]
+    fn try_proxy(&self) {
+        use super::xdnd_proxy::{Install, XdndProxy};
+        let mut state = self.xdnd_proxy.borrow_mut();
+        let ProxyState::Pending(tries) = *state else { return };
+        let Some(id) = x11_window_id(&self.window) else {
+            *state = ProxyState::Done(None);
+            return;
+        };
+        *state = match XdndProxy::install(id) {
+            Install::Installed(proxy) => ProxyState::Done(Some(proxy)),
+            Install::LeftAlone => ProxyState::Done(None),
+            Install::NotEmbedded if tries + 1 >= PROXY_TRIES => ProxyState::Done(None),
+            Install::NotEmbedded => ProxyState::Pending(tries + 1),
+        };
     }
 
     /// The egui context (for tests and tools that inspect the UI).
@@ -207,6 +242,13 @@ impl<A: WindowApp> EguiWindow<A> {
             return EventStatus::Ignored;
         };
         let pos = self.to_points(position);
+        // Through the host window's proxy, drags anywhere over the host
+        // arrive here: only the editor's own area takes them.
+        let size = logical_size(&self.window.size());
+        if !(0.0..size.x).contains(&pos.x) || !(0.0..size.y).contains(&pos.y) {
+            self.files.borrow_mut().hovering = None;
+            return EventStatus::Ignored;
+        }
         self.pointer_moved(pos);
         self.files.borrow_mut().hovering = Some((paths.clone(), pos));
         self.window.request_redraw();
@@ -216,6 +258,8 @@ impl<A: WindowApp> EguiWindow<A> {
 
 impl<A: WindowApp> WindowHandler for EguiWindow<A> {
     fn draw(&self) -> Result<(), HandlerError> {
+        #[cfg(target_os = "linux")]
+        self.try_proxy();
         let size = self.window.size();
         let scale = size.scale_factor as f32;
         let points = logical_size(&size);
@@ -344,10 +388,14 @@ impl<A: WindowApp> WindowHandler for EguiWindow<A> {
                 MouseEvent::DragDropped { position, modifiers, data } => {
                     self.set_modifiers(modifiers);
                     let pos = self.to_points(*position);
-                    self.pointer_moved(pos);
                     self.files.borrow_mut().hovering = None;
+                    let size = logical_size(&self.window.size());
+                    let inside = (0.0..size.x).contains(&pos.x) && (0.0..size.y).contains(&pos.y);
+                    if inside {
+                        self.pointer_moved(pos);
+                    }
                     match data {
-                        DropData::Files(paths) => {
+                        DropData::Files(paths) if inside => {
                             self.dropped.borrow_mut().push((paths.clone(), pos));
                             EventStatus::AcceptDrop(DropEffect::Copy)
                         }
@@ -384,6 +432,17 @@ impl<A: WindowApp> Drop for EguiWindow<A> {
             // SAFETY: releases what was made current just above.
             let _ = unsafe { self.gl.make_not_current() };
         }
+    }
+}
+
+/// The X11 id of a baseview window.
+#[cfg(target_os = "linux")]
+fn x11_window_id(window: &WindowContext) -> Option<u32> {
+    use raw_window_handle::{HasWindowHandle, RawWindowHandle};
+    match window.window_handle().ok()?.as_raw() {
+        RawWindowHandle::Xlib(h) => u32::try_from(h.window).ok(),
+        RawWindowHandle::Xcb(h) => Some(h.window.get()),
+        _ => None,
     }
 }
 
