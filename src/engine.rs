@@ -197,6 +197,26 @@ pub fn fold_peaks(data: &[f32], channels: usize, first_frame: usize, frames: usi
     }
 }
 
+/// Makes parking_lot's global wait table now, on a non-real-time thread.
+///
+/// The audio thread never parks, but releasing the engine lock while another
+/// thread is parked on it makes the audio thread wake that thread, and the
+/// waking goes through the global table. parking_lot creates that table
+/// lazily, by whichever thread touches it first, and creating it allocates;
+/// the editor's end-to-end test caught the audio thread doing so (a thread
+/// parking on the engine lock for the first time in the process, racing the
+/// audio thread's unlock). Touching the table here takes that first time.
+fn prepare_parking() {
+    static READY: std::sync::Once = std::sync::Once::new();
+    READY.call_once(|| {
+        static KEY: u8 = 0;
+        // SAFETY: no thread ever parks on this private static's address, so
+        // waking its (empty) queue affects nobody; the call only makes the
+        // table exist.
+        unsafe { parking_lot_core::unpark_all(&KEY as *const u8 as usize, parking_lot_core::DEFAULT_UNPARK_TOKEN) };
+    });
+}
+
 /// The sampler engine. See the module docs.
 pub struct Engine {
     core: Mutex<Core>,
@@ -210,6 +230,7 @@ impl Engine {
     /// Thread: non-real-time. Allocates; deserializes or compiles the guest
     /// module on the first call in the process.
     pub fn new(options: EngineOptions) -> Result<Engine, GuestError> {
+        prepare_parking();
         let module = match options.module {
             Some(m) => m,
             None => GuestModule::embedded()?,
