@@ -229,6 +229,20 @@ impl Shared {
         messages.push_back((seq, message));
     }
 
+    /// The sequence number of the newest message (0: none yet).
+    ///
+    /// Thread: any. No allocation, no lock.
+    pub fn message_seq(&self) -> u64 {
+        self.message_seq.load(Ordering::Acquire)
+    }
+
+    /// Whether any pad has a load queued or running.
+    ///
+    /// Thread: non-real-time. No allocation. Short lock.
+    pub fn any_loading(&self) -> bool {
+        !self.loading.lock().is_empty()
+    }
+
     /// The messages kept, oldest first, with their sequence numbers.
     ///
     /// Thread: non-real-time. Allocates the copy.

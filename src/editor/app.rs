@@ -46,9 +46,8 @@ const FLASH: Duration = Duration::from_millis(220);
 const MIN_AUDITION: Duration = Duration::from_millis(120);
 /// Columns of a waveform overview.
 const PEAK_COLUMNS: usize = 1024;
-/// Repaint period while anything may change on its own (flash, loading,
-/// memory map).
-const LIVE: Duration = Duration::from_millis(33);
+/// Frame period while a pad's flash fades.
+const ANIMATION: Duration = Duration::from_millis(16);
 
 const ACCENT: Color32 = Color32::from_rgb(255, 170, 40);
 const ERROR: Color32 = Color32::from_rgb(235, 90, 80);
@@ -171,11 +170,15 @@ pub struct SamplerApp {
     last_press: Option<u64>,
     /// Messages up to this sequence number were dismissed.
     dismissed: u64,
+    /// The newest message sequence number drawn.
+    messages_seen: u64,
+    /// Set by the host's parameter and state changes (the editor handle).
+    dirty: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl SamplerApp {
     /// Thread: the host's UI thread (editor spawn). Allocates.
-    pub fn new(params: Arc<SamplerParams>, shared: Arc<Shared>, gui: GuiContext, scale: Arc<AtomicU64>) -> Self {
+    pub fn new(params: Arc<SamplerParams>, shared: Arc<Shared>, gui: GuiContext, scale: Arc<AtomicU64>, dirty: Arc<std::sync::atomic::AtomicBool>) -> Self {
         let hits_seen = shared.note_hits().0;
         SamplerApp {
             params,
@@ -197,6 +200,8 @@ impl SamplerApp {
             pending_off: None,
             last_press: None,
             dismissed: 0,
+            messages_seen: 0,
+            dirty,
         }
     }
 
@@ -711,6 +716,7 @@ impl SamplerApp {
 
     fn message_line(&mut self, ui: &mut Ui, screen: Vec2) {
         let rect = Rect::from_min_max(pos2(MARGIN, screen.y - 26.0), pos2(screen.x - MARGIN, screen.y - 6.0));
+        self.messages_seen = self.shared.message_seq();
         let messages = self.shared.messages();
         let Some((seq, text)) = messages.last().filter(|(seq, _)| *seq > self.dismissed) else {
             ui.painter().text(rect.left_center(), Align2::LEFT_CENTER, "Drop WAV files on the pads, or right-click a pad to load one.", FontId::proportional(12.0), DIM);
@@ -727,6 +733,15 @@ impl SamplerApp {
 }
 
 impl WindowApp for SamplerApp {
+    fn wants_frame(&mut self) -> bool {
+        let engine_moved = self.shared.engine().is_some_and(|e| Some(e.generation()) != self.view.generation);
+        let played = self.shared.note_hits().0 != self.hits_seen;
+        let message = self.shared.message_seq() != self.messages_seen;
+        let host = self.dirty.swap(false, Ordering::AcqRel);
+        let waiting = !self.peaks_pending.is_empty() || self.shared.any_loading() || self.browser.is_some() || self.auditioning.is_some() || self.pending_off.is_some();
+        engine_moved || played || message || host || waiting
+    }
+
     fn dropped(&mut self, paths: Vec<PathBuf>, pos: Pos2, screen: Vec2) {
         self.apply_drop(&paths, pos, screen);
     }
@@ -766,7 +781,11 @@ impl WindowApp for SamplerApp {
                 }
             }
         }
-        ui.ctx().request_repaint_after(LIVE);
+        // Frames come from input, from `wants_frame` (something changed
+        // outside egui) and from animations: an idle editor draws nothing.
+        if !self.flashes.is_empty() {
+            ui.ctx().request_repaint_after(ANIMATION);
+        }
     }
 
     fn resized(&mut self, logical: Vec2, scale_factor: f64) {

@@ -22,7 +22,7 @@ pub mod window;
 pub mod xdnd_proxy;
 
 use std::error::Error;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use nice_plug::context::gui::GuiContext;
@@ -104,9 +104,10 @@ impl nice_plug::editor::Editor for SamplerEditor {
         let host = host.map(|h| {
             baseview::host::Host::new().with_callbacks(HostCallbacks(h.callbacks)).with_main_thread(MainThreadCaller(h.main_thread_caller))
         });
-        let app = app::SamplerApp::new(self.params.clone(), self.shared.clone(), gui_context, self.scale.clone());
+        let dirty = Arc::new(AtomicBool::new(true));
+        let app = app::SamplerApp::new(self.params.clone(), self.shared.clone(), gui_context, self.scale.clone(), dirty.clone());
         let window = baseview::Window::create_with_host(settings, move |window| window::EguiWindow::new(window, app), host)?;
-        Ok(SpawnedEditor { handle: SamplerEditorHandle { scale: self.scale.clone() }, window })
+        Ok(SpawnedEditor { handle: SamplerEditorHandle { scale: self.scale.clone(), dirty }, window })
     }
 
     fn size(&self) -> NativeSize<u32> {
@@ -137,6 +138,8 @@ fn resize_hint() -> ResizeHint {
 /// An open editor window.
 pub struct SamplerEditorHandle {
     scale: Arc<AtomicU64>,
+    /// Set when the host changed a parameter or the state: the UI redraws.
+    dirty: Arc<AtomicBool>,
 }
 
 impl EditorHandle for SamplerEditorHandle {
@@ -178,7 +181,13 @@ impl EditorHandle for SamplerEditorHandle {
         window.suggest_fallback_scale_factor(scale_factor)
     }
 
-    fn param_value_changed(&self, _id: &str, _normalized_value: f32) {}
+    fn param_value_changed(&self, _id: &str, _normalized_value: f32) {
+        self.dirty.store(true, Ordering::Release);
+    }
+
+    fn state_changed(&self) {
+        self.dirty.store(true, Ordering::Release);
+    }
 
     fn param_modulation_changed(&self, _id: &str, _modulation_offset: f32) {}
 }

@@ -37,6 +37,13 @@ pub trait WindowApp: Send + 'static {
     /// not act on anything but egui's own input.
     fn ui(&mut self, ui: &mut egui::Ui, files: &FileDrag);
 
+    /// Whether something the UI shows changed outside egui (engine, host,
+    /// audio thread) so that a frame is due. Polled every few milliseconds
+    /// between frames; must be cheap.
+    fn wants_frame(&mut self) -> bool {
+        false
+    }
+
     /// Files were dropped at `pos` (points) on a window of `screen` points.
     /// Called once per drop, before the next frame is drawn.
     fn dropped(&mut self, paths: Vec<PathBuf>, pos: Pos2, screen: egui::Vec2);
@@ -316,7 +323,11 @@ impl<A: WindowApp> WindowHandler for EguiWindow<A> {
     }
 
     fn on_timer(&self, timer: &baseview::TimerHandle) {
-        if *timer == self.timer && self.next_frame.get().is_some_and(|at| Instant::now() >= at) {
+        if *timer != self.timer {
+            return;
+        }
+        let due = self.next_frame.get().is_some_and(|at| Instant::now() >= at);
+        if due || self.app.borrow_mut().wants_frame() {
             self.next_frame.set(None);
             self.window.request_redraw();
         }
