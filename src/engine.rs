@@ -500,25 +500,11 @@ impl Engine {
     ///
     /// Thread: non-real-time (allocates the copy).
     pub fn sample_data(&self, pad: usize) -> Option<Vec<f32>> {
-        const CHUNK: usize = 1 << 16;
-        let (region, len) = {
-            let core = self.core.lock();
-            let sample = core.pads.get(pad)?.sample.as_ref()?;
-            (sample.region, sample.info.frames as usize * sample.info.channels as usize)
-        };
-        let mut out = vec![0.0f32; len];
-        for at in (0..len).step_by(CHUNK) {
-            let core = self.core.lock();
-            if core.pads.get(pad)?.sample.as_ref()?.region != region {
-                return None;
-            }
-            let n = (len - at).min(CHUNK);
-            let src = core.guest.memory_base().wrapping_add(region.offset as usize + at * 4);
-            // SAFETY: the region is live (published and not freed while we
-            // hold the lock), inside the memory and 16-aligned; `at + n <= len`
-            // f32 values lie within it; nothing writes a published region.
-            unsafe { std::ptr::copy_nonoverlapping(src.cast::<f32>(), out.as_mut_ptr().add(at), n) };
-        }
+        let mut out = Vec::new();
+        self.read_sample(pad, 1 << 16, |info, _, chunk| {
+            out.reserve_exact(info.frames as usize * info.channels as usize);
+            out.extend_from_slice(chunk);
+        })?;
         Some(out)
     }
 
@@ -531,16 +517,31 @@ impl Engine {
     ///
     /// Thread: non-real-time (allocates the overview and one chunk).
     pub fn sample_peaks(&self, pad: usize, columns: usize) -> Option<Vec<(f32, f32)>> {
-        const CHUNK_FRAMES: usize = 1 << 14;
-        let (region, frames, channels) = {
+        let mut acc = Vec::new();
+        self.read_sample(pad, 1 << 14, |info, first, chunk| {
+            let frames = info.frames as usize;
+            if acc.is_empty() {
+                acc = vec![(f32::INFINITY, f32::NEG_INFINITY); columns.min(frames).max(1)];
+            }
+            fold_peaks(chunk, info.channels as usize, first, frames, &mut acc);
+        })?;
+        Some(acc)
+    }
+
+    /// Reads `pad`'s sample from the guest's memory `chunk_frames` frames at
+    /// a time, taking the lock for each chunk only, and hands each chunk
+    /// (interleaved) to `visit` with the sample's info and the chunk's first
+    /// frame. `None` if the pad has no sample or it was replaced meanwhile.
+    fn read_sample(&self, pad: usize, chunk_frames: usize, mut visit: impl FnMut(SampleInfo, usize, &[f32])) -> Option<()> {
+        let (region, info) = {
             let core = self.core.lock();
             let s = core.pads.get(pad)?.sample.as_ref()?;
-            (s.region, s.info.frames as usize, s.info.channels as usize)
+            (s.region, s.info)
         };
-        let mut acc = vec![(f32::INFINITY, f32::NEG_INFINITY); columns.min(frames).max(1)];
-        let mut chunk = vec![0.0f32; CHUNK_FRAMES * channels];
-        for first in (0..frames).step_by(CHUNK_FRAMES) {
-            let n = (frames - first).min(CHUNK_FRAMES) * channels;
+        let (frames, channels) = (info.frames as usize, info.channels as usize);
+        let mut chunk = vec![0.0f32; chunk_frames.min(frames) * channels];
+        for first in (0..frames).step_by(chunk_frames) {
+            let n = (frames - first).min(chunk_frames) * channels;
             {
                 let core = self.core.lock();
                 if core.pads.get(pad)?.sample.as_ref()?.region != region {
@@ -552,9 +553,9 @@ impl Engine {
                 // n / channels` lie within it; nothing writes a published region.
                 unsafe { std::ptr::copy_nonoverlapping(src.cast::<f32>(), chunk.as_mut_ptr(), n) };
             }
-            fold_peaks(&chunk[..n], channels, first, frames, &mut acc);
+            visit(info, first, &chunk[..n]);
         }
-        Some(acc)
+        Some(())
     }
 
     /// The whole linear memory as segments in address order, tiling

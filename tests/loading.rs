@@ -273,3 +273,24 @@ fn the_memory_map_tiles_the_whole_memory_and_names_each_pads_region() {
     let pad1 = map.iter().find(|s| s.kind == SegmentKind::Sample { pad: 1 }).unwrap();
     assert_eq!(pad1.len, 20_000 * 4, "10,000 stereo frames of f32");
 }
+
+#[test]
+fn waveform_overview_read_in_chunks_matches_one_pass_over_the_whole_sample() {
+    let dir = tempdir();
+    // 40,000 stereo frames: the overview is read in chunks of 16,384 frames.
+    let (l, r) = (signal(40_000, 31), signal(40_000, 32));
+    let interleaved: Vec<f32> = l.iter().zip(&r).flat_map(|(a, b)| [*a, *b]).collect();
+    let path = path_in(&dir, "long.wav");
+    write_float_wav(&path, 48_000, 2, &interleaved);
+    let e = engine(EngineKind::Wasm, 48_000.0);
+    e.load_file(0, &path).unwrap();
+    let mut expected = vec![(f32::INFINITY, f32::NEG_INFINITY); 700];
+    wasm_sampler::engine::fold_peaks(&e.sample_data(0).unwrap(), 2, 0, 40_000, &mut expected);
+    assert_eq!(e.sample_peaks(0, 700), Some(expected));
+    // Column 0 holds frames f with f * 700 / 40,000 == 0, i.e. 0..=57.
+    let first: Vec<f32> = interleaved[..58 * 2].to_vec();
+    let min = first.iter().copied().fold(f32::INFINITY, f32::min);
+    let max = first.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    assert_eq!(e.sample_peaks(0, 700).unwrap()[0], (min, max));
+    assert_eq!(e.sample_peaks(1, 700), None, "an empty pad has no overview");
+}
