@@ -714,12 +714,7 @@ mod tests {
     fn a_missing_file_marks_its_pad_with_path_and_reason_and_the_kit_keeps_it() {
         let dir = tempfile::tempdir().unwrap();
         let present = dir.path().join("present.wav");
-        let spec = hound::WavSpec { channels: 1, sample_rate: 48_000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
-        let mut w = hound::WavWriter::create(&present, spec).unwrap();
-        for i in 0..100 {
-            w.write_sample(i as i16).unwrap();
-        }
-        w.finalize().unwrap();
+        write_wav(&present, 100);
         let missing = dir.path().join("gone.wav");
 
         let shared = Shared::new();
@@ -730,11 +725,7 @@ mod tests {
         kit.pad_mut(1).file = Some(missing.clone());
         kit.pad_mut(1).mapping = Mapping::pitched(40, 50, 45);
         shared.set_kit(kit.clone());
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        while shared.kits_loaded() == 0 {
-            assert!(std::time::Instant::now() < deadline, "kit never loaded");
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        wait_until("the kit to load", || shared.kits_loaded() > 0);
         let pads = engine.pads();
         assert!(pads[0].sample.is_some() && pads[0].error.is_none());
         assert!(pads[1].sample.is_none());

@@ -75,30 +75,54 @@ fn xdotool(display: &str, args: &[&str]) {
     assert!(status.success(), "xdotool {args:?} failed");
 }
 
-/// The drag source (Qt's way of finding the target, or GTK's), started and
-/// ready, with its stdout.
-fn drag_source(display: &str, files: &[&Path]) -> (Child, BufReader<ChildStdout>) {
-    drag_source_with(display, false, files)
+/// A drag from the drag source (which finds its target Qt's way, or GTK's):
+/// the source started, the button pressed on it and the pointer moved in
+/// steps to the target, where it stays until [`Drag::release`].
+struct Drag<'a> {
+    display: &'a str,
+    source: Child,
+    out: BufReader<ChildStdout>,
 }
 
-fn drag_source_with(display: &str, gtk: bool, files: &[&Path]) -> (Child, BufReader<ChildStdout>) {
-    let exe = std::env::current_exe().unwrap();
-    let examples = exe.parent().unwrap().parent().unwrap().join("examples");
-    let source = examples.join(format!("xdnd_drag_source{}", std::env::consts::EXE_SUFFIX));
-    assert!(source.exists(), "{} not built: `cargo test` builds it, or `cargo build --example xdnd_drag_source`", source.display());
-    let mut child = Command::new(source)
-        .env("DISPLAY", display)
-        .args(gtk.then_some("--gtk"))
-        .args([SOURCE_AT.0.to_string(), SOURCE_AT.1.to_string()])
-        .args(files)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("starting the drag source");
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    out.read_line(&mut line).unwrap();
-    assert_eq!(line.trim(), "ready", "drag source did not start");
-    (child, out)
+impl<'a> Drag<'a> {
+    fn start(display: &'a str, gtk: bool, files: &[&Path], to: (i32, i32)) -> Drag<'a> {
+        let exe = std::env::current_exe().unwrap();
+        let examples = exe.parent().unwrap().parent().unwrap().join("examples");
+        let source = examples.join(format!("xdnd_drag_source{}", std::env::consts::EXE_SUFFIX));
+        assert!(source.exists(), "{} not built: `cargo test` builds it, or `cargo build --example xdnd_drag_source`", source.display());
+        let mut source = Command::new(source)
+            .env("DISPLAY", display)
+            .args(gtk.then_some("--gtk"))
+            .args([SOURCE_AT.0.to_string(), SOURCE_AT.1.to_string()])
+            .args(files)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("starting the drag source");
+        let mut out = BufReader::new(source.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        assert_eq!(line.trim(), "ready", "drag source did not start");
+
+        let (sx, sy) = (SOURCE_AT.0 + 60, SOURCE_AT.1 + 30);
+        xdotool(display, &["mousemove", &sx.to_string(), &sy.to_string()]);
+        xdotool(display, &["mousedown", "1"]);
+        for step in 1..=10 {
+            let (x, y) = (sx + (to.0 - sx) * step / 10, sy + (to.1 - sy) * step / 10);
+            xdotool(display, &["mousemove", &x.to_string(), &y.to_string()]);
+            std::thread::sleep(Duration::from_millis(40));
+        }
+        xdotool(display, &["mousemove", &(to.0 + 2).to_string(), &(to.1 + 2).to_string()]);
+        Drag { display, source, out }
+    }
+
+    /// Releases the button: the source's verdict ("accepted" or "refused")
+    /// and its exit status.
+    fn release(mut self) -> (String, std::process::ExitStatus) {
+        xdotool(self.display, &["mouseup", "1"]);
+        let mut verdict = String::new();
+        self.out.read_line(&mut verdict).unwrap();
+        (verdict.trim().to_string(), self.source.wait().unwrap())
+    }
 }
 
 /// One pixel of the screen, as (r, g, b).
@@ -265,17 +289,7 @@ fn a_wav_dragged_from_a_file_manager_onto_a_pad_plays_on_the_next_note() {
 
     // Drag the WAV from the "file manager" onto pad 8 (slot 7, note 43).
     let (tx, ty) = pad_centre(7, window);
-    let (mut source, mut out) = drag_source(&xvfb.display, &[&hit_path]);
-    let (sx, sy) = (SOURCE_AT.0 + 60, SOURCE_AT.1 + 30);
-    xdotool(&xvfb.display, &["mousemove", &sx.to_string(), &sy.to_string()]);
-    xdotool(&xvfb.display, &["mousedown", "1"]);
-    for step in 1..=10 {
-        let x = sx + (tx - sx) * step / 10;
-        let y = sy + (ty - sy) * step / 10;
-        xdotool(&xvfb.display, &["mousemove", &x.to_string(), &y.to_string()]);
-        std::thread::sleep(Duration::from_millis(40));
-    }
-    xdotool(&xvfb.display, &["mousemove", &(tx + 2).to_string(), &(ty + 2).to_string()]);
+    let drag = Drag::start(&xvfb.display, false, &[&hit_path], (tx, ty));
     // While dragging, the target pad is highlighted (blue border).
     let rect = wasm_sampler::editor::app::pad_rect(7, egui::vec2(window.0 as f32, window.1 as f32));
     let (bx, by) = (rect.min.x as i32 + 1, rect.center().y as i32);
@@ -287,11 +301,9 @@ fn a_wav_dragged_from_a_file_manager_onto_a_pad_plays_on_the_next_note() {
     let other = wasm_sampler::editor::app::pad_rect(10, egui::vec2(window.0 as f32, window.1 as f32));
     let (r, g, b) = pixel(&conn, root, other.min.x as i32 + 1, other.center().y as i32);
     assert!(b < 120, "only the target pad lights up, pad 11 border is ({r}, {g}, {b})");
-    xdotool(&xvfb.display, &["mouseup", "1"]);
-    let mut verdict = String::new();
-    out.read_line(&mut verdict).unwrap();
-    assert_eq!(verdict.trim(), "accepted", "the editor accepts the drop");
-    assert!(source.wait().unwrap().success());
+    let (verdict, status) = drag.release();
+    assert_eq!(verdict, "accepted", "the editor accepts the drop");
+    assert!(status.success());
 
     // The kit now has the file on pad 8 ...
     wait_for("the dropped file to load into pad 8", 20, &mut s, |s| kit_file(&save_state(&mut s.inst), 7).as_deref() == Some(hit_path.as_path()));
@@ -327,18 +339,7 @@ fn a_wav_dragged_from_a_file_manager_onto_a_pad_plays_on_the_next_note() {
 
     // A text file dropped on pad 9 is refused with a message; nothing changes.
     let before = save_state(&mut s.inst);
-    let (tx, ty) = pad_centre(8, window);
-    let (mut source, mut out) = drag_source(&xvfb.display, &[&text_path]);
-    xdotool(&xvfb.display, &["mousemove", &sx.to_string(), &sy.to_string()]);
-    xdotool(&xvfb.display, &["mousedown", "1"]);
-    for step in 1..=6 {
-        xdotool(&xvfb.display, &["mousemove", &(sx + (tx - sx) * step / 6).to_string(), &(sy + (ty - sy) * step / 6).to_string()]);
-        std::thread::sleep(Duration::from_millis(40));
-    }
-    xdotool(&xvfb.display, &["mouseup", "1"]);
-    verdict.clear();
-    out.read_line(&mut verdict).unwrap();
-    let _ = source.wait();
+    Drag::start(&xvfb.display, false, &[&text_path], pad_centre(8, window)).release();
     // The message line turns red where the user looks.
     // (Left of the text: the line's own colour, whatever the message says.)
     let message = (wasm_sampler::editor::app::MARGIN as i32 + 2, window.1 as i32 - 16);
@@ -354,19 +355,9 @@ fn a_wav_dragged_from_a_file_manager_onto_a_pad_plays_on_the_next_note() {
     let extra = [path_in(&dir, "extra one.wav"), path_in(&dir, "extra two.wav")];
     write_float_wav(&extra[0], 48_000, 1, &signal(2_000, 5));
     write_float_wav(&extra[1], 48_000, 1, &signal(2_000, 6));
-    let (ex, ey) = (window.0 as i32 * 3 / 4, window.1 as i32 - 140);
-    let (mut source, mut out) = drag_source(&xvfb.display, &[&extra[0], &extra[1]]);
-    xdotool(&xvfb.display, &["mousemove", &sx.to_string(), &sy.to_string()]);
-    xdotool(&xvfb.display, &["mousedown", "1"]);
-    for step in 1..=6 {
-        xdotool(&xvfb.display, &["mousemove", &(sx + (ex - sx) * step / 6).to_string(), &(sy + (ey - sy) * step / 6).to_string()]);
-        std::thread::sleep(Duration::from_millis(40));
-    }
-    xdotool(&xvfb.display, &["mouseup", "1"]);
-    verdict.clear();
-    out.read_line(&mut verdict).unwrap();
-    assert_eq!(verdict.trim(), "accepted");
-    let _ = source.wait();
+    let beside = (window.0 as i32 * 3 / 4, window.1 as i32 - 140);
+    let (verdict, _) = Drag::start(&xvfb.display, false, &[&extra[0], &extra[1]], beside).release();
+    assert_eq!(verdict, "accepted");
     wait_for("two files to fill the next free pads", 20, &mut s, |s| {
         let state = save_state(&mut s.inst);
         kit_file(&state, 6).as_deref() == Some(extra[0].as_path()) && kit_file(&state, 8).as_deref() == Some(extra[1].as_path())
@@ -379,19 +370,8 @@ fn a_wav_dragged_from_a_file_manager_onto_a_pad_plays_on_the_next_note() {
     assert!(proxy_of(parent).is_some(), "the editor proxies the host window's drops");
     let gtk_hit = path_in(&dir, "from nautilus.wav");
     write_float_wav(&gtk_hit, 48_000, 1, &signal(3_000, 8));
-    let (gx, gy) = pad_centre(11, window);
-    let (mut source, mut out) = drag_source_with(&xvfb.display, true, &[&gtk_hit]);
-    xdotool(&xvfb.display, &["mousemove", &sx.to_string(), &sy.to_string()]);
-    xdotool(&xvfb.display, &["mousedown", "1"]);
-    for step in 1..=6 {
-        xdotool(&xvfb.display, &["mousemove", &(sx + (gx - sx) * step / 6).to_string(), &(sy + (gy - sy) * step / 6).to_string()]);
-        std::thread::sleep(Duration::from_millis(40));
-    }
-    xdotool(&xvfb.display, &["mouseup", "1"]);
-    verdict.clear();
-    out.read_line(&mut verdict).unwrap();
-    assert_eq!(verdict.trim(), "accepted", "a GTK-style drop through the proxy");
-    let _ = source.wait();
+    let (verdict, _) = Drag::start(&xvfb.display, true, &[&gtk_hit], pad_centre(11, window)).release();
+    assert_eq!(verdict, "accepted", "a GTK-style drop through the proxy");
     wait_for("the GTK-style drop to load into pad 12", 20, &mut s, |s| kit_file(&save_state(&mut s.inst), 11).as_deref() == Some(gtk_hit.as_path()));
 
     if let Some(path) = std::env::var_os("WASM_SAMPLER_SCREENSHOT") {
