@@ -12,15 +12,24 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use wasm_sampler::demo;
-use wasm_sampler::engine::{Engine, EngineOptions};
-use wasm_sampler::render::{length_for, render, to_frames, Blocks, FrameEvent};
-use wasm_sampler::runtime::GuestModule;
-use wasm_sampler::triggering::{Mapping, NoteEvent};
-use wasm_sampler::EngineKind;
+use std::sync::Arc;
 
-fn engine(kind: EngineKind) -> Engine {
-    Engine::new(EngineOptions { kind, ..EngineOptions::default() }).unwrap()
+use wasm_sampler::cli::demo;
+use wasm_sampler::cli::render::{length_for, render, to_frames, Blocks, FrameEvent};
+use wasm_sampler::engine::backend::GuestModule;
+use wasm_sampler::engine::triggering::NoteEvent;
+use wasm_sampler::engine::{Engine, EngineOptions};
+use wasm_sampler::kit::{KitStore, Mapping};
+use wasm_sampler::DspBackend;
+
+fn engine(backend: DspBackend) -> Engine {
+    Engine::new(EngineOptions { backend, ..EngineOptions::default() }).unwrap()
+}
+
+/// An engine and the kit store that loads into it.
+fn rig(backend: DspBackend) -> (Arc<Engine>, KitStore) {
+    let e = Arc::new(engine(backend));
+    (e.clone(), KitStore::with_engine(e))
 }
 
 fn dsp(c: &mut Criterion) {
@@ -30,9 +39,9 @@ fn dsp(c: &mut Criterion) {
     let events = to_frames(&demo::pattern(), 48_000);
     let frames = length_for(&events, 48_000, 2.0);
     g.throughput(Throughput::Elements(frames));
-    for kind in [EngineKind::Native, EngineKind::Wasm] {
-        let e = engine(kind);
-        demo::load_kit(&e).unwrap();
+    for kind in [DspBackend::Native, DspBackend::Wasm] {
+        let (e, kit) = rig(kind);
+        demo::load_kit(&kit).unwrap();
         g.bench_with_input(BenchmarkId::new("demo_pattern_10s", format!("{kind:?}")), &kind, |b, _| {
             b.iter(|| black_box(render(&e, &events, frames, &Blocks::Fixed(256))))
         });
@@ -44,11 +53,12 @@ fn dsp(c: &mut Criterion) {
         .collect();
     let frames = 48_000u64;
     g.throughput(Throughput::Elements(frames));
-    for kind in [EngineKind::Native, EngineKind::Wasm] {
-        let e = engine(kind);
+    for kind in [DspBackend::Native, DspBackend::Wasm] {
+        let (e, kit) = rig(kind);
         let data: Vec<f32> = (0..441_000).map(|i| ((i as f32) * 0.01).sin() * 0.1).collect();
-        e.set_mapping(0, Mapping::pitched(0, 127, 48));
-        e.load_samples(0, "stress", &data, 2, 44_100).unwrap();
+        kit.edit(0, |p| p.mapping = Mapping::pitched(0, 127)).unwrap();
+        kit.load_samples(0, "stress", &data, 2, 44_100).unwrap();
+        kit.edit(0, |p| p.samples[0].params.root_key = 48).unwrap();
         g.bench_with_input(BenchmarkId::new("64_voices_1s", format!("{kind:?}")), &kind, |b, _| {
             b.iter(|| black_box(render(&e, &stress, frames, &Blocks::Fixed(256))))
         });
@@ -76,10 +86,10 @@ fn load(c: &mut Criterion) {
             black_box(v)
         })
     });
-    let e = engine(EngineKind::Wasm);
+    let (e, kit) = rig(DspBackend::Wasm);
     g.bench_function("engine_into_linear_memory", |b| {
         b.iter(|| {
-            e.load_file(0, &path).unwrap();
+            kit.load_file(0, &path).unwrap();
             e.housekeeping();
         })
     });
@@ -90,7 +100,7 @@ fn module(c: &mut Criterion) {
     // The process's very first instance also starts the epoch thread.
     let first = {
         let start = std::time::Instant::now();
-        let e = engine(EngineKind::Wasm);
+        let e = engine(DspBackend::Wasm);
         let (mut l, mut r) = ([0.0f32; 256], [0.0f32; 256]);
         e.process(&[], &mut l, &mut r);
         let t = start.elapsed();
@@ -100,7 +110,7 @@ fn module(c: &mut Criterion) {
     println!("module/first_instance_in_process (one shot, includes the epoch thread start): {first:?}");
     // From here on one engine stays alive, as in a DAW session with the
     // plugin already in use, so the figures exclude starting that thread.
-    let _session = engine(EngineKind::Wasm);
+    let _session = engine(DspBackend::Wasm);
     let mut g = c.benchmark_group("module");
     g.sample_size(10).measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
     g.bench_function("deserialize_precompiled", |b| b.iter(|| black_box(GuestModule::deserialize_precompiled().unwrap())));
@@ -122,7 +132,7 @@ fn module(c: &mut Criterion) {
     let _ = GuestModule::embedded().unwrap();
     g.bench_function("engine_new_and_first_block", |b| {
         b.iter(|| {
-            let e = engine(EngineKind::Wasm);
+            let e = engine(DspBackend::Wasm);
             let (mut l, mut r) = ([0.0f32; 256], [0.0f32; 256]);
             e.process(&[], &mut l, &mut r);
             black_box(e)

@@ -1,29 +1,31 @@
 //! Wasm Sampler: a sampler instrument whose DSP runs as a WebAssembly guest.
 //!
-//! The host side lives here: the guest runtime ([`runtime`]), the region
-//! allocator for sample data in the guest's linear memory ([`allocator`]),
-//! file decoding ([`loader`]), MIDI-to-slot triggering ([`triggering`]), and the
-//! [`engine`] that ties them together behind an API the plugin, the editor and
-//! the offline renderer ([`render`], `wasm-sampler-render`) share.
+//! The host side lives here, one folder per role (`ARCHITECTURE.md` in the
+//! README draws the threads):
+//! - [`settings`]: every setting's range, default, unit and display;
+//! - [`kit`]: the pad model, its saved form, and the [`kit::KitStore`] that
+//!   owns it and publishes each pad to the engine with its sample;
+//! - [`engine`]: the guest ([`engine::backend`]), the region allocator, the
+//!   sample store, triggering, and the block-by-block rendering;
+//! - [`decode`]: sample files into reserved regions;
+//! - [`plugin`]: the CLAP/VST3 instrument, its parameters, state, loader
+//!   thread and editor link; [`editor`]: its window;
+//! - [`cli`]: the offline renderer, MIDI files and the demo kit behind
+//!   `wasm-sampler-render`.
 //!
 //! The DSP itself, and the ABI both sides use, is the `wasm-sampler-guest`
 //! crate in `guest/`, re-exported as [`guest`].
 
-pub mod allocator;
-pub mod demo;
+pub mod cli;
+pub mod decode;
 pub mod editor;
 pub mod engine;
 pub mod kit;
-pub mod loader;
-pub mod midi;
-pub mod params;
 pub mod plugin;
-pub mod render;
-pub mod runtime;
-pub mod triggering;
+pub mod settings;
 
-pub use engine::{Engine, EngineOptions, EngineStats};
-pub use runtime::EngineKind;
+pub use engine::{DspBackend, Engine, EngineOptions, EngineStats};
+pub use kit::KitStore;
 pub use wasm_sampler_guest as guest;
 
 nice_plug::nice_export_clap!(plugin::WasmSampler);

@@ -144,7 +144,7 @@ fn embedded_samples_let_a_project_open_without_its_files() {
     let mut first = host.instance();
     let default = save_state(&mut first);
     let plain = state_with_kit(&default, &files);
-    let embedding = with_param(&plain, "embed", serde_json::json!({"bool": true}));
+    let embedding = with_embedding(&plain, true);
     load_state(&mut first, &embedding);
     let saved = save_state(&mut first);
     assert!(saved.len() > plain.len() + file_bytes * 4 / 3, "the audio is in the state: {} bytes", saved.len());

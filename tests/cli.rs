@@ -140,7 +140,7 @@ fn bad_flags_and_bad_files_exit_non_zero_with_one_line() {
 fn the_fallback_compile_and_a_guest_file_give_the_same_output_as_the_precompiled_guest() {
     let dir = tempdir();
     let guest = path_in(&dir, "guest.wasm");
-    std::fs::write(&guest, wasm_sampler::runtime::EMBEDDED_WASM).unwrap();
+    std::fs::write(&guest, wasm_sampler::engine::backend::EMBEDDED_WASM).unwrap();
     let mut outputs = Vec::new();
     for (name, extra, env, source) in [
         ("precompiled", vec![], None, "precompiled"),
@@ -150,9 +150,9 @@ fn the_fallback_compile_and_a_guest_file_give_the_same_output_as_the_precompiled
         let (wav, stats) = (path_in(&dir, &format!("{name}.wav")), path_in(&dir, &format!("{name}.json")));
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_wasm-sampler-render"));
         cmd.args(["--demo", "--tail", "0.2", "--out", wav.to_str().unwrap(), "--stats", stats.to_str().unwrap()]).args(&extra);
-        cmd.env_remove(wasm_sampler::runtime::NO_PRECOMPILED_ENV);
+        cmd.env_remove(wasm_sampler::engine::backend::NO_PRECOMPILED_ENV);
         if let Some(v) = env {
-            cmd.env(wasm_sampler::runtime::NO_PRECOMPILED_ENV, v);
+            cmd.env(wasm_sampler::engine::backend::NO_PRECOMPILED_ENV, v);
         }
         let out = cmd.output().unwrap();
         assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));

@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use clack_extensions::gui::{GuiApiType, GuiConfiguration, GuiSize, PluginGui, Window as ClapWindow};
 use clack_host::prelude::*;
 use wasm_sampler::kit::Kit;
-use wasm_sampler::triggering::{Mapping, PadParams};
+use wasm_sampler::kit::{Mapping, SampleParams, SampleRecord};
 use x11rb::connection::Connection;
 use x11rb::wrapper::ConnectionExt as _;
 use x11rb::protocol::xproto::{AtomEnum, ConfigureWindowAux, ConnectionExt as _, CreateWindowAux, PropMode, EventMask, ImageFormat, WindowClass};
@@ -166,7 +166,7 @@ fn kit_file(state: &[u8], pad: usize) -> Option<PathBuf> {
     let json: serde_json::Value = serde_json::from_slice(&state[8..]).unwrap();
     let kit: serde_json::Value = serde_json::from_str(json["fields"]["kit"].as_str().unwrap()).unwrap();
     let (kit, _) = Kit::from_json(&kit);
-    kit.pads.get(pad).and_then(|p| p.file.clone())
+    kit.pads.get(pad).and_then(|p| p.sample()).map(|s| s.file.clone())
 }
 
 /// Processes blocks (nothing else: no block is thrown away) until one is not
@@ -195,7 +195,7 @@ fn editor_size(state: &[u8]) -> (u64, u64) {
 
 /// Centre of pad `slot` (first page) on the screen, in pixels at scale 1.
 fn pad_centre(slot: usize, window: (u32, u32)) -> (i32, i32) {
-    let r = wasm_sampler::editor::app::pad_rect(slot, egui::vec2(window.0 as f32, window.1 as f32));
+    let r = wasm_sampler::editor::look::pad_rect(slot, egui::vec2(window.0 as f32, window.1 as f32));
     (r.center().x as i32, r.center().y as i32)
 }
 
@@ -224,13 +224,14 @@ fn a_wav_dragged_from_a_file_manager_onto_a_pad_plays_on_the_next_note() {
     // an octave range so that the pads' drum notes below play one pad each).
     let dir = tempdir();
     let mut kit = Kit::default();
-    for (i, sound) in wasm_sampler::demo::kit().into_iter().enumerate() {
+    for (i, sound) in wasm_sampler::cli::demo::kit().into_iter().enumerate() {
         let path = path_in(&dir, &format!("{}.wav", sound.name.replace(' ', "-")));
         write_float_wav(&path, sound.sample_rate, sound.channels, &sound.data);
         let pad = kit.pad_mut(i);
-        pad.file = Some(path);
-        pad.mapping = if sound.name == "bass" { Mapping::pitched(60, 84, 72) } else { sound.mapping };
-        pad.params = PadParams { ..sound.params };
+        let bass = sound.name == "bass";
+        pad.mapping = if bass { Mapping::pitched(60, 84) } else { sound.mapping };
+        pad.settings = sound.settings;
+        pad.samples.push(SampleRecord { file: path, params: SampleParams::whole(if bass { 72 } else { sound.root_key }), embedded: None });
     }
     // The sample to drag: 0.25 s of a test signal at the host's rate.
     let hit = signal(12_000, 77);
@@ -291,14 +292,14 @@ fn a_wav_dragged_from_a_file_manager_onto_a_pad_plays_on_the_next_note() {
     let (tx, ty) = pad_centre(7, window);
     let drag = Drag::start(&xvfb.display, false, &[&hit_path], (tx, ty));
     // While dragging, the target pad is highlighted (blue border).
-    let rect = wasm_sampler::editor::app::pad_rect(7, egui::vec2(window.0 as f32, window.1 as f32));
+    let rect = wasm_sampler::editor::look::pad_rect(7, egui::vec2(window.0 as f32, window.1 as f32));
     let (bx, by) = (rect.min.x as i32 + 1, rect.center().y as i32);
     wait_for("the target pad to light up while dragging", 5, &mut s, |_| {
         let (r, g, b) = pixel(&conn, root, bx, by);
         b > 200 && r < 150 && g > 120
     });
     // A pad the drag is not over stays as it was.
-    let other = wasm_sampler::editor::app::pad_rect(10, egui::vec2(window.0 as f32, window.1 as f32));
+    let other = wasm_sampler::editor::look::pad_rect(10, egui::vec2(window.0 as f32, window.1 as f32));
     let (r, g, b) = pixel(&conn, root, other.min.x as i32 + 1, other.center().y as i32);
     assert!(b < 120, "only the target pad lights up, pad 11 border is ({r}, {g}, {b})");
     let (verdict, status) = drag.release();
@@ -322,7 +323,7 @@ fn a_wav_dragged_from_a_file_manager_onto_a_pad_plays_on_the_next_note() {
     xdotool(&xvfb.display, &["mousemove", &tx.to_string(), &ty.to_string(), "mousedown", "1"]);
     let heard = listen(&mut s, hit.len());
     xdotool(&xvfb.display, &["mouseup", "1"]);
-    let gain = wasm_sampler::triggering::velocity_gain(100.0 / 127.0);
+    let gain = wasm_sampler::engine::triggering::velocity_gain(100.0 / 127.0);
     for (i, (&h, &x)) in heard.iter().zip(&hit).enumerate() {
         assert!((h - x * gain).abs() <= 1e-6, "audition frame {i}: {h} vs {}", x * gain);
     }
@@ -342,7 +343,7 @@ fn a_wav_dragged_from_a_file_manager_onto_a_pad_plays_on_the_next_note() {
     Drag::start(&xvfb.display, false, &[&text_path], pad_centre(8, window)).release();
     // The message line turns red where the user looks.
     // (Left of the text: the line's own colour, whatever the message says.)
-    let message = (wasm_sampler::editor::app::MARGIN as i32 + 2, window.1 as i32 - 16);
+    let message = (wasm_sampler::editor::look::MARGIN as i32 + 2, window.1 as i32 - 16);
     wait_for("the refusal to show on the message line", 5, &mut s, |_| pixel(&conn, root, message.0, message.1) == (60, 30, 30));
     for _ in 0..10 {
         s.tick();

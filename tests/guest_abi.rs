@@ -9,10 +9,10 @@ use std::sync::Arc;
 
 use wasm_sampler::engine::{Engine, EngineOptions};
 use wasm_sampler::guest::abi;
-use wasm_sampler::render::{render, Blocks, FrameEvent};
-use wasm_sampler::triggering::NoteEvent;
-use wasm_sampler::runtime::{GuestModule, ModuleSource};
-use wasm_sampler::EngineKind;
+use wasm_sampler::cli::render::{render, Blocks, FrameEvent};
+use wasm_sampler::engine::triggering::NoteEvent;
+use wasm_sampler::engine::{GuestModule, ModuleSource};
+use wasm_sampler::DspBackend;
 
 /// A minimal guest in WAT that implements the ABI and outputs a constant
 /// 0.5 on both channels. `PROCESS_PRELUDE` runs first in `process`.
@@ -161,10 +161,10 @@ fn after_a_fault_the_real_guest_gets_its_pads_back() {
     let path = path_in(&dir, "s.wav");
     let src = signal(500, 3);
     write_float_wav(&path, 48_000, 1, &src);
-    let e = engine(EngineKind::Wasm, 48_000.0);
+    let e = engine(DspBackend::Wasm, 48_000.0);
     e.load_file(0, &path).unwrap();
     // Reinstantiating wipes the guest's slot table; recovery must publish again.
-    e.recover().unwrap();
+    e.engine.recover().unwrap();
     let out = render_fixed(&e, &[note_on(0, 36, 1.0)], 500, 128);
     assert_eq!(first_difference(&out.left, &src), None);
 }

@@ -7,9 +7,9 @@ use common::*;
 
 use std::path::Path;
 
-use wasm_sampler::engine::{Engine, SampleSource};
-use wasm_sampler::triggering::Mapping;
-use wasm_sampler::EngineKind;
+use wasm_sampler::engine::SampleSource;
+use wasm_sampler::kit::Mapping;
+use wasm_sampler::DspBackend;
 
 /// Integer values covering both extremes, zero, ±1 and a ramp for `bits`.
 fn int_values(bits: u16, count: usize) -> Vec<i32> {
@@ -24,7 +24,7 @@ fn int_values(bits: u16, count: usize) -> Vec<i32> {
 #[test]
 fn every_pcm_format_decodes_to_exactly_the_expected_floats() {
     let dir = tempdir();
-    let e = engine(EngineKind::Wasm, 48_000.0);
+    let e = engine(DspBackend::Wasm, 48_000.0);
     let mut pad = 0;
     for bits in [8u16, 16, 24, 32] {
         for channels in [1u16, 2] {
@@ -63,7 +63,7 @@ fn a_16_bit_file_plays_back_exactly_as_decoded() {
     let values = int_values(16, 2_000);
     let path = path_in(&dir, "pcm16.wav");
     write_int_wav(&path, 48_000, 1, 16, &values);
-    let e = engine(EngineKind::Wasm, 48_000.0);
+    let e = engine(DspBackend::Wasm, 48_000.0);
     e.load_file(0, &path).unwrap();
     let out = render_fixed(&e, &[note_on(0, 36, 1.0)], values.len() as u64, 256);
     let expected: Vec<f32> = values.iter().map(|&v| v as f32 / 32_768.0).collect();
@@ -91,10 +91,10 @@ fn write_raw_wav(path: &Path, format_tag: u16, channels: u16, bits: u16, data: &
 }
 
 /// An engine with a good sample on pad 0, and its output for one note.
-fn loaded_engine(dir: &tempfile::TempDir) -> (Engine, wasm_sampler::render::Rendered) {
+fn loaded_engine(dir: &tempfile::TempDir) -> (Rig, wasm_sampler::cli::render::Rendered) {
     let good = path_in(dir, "good.wav");
     write_float_wav(&good, 48_000, 1, &signal(2_000, 9));
-    let e = engine(EngineKind::Wasm, 48_000.0);
+    let e = engine(DspBackend::Wasm, 48_000.0);
     e.load_file(0, &good).unwrap();
     e.set_mapping(1, Mapping::drum(38));
     let out = render_fixed(&e, &[note_on(0, 36, 1.0), note_on(0, 38, 1.0)], 3_000, 256);
@@ -181,7 +181,7 @@ fn replacing_a_playing_sample_fades_the_old_voice_and_frees_its_region_only_afte
         e.load_file(0, &a).unwrap();
         let old_region = e.pads()[0].sample.as_ref().unwrap().region;
         let (mut l, mut r) = (vec![0.0f32; 256], vec![0.0f32; 256]);
-        let on = [wasm_sampler::triggering::NoteEvent::On { frame: 0, channel: 0, note: 36, velocity: 1.0 }];
+        let on = [wasm_sampler::engine::triggering::NoteEvent::On { frame: 0, channel: 0, note: 36, velocity: 1.0 }];
         e.process(&on, &mut l, &mut r);
         assert_eq!(l[255], 0.5);
 
@@ -217,11 +217,11 @@ fn clearing_a_pad_frees_its_memory_for_the_next_sample() {
     let dir = tempdir();
     let a = path_in(&dir, "a.wav");
     write_float_wav(&a, 48_000, 2, &vec![0.1; 200_000]);
-    let e = engine(EngineKind::Wasm, 48_000.0);
+    let e = engine(DspBackend::Wasm, 48_000.0);
     e.load_file(0, &a).unwrap();
     let first = e.pads()[0].sample.as_ref().unwrap().region;
     let pages = e.stats().allocator.pages;
-    e.clear_pad(0);
+    e.clear(0);
     assert_eq!(e.stats().allocator.used, 0, "no voice read it, so it is freed at once");
     e.load_file(1, &a).unwrap();
     assert_eq!(e.pads()[1].sample.as_ref().unwrap().region, first, "the freed region is reused");
@@ -231,7 +231,7 @@ fn clearing_a_pad_frees_its_memory_for_the_next_sample() {
 #[test]
 fn memory_grows_with_the_samples_loaded() {
     let dir = tempdir();
-    let e = engine(EngineKind::Wasm, 48_000.0);
+    let e = engine(DspBackend::Wasm, 48_000.0);
     let initial = e.stats().memory_bytes;
     assert_eq!(initial, 2 << 20);
     let path = path_in(&dir, "big.wav");
@@ -251,12 +251,12 @@ fn the_memory_map_tiles_the_whole_memory_and_names_each_pads_region() {
     let (a, b) = (path_in(&dir, "a.wav"), path_in(&dir, "b.wav"));
     write_float_wav(&a, 48_000, 1, &vec![0.5; 30_000]);
     write_float_wav(&b, 48_000, 2, &vec![0.25; 20_000]);
-    let e = engine(EngineKind::Wasm, 48_000.0);
+    let e = engine(DspBackend::Wasm, 48_000.0);
     e.load_file(0, &a).unwrap();
     e.load_file(1, &b).unwrap();
     // Pad 0 plays, then is replaced: its old region shows as retired while it fades.
     let (mut l, mut r) = (vec![0.0f32; 64], vec![0.0f32; 64]);
-    e.process(&[wasm_sampler::triggering::NoteEvent::On { frame: 0, channel: 0, note: 36, velocity: 1.0 }], &mut l, &mut r);
+    e.process(&[wasm_sampler::engine::triggering::NoteEvent::On { frame: 0, channel: 0, note: 36, velocity: 1.0 }], &mut l, &mut r);
     e.load_file(0, &b).unwrap();
     let map = e.memory_map();
     let mut at = 0;
@@ -282,15 +282,15 @@ fn waveform_overview_read_in_chunks_matches_one_pass_over_the_whole_sample() {
     let interleaved: Vec<f32> = l.iter().zip(&r).flat_map(|(a, b)| [*a, *b]).collect();
     let path = path_in(&dir, "long.wav");
     write_float_wav(&path, 48_000, 2, &interleaved);
-    let e = engine(EngineKind::Wasm, 48_000.0);
+    let e = engine(DspBackend::Wasm, 48_000.0);
     e.load_file(0, &path).unwrap();
     let mut expected = vec![(f32::INFINITY, f32::NEG_INFINITY); 700];
     wasm_sampler::engine::fold_peaks(&e.sample_data(0).unwrap(), 2, 0, 40_000, &mut expected);
-    assert_eq!(e.sample_peaks(0, 700), Some(expected));
+    assert_eq!(e.engine.sample_peaks(0, 700), Some(expected));
     // Column 0 holds frames f with f * 700 / 40,000 == 0, i.e. 0..=57.
     let first: Vec<f32> = interleaved[..58 * 2].to_vec();
     let min = first.iter().copied().fold(f32::INFINITY, f32::min);
     let max = first.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    assert_eq!(e.sample_peaks(0, 700).unwrap()[0], (min, max));
-    assert_eq!(e.sample_peaks(1, 700), None, "an empty pad has no overview");
+    assert_eq!(e.engine.sample_peaks(0, 700).unwrap()[0], (min, max));
+    assert_eq!(e.engine.sample_peaks(1, 700), None, "an empty pad has no overview");
 }

@@ -5,10 +5,11 @@
 mod common;
 use common::*;
 
-use wasm_sampler::demo;
-use wasm_sampler::render::{length_for, render, to_frames, Blocks};
-use wasm_sampler::triggering::{Automation, Mapping, NoteEvent, PadParams};
-use wasm_sampler::EngineKind;
+use wasm_sampler::cli::demo;
+use wasm_sampler::cli::render::{length_for, render, to_frames, Blocks};
+use wasm_sampler::engine::triggering::NoteEvent;
+use wasm_sampler::kit::{Automation, Mapping, PadSettings};
+use wasm_sampler::DspBackend;
 
 #[test]
 fn neutral_mono_sample_is_reproduced_bit_exactly_at_the_notes_frame_on_both_channels() {
@@ -56,7 +57,7 @@ fn a_trimmed_pad_plays_exactly_its_start_to_end_frames_read_in_place() {
         let e = engine(kind, 48_000.0);
         e.load_file(0, &path).unwrap();
         let (used, map) = (e.stats().allocator.used, e.memory_map());
-        e.set_params(0, PadParams { start: 1_500, end: 4_000, ..PadParams::default() });
+        e.set_window(0, 1_500, 4_000);
         assert_eq!((e.stats().allocator.used, e.memory_map()), (used, map), "trimming allocates, frees and moves nothing");
         let out = render_fixed(&e, &[note_on(100, 36, 1.0)], 6_000, 256);
         assert_eq!(first_difference(&out.left[100..2_600], &l[1_500..4_000]), None, "{kind:?} left");
@@ -64,7 +65,7 @@ fn a_trimmed_pad_plays_exactly_its_start_to_end_frames_read_in_place() {
         assert!(out.left[2_600..].iter().chain(&out.right[2_600..]).all(|&s| s == 0.0), "{kind:?}: stops at the end marker");
 
         // Untrimmed again: the whole sample plays.
-        e.set_params(0, PadParams::default());
+        e.set_window(0, 0, 0);
         let out = render_fixed(&e, &[note_on(0, 36, 1.0)], 6_000, 256);
         assert_eq!(first_difference(&out.left, &l), None, "{kind:?} untrimmed");
     }
@@ -76,7 +77,7 @@ fn two_notes_in_one_block_start_at_their_own_frames_and_sum() {
     let src = signal(300, 3);
     let path = path_in(&dir, "short.wav");
     write_float_wav(&path, 48_000, 1, &src);
-    let e = engine(EngineKind::Wasm, 48_000.0);
+    let e = engine(DspBackend::Wasm, 48_000.0);
     e.load_file(0, &path).unwrap();
     let out = render_fixed(&e, &[note_on(10, 36, 1.0), note_on(110, 36, 1.0)], 512, 512);
     for i in 0..512 {
@@ -92,9 +93,9 @@ fn velocity_gain_and_pan_scale_the_sample() {
     let src = signal(1_000, 4);
     let path = path_in(&dir, "v.wav");
     write_float_wav(&path, 48_000, 1, &src);
-    let e = engine(EngineKind::Wasm, 48_000.0);
+    let e = engine(DspBackend::Wasm, 48_000.0);
     e.load_file(0, &path).unwrap();
-    e.set_params(0, PadParams { pan: 0.5, ..PadParams::default() });
+    e.set_settings(0, PadSettings { pan: 0.5, ..PadSettings::default() });
     // Velocity 0.5 -> gain 0.25 (square law); pan 0.5 -> left 0.5, right 1.
     let out = render_fixed(&e, &[note_on(0, 36, 0.5)], 1_000, 256);
     for i in 0..1_000 {
@@ -105,7 +106,7 @@ fn velocity_gain_and_pan_scale_the_sample() {
 
 /// A busy workload: demo kit, pitched and rate-converted voices, choke, gate
 /// releases, plus 80 simultaneous hits that force voice stealing.
-fn busy_events(rate: u32) -> Vec<wasm_sampler::render::FrameEvent> {
+fn busy_events(rate: u32) -> Vec<wasm_sampler::cli::render::FrameEvent> {
     let mut events = to_frames(&demo::pattern(), rate);
     for i in 0..80u64 {
         events.push(note_on(20_000 + i * 3, 24 + (i % 36) as u8, 0.9));
@@ -121,14 +122,14 @@ fn output_is_identical_for_every_block_size() {
         demo::load_kit(&e).unwrap();
         let events = busy_events(48_000);
         let frames = length_for(&events, 48_000, 0.5);
-        let reference = render(&e, &events, frames, &Blocks::Fixed(256));
+        let reference = render(&e.engine, &events, frames, &Blocks::Fixed(256));
         assert!(e.stats().voices_stolen > 0, "the workload must steal voices");
         assert!(reference.left.iter().any(|&s| s.abs() > 0.1));
         let daw_like = Blocks::Cycle(vec![512, 441, 1, 1024, 17, 2048, 333, 4096, 128, 5000]);
         for blocks in [Blocks::Fixed(1), Blocks::Fixed(64), Blocks::Fixed(4096), daw_like] {
             let e = engine(kind, 48_000.0);
             demo::load_kit(&e).unwrap();
-            let out = render(&e, &events, frames, &blocks);
+            let out = render(&e.engine, &events, frames, &blocks);
             assert_identical(&out, &reference, &format!("{kind:?} {blocks:?}"));
         }
     }
@@ -143,7 +144,7 @@ fn native_and_wasm_guests_render_identically() {
         for kind in KINDS {
             let e = engine(kind, rate as f32);
             demo::load_kit(&e).unwrap();
-            outs.push(render(&e, &events, frames, &Blocks::Fixed(256)));
+            outs.push(render(&e.engine, &events, frames, &Blocks::Fixed(256)));
         }
         assert_identical(&outs[0], &outs[1], &format!("native vs wasm at {rate} Hz"));
     }
@@ -155,7 +156,7 @@ fn more_than_64_simultaneous_notes_steal_the_oldest_with_a_short_fade() {
     // A constant 0.5 for a long time: any cut shows as a jump.
     let path = path_in(&dir, "dc.wav");
     write_float_wav(&path, 48_000, 1, &vec![0.5; 48_000]);
-    let e = engine(EngineKind::Wasm, 48_000.0);
+    let e = engine(DspBackend::Wasm, 48_000.0);
     e.load_file(0, &path).unwrap();
     // 64 voices at frames 0..64, then a 65th at frame 1000.
     let mut events: Vec<_> = (0..64).map(|i| note_on(i, 36, 1.0)).collect();
@@ -180,14 +181,14 @@ fn gate_pad_releases_on_note_off_and_one_shot_ignores_it() {
     let dir = tempdir();
     let path = path_in(&dir, "dc.wav");
     write_float_wav(&path, 48_000, 1, &vec![0.25; 10_000]);
-    let e = engine(EngineKind::Wasm, 48_000.0);
+    let e = engine(DspBackend::Wasm, 48_000.0);
     e.load_file(0, &path).unwrap();
     e.load_file(1, &path).unwrap();
     e.set_mapping(0, Mapping::drum(36)); // one-shot
     let mut gate = Mapping::drum(38);
-    gate.mode = wasm_sampler::triggering::PlayMode::Gate;
+    gate.mode = wasm_sampler::kit::PlayMode::Gate;
     e.set_mapping(1, gate);
-    e.set_params(1, PadParams { release: 0.01, ..PadParams::default() }); // 480 frames
+    e.set_settings(1, PadSettings { release: 0.01, ..PadSettings::default() }); // 480 frames
     let events = [note_on(0, 36, 1.0), note_on(0, 38, 1.0), note_off(1_000, 36), note_off(1_000, 38)];
     let out = render_fixed(&e, &events, 12_000, 256);
     assert_eq!(out.left[999], 0.5);
@@ -202,7 +203,7 @@ fn choke_group_fades_the_open_hat_when_the_closed_hat_plays() {
     let dir = tempdir();
     let path = path_in(&dir, "dc.wav");
     write_float_wav(&path, 48_000, 1, &vec![0.25; 10_000]);
-    let e = engine(EngineKind::Wasm, 48_000.0);
+    let e = engine(DspBackend::Wasm, 48_000.0);
     for (pad, note) in [(0, 42u8), (1, 46u8)] {
         e.load_file(pad, &path).unwrap();
         let mut m = Mapping::drum(note);
@@ -217,11 +218,11 @@ fn choke_group_fades_the_open_hat_when_the_closed_hat_plays() {
 
 #[test]
 fn demo_renders_sound_with_the_embedded_kit() {
-    let e = engine(EngineKind::Wasm, 48_000.0);
+    let e = engine(DspBackend::Wasm, 48_000.0);
     demo::load_kit(&e).unwrap();
     let events = to_frames(&demo::pattern(), 48_000);
     let frames = length_for(&events, 48_000, 2.0);
-    let out = render(&e, &events, frames, &Blocks::Fixed(256));
+    let out = render(&e.engine, &events, frames, &Blocks::Fixed(256));
     let peak = out.left.iter().chain(&out.right).fold(0.0f32, |m, s| m.max(s.abs()));
     assert!(peak > 0.3 && peak < 1.0, "the demo is loud but never clips: peak {peak}");
     let stats = e.stats();
@@ -237,7 +238,7 @@ fn more_events_on_one_frame_than_the_queue_holds_do_not_drop_or_shift_later_even
     let path = path_in(&dir, "s.wav");
     write_float_wav(&path, 48_000, 1, &src);
     for block in [256usize, 2048] {
-        let e = engine(EngineKind::Wasm, 48_000.0);
+        let e = engine(DspBackend::Wasm, 48_000.0);
         e.load_file(0, &path).unwrap();
         // 2100 note-offs of silent notes at frame 0 (a DAW "panic"), then a note at frame 10.
         let mut notes: Vec<NoteEvent> = (0..2100).map(|i| NoteEvent::Off { frame: 0, channel: (i % 16) as u8, note: (i % 128) as u8 }).collect();
@@ -253,15 +254,15 @@ fn more_events_on_one_frame_than_the_queue_holds_do_not_drop_or_shift_later_even
 
 #[test]
 fn dense_midi_renders_identically_in_huge_blocks() {
-    let e_ref = engine(EngineKind::Wasm, 48_000.0);
+    let e_ref = engine(DspBackend::Wasm, 48_000.0);
     demo::load_kit(&e_ref).unwrap();
     // 12,000 notes within 3 seconds: far more than one queue per host block.
     let events: Vec<_> = (0..12_000u64).map(|i| note_on(i * 12, 36 + (i % 6) as u8, 0.5)).collect();
     let frames = 150_000;
-    let reference = render(&e_ref, &events, frames, &Blocks::Fixed(256));
-    let e = engine(EngineKind::Wasm, 48_000.0);
+    let reference = render(&e_ref.engine, &events, frames, &Blocks::Fixed(256));
+    let e = engine(DspBackend::Wasm, 48_000.0);
     demo::load_kit(&e).unwrap();
-    let huge = render(&e, &events, frames, &Blocks::Fixed(1 << 20));
+    let huge = render(&e.engine, &events, frames, &Blocks::Fixed(1 << 20));
     assert_identical(&huge, &reference, "one 150,000-frame block vs 256-frame blocks");
     assert_eq!(e.stats().events_dropped, 0);
 }
@@ -271,16 +272,17 @@ fn automation_wins_over_settings_applied_later_from_a_kit() {
     let dir = tempdir();
     let path = path_in(&dir, "dc.wav");
     write_float_wav(&path, 48_000, 1, &vec![0.5; 4_000]);
-    let e = engine(EngineKind::Wasm, 48_000.0);
+    let e = engine(DspBackend::Wasm, 48_000.0);
     // The host's parameter says -6.0206 dB (gain 0.5) before the pad exists.
     let values = Automation { gain_db: -6.020_6, pan: 0.0, tune_semitones: 0, tune_cents: 0.0 };
     let (mut l, mut r) = (vec![0.0f32; 64], vec![0.0f32; 64]);
-    e.process(&[NoteEvent::Automation { frame: 0, pad: 0, values }], &mut l, &mut r);
+    e.engine.process_automated(&[], &[values], &mut l, &mut r);
     // Then a kit arrives with the pad at 0 dB and a release time.
     e.load_file(0, &path).unwrap();
-    e.set_params(0, PadParams { release: 0.2, ..PadParams::default() });
-    let params = e.pads()[0].params;
+    e.set_settings(0, PadSettings { release: 0.2, ..PadSettings::default() });
+    let params = e.engine.effective_settings(0).unwrap();
     assert_eq!((params.gain_db, params.release), (-6.020_6, 0.2), "automated gain kept, kit release taken");
+    assert_eq!(e.kit().pads[0].settings.gain_db, 0.0, "the automation is a layer: the kit keeps its own value");
     let out = render_fixed(&e, &[note_on(0, 36, 1.0)], 1_000, 256);
     assert!((out.left[10] - 0.25).abs() < 1e-4, "{}", out.left[10]);
 }
@@ -290,11 +292,11 @@ fn reset_silences_every_voice_and_choke_fades_a_one_shot() {
     let dir = tempdir();
     let path = path_in(&dir, "dc.wav");
     write_float_wav(&path, 48_000, 1, &vec![0.5; 48_000]);
-    let e = engine(EngineKind::Wasm, 48_000.0);
+    let e = engine(DspBackend::Wasm, 48_000.0);
     e.load_file(0, &path).unwrap();
     let (mut l, mut r) = (vec![0.0f32; 512], vec![0.0f32; 512]);
     e.process(&[NoteEvent::On { frame: 0, channel: 0, note: 36, velocity: 1.0 }], &mut l, &mut r);
-    e.reset();
+    e.engine.reset();
     e.process(&[], &mut l, &mut r);
     assert!(l.iter().all(|&s| s == 0.0), "nothing rings on after a reset");
     // A choke fades the (one-shot) note within 5 ms.

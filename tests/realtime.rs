@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use nice_assert_no_alloc::assert_no_alloc;
-use wasm_sampler::demo;
-use wasm_sampler::triggering::NoteEvent;
+use wasm_sampler::cli::demo;
+use wasm_sampler::engine::triggering::NoteEvent;
 
 // The global allocator is nice-plug's AllocDisabler (feature
 // `assert_process_allocs`, debug builds), linked in through the plugin crate:

@@ -5,8 +5,8 @@
 mod common;
 use common::*;
 
-use wasm_sampler::triggering::{Interpolation, Mapping, PadParams};
-use wasm_sampler::EngineKind;
+use wasm_sampler::kit::{Interpolation, Mapping, PadSettings};
+use wasm_sampler::DspBackend;
 
 const F: f64 = 1_000.0;
 
@@ -41,7 +41,7 @@ fn a_44k1_sample_at_48k_lasts_frames_times_48000_over_44100_and_matches_the_idea
         for interp in [Interpolation::Cubic, Interpolation::Linear] {
             let e = engine(kind, 48_000.0);
             e.load_file(0, &path).unwrap();
-            e.set_params(0, PadParams { interpolation: interp, ..PadParams::default() });
+            e.set_settings(0, PadSettings { interpolation: interp, ..PadSettings::default() });
             let out = render_fixed(&e, &[note_on(0, 36, 1.0)], 50_000, 256);
             let len = sounding_frames(&out.left) as i64;
             assert!((len - 48_000).abs() <= 1, "{kind:?} {interp:?}: lasted {len} frames");
@@ -59,7 +59,7 @@ fn a_48k_sample_at_96k_lasts_twice_as_many_frames() {
     let dir = tempdir();
     let path = path_in(&dir, "tone48k.wav");
     write_float_wav(&path, 48_000, 1, &tone(48_000.0, 4_800));
-    let e = engine(EngineKind::Wasm, 96_000.0);
+    let e = engine(DspBackend::Wasm, 96_000.0);
     e.load_file(0, &path).unwrap();
     let out = render_fixed(&e, &[note_on(0, 36, 1.0)], 12_000, 512);
     assert_eq!(sounding_frames(&out.left), 9_600);
@@ -76,11 +76,12 @@ fn pitched_pad_an_octave_up_plays_at_double_speed_and_tune_shifts_pitch() {
     let path = path_in(&dir, "tone.wav");
     let src = tone(48_000.0, 9_600);
     write_float_wav(&path, 48_000, 1, &src);
-    let e = engine(EngineKind::Wasm, 48_000.0);
+    let e = engine(DspBackend::Wasm, 48_000.0);
     e.load_file(0, &path).unwrap();
-    let mut m = Mapping::pitched(36, 96, 60);
-    m.mode = wasm_sampler::triggering::PlayMode::OneShot;
+    let mut m = Mapping::pitched(36, 96);
+    m.mode = wasm_sampler::kit::PlayMode::OneShot;
     e.set_mapping(0, m);
+    e.set_root(0, 60);
     let up = render_fixed(&e, &[note_on(0, 72, 1.0)], 10_000, 256);
     assert_eq!(sounding_frames(&up.left), 4_800);
     for i in 0..4_800 {
@@ -90,7 +91,7 @@ fn pitched_pad_an_octave_up_plays_at_double_speed_and_tune_shifts_pitch() {
     // Positions 0, 0.5, ..., 9599.5: exactly twice the frames.
     assert_eq!(sounding_frames(&down.left), 19_200, "octave down: 2x length");
     // +12 semitones of tune on the root key equals the octave-up note.
-    e.set_params(0, PadParams { tune_semitones: 12, ..PadParams::default() });
+    e.set_settings(0, PadSettings { tune_semitones: 12, ..PadSettings::default() });
     let tuned = render_fixed(&e, &[note_on(0, 60, 1.0)], 10_000, 256);
     assert_identical(&tuned, &up, "tune +12 at root vs root +12");
 }

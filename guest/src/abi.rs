@@ -118,12 +118,24 @@ pub mod kind {
 
 /// Slot parameters (`Event::param` for `SLOT_PARAM`, and the `slot_param` export).
 pub mod param {
-    /// Linear gain, 0..=16 (default 1.0).
+    /// Linear gain, 0..=[`GAIN_MAX`] (default 1.0).
     pub const GAIN: u32 = 0;
-    /// Balance, -1 (left) ..= 1 (right); 0 keeps both channels at unity.
+    /// Balance, [`PAN_MIN`] (left) ..= [`PAN_MAX`] (right); 0 keeps both
+    /// channels at unity.
     pub const PAN: u32 = 1;
-    /// Release time of gate voices in seconds, 0.001..=30 (default 0.010).
+    /// Release time of gate voices in seconds,
+    /// [`RELEASE_MIN`]..=[`RELEASE_MAX`] (default [`RELEASE_DEFAULT`]).
     pub const RELEASE: u32 = 2;
+
+    /// Largest linear gain a slot takes (+24 dB).
+    pub const GAIN_MAX: f32 = 16.0;
+    /// Balance range.
+    pub const PAN_MIN: f32 = -1.0;
+    pub const PAN_MAX: f32 = 1.0;
+    /// Release range and default (seconds).
+    pub const RELEASE_MIN: f32 = 0.001;
+    pub const RELEASE_MAX: f32 = 30.0;
+    pub const RELEASE_DEFAULT: f32 = 0.010;
     /// Interpolation: 0 = 4-point cubic Hermite (default), 1 = linear.
     pub const INTERPOLATION: u32 = 3;
 }

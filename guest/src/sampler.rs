@@ -14,7 +14,7 @@ pub const FADE_SECONDS: f32 = 0.005;
 /// Ramp for gain and pan changes on sounding voices (seconds).
 pub const PARAM_RAMP_SECONDS: f32 = 0.005;
 /// Default gate release (seconds).
-pub const DEFAULT_RELEASE_SECONDS: f32 = 0.010;
+pub const DEFAULT_RELEASE_SECONDS: f32 = abi::param::RELEASE_DEFAULT;
 
 /// One entry of the slot table: where the sample is and how the slot plays.
 #[derive(Clone, Copy, Debug)]
@@ -196,9 +196,9 @@ impl Sampler {
             return status::BAD_PARAM;
         }
         match id {
-            param::GAIN if (0.0..=16.0).contains(&value) => s.gain = value,
-            param::PAN if (-1.0..=1.0).contains(&value) => s.pan = value,
-            param::RELEASE if (0.001..=30.0).contains(&value) => s.release = value,
+            param::GAIN if (0.0..=param::GAIN_MAX).contains(&value) => s.gain = value,
+            param::PAN if (param::PAN_MIN..=param::PAN_MAX).contains(&value) => s.pan = value,
+            param::RELEASE if (param::RELEASE_MIN..=param::RELEASE_MAX).contains(&value) => s.release = value,
             param::INTERPOLATION if value == 0.0 => s.interp = Interpolation::Cubic,
             param::INTERPOLATION if value == 1.0 => s.interp = Interpolation::Linear,
             _ => return status::BAD_PARAM,

@@ -6,12 +6,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use wasm_sampler::demo;
-use wasm_sampler::engine::{Engine, EngineOptions};
-use wasm_sampler::midi::{read_midi_file, TimedEvent};
-use wasm_sampler::render::{length_for, render, to_frames, write_wav, Blocks};
-use wasm_sampler::runtime::{EngineKind, GuestModule};
-use wasm_sampler::triggering::Mapping;
+use wasm_sampler::cli::demo;
+use wasm_sampler::cli::midi::{read_midi_file, TimedEvent};
+use wasm_sampler::cli::render::{length_for, render, to_frames, write_wav, Blocks};
+use wasm_sampler::engine::{DspBackend, Engine, EngineOptions, GuestModule};
+use wasm_sampler::kit::{KitStore, Mapping};
 
 const USAGE: &str = "\
 usage: wasm-sampler-render --out OUT.wav [--sample NOTE=PATH]... [--midi FILE.mid]
@@ -38,7 +37,7 @@ struct Args {
     tail: f64,
     demo: bool,
     stats: Option<PathBuf>,
-    engine: EngineKind,
+    engine: DspBackend,
     guest: Option<PathBuf>,
 }
 
@@ -55,7 +54,7 @@ fn parse_args() -> Result<Option<Args>, String> {
         tail: 2.0,
         demo: false,
         stats: None,
-        engine: EngineKind::Wasm,
+        engine: DspBackend::Wasm,
         guest: None,
     };
     let text = |v: std::ffi::OsString, flag: &str| v.into_string().map_err(|_| format!("{flag}: the value is not valid UTF-8"));
@@ -89,8 +88,8 @@ fn parse_args() -> Result<Option<Args>, String> {
             Long("engine") => {
                 let v = text(parser.value().map_err(|e| e.to_string())?, "--engine")?;
                 args.engine = match v.as_str() {
-                    "wasm" => EngineKind::Wasm,
-                    "native" => EngineKind::Native,
+                    "wasm" => DspBackend::Wasm,
+                    "native" => DspBackend::Native,
                     _ => return Err(format!("--engine {v}: expected wasm or native")),
                 };
             }
@@ -103,7 +102,7 @@ fn parse_args() -> Result<Option<Args>, String> {
         }
     }
     args.out = out.ok_or("--out OUT.wav is required (see --help)")?;
-    if args.guest.is_some() && args.engine == EngineKind::Native {
+    if args.guest.is_some() && args.engine == DspBackend::Native {
         return Err("--guest runs a wasm module; it cannot be combined with --engine native".into());
     }
     if !args.demo && args.midi.is_none() {
@@ -129,20 +128,22 @@ struct Stats {
 fn run(args: Args) -> Result<(), String> {
     let module = match &args.guest {
         Some(path) => Some(Arc::new(GuestModule::from_file(path).map_err(|e| e.to_string())?)),
-        None if args.engine == EngineKind::Wasm => Some(GuestModule::embedded().map_err(|e| e.to_string())?),
+        None if args.engine == DspBackend::Wasm => Some(GuestModule::embedded().map_err(|e| e.to_string())?),
         None => None,
     };
     let module_load_seconds = module.as_ref().map(|m| m.load_seconds());
-    let engine = Engine::new(EngineOptions { kind: args.engine, sample_rate: args.rate as f32, module, ..EngineOptions::default() }).map_err(|e| e.to_string())?;
+    let engine = Engine::new(EngineOptions { backend: args.engine, sample_rate: args.rate as f32, module, ..EngineOptions::default() }).map_err(|e| e.to_string())?;
+    let engine = Arc::new(engine);
+    let kit = KitStore::with_engine(engine.clone());
 
     let mut pad = 0;
     if args.demo {
-        demo::load_kit(&engine).map_err(|e| e.to_string())?;
+        demo::load_kit(&kit).map_err(|e| e.to_string())?;
         pad = demo::kit().len();
     }
     for (note, path) in &args.samples {
-        engine.set_mapping(pad, Mapping::drum(*note));
-        engine.load_file(pad, path).map_err(|e| e.to_string())?;
+        kit.edit(pad, |p| p.mapping = Mapping::drum(*note))?;
+        kit.load_file(pad, path).map_err(|e| e.to_string())?;
         pad += 1;
     }
     let timed: Vec<TimedEvent> = match &args.midi {

@@ -25,7 +25,7 @@ pub struct Entry {
 ///
 /// Thread: any non-real-time thread (does file-system I/O). Allocates.
 pub fn list_dir(dir: &Path) -> Result<Vec<Entry>, String> {
-    let read = std::fs::read_dir(dir).map_err(|e| format!("{}: {}", dir.display(), crate::loader::io_reason(&e, dir)))?;
+    let read = std::fs::read_dir(dir).map_err(|e| format!("{}: {}", dir.display(), crate::decode::io_reason(&e, dir)))?;
     let mut entries: Vec<Entry> = read
         .filter_map(|e| e.ok())
         .filter_map(|e| {

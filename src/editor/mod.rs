@@ -4,19 +4,26 @@
 //!
 //! - [`model`]: what the pads show and what a drop does, without a window.
 //! - [`window`]: egui on a baseview OpenGL window that accepts OS file drops.
-//! - [`app`]: the UI itself.
+//! - [`app`]: the editor's state and frame; [`look`]: layout and colours;
+//!   the panels `pad_grid`, `pad_panel` and `memory_view` are widgets of
+//!   their own.
 //! - This module: nice-plug's `Editor` for the plugin (open, parent, size).
 //!
 //! Threads: `Editor`/`EditorHandle` methods run on the host's UI thread;
 //! the UI runs on the window's event-loop thread. They reach the audio
-//! thread through [`Shared`]'s lock-free audition queue and atomics, and
-//! share the engine lock with it only for short reads and edits: the pads
-//! and the memory map are re-read only when the engine's generation moves,
-//! waveforms are read in chunks on one background thread.
+//! thread through the editor link's lock-free audition queue and atomics;
+//! edits go through the kit store, which publishes them to the engine; the
+//! pads and the memory map are re-read only when the store's or the
+//! engine's generation moves; waveforms are read in chunks on one
+//! background thread.
 
 pub mod app;
 pub mod browser;
+pub mod look;
+mod memory_view;
 pub mod model;
+mod pad_grid;
+mod pad_panel;
 pub mod window;
 #[cfg(target_os = "linux")]
 pub mod xdnd_proxy;
@@ -30,7 +37,7 @@ use nice_plug::prelude::ParentWindowHandle;
 use nice_plug::editor::dpi::{LogicalSize, NativeSize, Size};
 use nice_plug::editor::{EditorHandle, HostMethods, ResizeHint, SizeConstraints, SpawnedEditor};
 
-use crate::params::{EditorSize, SamplerParams};
+use crate::plugin::params::{EditorSize, SamplerParams};
 use crate::plugin::Shared;
 
 /// The plugin's editor (one per instance; opened and closed by the host).

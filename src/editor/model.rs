@@ -14,7 +14,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::triggering::{note_name, Mapping, Trigger};
+use crate::kit::{PadModel, Trigger};
 
 /// Pads shown at once; more are reached by paging.
 pub const PADS_PER_PAGE: usize = 16;
@@ -45,8 +45,8 @@ pub fn is_audio_file(path: &Path) -> Result<(), String> {
         return Err(format!("{name}: is a folder, not an audio file"));
     }
     let mut head = [0u8; 12];
-    let mut file = std::fs::File::open(path).map_err(|e| format!("{name}: {}", crate::loader::io_reason(&e, path)))?;
-    let n = file.read(&mut head).map_err(|e| format!("{name}: {}", crate::loader::io_reason(&e, path)))?;
+    let mut file = std::fs::File::open(path).map_err(|e| format!("{name}: {}", crate::decode::io_reason(&e, path)))?;
+    let n = file.read(&mut head).map_err(|e| format!("{name}: {}", crate::decode::io_reason(&e, path)))?;
     let wav = n == 12 && (&head[0..4] == b"RIFF" || &head[0..4] == b"RF64") && &head[8..12] == b"WAVE";
     if wav {
         Ok(())
@@ -91,14 +91,24 @@ pub fn plan_drop(target: DropTarget, files: &[PathBuf], occupied: &[bool], check
 }
 
 /// The trigger label a pad shows: "C1 · 36" for a drum pad, "C0–B2 · root C1"
-/// for a pitched one.
+/// for a pitched one (the root key of its sample, or of the sample it would
+/// get).
 ///
 /// Thread: UI. Allocates.
-pub fn trigger_label(mapping: &Mapping) -> String {
-    match mapping.trigger {
+pub fn trigger_label(pad: &PadModel) -> String {
+    match pad.mapping.trigger {
         Trigger::Note(n) => format!("{} · {n}", note_name(n)),
-        Trigger::Range { lo, hi, root } => format!("{}–{} · root {}", note_name(lo), note_name(hi), note_name(root)),
+        Trigger::Range { lo, hi } => format!("{}–{} · root {}", note_name(lo), note_name(hi), note_name(pad.sample_params().root_key)),
     }
+}
+
+/// The name of MIDI note `n` in the convention most DAWs show (middle C,
+/// note 60, is "C3"; the General MIDI kick, 36, is "C1").
+///
+/// Thread: UI. Allocates (the name).
+pub fn note_name(n: u8) -> String {
+    const NAMES: [&str; 12] = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"];
+    format!("{}{}", NAMES[n as usize % 12], n as i32 / 12 - 2)
 }
 
 /// The page that shows `pad`.
@@ -118,6 +128,7 @@ pub fn pads_on_page(page: usize) -> std::ops::Range<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kit::{Mapping, SampleParams, SampleRecord};
 
     fn files(names: &[&str]) -> Vec<PathBuf> {
         names.iter().map(PathBuf::from).collect()
@@ -177,9 +188,21 @@ mod tests {
 
     #[test]
     fn pad_labels_show_note_name_and_number() {
-        assert_eq!(trigger_label(&Mapping::drum(36)), "C1 · 36");
-        assert_eq!(trigger_label(&Mapping::drum(42)), "F#1 · 42");
-        assert_eq!(trigger_label(&Mapping::pitched(24, 59, 36)), "C0–B2 · root C1");
+        let mut pad = PadModel::empty(0);
+        assert_eq!(trigger_label(&pad), "C1 · 36");
+        pad.mapping = Mapping::drum(42);
+        assert_eq!(trigger_label(&pad), "F#1 · 42");
+        pad.mapping = Mapping::pitched(24, 59);
+        pad.samples.push(SampleRecord { file: "/a.wav".into(), params: SampleParams::whole(36), embedded: None });
+        assert_eq!(trigger_label(&pad), "C0–B2 · root C1");
+    }
+
+    #[test]
+    fn note_names_use_c3_for_middle_c() {
+        assert_eq!(note_name(36), "C1");
+        assert_eq!(note_name(60), "C3");
+        assert_eq!(note_name(61), "C#3");
+        assert_eq!(note_name(0), "C-2");
     }
 
     #[test]

@@ -182,7 +182,8 @@ pub fn state_with_kit(default_state: &[u8], files: &[PathBuf]) -> Vec<u8> {
     let mut state: serde_json::Value = serde_json::from_slice(json).expect("state is JSON");
     let mut kit = wasm_sampler::kit::Kit::default();
     for (i, f) in files.iter().enumerate() {
-        kit.pad_mut(i).file = Some(f.clone());
+        let root = 36 + i as u8;
+        kit.pad_mut(i).samples.push(wasm_sampler::kit::SampleRecord { file: f.clone(), params: wasm_sampler::kit::SampleParams::whole(root), embedded: None });
     }
     state["fields"]["kit"] = serde_json::Value::String(serde_json::to_string(&kit.to_json()).unwrap());
     let body = serde_json::to_vec(&state).unwrap();
@@ -214,6 +215,18 @@ pub fn activate_and_wait(inst: &mut Instance, rate: u32, probe: u16, patience: D
 }
 
 /// Sets parameter `id` in a saved state blob.
+/// `blob` with the kit's "embed samples" setting turned `on`.
+pub fn with_embedding(blob: &[u8], on: bool) -> Vec<u8> {
+    let mut state: serde_json::Value = serde_json::from_slice(&blob[8..]).unwrap();
+    let mut kit: serde_json::Value = serde_json::from_str(state["fields"]["kit"].as_str().unwrap()).unwrap();
+    kit["embed_audio"] = serde_json::Value::Bool(on);
+    state["fields"]["kit"] = serde_json::Value::String(kit.to_string());
+    let body = serde_json::to_vec(&state).unwrap();
+    let mut out = (body.len() as u64).to_le_bytes().to_vec();
+    out.extend(body);
+    out
+}
+
 pub fn with_param(blob: &[u8], id: &str, value: serde_json::Value) -> Vec<u8> {
     let mut state: serde_json::Value = serde_json::from_slice(&blob[8..]).unwrap();
     state["params"][id] = value;

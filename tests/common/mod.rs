@@ -6,11 +6,13 @@
 pub mod clap;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use wasm_sampler::engine::{Engine, EngineOptions};
-use wasm_sampler::render::{render, Blocks, FrameEvent, Rendered};
-use wasm_sampler::triggering::NoteEvent;
-use wasm_sampler::EngineKind;
+use wasm_sampler::cli::render::{render, Blocks, FrameEvent, Rendered};
+use wasm_sampler::engine::triggering::NoteEvent;
+use wasm_sampler::engine::{Engine, EngineOptions, Segment};
+use wasm_sampler::kit::{KitStore, Mapping, PadSettings};
+use wasm_sampler::DspBackend;
 
 /// A deterministic test signal in -1..1 with no exact zeros: a mix of two
 /// sines and a pseudo-random component, so misplacement by one frame or a
@@ -58,16 +60,69 @@ pub fn path_in(dir: &tempfile::TempDir, name: &str) -> PathBuf {
     dir.path().join(name)
 }
 
-/// An engine on the embedded guest (`Wasm`) or the native DSP.
+/// A kit store with its engine, as the plugin and the CLI have them: edits
+/// and loads go through the store (it derefs to it), rendering and the
+/// engine's numbers through `engine`.
+pub struct Rig {
+    pub store: KitStore,
+    pub engine: Arc<Engine>,
+}
+
+impl std::ops::Deref for Rig {
+    type Target = KitStore;
+    fn deref(&self) -> &KitStore {
+        &self.store
+    }
+}
+
+impl Rig {
+    pub fn set_mapping(&self, pad: usize, mapping: Mapping) {
+        self.store.edit(pad, |p| p.mapping = mapping).unwrap();
+    }
+    pub fn set_settings(&self, pad: usize, settings: PadSettings) {
+        self.store.edit(pad, |p| p.settings = settings).unwrap();
+    }
+    /// Sets the play window of `pad`'s sample.
+    pub fn set_window(&self, pad: usize, start: u32, end: u32) {
+        self.store
+            .edit(pad, |p| {
+                p.samples[0].params.start = start;
+                p.samples[0].params.end = end;
+            })
+            .unwrap();
+    }
+    /// Sets the root key of `pad`'s sample.
+    pub fn set_root(&self, pad: usize, root: u8) {
+        self.store.edit(pad, |p| p.samples[0].params.root_key = root).unwrap();
+    }
+    pub fn process(&self, notes: &[NoteEvent], l: &mut [f32], r: &mut [f32]) {
+        self.engine.process(notes, l, r)
+    }
+    pub fn stats(&self) -> wasm_sampler::EngineStats {
+        self.engine.stats()
+    }
+    pub fn housekeeping(&self) -> usize {
+        self.engine.housekeeping()
+    }
+    pub fn sample_data(&self, pad: usize) -> Option<Vec<f32>> {
+        self.engine.sample_data(pad)
+    }
+    pub fn memory_map(&self) -> Vec<Segment> {
+        self.engine.memory_map()
+    }
+}
+
+/// A kit store on an engine on the embedded guest (`Wasm`) or the native DSP.
 ///
 /// Strict: a guest fault may not allocate on the audio thread either, so that
 /// the allocation tests see every allocation of the call path.
-pub fn engine(kind: EngineKind, rate: f32) -> Engine {
-    Engine::new(EngineOptions { kind, sample_rate: rate, module: None, permit_fault_allocs: false }).unwrap()
+pub fn engine(kind: DspBackend, rate: f32) -> Rig {
+    let engine = Arc::new(Engine::new(EngineOptions { backend: kind, sample_rate: rate, module: None, permit_fault_allocs: false }).unwrap());
+    Rig { store: KitStore::with_engine(engine.clone()), engine }
 }
 
 /// Both engine kinds, for tests that must hold for each.
-pub const KINDS: [EngineKind; 2] = [EngineKind::Wasm, EngineKind::Native];
+pub const KINDS: [DspBackend; 2] = [DspBackend::Wasm, DspBackend::Native];
 
 pub fn note_on(frame: u64, note: u8, velocity: f32) -> FrameEvent {
     FrameEvent { frame, event: NoteEvent::On { frame: 0, channel: 0, note, velocity } }
@@ -78,8 +133,8 @@ pub fn note_off(frame: u64, note: u8) -> FrameEvent {
 }
 
 /// Renders `frames` frames in blocks of `block`.
-pub fn render_fixed(engine: &Engine, events: &[FrameEvent], frames: u64, block: usize) -> Rendered {
-    render(engine, events, frames, &Blocks::Fixed(block))
+pub fn render_fixed(rig: &Rig, events: &[FrameEvent], frames: u64, block: usize) -> Rendered {
+    render(&rig.engine, events, frames, &Blocks::Fixed(block))
 }
 
 /// Index and values of the first difference between two channels.

@@ -2,18 +2,23 @@
 //! third-party audio) and a four-bar pattern that exercises drum pads, a
 //! choke group, a pitched gate pad, velocity and two source rates.
 //!
+//! The synthesis uses `libm`, not the platform's maths library, so the kit
+//! is the same bytes on every platform and in a browser.
+//!
 //! Thread: non-real-time (allocates).
 
-use crate::engine::Engine;
-use crate::loader::LoadError;
-use crate::midi::TimedEvent;
-use crate::triggering::{Mapping, NoteEvent, PadParams};
+use crate::cli::midi::TimedEvent;
+use crate::decode::LoadError;
+use crate::engine::triggering::NoteEvent;
+use crate::kit::{KitStore, Mapping, PadSettings};
 
 /// One demo sound.
 pub struct DemoSound {
     pub name: &'static str,
     pub mapping: Mapping,
-    pub params: PadParams,
+    pub settings: PadSettings,
+    /// Root key of the sample (pitched pads).
+    pub root_key: u8,
     pub sample_rate: u32,
     pub channels: u16,
     /// Interleaved samples.
@@ -44,10 +49,10 @@ fn synth(rate: u32, seconds: f32, mut f: impl FnMut(f32) -> f32) -> Vec<f32> {
 fn kick(rate: u32) -> Vec<f32> {
     let mut phase = 0.0f32;
     synth(rate, 0.45, |t| {
-        let freq = 45.0 + 110.0 * (-t * 30.0).exp();
+        let freq = 45.0 + 110.0 * libm::expf(-t * 30.0);
         phase += std::f32::consts::TAU * freq / rate as f32;
         let click = if t < 0.002 { 0.4 * (1.0 - t / 0.002) } else { 0.0 };
-        0.5 * phase.sin() * (-t * 7.0).exp() + 0.5 * click
+        0.5 * libm::sinf(phase) * libm::expf(-t * 7.0) + 0.5 * click
     })
 }
 
@@ -57,8 +62,8 @@ fn snare(rate: u32) -> Vec<f32> {
     synth(rate, 0.3, |t| {
         let n = noise.next();
         lp += 0.5 * (n - lp);
-        let body = (std::f32::consts::TAU * 185.0 * t).sin() * (-t * 30.0).exp();
-        0.3 * lp * (-t * 16.0).exp() + 0.25 * body
+        let body = libm::sinf(std::f32::consts::TAU * 185.0 * t) * libm::expf(-t * 30.0);
+        0.3 * lp * libm::expf(-t * 16.0) + 0.25 * body
     })
 }
 
@@ -69,15 +74,15 @@ fn hat(rate: u32, seconds: f32, decay: f32, seed: u32) -> Vec<f32> {
         let n = noise.next();
         let hp = n - prev; // first difference: a gentle high-pass
         prev = n;
-        0.15 * hp * (-t * decay).exp()
+        0.15 * hp * libm::expf(-t * decay)
     })
 }
 
 fn clap(rate: u32) -> Vec<f32> {
     let mut noise = Noise(0x0bad_cafe);
     synth(rate, 0.25, |t| {
-        let burst = [0.0f32, 0.011, 0.022].iter().map(|&s| if t >= s { (-(t - s) * 180.0).exp() } else { 0.0 }).sum::<f32>();
-        let tail = if t >= 0.022 { 0.6 * (-(t - 0.022) * 14.0).exp() } else { 0.0 };
+        let burst = [0.0f32, 0.011, 0.022].iter().map(|&s| if t >= s { libm::expf(-(t - s) * 180.0) } else { 0.0 }).sum::<f32>();
+        let tail = if t >= 0.022 { 0.6 * libm::expf(-(t - 0.022) * 14.0) } else { 0.0 };
         0.3 * noise.next() * (burst + tail).min(1.0)
     })
 }
@@ -91,8 +96,8 @@ fn bass(rate: u32, freq: f32) -> Vec<f32> {
     for i in 0..n {
         let t = i as f32 / rate as f32;
         let saw = |f: f32| 2.0 * (t * f).fract() - 1.0;
-        let cutoff = 0.02 + 0.25 * (-t * 9.0).exp();
-        let env = (-t * 2.5).exp() * (t / 0.003).min(1.0);
+        let cutoff = 0.02 + 0.25 * libm::expf(-t * 9.0);
+        let env = libm::expf(-t * 2.5) * (t / 0.003).min(1.0);
         lp_l += cutoff * (saw(freq * 0.997) - lp_l);
         lp_r += cutoff * (saw(freq * 1.003) - lp_r);
         out.push(LEVEL * 0.3 * lp_l * env);
@@ -111,17 +116,34 @@ pub fn kit() -> Vec<DemoSound> {
     hats.choke_group = 1;
     let mut open = Mapping::drum(46);
     open.choke_group = 1;
-    let drum = |name, note, rate, data| DemoSound { name, mapping: Mapping::drum(note), params: PadParams::default(), sample_rate: rate, channels: 1, data };
+    let drum = |name, note, rate, data| DemoSound {
+        name,
+        mapping: Mapping::drum(note),
+        settings: PadSettings::default(),
+        root_key: note,
+        sample_rate: rate,
+        channels: 1,
+        data,
+    };
     vec![
         drum("kick", 36, 44_100, kick(44_100)),
         drum("snare", 38, 48_000, snare(48_000)),
-        DemoSound { params: PadParams { pan: -0.2, ..PadParams::default() }, ..drum("clap", 39, 48_000, clap(48_000)) },
-        DemoSound { mapping: hats, params: PadParams { pan: 0.3, ..PadParams::default() }, ..drum("closed hat", 42, 44_100, hat(44_100, 0.09, 55.0, 0x2545_f491)) },
-        DemoSound { mapping: open, params: PadParams { pan: 0.3, gain_db: -2.0, ..PadParams::default() }, ..drum("open hat", 46, 44_100, hat(44_100, 0.7, 6.0, 0x9e37_79b9)) },
+        DemoSound { settings: PadSettings { pan: -0.2, ..PadSettings::default() }, ..drum("clap", 39, 48_000, clap(48_000)) },
+        DemoSound {
+            mapping: hats,
+            settings: PadSettings { pan: 0.3, ..PadSettings::default() },
+            ..drum("closed hat", 42, 44_100, hat(44_100, 0.09, 55.0, 0x2545_f491))
+        },
+        DemoSound {
+            mapping: open,
+            settings: PadSettings { pan: 0.3, gain_db: -2.0, ..PadSettings::default() },
+            ..drum("open hat", 46, 44_100, hat(44_100, 0.7, 6.0, 0x9e37_79b9))
+        },
         DemoSound {
             name: "bass",
-            mapping: Mapping::pitched(24, 59, 36),
-            params: PadParams { release: 0.06, ..PadParams::default() },
+            mapping: Mapping::pitched(24, 59),
+            settings: PadSettings { release: 0.06, ..PadSettings::default() },
+            root_key: 36,
             sample_rate: 48_000,
             channels: 2,
             data: bass(48_000, 65.406),
@@ -129,14 +151,19 @@ pub fn kit() -> Vec<DemoSound> {
     ]
 }
 
-/// Loads the demo kit into pads 0.. of `engine`.
+/// Loads the demo kit into pads 0.. of `store`.
 ///
 /// Thread: non-real-time. Allocates.
-pub fn load_kit(engine: &Engine) -> Result<(), LoadError> {
+pub fn load_kit(store: &KitStore) -> Result<(), LoadError> {
     for (pad, sound) in kit().into_iter().enumerate() {
-        engine.set_mapping(pad, sound.mapping);
-        engine.set_params(pad, sound.params);
-        engine.load_samples(pad, sound.name, &sound.data, sound.channels, sound.sample_rate)?;
+        let name = std::path::Path::new(sound.name);
+        let settings = |p: &mut crate::kit::PadModel| {
+            p.mapping = sound.mapping;
+            p.settings = sound.settings;
+        };
+        store.edit(pad, settings).map_err(|e| LoadError::new(name, e))?;
+        store.load_samples(pad, sound.name, &sound.data, sound.channels, sound.sample_rate)?;
+        store.edit(pad, |p| p.samples[0].params.root_key = sound.root_key).map_err(|e| LoadError::new(name, e))?;
     }
     Ok(())
 }

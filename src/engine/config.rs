@@ -1,4 +1,4 @@
-// The wasmtime configuration, shared by the runtime (`src/runtime.rs`) and the
+// The wasmtime configuration, shared by the DSP backend (`backend.rs`) and the
 // build script (`build.rs`, through `include!`) so that the precompiled guest
 // embedded in the binary is made with exactly the settings it is loaded with.
 

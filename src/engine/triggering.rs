@@ -1,158 +1,13 @@
-//! MIDI-to-slot triggering: the pad map, and the translation of note events
-//! into guest events (which slot, how loud, how fast, what to choke).
+//! MIDI-to-slot triggering: the translation of note events into guest
+//! events (which slot, how loud, how fast, what to choke), from the
+//! published pad table and the automation layer.
 //!
 //! Everything here is pure and allocation-free on the audio path: events go
 //! into an [`EventBuffer`] whose capacity is reserved up front.
 
-use wasm_sampler_guest::abi::{self, Event};
+use wasm_sampler_guest::abi::Event;
 
-/// How a pad is triggered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Trigger {
-    /// Drum mode: one note plays the sample at its own pitch (plus tune).
-    Note(u8),
-    /// Pitched mode: notes `lo..=hi` play the sample transposed relative to
-    /// `root`, the note at which it plays at its own pitch.
-    Range { lo: u8, hi: u8, root: u8 },
-}
-
-/// What note-off does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PlayMode {
-    /// Plays to the end whatever the note-off (drums).
-    OneShot,
-    /// Note-off starts the release.
-    Gate,
-}
-
-/// Interpolation used when the playback rate is not 1.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Interpolation {
-    Cubic,
-    Linear,
-}
-
-/// Which notes and velocities play a pad, and how.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Mapping {
-    pub trigger: Trigger,
-    /// MIDI velocities (1..=127) that play the pad, inclusive.
-    pub velocity: (u8, u8),
-    pub mode: PlayMode,
-    /// Pads sharing a group (1..) cut each other off; 0 = none.
-    pub choke_group: u8,
-}
-
-impl Mapping {
-    /// Drum mode on `note`: one-shot, all velocities, no choke group.
-    ///
-    /// Thread: any, the audio thread included. No allocation.
-    pub fn drum(note: u8) -> Self {
-        Mapping { trigger: Trigger::Note(note), velocity: (1, 127), mode: PlayMode::OneShot, choke_group: 0 }
-    }
-
-    /// Pitched mode over `lo..=hi` around `root`: gate, all velocities.
-    ///
-    /// Thread: any, the audio thread included. No allocation.
-    pub fn pitched(lo: u8, hi: u8, root: u8) -> Self {
-        Mapping { trigger: Trigger::Range { lo, hi, root }, velocity: (1, 127), mode: PlayMode::Gate, choke_group: 0 }
-    }
-
-    /// Whether `note` at MIDI velocity `velocity` plays this pad.
-    ///
-    /// Thread: any, the audio thread included. No allocation.
-    pub fn matches(&self, note: u8, velocity: u8) -> bool {
-        let note_ok = match self.trigger {
-            Trigger::Note(n) => n == note,
-            Trigger::Range { lo, hi, .. } => (lo..=hi).contains(&note),
-        };
-        note_ok && (self.velocity.0..=self.velocity.1).contains(&velocity)
-    }
-
-    /// Semitones `note` is transposed by (0 in drum mode).
-    ///
-    /// Thread: any, the audio thread included. No allocation.
-    pub fn transpose(&self, note: u8) -> i32 {
-        match self.trigger {
-            Trigger::Note(_) => 0,
-            Trigger::Range { root, .. } => note as i32 - root as i32,
-        }
-    }
-}
-
-/// The sound settings of a pad.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct PadParams {
-    /// Gain in dB, -60..=+24 (the guest takes it linear).
-    pub gain_db: f32,
-    /// Balance, -1..=1; 0 keeps both channels at unity.
-    pub pan: f32,
-    /// Transposition in semitones, -48..=48.
-    pub tune_semitones: i32,
-    /// Fine tune in cents, -100..=100.
-    pub tune_cents: f32,
-    /// Gate release in seconds, 0.001..=30.
-    pub release: f32,
-    pub interpolation: Interpolation,
-    /// The played part of the sample: frames `start..end` (`end` 0 = to the
-    /// end). The sample stays whole in memory; the guest reads this window
-    /// of it in place. Kits from before trimming existed load untrimmed.
-    #[serde(default)]
-    pub start: u32,
-    #[serde(default)]
-    pub end: u32,
-}
-
-impl Default for PadParams {
-    fn default() -> Self {
-        PadParams { gain_db: 0.0, pan: 0.0, tune_semitones: 0, tune_cents: 0.0, release: 0.010, interpolation: Interpolation::Cubic, start: 0, end: 0 }
-    }
-}
-
-impl PadParams {
-    /// Linear gain: 10^(dB/20); exactly 1.0 at 0 dB.
-    ///
-    /// Thread: any, the audio thread included. No allocation.
-    pub fn gain(&self) -> f32 {
-        if self.gain_db == 0.0 {
-            1.0
-        } else {
-            10f32.powf(self.gain_db.clamp(-60.0, 24.0) / 20.0)
-        }
-    }
-
-    /// The played window of a sample of `frames` frames, as (first frame,
-    /// frame count): `start..end` clamped into the sample, at least one
-    /// frame; the whole sample when untrimmed.
-    ///
-    /// Thread: any, the audio thread included. No allocation.
-    pub fn window(&self, frames: u32) -> (u32, u32) {
-        if frames == 0 {
-            return (0, 0);
-        }
-        let start = self.start.min(frames - 1);
-        let end = if self.end == 0 { frames } else { self.end.min(frames) };
-        (start, end.max(start + 1) - start)
-    }
-
-    /// The slot parameters the guest keeps, as (id, value).
-    ///
-    /// Thread: any, the audio thread included. No allocation.
-    pub fn guest_params(&self) -> [(u32, f32); 4] {
-        [
-            (abi::param::GAIN, self.gain()),
-            (abi::param::PAN, self.pan.clamp(-1.0, 1.0)),
-            (abi::param::RELEASE, self.release.clamp(0.001, 30.0)),
-            (abi::param::INTERPOLATION, match self.interpolation {
-                Interpolation::Cubic => 0.0,
-                Interpolation::Linear => 1.0,
-            }),
-        ]
-    }
-}
+use crate::kit::{Automation, Mapping, PadSettings, PlayMode, SampleParams};
 
 /// Playback rate: source frames per output frame, `source/output` times the
 /// pitch ratio 2^(semitones/12). Exactly `source/output` when the pitch is
@@ -164,7 +19,8 @@ pub fn playback_rate(source_rate: f64, output_rate: f64, semitones: f64) -> f64 
     if semitones == 0.0 {
         ratio
     } else {
-        ratio * (semitones / 12.0).exp2()
+        // libm, not the platform's exp2: the same bytes everywhere.
+        ratio * libm::exp2(semitones / 12.0)
     }
 }
 
@@ -210,27 +66,6 @@ pub enum NoteEvent {
     AllNotesOff { frame: u32 },
     /// Fades out everything (MIDI CC 120).
     AllSoundOff { frame: u32 },
-    /// New automatable values for `pad` from this frame on: gain and pan
-    /// reach sounding voices with a short ramp, tune applies to new notes.
-    Automation { frame: u32, pad: u16, values: Automation },
-}
-
-/// The automatable part of a pad's settings (the plugin's per-pad parameters).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Automation {
-    pub gain_db: f32,
-    pub pan: f32,
-    pub tune_semitones: i32,
-    pub tune_cents: f32,
-}
-
-impl Automation {
-    /// These values applied over `params`.
-    ///
-    /// Thread: any, the audio thread included. No allocation.
-    pub fn apply(&self, params: &PadParams) -> PadParams {
-        PadParams { gain_db: self.gain_db, pan: self.pan, tune_semitones: self.tune_semitones, tune_cents: self.tune_cents, ..*params }
-    }
 }
 
 impl NoteEvent {
@@ -241,8 +76,7 @@ impl NoteEvent {
             | NoteEvent::Off { frame, .. }
             | NoteEvent::Choke { frame, .. }
             | NoteEvent::AllNotesOff { frame }
-            | NoteEvent::AllSoundOff { frame }
-            | NoteEvent::Automation { frame, .. } => frame,
+            | NoteEvent::AllSoundOff { frame } => frame,
         }
     }
 
@@ -255,18 +89,19 @@ impl NoteEvent {
             | NoteEvent::Off { frame, .. }
             | NoteEvent::Choke { frame, .. }
             | NoteEvent::AllNotesOff { frame }
-            | NoteEvent::AllSoundOff { frame }
-            | NoteEvent::Automation { frame, .. } => *frame = new_frame,
+            | NoteEvent::AllSoundOff { frame } => *frame = new_frame,
         }
         self
     }
 }
 
-/// What triggering needs to know about a pad whose sample is live.
+/// What triggering needs to know about a pad whose sample is live: its
+/// published mapping and settings and its sample's parameters.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LivePad {
     pub mapping: Mapping,
-    pub params: PadParams,
+    pub settings: PadSettings,
+    pub sample: SampleParams,
     /// The guest slot holding its sample.
     pub slot: u32,
     /// The sample's own rate (Hz).
@@ -349,14 +184,15 @@ impl EventBuffer {
 
 /// Translates one note event into guest events for `pads`, appending to `out`
 /// with the event's frame. Order at one frame: chokes, then note-ons.
+/// `automation[i]`, where present, replaces pad i's automatable settings.
 ///
 /// Thread: audio. No allocation.
-pub fn translate(event: &NoteEvent, pads: &[Option<LivePad>], output_rate: f64, out: &mut EventBuffer) {
+pub fn translate(event: &NoteEvent, pads: &[Option<LivePad>], automation: &[Option<Automation>], output_rate: f64, out: &mut EventBuffer) {
     match *event {
         NoteEvent::On { velocity, .. } if velocity <= 0.0 => {
             // A note-on at velocity 0 is a note-off.
             if let NoteEvent::On { frame, channel, note, .. } = *event {
-                translate(&NoteEvent::Off { frame, channel, note }, pads, output_rate, out);
+                translate(&NoteEvent::Off { frame, channel, note }, pads, automation, output_rate, out);
             }
         }
         NoteEvent::On { frame, channel, note, velocity } => {
@@ -380,8 +216,11 @@ pub fn translate(event: &NoteEvent, pads: &[Option<LivePad>], output_rate: f64, 
                 }
             }
             let gain = velocity_gain(velocity);
-            for pad in pads.iter().flatten().filter(hit) {
-                let semitones = pad.mapping.transpose(note) as f64 + pad.params.tune_semitones as f64 + pad.params.tune_cents as f64 / 100.0;
+            for (i, pad) in pads.iter().enumerate().filter_map(|(i, p)| Some((i, p.as_ref()?))).filter(|(_, p)| hit(p)) {
+                let settings = pad.settings.with(automation.get(i).and_then(Option::as_ref));
+                let semitones = pad.mapping.transpose(note, pad.sample.root_key) as f64
+                    + settings.semitones()
+                    + crate::settings::SAMPLE_TUNE_CENTS.clamp(pad.sample.tune_cents) as f64 / 100.0;
                 let rate = playback_rate(pad.source_rate as f64, output_rate, semitones);
                 let gate = pad.mapping.mode == PlayMode::Gate;
                 out.push(Event::note_on(frame, pad.slot, note_id(channel, note), gain, rate, gate));
@@ -391,24 +230,7 @@ pub fn translate(event: &NoteEvent, pads: &[Option<LivePad>], output_rate: f64, 
         NoteEvent::Choke { frame, channel, note } => out.push(Event::note_choke(frame, note_id(channel, note))),
         NoteEvent::AllNotesOff { frame } => out.push(Event::all_notes_off(frame)),
         NoteEvent::AllSoundOff { frame } => out.push(Event::all_sound_off(frame)),
-        // The engine has already merged the values into the pad's settings.
-        NoteEvent::Automation { frame, pad, .. } => {
-            if let Some(Some(live)) = pads.get(pad as usize) {
-                for (id, value) in live.params.guest_params() {
-                    out.push(Event::slot_param(frame, live.slot, id, value));
-                }
-            }
-        }
     }
-}
-
-/// The name of MIDI note `n` in the convention most DAWs show (middle C,
-/// note 60, is "C3"; the General MIDI kick, 36, is "C1").
-///
-/// Thread: non-real-time. Allocates (the name).
-pub fn note_name(n: u8) -> String {
-    const NAMES: [&str; 12] = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"];
-    format!("{}{}", NAMES[n as usize % 12], n as i32 / 12 - 2)
 }
 
 #[cfg(test)]
@@ -416,7 +238,7 @@ mod tests {
     use super::*;
 
     fn pad(mapping: Mapping, slot: u32) -> Option<LivePad> {
-        Some(LivePad { mapping, params: PadParams::default(), slot, source_rate: 48_000 })
+        Some(LivePad { mapping, settings: PadSettings::default(), sample: SampleParams::whole(60), slot, source_rate: 48_000 })
     }
 
     fn on(note: u8, velocity: f32) -> NoteEvent {
@@ -438,24 +260,22 @@ mod tests {
         assert_eq!(velocity_gain(127.0 * (1.0 / 127.0)), 1.0, "MIDI 127 as hosts convert it");
         assert_eq!(velocity_gain(0.5), 0.25);
         assert_eq!(velocity_gain(126.0 / 127.0), (126.0f32 / 127.0) * (126.0 / 127.0));
-        assert_eq!(PadParams::default().gain(), 1.0);
-        assert!((PadParams { gain_db: -6.0, ..Default::default() }.gain() - 0.501_187_2).abs() < 1e-6);
     }
 
     #[test]
     fn drum_pad_triggers_on_its_note_only() {
         let pads = [pad(Mapping::drum(36), 3), pad(Mapping::drum(38), 4)];
         let mut out = EventBuffer::with_capacity(8);
-        translate(&on(36, 1.0), &pads, 48_000.0, &mut out);
+        translate(&on(36, 1.0), &pads, &[], 48_000.0, &mut out);
         assert_eq!(out.as_slice(), &[Event::note_on(7, 3, 36, 1.0, 1.0, false)]);
     }
 
     #[test]
     fn pitched_pad_transposes_from_its_root_key() {
-        let pads = [pad(Mapping::pitched(48, 72, 60), 0)];
+        let pads = [pad(Mapping::pitched(48, 72), 0)];
         let mut out = EventBuffer::with_capacity(8);
-        translate(&on(72, 1.0), &pads, 48_000.0, &mut out);
-        translate(&on(47, 1.0), &pads, 48_000.0, &mut out);
+        translate(&on(72, 1.0), &pads, &[], 48_000.0, &mut out);
+        translate(&on(47, 1.0), &pads, &[], 48_000.0, &mut out);
         assert_eq!(out.as_slice(), &[Event::note_on(7, 0, 72, 1.0, 2.0, true)]);
     }
 
@@ -467,7 +287,7 @@ mod tests {
         hard.velocity = (64, 127);
         let pads = [pad(soft, 1), pad(hard, 2)];
         let mut out = EventBuffer::with_capacity(8);
-        translate(&on(36, 100.0 / 127.0), &pads, 48_000.0, &mut out);
+        translate(&on(36, 100.0 / 127.0), &pads, &[], 48_000.0, &mut out);
         assert_eq!(out.len(), 1);
         assert_eq!(out.as_slice()[0].slot, 2);
     }
@@ -480,7 +300,7 @@ mod tests {
         open.choke_group = 1;
         let pads = [pad(closed, 10), pad(open, 11), pad(Mapping::drum(36), 12)];
         let mut out = EventBuffer::with_capacity(8);
-        translate(&on(42, 1.0), &pads, 48_000.0, &mut out);
+        translate(&on(42, 1.0), &pads, &[], 48_000.0, &mut out);
         assert_eq!(out.as_slice(), &[Event::choke(7, 11), Event::note_on(7, 10, 42, 1.0, 1.0, false)]);
     }
 
@@ -488,7 +308,7 @@ mod tests {
     fn note_on_with_zero_velocity_is_a_note_off() {
         let pads = [pad(Mapping::drum(36), 0)];
         let mut out = EventBuffer::with_capacity(8);
-        translate(&NoteEvent::On { frame: 3, channel: 2, note: 36, velocity: 0.0 }, &pads, 48_000.0, &mut out);
+        translate(&NoteEvent::On { frame: 3, channel: 2, note: 36, velocity: 0.0 }, &pads, &[], 48_000.0, &mut out);
         assert_eq!(out.as_slice(), &[Event::note_off(3, note_id(2, 36))]);
     }
 
@@ -501,22 +321,21 @@ mod tests {
     }
 
     #[test]
-    fn note_names_use_c3_for_middle_c() {
-        assert_eq!(note_name(36), "C1");
-        assert_eq!(note_name(60), "C3");
-        assert_eq!(note_name(61), "C#3");
-        assert_eq!(note_name(0), "C-2");
+    fn automation_retunes_new_notes_of_its_pad_only() {
+        let pads = [pad(Mapping::drum(36), 0), pad(Mapping::drum(38), 1)];
+        let up = Automation { gain_db: 0.0, pan: 0.0, tune_semitones: 12, tune_cents: 0.0 };
+        let mut out = EventBuffer::with_capacity(8);
+        translate(&on(36, 1.0), &pads, &[Some(up)], 48_000.0, &mut out);
+        translate(&on(38, 1.0), &pads, &[Some(up)], 48_000.0, &mut out);
+        assert_eq!(out.as_slice(), &[Event::note_on(7, 0, 36, 1.0, 2.0, false), Event::note_on(7, 1, 38, 1.0, 1.0, false)]);
     }
 
     #[test]
-    fn play_window_clamps_into_the_sample_and_keeps_at_least_a_frame() {
-        let trim = |start, end| PadParams { start, end, ..PadParams::default() };
-        assert_eq!(PadParams::default().window(1_000), (0, 1_000), "untrimmed: all of it");
-        assert_eq!(trim(100, 900).window(1_000), (100, 800));
-        assert_eq!(trim(100, 0).window(1_000), (100, 900), "end 0 = to the end");
-        assert_eq!(trim(0, 5_000).window(1_000), (0, 1_000), "end past the sample");
-        assert_eq!(trim(5_000, 0).window(1_000), (999, 1), "start past the sample");
-        assert_eq!(trim(500, 400).window(1_000), (500, 1), "end before start");
-        assert_eq!(trim(0, 0).window(0), (0, 0));
+    fn a_pitched_pad_transposes_from_its_samples_root_key() {
+        let mut p = pad(Mapping::pitched(0, 127), 0);
+        p.as_mut().unwrap().sample.root_key = 48;
+        let mut out = EventBuffer::with_capacity(8);
+        translate(&on(60, 1.0), &[p], &[], 48_000.0, &mut out);
+        assert_eq!(out.as_slice(), &[Event::note_on(7, 0, 60, 1.0, 2.0, true)]);
     }
 }

@@ -1,27 +1,21 @@
 //! The plugin's parameters: master gain on the front, and gain, pan, tune and
-//! fine tune for each of the first [`AUTOMATED_PADS`] pads.
+//! fine tune for each of the first [`AUTOMATED_PADS`] pads, all built from
+//! [`crate::settings`] (range, default, unit, step, text both ways).
 //!
 //! Parameter ids are a contract with saved projects: `gain` for the master,
 //! `pgain_N`, `pan_N`, `tune_N`, `fine_N` for pad N (1-based). New parameters
 //! get new ids; these never change meaning. The kit (samples, mappings, the
-//! other pad settings) is the persisted field `kit`.
+//! other pad settings, whether audio is embedded) is the persisted field
+//! `kit`. The per-pad parameters are an automation layer over the kit's
+//! values: the engine applies them on top, the kit never stores them.
 
 use std::sync::Arc;
 
 use nice_plug::prelude::*;
 
-use crate::plugin::KitField;
-use crate::triggering::Automation;
-
-/// Pads whose settings are automatable parameters.
-pub const AUTOMATED_PADS: usize = 16;
-
-/// Master gain range in dB.
-pub const MASTER_GAIN_DB: (f32, f32) = (-60.0, 12.0);
-/// Pad gain range in dB.
-pub const PAD_GAIN_DB: (f32, f32) = (-60.0, 24.0);
-/// Pad tune range in semitones.
-pub const TUNE_SEMITONES: (i32, i32) = (-48, 48);
+use crate::kit::Automation;
+use crate::plugin::state::KitField;
+use crate::settings::{self, Setting, AUTOMATED_PADS};
 
 /// All parameters and the persisted kit.
 #[derive(Params)]
@@ -30,14 +24,10 @@ pub struct SamplerParams {
     #[persist = "kit"]
     pub kit: KitField,
 
-    /// Output gain in dB, -60..=+12 (the plugin ramps the linear gain over 10 ms).
+    /// Output gain, [`settings::MASTER_GAIN_DB`] (the plugin ramps the
+    /// linear gain over 10 ms).
     #[id = "gain"]
     pub master_gain: FloatParam,
-
-    /// Save each pad's audio inside the project (so it opens on another
-    /// machine). Not automatable.
-    #[id = "embed"]
-    pub embed_samples: BoolParam,
 
     /// The editor window's size in logical points, saved with the project.
     #[persist = "editor-size"]
@@ -78,31 +68,45 @@ impl EditorSize {
 /// One pad's automatable settings.
 #[derive(Params)]
 pub struct PadParamSet {
-    /// Gain in dB, -60..=+24.
+    /// [`settings::PAD_GAIN_DB`].
     #[id = "pgain"]
     pub gain: FloatParam,
-    /// Balance, -1 (left) ..= 1 (right).
+    /// [`settings::PAN`].
     #[id = "pan"]
     pub pan: FloatParam,
-    /// Transposition in semitones, -48..=48.
+    /// [`settings::TUNE_SEMITONES`].
     #[id = "tune"]
     pub tune: IntParam,
-    /// Fine tune in cents, -100..=100.
+    /// [`settings::TUNE_CENTS`].
     #[id = "fine"]
     pub fine: FloatParam,
+}
+
+/// A float parameter from its table entry: range, default, unit, step, and
+/// the table's text in both directions.
+fn float_param(s: &'static Setting) -> FloatParam {
+    FloatParam::new(s.name, s.default, FloatRange::Linear { min: s.min, max: s.max })
+        .with_unit(s.unit)
+        .with_step_size(s.step)
+        .with_value_to_string(Arc::new(move |v| s.format(v)))
+        .with_string_to_value(Arc::new(move |t| s.parse(t)))
+}
+
+/// An integer parameter from its table entry.
+fn int_param(s: &'static Setting) -> IntParam {
+    IntParam::new(s.name, s.default as i32, IntRange::Linear { min: s.min as i32, max: s.max as i32 })
+        .with_unit(s.unit)
+        .with_value_to_string(Arc::new(move |v| s.format(v as f32)))
+        .with_string_to_value(Arc::new(move |t| s.parse(t).map(|v| v.round() as i32)))
 }
 
 impl PadParamSet {
     fn new() -> Self {
         PadParamSet {
-            gain: FloatParam::new("Gain", 0.0, FloatRange::Linear { min: PAD_GAIN_DB.0, max: PAD_GAIN_DB.1 })
-                .with_unit(" dB")
-                .with_step_size(0.1),
-            pan: FloatParam::new("Pan", 0.0, FloatRange::Linear { min: -1.0, max: 1.0 })
-                .with_value_to_string(formatters::v2s_f32_panning())
-                .with_string_to_value(formatters::s2v_f32_panning()),
-            tune: IntParam::new("Tune", 0, IntRange::Linear { min: TUNE_SEMITONES.0, max: TUNE_SEMITONES.1 }).with_unit(" st"),
-            fine: FloatParam::new("Fine", 0.0, FloatRange::Linear { min: -100.0, max: 100.0 }).with_unit(" ct").with_step_size(0.1),
+            gain: float_param(&settings::PAD_GAIN_DB),
+            pan: float_param(&settings::PAN),
+            tune: int_param(&settings::TUNE_SEMITONES),
+            fine: float_param(&settings::TUNE_CENTS),
         }
     }
 
@@ -115,22 +119,16 @@ impl PadParamSet {
 }
 
 impl SamplerParams {
-    /// Defaults: 0 dB master, every pad neutral, an empty kit, no embedding.
+    /// Defaults: 0 dB master, every pad neutral, an empty kit.
     ///
     /// Thread: non-real-time (the plugin constructor). Allocates.
     pub fn new(kit: KitField) -> Self {
-        let shared = kit.0.clone();
         SamplerParams {
             kit,
-            embed_samples: BoolParam::new("Embed Samples in Project", false)
-                .non_automatable()
-                .with_callback(Arc::new(move |on| shared.set_embed_audio(on))),
             // In dB with a 0.01 dB step: a host that restores parameters from
             // normalized values gets exactly 0 dB back (a gain-domain skewed
             // range would come back as 0.99999994 and break bit-exactness).
-            master_gain: FloatParam::new("Master Gain", 0.0, FloatRange::Linear { min: MASTER_GAIN_DB.0, max: MASTER_GAIN_DB.1 })
-                .with_unit(" dB")
-                .with_step_size(0.01),
+            master_gain: float_param(&settings::MASTER_GAIN_DB),
             pads: std::array::from_fn(|_| PadParamSet::new()),
             editor_size: Arc::new(parking_lot::RwLock::new(EditorSize::DEFAULT)),
         }

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use midly::{MetaMessage, MidiMessage, Smf, Timing, TrackEventKind};
 
-use crate::triggering::NoteEvent;
+use crate::engine::triggering::NoteEvent;
 
 /// A note event at a time in seconds from the start of the file.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -29,7 +29,7 @@ pub fn read_midi_file(path: &Path) -> Result<Vec<TimedEvent>, String> {
     if path.is_dir() {
         return Err(err("is a directory, not a file".into()));
     }
-    let bytes = std::fs::read(path).map_err(|e| err(crate::loader::io_reason(&e, path)))?;
+    let bytes = std::fs::read(path).map_err(|e| err(crate::decode::io_reason(&e, path)))?;
     parse_midi(&bytes).map_err(err)
 }
 

@@ -1,13 +1,15 @@
-//! The guest runtime: wasmtime engine, the compiled guest module, and one
-//! guest instance on a host-created linear memory.
+//! The DSP backend: the compiled guest module, and one guest instance on a
+//! host-created linear memory, run by wasmtime — or, for comparison, the same
+//! DSP compiled natively ([`DspBackend::Native`]).
 //!
-//! - One [`wasmtime::Engine`] per process, with one epoch ticker thread.
+//! - One [`wasmtime::Engine`] per process ([`wasmtime_engine`]), with one
+//!   epoch ticker thread.
 //! - The embedded guest is compiled once per process ([`GuestModule::embedded`]):
 //!   the precompiled artifact made by `build.rs` is deserialized; if wasmtime
 //!   refuses it, the embedded wasm is compiled instead and the reason logged.
 //! - A [`Guest`] owns a store whose memory the host creates (the guest
 //!   imports it). It runs either the wasm guest or, for comparison, the same
-//!   DSP compiled natively ([`EngineKind::Native`]) on the same memory, behind
+//!   DSP compiled natively ([`DspBackend::Native`]) on the same memory, behind
 //!   the same methods.
 //!
 //! Threads: none of these methods is real-time safe unless its doc says so;
@@ -21,10 +23,10 @@ use std::time::{Duration, Instant};
 use wasm_sampler_guest::abi::{self, Event, Header};
 use wasmtime::{Engine, Instance, Memory, MemoryType, Module, Store, TypedFunc, Val};
 
+pub use crate::engine::config::engine_config;
+
 #[cfg(target_endian = "big")]
 compile_error!("the guest ABI records are little-endian; big-endian hosts are not supported");
-
-include!("engine_config.rs");
 
 /// The guest module built from `guest/` by `build.rs`.
 pub static EMBEDDED_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/guest.wasm"));
@@ -46,7 +48,7 @@ const DEADLINE_TICKS: u64 = 50;
 /// Which DSP runs behind a [`Guest`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum EngineKind {
+pub enum DspBackend {
     /// The guest module in wasmtime (the product).
     Wasm,
     /// The same DSP source compiled natively into this binary (reference).
@@ -77,10 +79,10 @@ impl std::fmt::Display for GuestError {
 
 impl std::error::Error for GuestError {}
 
-/// The process-wide engine.
+/// The process-wide wasmtime engine.
 ///
 /// Thread: any. Allocates on first call only.
-pub fn engine() -> &'static Engine {
+pub fn wasmtime_engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
         let config = engine_config(env!("WASM_SAMPLER_TARGET")).expect("the build target is supported");
@@ -115,7 +117,7 @@ impl TickerGuard {
                     // join below returns at once instead of after a tick.
                     while !flag.load(std::sync::atomic::Ordering::Acquire) {
                         std::thread::park_timeout(EPOCH_TICK);
-                        engine().increment_epoch();
+                        wasmtime_engine().increment_epoch();
                     }
                 })
                 .expect("spawning the epoch thread");
@@ -161,7 +163,7 @@ impl GuestModule {
         EMBEDDED
             .get_or_init(|| {
                 let start = Instant::now();
-                let engine = engine();
+                let engine = wasmtime_engine();
                 let (module, source) = match Self::deserialize_embedded(engine) {
                     Ok(m) => (m, ModuleSource::Precompiled),
                     Err(reason) => {
@@ -182,7 +184,7 @@ impl GuestModule {
     /// Thread: any non-real-time thread. Allocates.
     pub fn compile_embedded() -> Result<GuestModule, GuestError> {
         let start = Instant::now();
-        let module = Module::new(engine(), EMBEDDED_WASM).map_err(|e| GuestError(format!("embedded guest: {e}")))?;
+        let module = Module::new(wasmtime_engine(), EMBEDDED_WASM).map_err(|e| GuestError(format!("embedded guest: {e}")))?;
         check_module(&module, EMBEDDED_WASM).map_err(|e| GuestError(format!("embedded guest: {e}")))?;
         Ok(GuestModule { module, source: ModuleSource::Compiled, load_seconds: start.elapsed().as_secs_f64() })
     }
@@ -193,7 +195,7 @@ impl GuestModule {
     /// Thread: any non-real-time thread. Allocates.
     pub fn deserialize_precompiled() -> Result<GuestModule, GuestError> {
         let start = Instant::now();
-        let module = Self::deserialize_embedded(engine()).map_err(|e| GuestError(format!("embedded guest: {e}")))?;
+        let module = Self::deserialize_embedded(wasmtime_engine()).map_err(|e| GuestError(format!("embedded guest: {e}")))?;
         Ok(GuestModule { module, source: ModuleSource::Precompiled, load_seconds: start.elapsed().as_secs_f64() })
     }
 
@@ -217,11 +219,11 @@ impl GuestModule {
     pub fn from_file(path: &Path) -> Result<GuestModule, GuestError> {
         let err = |reason: String| GuestError(format!("{}: {reason}", path.display()));
         let start = Instant::now();
-        let bytes = std::fs::read(path).map_err(|e| err(crate::loader::io_reason(&e, path)))?;
+        let bytes = std::fs::read(path).map_err(|e| err(crate::decode::io_reason(&e, path)))?;
         if !bytes.starts_with(b"\0asm") {
             return Err(err("not a WebAssembly module (no \\0asm header)".into()));
         }
-        let module = Module::new(engine(), &bytes).map_err(|e| err(format!("invalid WebAssembly module: {}", first_line(&e))))?;
+        let module = Module::new(wasmtime_engine(), &bytes).map_err(|e| err(format!("invalid WebAssembly module: {}", first_line(&e))))?;
         check_module(&module, &bytes).map_err(err)?;
         // Instantiate once on a scratch memory to check the parts only an
         // instance shows (`abi_version`, `__heap_base`).
@@ -244,7 +246,7 @@ impl GuestModule {
     }
 }
 
-fn first_line(e: &wasmtime::Error) -> String {
+pub(crate) fn first_line(e: &wasmtime::Error) -> String {
     format!("{e:#}").lines().next().unwrap_or_default().to_string()
 }
 
@@ -307,9 +309,54 @@ enum Dsp {
     Native(Box<wasm_sampler_guest::Sampler>),
 }
 
-/// The DSP trapped or ran past its deadline.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GuestFault(pub String);
+/// What stopped a guest call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultKind {
+    /// The call ran past its deadline (epoch interruption).
+    Deadline,
+    /// The guest trapped (out-of-bounds access, `unreachable`, ...).
+    Trap(wasmtime::Trap),
+    /// wasmtime returned another error.
+    Other,
+}
+
+impl std::fmt::Display for FaultKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FaultKind::Deadline => f.write_str("the guest ran past its deadline"),
+            FaultKind::Trap(t) => write!(f, "the guest trapped ({t})"),
+            FaultKind::Other => f.write_str("the guest call failed"),
+        }
+    }
+}
+
+/// A guest call that trapped or ran past its deadline: the kind, and
+/// wasmtime's report (which wasmtime allocated; whoever holds a `Trap` on
+/// the audio thread must hand it to another thread to be dropped).
+#[derive(Debug)]
+pub struct Trap {
+    pub kind: FaultKind,
+    pub report: wasmtime::Error,
+}
+
+impl Trap {
+    /// Classifies wasmtime's error. No allocation.
+    fn new(report: wasmtime::Error) -> Trap {
+        let kind = match report.downcast_ref::<wasmtime::Trap>() {
+            Some(wasmtime::Trap::Interrupt) => FaultKind::Deadline,
+            Some(t) => FaultKind::Trap(*t),
+            None => FaultKind::Other,
+        };
+        Trap { kind, report }
+    }
+}
+
+impl std::fmt::Display for Trap {
+    /// The kind and the first line of wasmtime's report.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.kind, first_line(&self.report))
+    }
+}
 
 /// One guest: a store, its linear memory, and the DSP running on it.
 pub struct Guest {
@@ -323,14 +370,14 @@ pub struct Guest {
 
 impl Guest {
     /// A guest of `kind` at `sample_rate`, on a new memory of
-    /// `INITIAL_PAGES`. `module` is used for [`EngineKind::Wasm`].
+    /// `INITIAL_PAGES`. `module` is used for [`DspBackend::Wasm`].
     ///
     /// Thread: any non-real-time thread. Allocates (reserves 4 GiB of address
     /// space plus guard, commits 2 MiB).
-    pub fn new(kind: EngineKind, module: &GuestModule, sample_rate: f32) -> Result<Guest, GuestError> {
+    pub fn new(kind: DspBackend, module: &GuestModule, sample_rate: f32) -> Result<Guest, GuestError> {
         match kind {
-            EngineKind::Wasm => Self::new_wasm_with(&module.module, sample_rate),
-            EngineKind::Native => {
+            DspBackend::Wasm => Self::new_wasm_with(&module.module, sample_rate),
+            DspBackend::Native => {
                 let (store, memory) = new_store_and_memory()?;
                 let mut g = Guest { _ticker: TickerGuard::new(), store, memory, module: None, dsp: Dsp::Native(Box::new(wasm_sampler_guest::Sampler::new())), sample_rate };
                 g.init(sample_rate)?;
@@ -356,17 +403,17 @@ impl Guest {
         match status {
             Ok(abi::status::OK) => Ok(()),
             Ok(code) => Err(GuestError(format!("guest init({sample_rate}, {}) failed with status {code}", abi::MAX_FRAMES))),
-            Err(f) => Err(GuestError(format!("guest init trapped: {}", f.0))),
+            Err(t) => Err(GuestError(format!("guest init failed: {t}"))),
         }
     }
 
     /// Which DSP runs here.
     ///
     /// Thread: any. No allocation.
-    pub fn kind(&self) -> EngineKind {
+    pub fn kind(&self) -> DspBackend {
         match self.dsp {
-            Dsp::Wasm { .. } => EngineKind::Wasm,
-            Dsp::Native(_) => EngineKind::Native,
+            Dsp::Wasm { .. } => DspBackend::Wasm,
+            Dsp::Native(_) => DspBackend::Native,
         }
     }
 
@@ -401,16 +448,16 @@ impl Guest {
         self.init(sample_rate)
     }
 
-    /// Runs one guest call under the deadline.
-    fn call<T>(&mut self, f: impl FnOnce(&mut Self) -> wasmtime::Result<T>) -> Result<T, GuestFault> {
+    /// Runs one guest call under the deadline. No allocation of ours.
+    fn call<T>(&mut self, f: impl FnOnce(&mut Self) -> wasmtime::Result<T>) -> Result<T, Trap> {
         self.store.set_epoch_deadline(DEADLINE_TICKS);
-        f(self).map_err(|e| GuestFault(first_line(&e)))
+        f(self).map_err(Trap::new)
     }
 
     /// Publishes a sample region for guest slot `slot`; returns the guest's status.
     ///
     /// Thread: any, under the engine lock. No allocation.
-    pub fn slot_load(&mut self, slot: u32, data: u32, frames: u32, channels: u32, source_rate: f32) -> Result<i32, GuestFault> {
+    pub fn slot_load(&mut self, slot: u32, data: u32, frames: u32, channels: u32, source_rate: f32) -> Result<i32, Trap> {
         self.call(|g| match &mut g.dsp {
             Dsp::Wasm { exports, .. } => exports.slot_load.call(&mut g.store, (slot, data, frames, channels, source_rate)),
             Dsp::Native(s) => Ok(s.slot_load(&mem_view(&g.store, g.memory), slot, data, frames, channels, source_rate)),
@@ -420,7 +467,7 @@ impl Guest {
     /// Empties guest slot `slot`; its voices fade out.
     ///
     /// Thread: any, under the engine lock. No allocation.
-    pub fn slot_retire(&mut self, slot: u32) -> Result<(), GuestFault> {
+    pub fn slot_retire(&mut self, slot: u32) -> Result<(), Trap> {
         self.call(|g| match &mut g.dsp {
             Dsp::Wasm { exports, .. } => exports.slot_retire.call(&mut g.store, slot),
             Dsp::Native(s) => {
@@ -433,7 +480,7 @@ impl Guest {
     /// Voices still reading guest slot `slot`.
     ///
     /// Thread: any, under the engine lock. No allocation.
-    pub fn slot_voices(&mut self, slot: u32) -> Result<u32, GuestFault> {
+    pub fn slot_voices(&mut self, slot: u32) -> Result<u32, Trap> {
         self.call(|g| match &mut g.dsp {
             Dsp::Wasm { exports, .. } => exports.slot_voices.call(&mut g.store, slot),
             Dsp::Native(s) => Ok(s.slot_voices(slot)),
@@ -443,7 +490,7 @@ impl Guest {
     /// Sets a slot parameter at once; returns the guest's status.
     ///
     /// Thread: any, under the engine lock. No allocation.
-    pub fn slot_param(&mut self, slot: u32, param: u32, value: f32) -> Result<i32, GuestFault> {
+    pub fn slot_param(&mut self, slot: u32, param: u32, value: f32) -> Result<i32, Trap> {
         self.call(|g| match &mut g.dsp {
             Dsp::Wasm { exports, .. } => exports.slot_param.call(&mut g.store, (slot, param, value)),
             Dsp::Native(s) => Ok(s.slot_param(slot, param, value)),
@@ -453,7 +500,7 @@ impl Guest {
     /// Silences every voice.
     ///
     /// Thread: any, under the engine lock. No allocation.
-    pub fn reset(&mut self) -> Result<(), GuestFault> {
+    pub fn reset(&mut self) -> Result<(), Trap> {
         self.call(|g| match &mut g.dsp {
             Dsp::Wasm { exports, .. } => exports.reset.call(&mut g.store, ()),
             Dsp::Native(s) => {
@@ -480,7 +527,7 @@ impl Guest {
     /// Thread: audio. No allocation when the guest returns normally
     /// (wasmtime's call path and the DSP allocate nothing); a trap allocates
     /// its error. On `Err` the guest must be [`Guest::reinstantiate`]d.
-    pub fn process(&mut self, frames: u32, event_count: u32) -> Result<u32, GuestFault> {
+    pub fn process(&mut self, frames: u32, event_count: u32) -> Result<u32, Trap> {
         self.call(|g| match &mut g.dsp {
             Dsp::Wasm { exports, .. } => exports.process.call(&mut g.store, (frames, event_count)),
             // SAFETY: the host frees a region only after slot_voices reports
@@ -538,7 +585,7 @@ impl Guest {
 }
 
 fn new_store_and_memory() -> Result<(Store<()>, Memory), GuestError> {
-    let mut store = Store::new(engine(), ());
+    let mut store = Store::new(wasmtime_engine(), ());
     store.set_epoch_deadline(DEADLINE_TICKS);
     let ty = MemoryType::new(abi::INITIAL_PAGES, Some(abi::MAX_PAGES));
     let memory = Memory::new(&mut store, ty).map_err(|e| GuestError(format!("creating linear memory: {}", first_line(&e))))?;

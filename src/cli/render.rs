@@ -9,8 +9,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use crate::engine::Engine;
-use crate::midi::TimedEvent;
-use crate::triggering::NoteEvent;
+use crate::cli::midi::TimedEvent;
+use crate::engine::triggering::NoteEvent;
 
 /// A note event at an absolute output frame.
 #[derive(Clone, Copy, Debug, PartialEq)]

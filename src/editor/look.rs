@@ -1,0 +1,163 @@
+//! How the editor looks: the layout (pad grid on the left, the selected
+//! pad's panel on the right, memory map and messages at the bottom, all in
+//! logical points that scale with the window), its colours, and the small
+//! drawing helpers the panels share.
+//!
+//! Thread: the editor window's thread. Nothing here allocates unless its
+//! doc says so.
+
+use std::time::Duration;
+
+use egui::{pos2, vec2, Align2, Color32, FontId, Rect, Stroke, Vec2};
+
+use super::model::PADS_PER_PAGE;
+
+/// Height of the top bar.
+pub const TOP_BAR: f32 = 44.0;
+/// Height of the bottom area (memory map and message line).
+pub const BOTTOM: f32 = 112.0;
+/// Outer margin and the gap between pads.
+pub const MARGIN: f32 = 14.0;
+pub const GAP: f32 = 8.0;
+/// Columns of the pad grid.
+pub const COLUMNS: usize = 4;
+/// How long a pad's play flash lasts.
+pub const FLASH: Duration = Duration::from_millis(220);
+/// The shortest audition: a click shorter than this still holds the note
+/// this long.
+pub const MIN_AUDITION: Duration = Duration::from_millis(120);
+/// Columns of a waveform overview.
+pub const PEAK_COLUMNS: usize = 1024;
+/// Frame period while a pad's flash fades.
+pub const ANIMATION: Duration = Duration::from_millis(16);
+
+pub const ACCENT: Color32 = Color32::from_rgb(255, 170, 40);
+pub const ERROR: Color32 = Color32::from_rgb(235, 90, 80);
+pub const PAD_BG: Color32 = Color32::from_rgb(38, 40, 46);
+pub const PAD_EMPTY: Color32 = Color32::from_rgb(30, 31, 35);
+pub const TEXT: Color32 = Color32::from_rgb(225, 225, 230);
+pub const DIM: Color32 = Color32::from_rgb(140, 142, 150);
+
+/// The rectangle of the pad in grid position `slot` (0..16, row by row from
+/// the top left) for a window of `screen` points.
+///
+/// Thread: any. No allocation.
+pub fn pad_rect(slot: usize, screen: Vec2) -> Rect {
+    let grid = grid_rect(screen);
+    let rows = PADS_PER_PAGE.div_ceil(COLUMNS);
+    let w = (grid.width() - GAP * (COLUMNS - 1) as f32) / COLUMNS as f32;
+    let h = (grid.height() - GAP * (rows - 1) as f32) / rows as f32;
+    let (col, row) = (slot % COLUMNS, slot / COLUMNS);
+    Rect::from_min_size(pos2(grid.min.x + col as f32 * (w + GAP), grid.min.y + row as f32 * (h + GAP)), vec2(w, h))
+}
+
+pub fn grid_rect(screen: Vec2) -> Rect {
+    Rect::from_min_max(pos2(MARGIN, TOP_BAR + MARGIN * 0.5), pos2((screen.x * 0.5).round(), screen.y - BOTTOM))
+}
+
+pub fn panel_rect(screen: Vec2) -> Rect {
+    Rect::from_min_max(pos2((screen.x * 0.5).round() + MARGIN, TOP_BAR + MARGIN * 0.5), pos2(screen.x - MARGIN, screen.y - BOTTOM))
+}
+
+/// A pad's colour (memory map, waveform): hues around the wheel.
+///
+/// Thread: any. No allocation.
+pub fn pad_colour(pad: usize) -> Color32 {
+    let hue = (pad as f32 * 0.618_034).fract();
+    egui::epaint::Hsva::new(hue, 0.55, 0.85, 1.0).into()
+}
+
+/// Draws a waveform overview into `rect`, with the play window shaded
+/// outside `markers` (fractions of the sample), if given.
+pub fn draw_peaks(painter: &egui::Painter, rect: Rect, peaks: &[(f32, f32)], colour: Color32, markers: Option<(f32, f32)>) {
+    if peaks.is_empty() || rect.width() < 2.0 {
+        return;
+    }
+    let mid = rect.center().y;
+    let half = rect.height() * 0.5;
+    let columns = rect.width().floor() as usize;
+    for c in 0..columns {
+        let a = c * peaks.len() / columns;
+        let b = ((c + 1) * peaks.len() / columns).max(a + 1).min(peaks.len());
+        let (lo, hi) = peaks[a..b].iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), p| (lo.min(p.0), hi.max(p.1)));
+        let x = rect.min.x + c as f32 + 0.5;
+        let top = mid - hi.clamp(-1.0, 1.0) * half;
+        let bottom = (mid - lo.clamp(-1.0, 1.0) * half).max(top + 1.0);
+        painter.line_segment([pos2(x, top), pos2(x, bottom)], Stroke::new(1.0, colour));
+    }
+    if let Some((start, end)) = markers {
+        let shade = Color32::from_black_alpha(150);
+        painter.rect_filled(Rect::from_min_max(rect.min, pos2(rect.min.x + rect.width() * start, rect.max.y)), 0.0, shade);
+        painter.rect_filled(Rect::from_min_max(pos2(rect.min.x + rect.width() * end, rect.min.y), rect.max), 0.0, shade);
+        for (at, label) in [(start, "S"), (end, "E")] {
+            let x = rect.min.x + rect.width() * at;
+            painter.line_segment([pos2(x, rect.min.y - 4.0), pos2(x, rect.max.y + 4.0)], Stroke::new(1.5, ACCENT));
+            let align = if at < 0.5 { Align2::LEFT_TOP } else { Align2::RIGHT_TOP };
+            painter.text(pos2(x + if at < 0.5 { 3.0 } else { -3.0 }, rect.min.y - 4.0), align, label, FontId::proportional(10.0), ACCENT);
+        }
+    }
+}
+
+pub fn lerp(a: Color32, b: Color32, t: f32) -> Color32 {
+    let mix = |x: u8, y: u8| (x as f32 + (y as f32 - x as f32) * t).round() as u8;
+    Color32::from_rgb(mix(a.r(), b.r()), mix(a.g(), b.g()), mix(a.b(), b.b()))
+}
+
+/// Cuts `text` to fit `width` points at `size` (roughly: proportional
+/// fonts average about 0.55 em per character).
+pub fn elide(text: &str, width: f32, size: f32) -> String {
+    let max = (width / (size * 0.55)).max(4.0) as usize;
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let kept: String = text.chars().take(max - 1).collect();
+        format!("{kept}…")
+    }
+}
+
+/// A byte count for people: "785 KiB", "2.8 MiB".
+///
+/// Thread: any non-real-time thread. Allocates the string.
+pub fn bytes(n: u64) -> String {
+    const K: f64 = 1024.0;
+    let n = n as f64;
+    if n < K {
+        format!("{n} B")
+    } else if n < K * K {
+        format!("{:.0} KiB", n / K)
+    } else if n < K * K * K {
+        format!("{:.1} MiB", n / (K * K))
+    } else {
+        format!("{:.2} GiB", n / (K * K * K))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sixteen_pads_tile_the_grid_without_overlap_at_any_window_size() {
+        for screen in [vec2(820.0, 560.0), vec2(1000.0, 660.0), vec2(1920.0, 1200.0)] {
+            let rects: Vec<Rect> = (0..PADS_PER_PAGE).map(|s| pad_rect(s, screen)).collect();
+            for (i, a) in rects.iter().enumerate() {
+                assert!(a.width() > 60.0 && a.height() > 60.0, "pad {i} too small at {screen:?}: {a:?}");
+                assert!(a.max.x <= screen.x * 0.5 + 0.01 && a.max.y <= screen.y - BOTTOM + 0.01, "pad {i} leaves the grid");
+                for b in &rects[i + 1..] {
+                    assert!(!a.intersects(b.shrink(0.5)), "pads overlap at {screen:?}");
+                }
+            }
+            assert!(pad_rect(0, screen).min.x < pad_rect(1, screen).min.x, "row by row from the top left");
+            assert_eq!(pad_rect(4, screen).min.x, pad_rect(0, screen).min.x);
+            assert!(pad_rect(4, screen).min.y > pad_rect(0, screen).max.y);
+        }
+    }
+
+    #[test]
+    fn byte_counts_read_naturally() {
+        assert_eq!(bytes(512), "512 B");
+        assert_eq!(bytes(785_136), "767 KiB");
+        assert_eq!(bytes(2_883_584), "2.8 MiB");
+        assert_eq!(bytes(4 << 30), "4.00 GiB");
+    }
+}

@@ -1,0 +1,265 @@
+//! The selected pad's panel: a header (name, Load…, Clear), the sample's
+//! waveform with its play-window markers, and the pad's settings. Every
+//! widget edits a copy of the pad's model; a changed copy goes to the kit
+//! store as one edit, which validates and publishes it.
+//!
+//! Ranges, steps and text come from [`crate::settings`].
+//!
+//! Thread: the editor window's thread. Allocates.
+
+use egui::{pos2, vec2, Color32, Rect, Sense, Ui, Vec2};
+use nice_plug_egui::widgets::ParamSlider;
+
+use super::app::SamplerApp;
+use super::look::{draw_peaks, pad_colour, panel_rect, DIM, ERROR, TEXT};
+use super::model::note_name;
+use crate::kit::{Interpolation, PadModel, PadView, PlayMode, Trigger};
+use crate::settings::{self, Setting, AUTOMATED_PADS};
+
+impl SamplerApp {
+    /// Draws the panel of the selected pad and applies what the user changed.
+    pub(super) fn pad_panel(&mut self, ui: &mut Ui, screen: Vec2, pads: &[PadView]) {
+        let rect = panel_rect(screen);
+        ui.painter().rect_filled(rect, 6.0, Color32::from_rgb(30, 31, 36));
+        let pad = self.selected;
+        let empty = PadView { model: PadModel::empty(pad), sample: None, error: None, loading: false };
+        let view = pads.get(pad).unwrap_or(&empty);
+        let mut child = ui.new_child(egui::UiBuilder::new().max_rect(rect.shrink(12.0)).layout(egui::Layout::top_down(egui::Align::Min)));
+        let ui = &mut child;
+        self.panel_header(ui, pad, view, pads);
+        let mut edited = view.model.clone();
+        self.window_editor(ui, pad, view, &mut edited);
+        ui.add_space(6.0);
+        egui::Grid::new("pad-settings").num_columns(2).spacing([10.0, 6.0]).show(ui, |ui| {
+            self.sound_settings(ui, pad, &mut edited);
+            mapping_settings(ui, &mut edited, view.sample.is_some());
+        });
+        if edited != view.model {
+            // Settings and sample parameters only: the records' files (and
+            // embedded audio, which a view leaves out) stay as they are.
+            let apply = |p: &mut PadModel| {
+                p.mapping = edited.mapping;
+                p.settings = edited.settings;
+                for (record, e) in p.samples.iter_mut().zip(&edited.samples) {
+                    record.params = e.params;
+                }
+            };
+            if let Err(e) = self.shared.store.edit(pad, apply) {
+                self.shared.link.post_message(format!("Pad {}: {e}", pad + 1));
+            }
+        }
+    }
+
+    /// Name, Load… and Clear, what the sample is, and its error if any.
+    fn panel_header(&mut self, ui: &mut Ui, pad: usize, view: &PadView, pads: &[PadView]) {
+        ui.horizontal(|ui| {
+            ui.label(egui::RichText::new(format!("Pad {}", pad + 1)).strong().size(16.0).color(pad_colour(pad)));
+            ui.label(egui::RichText::new(super::app::pad_name(view)).size(15.0).color(TEXT));
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.button("Clear").clicked() {
+                    self.shared.store.clear(pad);
+                }
+                if ui.button("Load…").clicked() {
+                    self.open_browser(pad, pads);
+                }
+            });
+        });
+        let info = match &view.sample {
+            Some(s) => {
+                let seconds = s.info.frames as f64 / s.info.sample_rate.max(1) as f64;
+                let channels = if s.info.channels == 1 { "mono" } else { "stereo" };
+                format!("{} Hz · {channels} · {seconds:.3} s · {}", s.info.sample_rate, s.source)
+            }
+            None => "Empty: drop a WAV file here or use Load…".to_string(),
+        };
+        ui.label(egui::RichText::new(info).small().color(DIM));
+        if let Some(error) = &view.error {
+            ui.colored_label(ERROR, error.as_str());
+        }
+    }
+
+    /// The large waveform with the play window's start and end markers
+    /// (drag them; the numbers below take exact frames).
+    fn window_editor(&mut self, ui: &mut Ui, pad: usize, view: &PadView, edited: &mut PadModel) {
+        let (wave_rect, _) = ui.allocate_exact_size(vec2(ui.available_width(), 110.0), Sense::hover());
+        ui.painter().rect_filled(wave_rect, 4.0, Color32::from_rgb(22, 23, 27));
+        let (Some(sample), Some(w), Some(record)) = (view.sample.as_ref(), self.waveform(pad), edited.samples.first_mut()) else { return };
+        let frames = sample.info.frames;
+        let params = &mut record.params;
+        let inner = wave_rect.shrink2(vec2(4.0, 6.0));
+        let (start, len) = params.window(frames);
+        let window = (start as f32 / frames as f32, (start + len) as f32 / frames as f32);
+        draw_peaks(&ui.painter_at(wave_rect), inner, w, pad_colour(pad), Some(window));
+        for (which, at) in [(0, window.0), (1, window.1)] {
+            let x = inner.min.x + inner.width() * at;
+            let handle = Rect::from_center_size(pos2(x, inner.center().y), vec2(10.0, inner.height() + 12.0));
+            let response = ui.interact(handle, egui::Id::unique(("marker", pad, which)), Sense::drag()).on_hover_cursor(egui::CursorIcon::ResizeHorizontal);
+            if let Some(p) = response.interact_pointer_pos().filter(|_| response.dragged()) {
+                let frame = (((p.x - inner.min.x) / inner.width()).clamp(0.0, 1.0) * frames as f32).round() as u32;
+                if which == 0 {
+                    params.start = frame.min(start + len - 1);
+                } else {
+                    let end = frame.max(start + 1);
+                    params.end = if end >= frames { 0 } else { end };
+                }
+            }
+        }
+        ui.horizontal(|ui| {
+            ui.label(egui::RichText::new("Start").color(DIM));
+            let mut first = start;
+            if ui.add(egui::DragValue::new(&mut first).range(0..=frames - 1).speed(10.0)).changed() {
+                params.start = first;
+            }
+            ui.label(egui::RichText::new("End").color(DIM));
+            let mut end = start + len;
+            if ui.add(egui::DragValue::new(&mut end).range(1..=frames).speed(10.0)).changed() {
+                params.end = if end >= frames { 0 } else { end };
+            }
+            ui.label(egui::RichText::new(format!("of {frames} frames")).color(DIM));
+            if (params.start, params.end) != (0, 0) && ui.small_button("Whole sample").clicked() {
+                params.start = 0;
+                params.end = 0;
+            }
+        });
+    }
+
+    /// Gain, pan and tune (the host's parameters for the first pads, the
+    /// kit's values for the others), release and interpolation.
+    fn sound_settings(&mut self, ui: &mut Ui, pad: usize, edited: &mut PadModel) {
+        let s = &mut edited.settings;
+        if pad < AUTOMATED_PADS {
+            let setter = self.gui.param_setter();
+            let set = &self.params.pads[pad];
+            ui.label(settings::PAD_GAIN_DB.name);
+            ui.add(ParamSlider::for_param(&set.gain, &setter).with_width(180.0));
+            ui.end_row();
+            ui.label(settings::PAN.name);
+            ui.add(ParamSlider::for_param(&set.pan, &setter).with_width(180.0));
+            ui.end_row();
+            ui.label(settings::TUNE_SEMITONES.name);
+            ui.horizontal(|ui| {
+                ui.add(ParamSlider::for_param(&set.tune, &setter).with_width(86.0));
+                ui.add(ParamSlider::for_param(&set.fine, &setter).with_width(86.0));
+            });
+            ui.end_row();
+        } else {
+            ui.label(settings::PAD_GAIN_DB.name);
+            ui.add(slider(&mut s.gain_db, &settings::PAD_GAIN_DB));
+            ui.end_row();
+            ui.label(settings::PAN.name);
+            ui.add(slider(&mut s.pan, &settings::PAN));
+            ui.end_row();
+            ui.label(settings::TUNE_SEMITONES.name);
+            ui.horizontal(|ui| {
+                let mut semitones = s.tune_semitones as f32;
+                if ui.add(drag(&mut semitones, &settings::TUNE_SEMITONES)).changed() {
+                    s.tune_semitones = semitones.round() as i32;
+                }
+                ui.add(drag(&mut s.tune_cents, &settings::TUNE_CENTS));
+            });
+            ui.end_row();
+        }
+        ui.label(settings::RELEASE_S.name);
+        ui.add(slider(&mut s.release, &settings::RELEASE_S).logarithmic(true));
+        ui.end_row();
+        ui.label("Interpolation");
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut s.interpolation, Interpolation::Cubic, "Cubic");
+            ui.selectable_value(&mut s.interpolation, Interpolation::Linear, "Linear");
+        });
+        ui.end_row();
+    }
+}
+
+/// Play mode, choke group, trigger (note or key range and the sample's root
+/// key), velocity range.
+fn mapping_settings(ui: &mut Ui, edited: &mut PadModel, has_sample: bool) {
+    let root = edited.sample_params().root_key;
+    let m = &mut edited.mapping;
+    ui.label("Mode");
+    ui.horizontal(|ui| {
+        ui.selectable_value(&mut m.mode, PlayMode::OneShot, "One-shot");
+        ui.selectable_value(&mut m.mode, PlayMode::Gate, "Gate");
+    });
+    ui.end_row();
+    ui.label(settings::CHOKE_GROUP.name);
+    let mut group = m.choke_group as f32;
+    if ui.add(drag(&mut group, &settings::CHOKE_GROUP)).changed() {
+        m.choke_group = group.round() as u8;
+    }
+    ui.end_row();
+    ui.label("Trigger");
+    ui.horizontal(|ui| {
+        let drum = matches!(m.trigger, Trigger::Note(_));
+        if ui.selectable_label(drum, "Note").clicked() && !drum {
+            m.trigger = Trigger::Note(root);
+        }
+        if ui.selectable_label(!drum, "Key range").clicked() && drum {
+            m.trigger = Trigger::Range { lo: root.saturating_sub(12), hi: (root + 12).min(127) };
+        }
+    });
+    ui.end_row();
+    let mut new_root = root;
+    match &mut m.trigger {
+        Trigger::Note(n) => {
+            ui.label("Note");
+            ui.add(note_value(n));
+            ui.end_row();
+        }
+        Trigger::Range { lo, hi } => {
+            ui.label("Keys");
+            ui.horizontal(|ui| {
+                ui.add(note_value(lo));
+                ui.label("to");
+                ui.add(note_value(hi));
+                ui.label("root");
+                ui.add_enabled(has_sample, note_value(&mut new_root)).on_disabled_hover_text("The root key belongs to the sample: load one first");
+            });
+            ui.end_row();
+            if *lo > *hi {
+                std::mem::swap(lo, hi);
+            }
+        }
+    }
+    if new_root != root {
+        if let Some(record) = edited.samples.first_mut() {
+            record.params.root_key = new_root;
+        }
+    }
+    ui.label(settings::VELOCITY.name);
+    ui.horizontal(|ui| {
+        let (lo, hi) = &mut edited.mapping.velocity;
+        ui.add(egui::DragValue::new(lo).range(settings::VELOCITY.min as u8..=settings::VELOCITY.max as u8));
+        ui.label("to");
+        ui.add(egui::DragValue::new(hi).range(settings::VELOCITY.min as u8..=settings::VELOCITY.max as u8));
+        if *lo > *hi {
+            std::mem::swap(lo, hi);
+        }
+    });
+    ui.end_row();
+}
+
+/// A slider over a setting's range, showing and taking the table's text.
+fn slider<'a>(value: &'a mut f32, s: &'static Setting) -> egui::Slider<'a> {
+    egui::Slider::new(value, s.range())
+        .step_by(s.step as f64)
+        .custom_formatter(move |v, _| s.format_with_unit(v as f32))
+        .custom_parser(move |t| s.parse(t).map(|v| v as f64))
+}
+
+/// A drag value over a setting's range, showing and taking the table's text.
+fn drag<'a>(value: &'a mut f32, s: &'static Setting) -> egui::DragValue<'a> {
+    egui::DragValue::new(value)
+        .range(s.range())
+        .speed(s.step as f64 * 5.0)
+        .custom_formatter(move |v, _| s.format_with_unit(v as f32))
+        .custom_parser(move |t| s.parse(t).map(|v| v as f64))
+}
+
+/// A note field showing "C3 · 60".
+fn note_value(n: &mut u8) -> egui::DragValue<'_> {
+    egui::DragValue::new(n).range(0..=127).custom_formatter(|v, _| format!("{} · {}", note_name(v as u8), v as u8)).custom_parser(|s| {
+        let digits: String = s.chars().filter(|c| c.is_ascii_digit()).collect();
+        s.rsplit('·').next().and_then(|t| t.trim().parse::<f64>().ok()).or_else(|| digits.parse().ok())
+    })
+}

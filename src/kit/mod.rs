@@ -1,0 +1,16 @@
+//! The kit: what the user has set up on the pads, and its one owner.
+//!
+//! - [`model`]: a pad's mapping, settings and sample records, validated in
+//!   one place against [`crate::settings`];
+//! - [`state`]: the kit as a project saves it (JSON, versioned, embedded
+//!   audio), read back without ever failing;
+//! - [`store`]: the [`KitStore`], the sole owner of the kit, which loads
+//!   samples and publishes each pad to the engine together with its sample.
+
+pub mod model;
+pub mod state;
+pub mod store;
+
+pub use model::{Automation, Interpolation, Mapping, PadModel, PadSettings, PlayMode, SampleParams, SampleRecord, Trigger};
+pub use state::{EmbeddedAudio, Kit, SampleAudio, KIT_VERSION};
+pub use store::{KitStore, PadView};

@@ -1,0 +1,410 @@
+//! The pad model: everything a user sets on a pad, in one place.
+//!
+//! A [`PadModel`] is the mapping (which notes and velocities play it, and
+//! how), the pad's sound settings, and its list of sample records. Each
+//! [`SampleRecord`] holds what belongs to one sample: its file (and the
+//! file's bytes when the project embeds audio), its play window, root key,
+//! gain and tuning. Today a pad holds at most
+//! [`MAX_SAMPLES_PER_PAD`](crate::settings::MAX_SAMPLES_PER_PAD) sample; the
+//! list is there so that velocity layers and round robin add records, not a
+//! new model.
+//!
+//! The [`KitStore`](crate::kit::KitStore) owns the models; the engine only
+//! ever receives published copies. [`PadModel::validate`] is the one place
+//! ranges are checked, against [`crate::settings`].
+//!
+//! Thread: any. Nothing here allocates except where a doc says so.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use wasm_sampler_guest::abi;
+
+use crate::kit::state::EmbeddedAudio;
+use crate::settings::{self, Setting};
+
+/// How a pad is triggered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trigger {
+    /// Drum mode: one note plays the sample at its own pitch (plus tune).
+    Note(u8),
+    /// Pitched mode: notes `lo..=hi` play the sample transposed relative to
+    /// its record's root key.
+    Range { lo: u8, hi: u8 },
+}
+
+/// What note-off does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlayMode {
+    /// Plays to the end whatever the note-off (drums).
+    OneShot,
+    /// Note-off starts the release.
+    Gate,
+}
+
+/// Interpolation used when the playback rate is not 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Interpolation {
+    Cubic,
+    Linear,
+}
+
+impl Interpolation {
+    /// The guest's code for it (`abi::param::INTERPOLATION`).
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    pub fn guest_code(self) -> f32 {
+        match self {
+            Interpolation::Cubic => 0.0,
+            Interpolation::Linear => 1.0,
+        }
+    }
+}
+
+/// Which notes and velocities play a pad, and how.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Mapping {
+    pub trigger: Trigger,
+    /// MIDI velocities (1..=127) that play the pad, inclusive.
+    pub velocity: (u8, u8),
+    pub mode: PlayMode,
+    /// Pads sharing a group (1..=16) cut each other off; 0 = none
+    /// ([`settings::CHOKE_GROUP`]).
+    pub choke_group: u8,
+}
+
+impl Mapping {
+    /// Drum mode on `note`: one-shot, all velocities, no choke group.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    pub fn drum(note: u8) -> Self {
+        Mapping { trigger: Trigger::Note(note), velocity: (1, 127), mode: PlayMode::OneShot, choke_group: 0 }
+    }
+
+    /// Pitched mode over `lo..=hi`: gate, all velocities.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    pub fn pitched(lo: u8, hi: u8) -> Self {
+        Mapping { trigger: Trigger::Range { lo, hi }, velocity: (1, 127), mode: PlayMode::Gate, choke_group: 0 }
+    }
+
+    /// The mapping a new pad `index` starts with: drum mode on note 36 +
+    /// index (the General MIDI kick for pad 1), capped at 127.
+    ///
+    /// Thread: any. No allocation.
+    pub fn default_for(index: usize) -> Self {
+        Mapping::drum((36 + index).min(127) as u8)
+    }
+
+    /// Whether `note` at MIDI velocity `velocity` plays this pad.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    pub fn matches(&self, note: u8, velocity: u8) -> bool {
+        let note_ok = match self.trigger {
+            Trigger::Note(n) => n == note,
+            Trigger::Range { lo, hi } => (lo..=hi).contains(&note),
+        };
+        note_ok && (self.velocity.0..=self.velocity.1).contains(&velocity)
+    }
+
+    /// Semitones `note` is transposed by for a sample whose root key is
+    /// `root` (0 in drum mode).
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    pub fn transpose(&self, note: u8, root: u8) -> i32 {
+        match self.trigger {
+            Trigger::Note(_) => 0,
+            Trigger::Range { .. } => note as i32 - root as i32,
+        }
+    }
+}
+
+/// The pad's sound settings (shared by all of its samples). Ranges, units
+/// and defaults: [`crate::settings`].
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PadSettings {
+    /// [`settings::PAD_GAIN_DB`].
+    pub gain_db: f32,
+    /// [`settings::PAN`].
+    pub pan: f32,
+    /// [`settings::TUNE_SEMITONES`].
+    pub tune_semitones: i32,
+    /// [`settings::TUNE_CENTS`].
+    pub tune_cents: f32,
+    /// Gate release in seconds, [`settings::RELEASE_S`].
+    pub release: f32,
+    pub interpolation: Interpolation,
+}
+
+impl Default for PadSettings {
+    fn default() -> Self {
+        PadSettings {
+            gain_db: settings::PAD_GAIN_DB.default,
+            pan: settings::PAN.default,
+            tune_semitones: settings::TUNE_SEMITONES.default as i32,
+            tune_cents: settings::TUNE_CENTS.default,
+            release: settings::RELEASE_S.default,
+            interpolation: Interpolation::Cubic,
+        }
+    }
+}
+
+/// The automatable part of a pad's settings (the plugin's per-pad
+/// parameters). The engine keeps the host's latest values as a layer over
+/// the published [`PadSettings`]; it never writes them into the model.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Automation {
+    pub gain_db: f32,
+    pub pan: f32,
+    pub tune_semitones: i32,
+    pub tune_cents: f32,
+}
+
+impl PadSettings {
+    /// These settings with the automatable ones replaced by `automation`.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    pub fn with(&self, automation: Option<&Automation>) -> PadSettings {
+        match automation {
+            Some(a) => PadSettings { gain_db: a.gain_db, pan: a.pan, tune_semitones: a.tune_semitones, tune_cents: a.tune_cents, ..*self },
+            None => *self,
+        }
+    }
+
+    /// The slot parameters the guest keeps, as (id, value), for a sample
+    /// whose own gain is `sample_gain_db`; each value clamped by the table.
+    /// Gain is exactly 1.0 when both gains are 0 dB.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    pub fn guest_params(&self, sample_gain_db: f32) -> [(u32, f32); 4] {
+        let db = settings::PAD_GAIN_DB.clamp(self.gain_db) + settings::SAMPLE_GAIN_DB.clamp(sample_gain_db);
+        [
+            (abi::param::GAIN, settings::db_to_gain(db).min(abi::param::GAIN_MAX)),
+            (abi::param::PAN, settings::PAN.clamp(self.pan)),
+            (abi::param::RELEASE, settings::RELEASE_S.clamp(self.release)),
+            (abi::param::INTERPOLATION, self.interpolation.guest_code()),
+        ]
+    }
+
+    /// The pad's transposition in semitones (tune plus fine tune).
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    pub fn semitones(&self) -> f64 {
+        settings::TUNE_SEMITONES.clamp(self.tune_semitones as f32) as f64 + settings::TUNE_CENTS.clamp(self.tune_cents) as f64 / 100.0
+    }
+}
+
+/// What belongs to one sample of a pad, apart from its file: the played
+/// window, the root key and the sample's own gain and tuning. `Copy`, so
+/// the engine holds it beside the live sample.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SampleParams {
+    /// The played part of the sample: frames `start..end` (`end` 0 = to the
+    /// end). The sample stays whole in memory; the guest reads this window
+    /// of it in place.
+    #[serde(default)]
+    pub start: u32,
+    #[serde(default)]
+    pub end: u32,
+    /// The note at which the sample plays at its own pitch in key-range
+    /// mode ([`settings::NOTE`]).
+    pub root_key: u8,
+    /// [`settings::SAMPLE_GAIN_DB`], added to the pad's gain.
+    #[serde(default)]
+    pub gain_db: f32,
+    /// [`settings::SAMPLE_TUNE_CENTS`], added to the pad's tuning.
+    #[serde(default)]
+    pub tune_cents: f32,
+}
+
+impl SampleParams {
+    /// A whole, neutral sample with root key `root_key`.
+    ///
+    /// Thread: any. No allocation.
+    pub fn whole(root_key: u8) -> Self {
+        SampleParams { start: 0, end: 0, root_key, gain_db: 0.0, tune_cents: 0.0 }
+    }
+
+    /// The played window of a sample of `frames` frames, as (first frame,
+    /// frame count): `start..end` clamped into the sample, at least one
+    /// frame; the whole sample when untrimmed.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    pub fn window(&self, frames: u32) -> (u32, u32) {
+        if frames == 0 {
+            return (0, 0);
+        }
+        let start = self.start.min(frames - 1);
+        let end = if self.end == 0 { frames } else { self.end.min(frames) };
+        (start, end.max(start + 1) - start)
+    }
+}
+
+/// One sample of a pad: where its audio comes from, and its parameters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SampleRecord {
+    /// Absolute path of the sample file (for embedded audio whose file is
+    /// gone, the path it had).
+    pub file: PathBuf,
+    #[serde(flatten)]
+    pub params: SampleParams,
+    /// The file's bytes, when the kit embeds audio.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embedded: Option<EmbeddedAudio>,
+}
+
+/// Everything a user sets on one pad.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PadModel {
+    pub mapping: Mapping,
+    pub settings: PadSettings,
+    /// At most [`settings::MAX_SAMPLES_PER_PAD`].
+    #[serde(default)]
+    pub samples: Vec<SampleRecord>,
+}
+
+impl PadModel {
+    /// An empty pad with the default mapping for its index.
+    ///
+    /// Thread: any. No allocation.
+    pub fn empty(index: usize) -> Self {
+        PadModel { mapping: Mapping::default_for(index), settings: PadSettings::default(), samples: Vec::new() }
+    }
+
+    /// The pad's (first) sample record.
+    ///
+    /// Thread: any. No allocation.
+    pub fn sample(&self) -> Option<&SampleRecord> {
+        self.samples.first()
+    }
+
+    /// The parameters the pad's sample plays with; for a pad without a
+    /// sample, those a new sample would get.
+    ///
+    /// Thread: any. No allocation.
+    pub fn sample_params(&self) -> SampleParams {
+        self.sample().map(|s| s.params).unwrap_or_else(|| SampleParams::whole(self.default_root()))
+    }
+
+    /// The root key a new sample gets: the previous sample's, else the
+    /// drum note, else the middle of the key range.
+    ///
+    /// Thread: any. No allocation.
+    pub fn default_root(&self) -> u8 {
+        match (self.sample(), self.mapping.trigger) {
+            (Some(s), _) => s.params.root_key,
+            (None, Trigger::Note(n)) => n,
+            (None, Trigger::Range { lo, hi }) => ((lo as u16 + hi as u16) / 2) as u8,
+        }
+    }
+
+    /// A copy without embedded audio (what viewers read every frame;
+    /// embedded audio can be megabytes).
+    ///
+    /// Thread: non-real-time. Allocates.
+    pub fn without_audio(&self) -> PadModel {
+        PadModel {
+            mapping: self.mapping,
+            settings: self.settings,
+            samples: self.samples.iter().map(|s| SampleRecord { file: s.file.clone(), params: s.params, embedded: None }).collect(),
+        }
+    }
+
+    /// Checks every setting against [`crate::settings`]; the reason names
+    /// the setting and the value, in one line.
+    ///
+    /// Thread: any. Allocates the reason only.
+    pub fn validate(&self) -> Result<(), String> {
+        let check = |s: &Setting, v: f32| if s.contains(v) { Ok(()) } else { Err(format!("{} {v} is outside {}..={}", s.name.to_lowercase(), s.min, s.max)) };
+        let note = |n: u8| check(&settings::NOTE, n as f32);
+        let m = &self.mapping;
+        match m.trigger {
+            Trigger::Note(n) => note(n)?,
+            Trigger::Range { lo, hi } => {
+                note(lo)?;
+                note(hi)?;
+                if lo > hi {
+                    return Err(format!("key range {lo}..{hi} is reversed"));
+                }
+            }
+        }
+        check(&settings::VELOCITY, m.velocity.0 as f32)?;
+        check(&settings::VELOCITY, m.velocity.1 as f32)?;
+        if m.velocity.0 > m.velocity.1 {
+            return Err(format!("velocity range {}..{} is reversed", m.velocity.0, m.velocity.1));
+        }
+        check(&settings::CHOKE_GROUP, m.choke_group as f32)?;
+        let s = &self.settings;
+        check(&settings::PAD_GAIN_DB, s.gain_db)?;
+        check(&settings::PAN, s.pan)?;
+        check(&settings::TUNE_SEMITONES, s.tune_semitones as f32)?;
+        check(&settings::TUNE_CENTS, s.tune_cents)?;
+        check(&settings::RELEASE_S, s.release)?;
+        if self.samples.len() > settings::MAX_SAMPLES_PER_PAD {
+            return Err(format!("{} samples, at most {}", self.samples.len(), settings::MAX_SAMPLES_PER_PAD));
+        }
+        for r in &self.samples {
+            note(r.params.root_key)?;
+            check(&settings::SAMPLE_GAIN_DB, r.params.gain_db)?;
+            check(&settings::SAMPLE_TUNE_CENTS, r.params.tune_cents)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn play_window_clamps_into_the_sample_and_keeps_at_least_a_frame() {
+        let trim = |start, end| SampleParams { start, end, ..SampleParams::whole(60) };
+        assert_eq!(SampleParams::whole(60).window(1_000), (0, 1_000), "untrimmed: all of it");
+        assert_eq!(trim(100, 900).window(1_000), (100, 800));
+        assert_eq!(trim(100, 0).window(1_000), (100, 900), "end 0 = to the end");
+        assert_eq!(trim(0, 5_000).window(1_000), (0, 1_000), "end past the sample");
+        assert_eq!(trim(5_000, 0).window(1_000), (999, 1), "start past the sample");
+        assert_eq!(trim(500, 400).window(1_000), (500, 1), "end before start");
+        assert_eq!(trim(0, 0).window(0), (0, 0));
+    }
+
+    #[test]
+    fn validation_names_the_setting_out_of_range() {
+        let mut p = PadModel::empty(0);
+        assert_eq!(p.validate(), Ok(()));
+        p.mapping.choke_group = 17;
+        assert_eq!(p.validate(), Err("choke group 17 is outside 0..=16".into()));
+        p.mapping.choke_group = 0;
+        p.settings.gain_db = f32::NAN;
+        assert!(p.validate().unwrap_err().starts_with("gain NaN"));
+        p.settings.gain_db = 0.0;
+        p.mapping = Mapping::pitched(60, 10);
+        assert_eq!(p.validate(), Err("key range 60..10 is reversed".into()));
+        p.mapping = Mapping::drum(36);
+        p.samples.push(SampleRecord { file: "/a.wav".into(), params: SampleParams { root_key: 200, ..SampleParams::whole(60) }, embedded: None });
+        assert_eq!(p.validate(), Err("note 200 is outside 0..=127".into()));
+    }
+
+    #[test]
+    fn neutral_settings_give_exactly_unity_gain_and_automation_is_a_layer() {
+        let s = PadSettings::default();
+        assert_eq!(s.guest_params(0.0)[0], (abi::param::GAIN, 1.0));
+        let a = Automation { gain_db: -6.0, pan: 0.5, tune_semitones: 2, tune_cents: 0.0 };
+        let layered = s.with(Some(&a));
+        assert_eq!((layered.gain_db, layered.pan, layered.tune_semitones, layered.release), (-6.0, 0.5, 2, s.release));
+        assert_eq!(s.with(None), s);
+    }
+
+    #[test]
+    fn a_new_sample_takes_the_previous_root_else_the_drum_note_else_the_range_middle() {
+        let mut p = PadModel::empty(2);
+        assert_eq!(p.default_root(), 38);
+        p.mapping = Mapping::pitched(48, 72);
+        assert_eq!(p.default_root(), 60);
+        p.samples.push(SampleRecord { file: "/a.wav".into(), params: SampleParams::whole(45), embedded: None });
+        assert_eq!(p.default_root(), 45);
+    }
+}

@@ -1,0 +1,337 @@
+//! The kit as a project saves it: the pad models, whether audio is
+//! embedded, and the embedded audio itself.
+//!
+//! The plugin persists a [`Kit`] in its state as JSON. Saving the same kit
+//! twice gives the same bytes (fields in declaration order, pads in order, no
+//! maps with unstable order). [`Kit::from_json`] never fails: unknown, newer
+//! or garbage state gives the default kit plus a one-line reason to log.
+//! Version 1 kits (one file per pad, the root key in the mapping, start/end
+//! in the pad settings) are read and converted.
+//!
+//! Thread: non-real-time (everything here allocates).
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+
+use crate::kit::model::{Mapping, PadModel, PadSettings, SampleParams, SampleRecord, Trigger};
+use crate::settings::MAX_PADS;
+
+/// Version of the kit format written by this build.
+pub const KIT_VERSION: u32 = 2;
+
+/// Sample audio carried inside the project (the file's own bytes).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmbeddedAudio {
+    /// The original file name, for display.
+    pub name: String,
+    /// The file's bytes, base64 (standard alphabet, padded).
+    pub base64: String,
+}
+
+impl EmbeddedAudio {
+    /// Embeds `bytes` read from a file called `name`.
+    ///
+    /// Thread: non-real-time. Allocates.
+    pub fn new(name: &str, bytes: &[u8]) -> Self {
+        EmbeddedAudio { name: name.to_string(), base64: base64::engine::general_purpose::STANDARD.encode(bytes) }
+    }
+
+    /// The file's bytes, or why they cannot be decoded.
+    ///
+    /// Thread: non-real-time. Allocates.
+    pub fn bytes(&self) -> Result<Vec<u8>, String> {
+        base64::engine::general_purpose::STANDARD.decode(&self.base64).map_err(|e| format!("embedded audio is corrupt ({e})"))
+    }
+}
+
+/// The saved kit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Kit {
+    pub version: u32,
+    /// Store each sample's audio in the project (so it opens on another
+    /// machine). The kit is this setting's one owner.
+    pub embed_audio: bool,
+    pub pads: Vec<PadModel>,
+}
+
+impl Default for Kit {
+    fn default() -> Self {
+        Kit { version: KIT_VERSION, embed_audio: false, pads: Vec::new() }
+    }
+}
+
+impl Kit {
+    /// The kit as a JSON value (what the plugin state stores).
+    ///
+    /// Thread: non-real-time. Allocates.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).expect("a kit always serializes")
+    }
+
+    /// Reads a kit from state. Never fails: on unknown, newer or garbage
+    /// input it returns the default kit and the reason, as one line.
+    ///
+    /// Thread: non-real-time. Allocates.
+    pub fn from_json(value: &serde_json::Value) -> (Kit, Option<String>) {
+        let empty = |why: String| (Kit::default(), Some(format!("{why}; starting with an empty kit")));
+        let kit = match value.get("version").and_then(|v| v.as_u64()) {
+            None => return empty("kit state has no version".into()),
+            Some(1) => v1::KitV1::deserialize(value).map(v1::KitV1::upgrade),
+            Some(v) if v > KIT_VERSION as u64 => {
+                return empty(format!("kit state is version {v}, newer than this build understands ({KIT_VERSION})"))
+            }
+            Some(_) => Kit::deserialize(value),
+        };
+        match kit {
+            Ok(kit) => match kit.check() {
+                Ok(()) => (Kit { version: KIT_VERSION, ..kit }, None),
+                Err(e) => empty(format!("kit state is invalid ({e})")),
+            },
+            Err(e) => empty(format!("kit state is unreadable ({e})")),
+        }
+    }
+
+    /// Checks the pad count and every pad ([`PadModel::validate`]).
+    fn check(&self) -> Result<(), String> {
+        if self.pads.len() > MAX_PADS {
+            return Err(format!("{} pads, at most {MAX_PADS}", self.pads.len()));
+        }
+        for (i, p) in self.pads.iter().enumerate() {
+            p.validate().map_err(|e| format!("pad {}: {e}", i + 1))?;
+        }
+        Ok(())
+    }
+
+    /// The pad at `index`, created (empty) if the kit is shorter.
+    ///
+    /// Thread: non-real-time. May allocate (grows the pad list).
+    pub fn pad_mut(&mut self, index: usize) -> &mut PadModel {
+        while self.pads.len() <= index {
+            let n = self.pads.len();
+            self.pads.push(PadModel::empty(n));
+        }
+        &mut self.pads[index]
+    }
+}
+
+/// Where to load a sample's audio from, in order of preference: the file if
+/// it exists, else the embedded copy.
+pub enum SampleAudio<'a> {
+    File(&'a Path),
+    Embedded(&'a EmbeddedAudio),
+    /// Neither: the file is missing and nothing is embedded.
+    Missing(&'a Path),
+}
+
+impl SampleRecord {
+    /// Where this sample's audio comes from now.
+    ///
+    /// Thread: non-real-time (checks whether the file exists). No allocation.
+    pub fn audio(&self) -> SampleAudio<'_> {
+        match &self.embedded {
+            _ if self.file.exists() => SampleAudio::File(&self.file),
+            Some(e) => SampleAudio::Embedded(e),
+            None => SampleAudio::Missing(&self.file),
+        }
+    }
+}
+
+/// Version 1 of the format, read only.
+mod v1 {
+    use super::*;
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum TriggerV1 {
+        Note(u8),
+        Range { lo: u8, hi: u8, root: u8 },
+    }
+
+    #[derive(Deserialize)]
+    struct MappingV1 {
+        trigger: TriggerV1,
+        velocity: (u8, u8),
+        mode: crate::kit::model::PlayMode,
+        choke_group: u8,
+    }
+
+    #[derive(Deserialize)]
+    struct ParamsV1 {
+        gain_db: f32,
+        pan: f32,
+        tune_semitones: i32,
+        tune_cents: f32,
+        release: f32,
+        interpolation: crate::kit::model::Interpolation,
+        #[serde(default)]
+        start: u32,
+        #[serde(default)]
+        end: u32,
+    }
+
+    #[derive(Deserialize)]
+    struct PadV1 {
+        file: Option<PathBuf>,
+        mapping: MappingV1,
+        params: ParamsV1,
+        #[serde(default)]
+        embedded: Option<EmbeddedAudio>,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct KitV1 {
+        #[serde(default)]
+        embed_audio: bool,
+        pads: Vec<PadV1>,
+    }
+
+    impl KitV1 {
+        /// The same kit in today's model: the root key and the play window
+        /// move to the pad's sample record.
+        pub(super) fn upgrade(self) -> Kit {
+            let pads = self
+                .pads
+                .into_iter()
+                .map(|p| {
+                    let (trigger, root) = match p.mapping.trigger {
+                        TriggerV1::Note(n) => (Trigger::Note(n), n),
+                        TriggerV1::Range { lo, hi, root } => (Trigger::Range { lo, hi }, root),
+                    };
+                    let q = p.params;
+                    let file = p.file.or_else(|| p.embedded.as_ref().map(|e| PathBuf::from(&e.name)));
+                    let samples = file
+                        .map(|file| SampleRecord {
+                            file,
+                            params: SampleParams { start: q.start, end: q.end, ..SampleParams::whole(root) },
+                            embedded: p.embedded,
+                        })
+                        .into_iter()
+                        .collect();
+                    PadModel {
+                        mapping: Mapping { trigger, velocity: p.mapping.velocity, mode: p.mapping.mode, choke_group: p.mapping.choke_group },
+                        settings: PadSettings {
+                            gain_db: q.gain_db,
+                            pan: q.pan,
+                            tune_semitones: q.tune_semitones,
+                            tune_cents: q.tune_cents,
+                            release: q.release,
+                            interpolation: q.interpolation,
+                        },
+                        samples,
+                    }
+                })
+                .collect();
+            Kit { version: KIT_VERSION, embed_audio: self.embed_audio, pads }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kit::model::Interpolation;
+
+    fn record(file: &str, params: SampleParams) -> SampleRecord {
+        SampleRecord { file: PathBuf::from(file), params, embedded: None }
+    }
+
+    fn sample_kit() -> Kit {
+        let mut kit = Kit::default();
+        kit.pad_mut(0).samples.push(record("/samples/kick.wav", SampleParams::whole(36)));
+        let p = kit.pad_mut(2);
+        p.samples.push(record("/samples/bass.wav", SampleParams { start: 100, end: 900, ..SampleParams::whole(36) }));
+        p.mapping = Mapping::pitched(24, 59);
+        p.settings = PadSettings { gain_db: -3.5, pan: 0.25, tune_semitones: -12, tune_cents: 7.0, release: 0.2, interpolation: Interpolation::Linear };
+        kit
+    }
+
+    #[test]
+    fn the_same_kit_serializes_to_the_same_bytes_and_round_trips() {
+        let kit = sample_kit();
+        let a = serde_json::to_string(&kit.to_json()).unwrap();
+        let b = serde_json::to_string(&sample_kit().to_json()).unwrap();
+        assert_eq!(a, b);
+        let (back, err) = Kit::from_json(&serde_json::from_str(&a).unwrap());
+        assert_eq!((back, err), (kit, None));
+    }
+
+    #[test]
+    fn a_kit_saves_as_these_exact_bytes() {
+        let mut kit = Kit::default();
+        kit.pad_mut(0).samples.push(record("/s/kick.wav", SampleParams::whole(36)));
+        assert_eq!(
+            serde_json::to_string(&kit.to_json()).unwrap(),
+            r#"{"embed_audio":false,"pads":[{"mapping":{"choke_group":0,"mode":"one_shot","trigger":{"note":36},"velocity":[1,127]},"samples":[{"end":0,"file":"/s/kick.wav","gain_db":0.0,"root_key":36,"start":0,"tune_cents":0.0}],"settings":{"gain_db":0.0,"interpolation":"cubic","pan":0.0,"release":0.009999999776482582,"tune_cents":0.0,"tune_semitones":0}}],"version":2}"#
+        );
+    }
+
+    #[test]
+    fn a_newer_version_gives_the_default_kit_and_a_reason() {
+        let mut v = sample_kit().to_json();
+        v["version"] = serde_json::json!(KIT_VERSION + 1);
+        let (kit, err) = Kit::from_json(&v);
+        assert_eq!(kit, Kit::default());
+        assert!(err.unwrap().contains("newer than this build understands"));
+    }
+
+    #[test]
+    fn garbage_and_invalid_state_give_the_default_kit_and_a_reason() {
+        for v in [
+            serde_json::json!("garbage"),
+            serde_json::json!({"version": 1, "pads": "nope"}),
+            serde_json::json!({"version": 1, "embed_audio": false, "pads": [{"file": null, "mapping": {"trigger": {"range": {"lo": 60, "hi": 10, "root": 30}}, "velocity": [1, 127], "mode": "gate", "choke_group": 0}, "params": {"gain_db": 0.0, "pan": 0.0, "tune_semitones": 0, "tune_cents": 0.0, "release": 0.01, "interpolation": "cubic"}}]}),
+            serde_json::json!({"version": 2, "embed_audio": false, "pads": [{"mapping": {"trigger": {"note": 36}, "velocity": [1, 127], "mode": "gate", "choke_group": 40}, "settings": {"gain_db": 0.0, "pan": 0.0, "tune_semitones": 0, "tune_cents": 0.0, "release": 0.01, "interpolation": "cubic"}}]}),
+        ] {
+            let (kit, err) = Kit::from_json(&v);
+            assert_eq!(kit, Kit::default(), "{v}");
+            assert!(err.is_some(), "{v}");
+            assert!(!err.unwrap().contains('\n'));
+        }
+    }
+
+    #[test]
+    fn a_version_1_kit_loads_with_its_root_key_and_window_on_the_sample() {
+        let v = serde_json::json!({"version": 1, "embed_audio": true, "pads": [
+            {"file": "/s/kick.wav", "mapping": {"trigger": {"note": 36}, "velocity": [1, 127], "mode": "one_shot", "choke_group": 2},
+             "params": {"gain_db": -1.0, "pan": 0.0, "tune_semitones": 0, "tune_cents": 0.0, "release": 0.01, "interpolation": "cubic"}},
+            {"file": "/s/bass.wav", "mapping": {"trigger": {"range": {"lo": 24, "hi": 59, "root": 36}}, "velocity": [1, 127], "mode": "gate", "choke_group": 0},
+             "params": {"gain_db": 0.0, "pan": 0.0, "tune_semitones": 0, "tune_cents": 0.0, "release": 0.2, "interpolation": "linear", "start": 100, "end": 900}},
+            {"file": null, "mapping": {"trigger": {"note": 38}, "velocity": [1, 127], "mode": "one_shot", "choke_group": 0},
+             "params": {"gain_db": 0.0, "pan": 0.0, "tune_semitones": 0, "tune_cents": 0.0, "release": 0.01, "interpolation": "cubic"}}
+        ]});
+        let (kit, err) = Kit::from_json(&v);
+        assert_eq!(err, None);
+        assert!(kit.embed_audio);
+        assert_eq!(kit.pads[0].settings, PadSettings { gain_db: -1.0, ..PadSettings::default() });
+        assert_eq!(kit.pads[0].mapping.choke_group, 2);
+        assert_eq!(kit.pads[0].samples, vec![record("/s/kick.wav", SampleParams::whole(36))], "saved before trimming: untrimmed");
+        assert_eq!(kit.pads[1].mapping.trigger, Trigger::Range { lo: 24, hi: 59 });
+        assert_eq!(kit.pads[1].samples, vec![record("/s/bass.wav", SampleParams { start: 100, end: 900, ..SampleParams::whole(36) })]);
+        assert_eq!(kit.pads[1].settings.interpolation, Interpolation::Linear);
+        assert!(kit.pads[2].samples.is_empty());
+        assert_eq!(kit.version, KIT_VERSION);
+    }
+
+    #[test]
+    fn embedded_audio_round_trips_its_bytes() {
+        let e = EmbeddedAudio::new("kick.wav", b"RIFF\x00\x01\x02\xff");
+        assert_eq!(e.bytes().unwrap(), b"RIFF\x00\x01\x02\xff");
+        let bad = EmbeddedAudio { name: "x.wav".into(), base64: "***".into() };
+        assert!(bad.bytes().unwrap_err().contains("corrupt"));
+    }
+
+    #[test]
+    fn a_sample_prefers_its_file_then_the_embedded_copy_then_reports_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let present = dir.path().join("here.wav");
+        std::fs::write(&present, b"x").unwrap();
+        let mut r = SampleRecord { file: dir.path().join("gone.wav"), params: SampleParams::whole(36), embedded: None };
+        assert!(matches!(r.audio(), SampleAudio::Missing(_)));
+        r.embedded = Some(EmbeddedAudio::new("gone.wav", b"RIFF"));
+        assert!(matches!(r.audio(), SampleAudio::Embedded(_)));
+        r.file = present.clone();
+        assert!(matches!(r.audio(), SampleAudio::File(p) if p == present));
+    }
+}

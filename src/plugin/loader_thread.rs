@@ -1,0 +1,151 @@
+//! The instance's loader thread: decodes samples into the kit store (a
+//! dropped file, a restored project) and does the engine's housekeeping —
+//! freeing regions of replaced samples once silent, and replacing a faulted
+//! guest — every [`HOUSEKEEPING_PERIOD`].
+//!
+//! Started on the first job, stopped and joined when the plugin goes (the
+//! host may unload the library right after).
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use nice_plug::prelude::nice_error;
+use parking_lot::Mutex;
+
+use crate::plugin::Shared;
+use crate::settings::MAX_PADS;
+
+/// How often the loader thread does housekeeping when idle. A guest fault
+/// is silent for up to this long plus the time to re-instantiate.
+pub const HOUSEKEEPING_PERIOD: Duration = Duration::from_millis(20);
+
+/// Work for the loader thread.
+pub(crate) enum Job {
+    /// (Re)load every pad of the kit into the engine.
+    LoadKit,
+    /// Load one file into one pad.
+    LoadPad(usize, PathBuf),
+}
+
+/// The thread, its queue, and its flags.
+#[derive(Default)]
+pub struct Loader {
+    jobs: Mutex<Option<Sender<Job>>>,
+    handle: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// Set when the plugin goes away: the loader stops between pads.
+    stopping: AtomicBool,
+    /// A kit waits for the engine (restored before the first activation).
+    kit_pending: AtomicBool,
+}
+
+impl Loader {
+    /// Whether the thread has been started.
+    ///
+    /// Thread: any. No allocation. Short lock.
+    pub fn is_running(&self) -> bool {
+        self.jobs.lock().is_some()
+    }
+
+    /// Notes that the kit must load once there is an engine.
+    ///
+    /// Thread: any. No allocation.
+    pub fn defer_kit(&self) {
+        self.kit_pending.store(true, Ordering::Release);
+    }
+
+    /// Whether a kit waits for the engine; clears the flag.
+    ///
+    /// Thread: any. No allocation.
+    pub fn take_deferred_kit(&self) -> bool {
+        self.kit_pending.swap(false, Ordering::AcqRel)
+    }
+
+    /// Stops the thread and waits for it.
+    ///
+    /// Thread: non-real-time (joins). No allocation.
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::Release);
+        drop(self.jobs.lock().take());
+        if let Some(handle) = self.handle.lock().take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+impl Shared {
+    /// Loads `path` into `pad` in the background (before the first
+    /// activation it is only recorded, and loads with the kit then). Until
+    /// it is done the pad shows as loading; a failure leaves the pad as it
+    /// was and posts a message naming the file and the reason.
+    ///
+    /// Thread: any non-real-time thread (may start the loader thread). Allocates.
+    pub fn load_pad(self: &Arc<Self>, pad: usize, path: PathBuf) {
+        if pad >= MAX_PADS {
+            self.link.post_message(format!("{}: not loaded, there are only {MAX_PADS} pads", path.display()));
+            return;
+        }
+        self.store.mark_loading(pad);
+        self.send(Job::LoadPad(pad, path));
+    }
+
+    /// Queues a job, starting the thread on the first one.
+    pub(crate) fn send(self: &Arc<Self>, job: Job) {
+        let mut jobs = self.loader.jobs.lock();
+        if jobs.is_none() {
+            let (tx, rx) = mpsc::channel();
+            let weak = Arc::downgrade(self);
+            let spawned = std::thread::Builder::new().name("wasm-sampler-loader".into()).spawn(move || run(weak, rx));
+            match spawned {
+                Ok(handle) => {
+                    *jobs = Some(tx);
+                    *self.loader.handle.lock() = Some(handle);
+                }
+                Err(e) => {
+                    nice_error!("wasm-sampler: cannot start the loader thread: {e}");
+                    return;
+                }
+            }
+        }
+        if let Some(tx) = jobs.as_ref() {
+            let _ = tx.send(job);
+        }
+    }
+
+    fn report(&self, pad: usize, e: &dyn std::fmt::Display) {
+        nice_error!("wasm-sampler: pad {}: {e}", pad + 1);
+        self.link.post_message(format!("Pad {}: {e}", pad + 1));
+    }
+}
+
+fn run(shared: Weak<Shared>, jobs: mpsc::Receiver<Job>) {
+    loop {
+        let job = match jobs.recv_timeout(HOUSEKEEPING_PERIOD) {
+            Ok(job) => Some(job),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
+        let Some(shared) = shared.upgrade() else { return };
+        let store = &shared.store;
+        match job {
+            Some(Job::LoadKit) => store.load_kit(&shared.loader.stopping, |pad, e| shared.report(pad, e)),
+            Some(Job::LoadPad(pad, path)) if store.engine().is_none() => {
+                if let Err(e) = store.record_file(pad, &path) {
+                    shared.report(pad, &e);
+                }
+                shared.loader.defer_kit();
+            }
+            Some(Job::LoadPad(pad, path)) => {
+                if let Err(e) = store.load_file(pad, &path) {
+                    shared.report(pad, &e);
+                }
+            }
+            None => {}
+        }
+        if let Some(engine) = store.engine() {
+            engine.housekeeping();
+        }
+    }
+}

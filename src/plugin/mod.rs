@@ -1,0 +1,391 @@
+//! The CLAP / VST3 instrument: nice-plug glue around the kit store and the
+//! engine. Who runs what:
+//!
+//! - the host's audio thread: [`WasmSampler::process`] (this file) turns
+//!   the DAW's notes, the editor's auditions and the per-pad parameters into
+//!   one engine call per block; it allocates nothing;
+//! - the host's main thread: instantiation, activation, state
+//!   ([`state::KitField`]); no file I/O, no decoding;
+//! - this instance's loader thread ([`loader_thread`]): decoding into the
+//!   [`KitStore`], and the engine's housekeeping (freeing regions, replacing
+//!   a faulted guest);
+//! - the editor's thread ([`crate::editor`]): edits through the kit store,
+//!   messages, note flashes and auditions through the [`EditorLink`].
+//!
+//! Instantiation compiles nothing: the engine (guest memory and instance) is
+//! made at the first `activate`, from the process's already-deserialized
+//! module.
+
+pub mod editor_link;
+pub mod loader_thread;
+pub mod params;
+pub mod state;
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use nice_plug::midi::Key;
+use nice_plug::prelude::*;
+
+use crate::engine::triggering::{midi_velocity, NoteEvent as EngineNote};
+use crate::engine::{Engine, EngineOptions};
+use crate::kit::{Automation, KitStore};
+use crate::settings::{self, AUTOMATED_PADS};
+pub use editor_link::{Audition, EditorLink, AUDITION_CHANNEL};
+use loader_thread::{Job, Loader};
+use params::SamplerParams;
+use state::KitField;
+
+/// Note events one block can carry to the engine.
+const NOTE_CAPACITY: usize = 4096;
+/// MIDI channel-mode messages (CC numbers).
+const CC_ALL_SOUND_OFF: u8 = 120;
+const CC_ALL_NOTES_OFF: u8 = 123;
+
+/// What the plugin, its loader thread and its editor share: the kit store
+/// (the one owner of every pad setting, and the engine once activated), the
+/// loader thread, and the editor link. Each has its own lock or none.
+#[derive(Default)]
+pub struct Shared {
+    pub store: KitStore,
+    pub loader: Loader,
+    pub link: EditorLink,
+}
+
+impl Shared {
+    /// The engine, once the plugin has been activated.
+    ///
+    /// Thread: any. No allocation.
+    pub fn engine(&self) -> Option<&Arc<Engine>> {
+        self.store.engine()
+    }
+}
+
+/// The plugin.
+pub struct WasmSampler {
+    params: Arc<SamplerParams>,
+    shared: Arc<Shared>,
+    notes: Vec<EngineNote>,
+    /// Auditions from the editor (this instance's end of the queue).
+    auditions: rtrb::Consumer<Audition>,
+    /// The per-pad parameters' values this block (filled without allocating).
+    automation: [Automation; AUTOMATED_PADS],
+    /// Linear master gain, ramped over 10 ms when the parameter moves.
+    master: Smoother<f32>,
+    master_db: f32,
+    sample_rate: f32,
+}
+
+impl Default for WasmSampler {
+    fn default() -> Self {
+        let shared = Arc::new(Shared::default());
+        let auditions = shared.link.take_audition_consumer().expect("a new link has its consumer");
+        let neutral = Automation { gain_db: 0.0, pan: 0.0, tune_semitones: 0, tune_cents: 0.0 };
+        WasmSampler {
+            auditions,
+            params: Arc::new(SamplerParams::new(KitField(shared.clone()))),
+            shared,
+            notes: Vec::with_capacity(NOTE_CAPACITY),
+            automation: [neutral; AUTOMATED_PADS],
+            master: Smoother::new(SmoothingStyle::Linear(10.0)),
+            master_db: 0.0,
+            sample_rate: 48_000.0,
+        }
+    }
+}
+
+impl Drop for WasmSampler {
+    /// Stops and joins the loader thread, so that nothing of ours runs once
+    /// the host has destroyed the instance (it may unload the library next).
+    fn drop(&mut self) {
+        self.shared.loader.stop();
+    }
+}
+
+impl WasmSampler {
+    /// What the plugin shares with its loader thread and editor.
+    ///
+    /// Thread: any. No allocation.
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+}
+
+impl Plugin for WasmSampler {
+    const NAME: &'static str = "Wasm Sampler";
+    const VENDOR: &'static str = "Wasm Sampler developers";
+    const URL: &'static str = "https://github.com/wasm-sampler/wasm-sampler";
+    const EMAIL: &'static str = "dev@wasm-sampler.invalid";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[AudioIOLayout {
+        main_input_channels: None,
+        main_output_channels: NonZeroU32::new(2),
+        ..AudioIOLayout::const_default()
+    }];
+    const MIDI_INPUT: MidiConfig = MidiConfig::MidiCCs;
+    const SAMPLE_ACCURATE_AUTOMATION: bool = false;
+
+    type Editor = crate::editor::SamplerEditor;
+    type SysExMessage = ();
+    type BackgroundTask = ();
+
+    fn params(&self) -> Arc<dyn Params> {
+        self.params.clone()
+    }
+
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        Some(crate::editor::SamplerEditor::new(self.params.clone(), self.shared.clone()))
+    }
+
+    fn activate(&mut self, _layout: &AudioIOLayout, config: &BufferConfig, _context: &mut impl ActivateContext<Self>) -> bool {
+        match self.shared.engine() {
+            Some(engine) => {
+                if let Err(e) = engine.set_sample_rate(config.sample_rate) {
+                    nice_error!("wasm-sampler: {e}");
+                    return false;
+                }
+            }
+            None => match Engine::new(EngineOptions { sample_rate: config.sample_rate, ..EngineOptions::default() }) {
+                Ok(engine) => {
+                    self.shared.store.attach(Arc::new(engine));
+                    // Start the loader (housekeeping) even for an empty kit.
+                    self.shared.loader.defer_kit();
+                }
+                Err(e) => {
+                    nice_error!("wasm-sampler: {e}");
+                    return false;
+                }
+            },
+        }
+        if self.shared.loader.take_deferred_kit() {
+            self.shared.send(Job::LoadKit);
+        }
+        self.sample_rate = config.sample_rate;
+        while self.auditions.pop().is_ok() {}
+        true
+    }
+
+    fn reset(&mut self) {
+        // The host restarts the stream: no voice may ring on from before.
+        if let Some(engine) = self.shared.engine() {
+            engine.reset();
+        }
+        self.notes.clear();
+        // Clicks made while the host was not processing are stale.
+        while self.auditions.pop().is_ok() {}
+        self.master_db = self.params.master_gain.value();
+        self.master.reset(settings::db_to_gain(self.master_db));
+    }
+
+    fn process(&mut self, buffer: &mut Buffer, _aux: &mut AuxiliaryBuffers, context: &mut impl ProcessContext<Self>) -> ProcessStatus {
+        let Some(engine) = self.shared.engine() else {
+            for ch in buffer.as_slice() {
+                ch.fill(0.0);
+            }
+            return ProcessStatus::Normal;
+        };
+        self.notes.clear();
+        for (values, set) in self.automation.iter_mut().zip(self.params.pads.iter()) {
+            *values = set.automation();
+        }
+        while let Some(event) = context.next_event() {
+            let note = match event {
+                NoteEvent::NoteOn { timing, channel, key: Key::Number(note), velocity, .. } => {
+                    Some(EngineNote::On { frame: timing, channel: channel.number().unwrap_or(0), note, velocity })
+                }
+                NoteEvent::NoteOff { timing, channel, key: Key::Number(note), .. } => {
+                    Some(EngineNote::Off { frame: timing, channel: channel.number().unwrap_or(0), note })
+                }
+                NoteEvent::Choke { timing, channel, key: Key::Number(note), .. } => {
+                    Some(EngineNote::Choke { frame: timing, channel: channel.number().unwrap_or(0), note })
+                }
+                NoteEvent::MidiCC { timing, cc: CC_ALL_NOTES_OFF, .. } => Some(EngineNote::AllNotesOff { frame: timing }),
+                NoteEvent::MidiCC { timing, cc: CC_ALL_SOUND_OFF, .. } => Some(EngineNote::AllSoundOff { frame: timing }),
+                _ => None,
+            };
+            if let Some(note) = note {
+                push_note(&mut self.notes, note);
+            }
+        }
+        while let Ok(audition) = self.auditions.pop() {
+            let note = match audition {
+                Audition::On { note, velocity } => {
+                    EngineNote::On { frame: 0, channel: AUDITION_CHANNEL, note, velocity: velocity as f32 / 127.0 }
+                }
+                Audition::Off { note } => EngineNote::Off { frame: 0, channel: AUDITION_CHANNEL, note },
+            };
+            push_note(&mut self.notes, note);
+        }
+        // The editor's play flash.
+        for note in &self.notes {
+            if let EngineNote::On { note, velocity, .. } = *note {
+                self.shared.link.note_played(note, midi_velocity(velocity));
+            }
+        }
+
+        let out = buffer.as_slice();
+        let (left, rest) = out.split_at_mut(1);
+        engine.process_automated(&self.notes, &self.automation, left[0], rest[0]);
+
+        let db = self.params.master_gain.value();
+        if db != self.master_db {
+            self.master_db = db;
+            self.master.set_target(self.sample_rate, settings::db_to_gain(db));
+        }
+        // At 0 dB and at rest the output is the engine's, bit for bit.
+        if self.master.is_smoothing() || self.master_db != 0.0 {
+            for (l, r) in left[0].iter_mut().zip(rest[0].iter_mut()) {
+                let g = self.master.next();
+                *l *= g;
+                *r *= g;
+            }
+        }
+        ProcessStatus::Normal
+    }
+}
+
+/// Appends a note if the block's list has room (it never grows).
+///
+/// Thread: audio. No allocation.
+fn push_note(notes: &mut Vec<EngineNote>, e: EngineNote) {
+    if notes.len() < notes.capacity() {
+        notes.push(e);
+    }
+}
+
+impl ClapPlugin for WasmSampler {
+    const CLAP_ID: &'static str = "org.wasm-sampler.wasm-sampler";
+    const CLAP_DESCRIPTION: Option<&'static str> = Some("A sampler whose DSP runs as a sandboxed WebAssembly guest");
+    const CLAP_MANUAL_URL: Option<&'static str> = None;
+    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_FEATURES: &'static [ClapFeature] = &[ClapFeature::Instrument, ClapFeature::Sampler, ClapFeature::Stereo];
+}
+
+impl Vst3Plugin for WasmSampler {
+    const VST3_CLASS_ID: [u8; 16] = *b"WasmSamplerPlug1";
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[Vst3SubCategory::Instrument, Vst3SubCategory::Sampler];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kit::{Kit, Mapping, SampleParams, SampleRecord};
+    use nice_plug::params::persist::PersistentField;
+    use std::path::Path;
+    use std::time::Duration;
+
+    #[test]
+    fn instantiating_makes_no_engine_and_starts_no_thread() {
+        let plugin = WasmSampler::default();
+        assert!(plugin.shared().engine().is_none(), "the guest is instantiated at activation, not before");
+        assert!(!plugin.shared().loader.is_running(), "no loader thread until there is work");
+        assert_eq!(plugin.shared().store.kit(), Kit::default());
+    }
+
+    fn activated() -> (Arc<Shared>, Arc<Engine>) {
+        let shared = Arc::new(Shared::default());
+        let engine = Arc::new(Engine::new(EngineOptions::default()).unwrap());
+        shared.store.attach(engine.clone());
+        (shared, engine)
+    }
+
+    fn record(file: &Path, root: u8) -> SampleRecord {
+        SampleRecord { file: file.to_path_buf(), params: SampleParams::whole(root), embedded: None }
+    }
+
+    #[test]
+    fn a_missing_file_marks_its_pad_with_path_and_reason_and_the_kit_keeps_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let present = dir.path().join("present.wav");
+        write_wav(&present, 100);
+        let missing = dir.path().join("gone.wav");
+
+        let (shared, engine) = activated();
+        let mut kit = Kit::default();
+        kit.pad_mut(0).samples.push(record(&present, 36));
+        kit.pad_mut(1).samples.push(record(&missing, 45));
+        kit.pad_mut(1).mapping = Mapping::pitched(40, 50);
+        KitField(shared.clone()).set(kit.to_json());
+        wait_until("the kit to load", || shared.store.kits_loaded() > 0);
+        let pads = shared.store.pads();
+        assert!(pads[0].sample.is_some() && pads[0].error.is_none());
+        assert!(pads[1].sample.is_none());
+        let error = pads[1].error.clone().unwrap();
+        assert_eq!(error, format!("{}: file not found", missing.display()));
+        assert_eq!(engine.pads()[1].mapping, Mapping::pitched(40, 50), "settings kept");
+        assert_eq!(shared.store.kit(), kit, "the kit still holds the missing pad as it was");
+        shared.loader.stop();
+    }
+
+    fn write_wav(path: &Path, frames: usize) {
+        let spec = hound::WavSpec { channels: 1, sample_rate: 48_000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+        let mut w = hound::WavWriter::create(path, spec).unwrap();
+        for i in 0..frames {
+            w.write_sample((i % 1000) as i16).unwrap();
+        }
+        w.finalize().unwrap();
+    }
+
+    fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while !done() {
+            assert!(std::time::Instant::now() < deadline, "timed out: {what}");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    #[test]
+    fn a_file_loaded_before_activation_is_kept_in_the_kit_and_loads_at_activation() {
+        let dir = tempfile::tempdir().unwrap();
+        let wav = dir.path().join("early.wav");
+        write_wav(&wav, 500);
+        let shared = Arc::new(Shared::default());
+        shared.load_pad(3, wav.clone());
+        wait_until("the load to be recorded", || !shared.store.is_loading(3));
+        assert_eq!(shared.store.kit().pads[3].samples[0].file, wav);
+        assert!(shared.loader.take_deferred_kit(), "loads with the kit at activation");
+        // Activation (as `activate` does): the kit loads into the new engine.
+        let engine = Arc::new(Engine::new(EngineOptions::default()).unwrap());
+        shared.store.attach(engine.clone());
+        shared.send(Job::LoadKit);
+        wait_until("the kit to load", || shared.store.kits_loaded() == 1);
+        assert_eq!(engine.pads()[3].sample.as_ref().map(|s| s.info.frames), Some(500));
+        shared.loader.stop();
+    }
+
+    #[test]
+    fn a_new_sample_in_a_trimmed_pad_plays_whole_and_a_failed_one_keeps_the_trim() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.wav"), dir.path().join("b.wav"));
+        write_wav(&a, 1_000);
+        write_wav(&b, 2_000);
+        let (shared, engine) = activated();
+        shared.load_pad(0, a.clone());
+        wait_until("a to load", || !shared.store.is_loading(0));
+        shared
+            .store
+            .edit(0, |p| {
+                p.samples[0].params.start = 100;
+                p.samples[0].params.end = 900;
+            })
+            .unwrap();
+        assert_eq!(engine.pads()[0].sample_params.window(1_000), (100, 800));
+
+        // A file that is not there: nothing changes, the trim stays.
+        shared.load_pad(0, dir.path().join("missing.wav"));
+        wait_until("the failed load", || !shared.store.is_loading(0));
+        let trim = |s: &Shared| (s.store.kit().pads[0].samples[0].params.start, s.store.kit().pads[0].samples[0].params.end);
+        assert_eq!(trim(&shared), (100, 900));
+        assert_eq!(engine.pads()[0].sample_params.window(1_000), (100, 800));
+        assert!(shared.link.messages().last().unwrap().1.contains("missing.wav: file not found"));
+
+        shared.load_pad(0, b.clone());
+        wait_until("b to load", || !shared.store.is_loading(0));
+        assert_eq!(trim(&shared), (0, 0), "saved untrimmed");
+        let pad = &engine.pads()[0];
+        assert_eq!(pad.sample_params.window(pad.sample.as_ref().unwrap().info.frames), (0, 2_000), "plays whole");
+        shared.loader.stop();
+    }
+}

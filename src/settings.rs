@@ -1,0 +1,292 @@
+//! Every setting's range, default, unit and display, in one table.
+//!
+//! Kit validation ([`crate::kit`]), the engine's clamps
+//! ([`crate::kit::PadSettings::guest_params`]), the plugin's parameters
+//! ([`crate::plugin::params`]) and the editor's widgets all read these
+//! entries; no range is written anywhere else.
+//!
+//! Text round-trips: for every value `v` in range,
+//! `parse(format(v))` gives a value that formats to the same text, so a host
+//! that shows a value, takes it back as typed text and shows it again never
+//! sees it change (tested over each parameter's whole range in
+//! `tests/parameters.rs`). Negative zero is shown as zero.
+//!
+//! Thread: any. Formatting and parsing allocate; the numbers do not.
+
+use wasm_sampler_guest::abi;
+
+/// How a setting's value is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Display {
+    /// A number with this many decimals, then the unit.
+    Decimals(usize),
+    /// Balance: "C" at the centre, else percent and side ("25L", "100R").
+    Pan,
+    /// Seconds: milliseconds below one second ("10 ms"), else seconds
+    /// with two decimals ("1.50 s").
+    Seconds,
+    /// A whole number; 0 is shown as "off" (choke groups).
+    ZeroIsOff,
+}
+
+/// One setting: what it is called, its range, default, unit and display.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Setting {
+    /// Name shown to the user (parameter name, editor label).
+    pub name: &'static str,
+    pub min: f32,
+    pub max: f32,
+    pub default: f32,
+    /// Unit appended to the number, with its leading space (" dB"), or "".
+    pub unit: &'static str,
+    /// Resolution of automation and of the editor's drag steps.
+    pub step: f32,
+    pub display: Display,
+}
+
+/// Output gain of the whole instrument (dB).
+pub const MASTER_GAIN_DB: Setting =
+    Setting { name: "Master Gain", min: -60.0, max: 12.0, default: 0.0, unit: " dB", step: 0.01, display: Display::Decimals(2) };
+/// A pad's gain (dB); the guest takes it linear, up to `abi::param::GAIN_MAX`.
+pub const PAD_GAIN_DB: Setting =
+    Setting { name: "Gain", min: -60.0, max: 24.0, default: 0.0, unit: " dB", step: 0.1, display: Display::Decimals(1) };
+/// A pad's balance, -1 (left) ..= 1 (right).
+pub const PAN: Setting =
+    Setting { name: "Pan", min: abi::param::PAN_MIN, max: abi::param::PAN_MAX, default: 0.0, unit: "", step: 0.01, display: Display::Pan };
+/// A pad's transposition (semitones).
+pub const TUNE_SEMITONES: Setting =
+    Setting { name: "Tune", min: -48.0, max: 48.0, default: 0.0, unit: " st", step: 1.0, display: Display::Decimals(0) };
+/// A pad's fine tune (cents).
+pub const TUNE_CENTS: Setting =
+    Setting { name: "Fine", min: -100.0, max: 100.0, default: 0.0, unit: " ct", step: 0.1, display: Display::Decimals(1) };
+/// Release time of gate voices (seconds).
+pub const RELEASE_S: Setting = Setting {
+    name: "Release",
+    min: abi::param::RELEASE_MIN,
+    max: abi::param::RELEASE_MAX,
+    default: abi::param::RELEASE_DEFAULT,
+    unit: "",
+    step: 0.001,
+    display: Display::Seconds,
+};
+/// Pads sharing a choke group (1..) cut each other off; 0 = none.
+pub const CHOKE_GROUP: Setting =
+    Setting { name: "Choke group", min: 0.0, max: 16.0, default: 0.0, unit: "", step: 1.0, display: Display::ZeroIsOff };
+/// A sample's own gain within its pad (dB), added to the pad's.
+pub const SAMPLE_GAIN_DB: Setting =
+    Setting { name: "Sample gain", min: -60.0, max: 24.0, default: 0.0, unit: " dB", step: 0.1, display: Display::Decimals(1) };
+/// A sample's own tuning within its pad (cents), added to the pad's.
+pub const SAMPLE_TUNE_CENTS: Setting =
+    Setting { name: "Sample tune", min: -1200.0, max: 1200.0, default: 0.0, unit: " ct", step: 0.1, display: Display::Decimals(1) };
+/// MIDI notes.
+pub const NOTE: Setting = Setting { name: "Note", min: 0.0, max: 127.0, default: 60.0, unit: "", step: 1.0, display: Display::Decimals(0) };
+/// MIDI velocities that can play a pad.
+pub const VELOCITY: Setting =
+    Setting { name: "Velocity", min: 1.0, max: 127.0, default: 127.0, unit: "", step: 1.0, display: Display::Decimals(0) };
+
+/// Every entry, for tests and documentation.
+pub const ALL: [Setting; 10] =
+    [MASTER_GAIN_DB, PAD_GAIN_DB, PAN, TUNE_SEMITONES, TUNE_CENTS, RELEASE_S, CHOKE_GROUP, SAMPLE_GAIN_DB, SAMPLE_TUNE_CENTS, NOTE];
+
+/// Pads whose gain, pan, tune and fine tune are automatable parameters
+/// (ids `pgain_N`, `pan_N`, `tune_N`, `fine_N`, N = 1..=16).
+pub const AUTOMATED_PADS: usize = 16;
+
+/// Pads a kit can have (one guest slot each at most).
+pub const MAX_PADS: usize = abi::SLOT_CAPACITY as usize;
+
+/// Samples one pad holds (the layers issue raises this).
+pub const MAX_SAMPLES_PER_PAD: usize = 1;
+
+impl Setting {
+    /// The range as `min..=max`, for widgets.
+    ///
+    /// Thread: any. No allocation.
+    pub fn range(&self) -> std::ops::RangeInclusive<f32> {
+        self.min..=self.max
+    }
+
+    /// Whether `v` is a valid value (finite and in range).
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    pub fn contains(&self, v: f32) -> bool {
+        v.is_finite() && (self.min..=self.max).contains(&v)
+    }
+
+    /// `v` clamped into range; the default for NaN.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    pub fn clamp(&self, v: f32) -> f32 {
+        if v.is_nan() {
+            self.default
+        } else {
+            v.clamp(self.min, self.max)
+        }
+    }
+
+    /// `v` as text, without the unit.
+    ///
+    /// Thread: any non-real-time thread. Allocates.
+    pub fn format(&self, v: f32) -> String {
+        match self.display {
+            Display::Decimals(d) => fixed(v, d),
+            Display::Pan => {
+                let percent = zero_free((v * 100.0).round());
+                match percent {
+                    p if p < 0.0 => format!("{}L", -p),
+                    p if p > 0.0 => format!("{p}R"),
+                    _ => "C".into(),
+                }
+            }
+            Display::Seconds => {
+                if v < 0.9995 {
+                    format!("{} ms", fixed(v * 1000.0, 0))
+                } else {
+                    format!("{} s", fixed(v, 2))
+                }
+            }
+            Display::ZeroIsOff => {
+                if v.round() == 0.0 {
+                    "off".into()
+                } else {
+                    fixed(v.round(), 0)
+                }
+            }
+        }
+    }
+
+    /// `v` as text with its unit.
+    ///
+    /// Thread: any non-real-time thread. Allocates.
+    pub fn format_with_unit(&self, v: f32) -> String {
+        format!("{}{}", self.format(v), self.unit)
+    }
+
+    /// Text (with or without the unit) back to a value, clamped into range;
+    /// `None` if it is not a number of this setting.
+    ///
+    /// Thread: any non-real-time thread. No allocation.
+    pub fn parse(&self, text: &str) -> Option<f32> {
+        let t = text.trim();
+        let t = t.strip_suffix(self.unit.trim()).unwrap_or(t).trim();
+        let v = match self.display {
+            Display::Decimals(_) => t.parse::<f32>().ok()?,
+            Display::Pan => {
+                if t.eq_ignore_ascii_case("c") || t.eq_ignore_ascii_case("center") || t.eq_ignore_ascii_case("centre") {
+                    0.0
+                } else if let Some(l) = t.strip_suffix(['L', 'l']) {
+                    -l.trim().parse::<f32>().ok()? / 100.0
+                } else if let Some(r) = t.strip_suffix(['R', 'r']) {
+                    r.trim().parse::<f32>().ok()? / 100.0
+                } else {
+                    t.parse::<f32>().ok()?
+                }
+            }
+            Display::Seconds => {
+                if let Some(ms) = t.strip_suffix("ms") {
+                    ms.trim().parse::<f32>().ok()? / 1000.0
+                } else {
+                    t.strip_suffix('s').unwrap_or(t).trim().parse::<f32>().ok()?
+                }
+            }
+            Display::ZeroIsOff => {
+                if t.eq_ignore_ascii_case("off") {
+                    0.0
+                } else {
+                    t.parse::<f32>().ok()?
+                }
+            }
+        };
+        v.is_finite().then(|| self.clamp(v))
+    }
+}
+
+/// `v` with `decimals` decimals, never "-0".
+fn fixed(v: f32, decimals: usize) -> String {
+    let text = format!("{v:.decimals$}");
+    match text.strip_prefix('-') {
+        Some(rest) if rest.bytes().all(|b| b == b'0' || b == b'.') => rest.to_string(),
+        _ => text,
+    }
+}
+
+/// `v` with negative zero made positive.
+fn zero_free(v: f32) -> f32 {
+    if v == 0.0 {
+        0.0
+    } else {
+        v
+    }
+}
+
+/// dB to linear gain, exactly 1.0 at 0 dB. Uses `libm` rather than the
+/// platform's maths library, so the same settings give the same bytes on
+/// every platform and in a browser.
+///
+/// Thread: any, the audio thread included. No allocation.
+pub fn db_to_gain(db: f32) -> f32 {
+    if db == 0.0 {
+        1.0
+    } else {
+        libm::powf(10.0, db / 20.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negative_zero_and_values_that_round_to_zero_show_as_zero() {
+        assert_eq!(PAD_GAIN_DB.format(-0.0), "0.0");
+        assert_eq!(PAD_GAIN_DB.format(-0.04), "0.0");
+        assert_eq!(TUNE_CENTS.format(-0.01), "0.0");
+        assert_eq!(PAN.format(-0.001), "C");
+        assert_eq!(PAN.format(0.004), "C");
+        assert_eq!(PAN.format(-0.25), "25L");
+        assert_eq!(PAN.format(1.0), "100R");
+    }
+
+    #[test]
+    fn text_parses_back_to_the_value_it_shows_for_every_setting() {
+        for s in ALL {
+            for i in 0..=20_000 {
+                let v = s.min + (s.max - s.min) * i as f32 / 20_000.0;
+                let text = s.format_with_unit(v);
+                let back = s.parse(&text).unwrap_or_else(|| panic!("{}: {text:?} does not parse", s.name));
+                assert_eq!(s.format_with_unit(back), text, "{}: {v} -> {text} -> {back}", s.name);
+            }
+        }
+    }
+
+    #[test]
+    fn parsing_accepts_the_unit_or_none_and_clamps_into_range() {
+        assert_eq!(PAD_GAIN_DB.parse("-6.5 dB"), Some(-6.5));
+        assert_eq!(PAD_GAIN_DB.parse("-6.5"), Some(-6.5));
+        assert_eq!(PAD_GAIN_DB.parse("99"), Some(24.0));
+        assert_eq!(PAN.parse("C"), Some(0.0));
+        assert_eq!(PAN.parse("30L"), Some(-0.3));
+        assert_eq!(PAN.parse("30 R"), Some(0.3));
+        assert_eq!(RELEASE_S.parse("250 ms"), Some(0.25));
+        assert_eq!(RELEASE_S.parse("2.5 s"), Some(2.5));
+        assert_eq!(CHOKE_GROUP.parse("off"), Some(0.0));
+        assert_eq!(PAD_GAIN_DB.parse("loud"), None);
+        assert_eq!(PAD_GAIN_DB.parse("NaN"), None);
+    }
+
+    #[test]
+    fn defaults_lie_in_range_and_clamp_replaces_nan_with_the_default() {
+        for s in ALL.iter().chain([VELOCITY].iter()) {
+            assert!(s.contains(s.default), "{}", s.name);
+            assert_eq!(s.clamp(f32::NAN), s.default);
+        }
+        assert_eq!(PAD_GAIN_DB.clamp(100.0), 24.0);
+    }
+
+    #[test]
+    fn zero_db_is_exactly_unity_and_minus_six_is_half_power() {
+        assert_eq!(db_to_gain(0.0), 1.0);
+        assert!((db_to_gain(-6.0) - 0.501_187_2).abs() < 1e-6);
+        assert!(db_to_gain(PAD_GAIN_DB.max) <= abi::param::GAIN_MAX, "the guest takes the loudest pad gain");
+    }
+}
