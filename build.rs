@@ -111,9 +111,7 @@ fn ensure_wasm_target() {
     }
     // rustup's proxies name the toolchain they run in RUSTUP_TOOLCHAIN; a
     // sysroot under rustup's toolchains folder is named by its folder.
-    let toolchain = env::var("RUSTUP_TOOLCHAIN").ok().or_else(|| {
-        sysroot.as_ref().and_then(|s| s.file_name()).map(|n| n.to_string_lossy().into_owned())
-    });
+    let toolchain = env::var("RUSTUP_TOOLCHAIN").ok().or_else(|| sysroot.as_ref().and_then(|s| s.file_name()).map(|n| n.to_string_lossy().into_owned()));
     let mut cmd = Command::new("rustup");
     cmd.args(["target", "add", WASM_TARGET]);
     if let Some(t) = &toolchain {
@@ -122,13 +120,8 @@ fn ensure_wasm_target() {
     println!("cargo:warning=the {WASM_TARGET} target is missing; adding it with rustup");
     match cmd.status() {
         Ok(status) if status.success() => {}
-        Ok(status) => panic!(
-            "the {WASM_TARGET} target is missing and `rustup target add {WASM_TARGET}` failed ({status}); add it by hand"
-        ),
-        Err(_) => panic!(
-            "the {WASM_TARGET} target is missing and rustup is not available: install the target for this compiler ({})",
-            rustc.to_string_lossy()
-        ),
+        Ok(status) => panic!("the {WASM_TARGET} target is missing and `rustup target add {WASM_TARGET}` failed ({status}); add it by hand"),
+        Err(_) => panic!("the {WASM_TARGET} target is missing and rustup is not available: install the target for this compiler ({})", rustc.to_string_lossy()),
     }
 }
 

@@ -48,9 +48,8 @@ fn dsp(c: &mut Criterion) {
     }
 
     // 64 voices of a 44.1 kHz stereo pad, pitched (cubic interpolation on every frame).
-    let stress: Vec<FrameEvent> = (0..64u64)
-        .map(|i| FrameEvent { frame: i, event: NoteEvent::On { frame: 0, channel: 0, note: 36 + (i % 24) as u8, velocity: 0.8 } })
-        .collect();
+    let stress: Vec<FrameEvent> =
+        (0..64u64).map(|i| FrameEvent { frame: i, event: NoteEvent::On { frame: 0, channel: 0, note: 36 + (i % 24) as u8, velocity: 0.8 } }).collect();
     let frames = 48_000u64;
     g.throughput(Throughput::Elements(frames));
     for kind in [DspBackend::Native, DspBackend::Wasm] {

@@ -48,17 +48,13 @@ pub struct Setting {
 pub const MASTER_GAIN_DB: Setting =
     Setting { name: "Master Gain", min: -60.0, max: 12.0, default: 0.0, unit: " dB", step: 0.01, display: Display::Decimals(2) };
 /// A pad's gain (dB); the guest takes it linear, up to `abi::param::GAIN_MAX`.
-pub const PAD_GAIN_DB: Setting =
-    Setting { name: "Gain", min: -60.0, max: 24.0, default: 0.0, unit: " dB", step: 0.1, display: Display::Decimals(1) };
+pub const PAD_GAIN_DB: Setting = Setting { name: "Gain", min: -60.0, max: 24.0, default: 0.0, unit: " dB", step: 0.1, display: Display::Decimals(1) };
 /// A pad's balance, -1 (left) ..= 1 (right).
-pub const PAN: Setting =
-    Setting { name: "Pan", min: abi::param::PAN_MIN, max: abi::param::PAN_MAX, default: 0.0, unit: "", step: 0.01, display: Display::Pan };
+pub const PAN: Setting = Setting { name: "Pan", min: abi::param::PAN_MIN, max: abi::param::PAN_MAX, default: 0.0, unit: "", step: 0.01, display: Display::Pan };
 /// A pad's transposition (semitones).
-pub const TUNE_SEMITONES: Setting =
-    Setting { name: "Tune", min: -48.0, max: 48.0, default: 0.0, unit: " st", step: 1.0, display: Display::Decimals(0) };
+pub const TUNE_SEMITONES: Setting = Setting { name: "Tune", min: -48.0, max: 48.0, default: 0.0, unit: " st", step: 1.0, display: Display::Decimals(0) };
 /// A pad's fine tune (cents).
-pub const TUNE_CENTS: Setting =
-    Setting { name: "Fine", min: -100.0, max: 100.0, default: 0.0, unit: " ct", step: 0.1, display: Display::Decimals(1) };
+pub const TUNE_CENTS: Setting = Setting { name: "Fine", min: -100.0, max: 100.0, default: 0.0, unit: " ct", step: 0.1, display: Display::Decimals(1) };
 /// Release time of gate voices (seconds).
 pub const RELEASE_S: Setting = Setting {
     name: "Release",
@@ -70,23 +66,19 @@ pub const RELEASE_S: Setting = Setting {
     display: Display::Seconds,
 };
 /// Pads sharing a choke group (1..) cut each other off; 0 = none.
-pub const CHOKE_GROUP: Setting =
-    Setting { name: "Choke group", min: 0.0, max: 16.0, default: 0.0, unit: "", step: 1.0, display: Display::ZeroIsOff };
+pub const CHOKE_GROUP: Setting = Setting { name: "Choke group", min: 0.0, max: 16.0, default: 0.0, unit: "", step: 1.0, display: Display::ZeroIsOff };
 /// A sample's own gain within its pad (dB), added to the pad's.
-pub const SAMPLE_GAIN_DB: Setting =
-    Setting { name: "Sample gain", min: -60.0, max: 24.0, default: 0.0, unit: " dB", step: 0.1, display: Display::Decimals(1) };
+pub const SAMPLE_GAIN_DB: Setting = Setting { name: "Sample gain", min: -60.0, max: 24.0, default: 0.0, unit: " dB", step: 0.1, display: Display::Decimals(1) };
 /// A sample's own tuning within its pad (cents), added to the pad's.
 pub const SAMPLE_TUNE_CENTS: Setting =
     Setting { name: "Sample tune", min: -1200.0, max: 1200.0, default: 0.0, unit: " ct", step: 0.1, display: Display::Decimals(1) };
 /// MIDI notes.
 pub const NOTE: Setting = Setting { name: "Note", min: 0.0, max: 127.0, default: 60.0, unit: "", step: 1.0, display: Display::Decimals(0) };
 /// MIDI velocities that can play a pad.
-pub const VELOCITY: Setting =
-    Setting { name: "Velocity", min: 1.0, max: 127.0, default: 127.0, unit: "", step: 1.0, display: Display::Decimals(0) };
+pub const VELOCITY: Setting = Setting { name: "Velocity", min: 1.0, max: 127.0, default: 127.0, unit: "", step: 1.0, display: Display::Decimals(0) };
 
 /// Every entry, for tests and documentation.
-pub const ALL: [Setting; 10] =
-    [MASTER_GAIN_DB, PAD_GAIN_DB, PAN, TUNE_SEMITONES, TUNE_CENTS, RELEASE_S, CHOKE_GROUP, SAMPLE_GAIN_DB, SAMPLE_TUNE_CENTS, NOTE];
+pub const ALL: [Setting; 10] = [MASTER_GAIN_DB, PAD_GAIN_DB, PAN, TUNE_SEMITONES, TUNE_CENTS, RELEASE_S, CHOKE_GROUP, SAMPLE_GAIN_DB, SAMPLE_TUNE_CENTS, NOTE];
 
 /// Pads whose gain, pan, tune and fine tune are automatable parameters
 /// (ids `pgain_N`, `pan_N`, `tune_N`, `fine_N`, N = 1..=16).

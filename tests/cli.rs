@@ -81,11 +81,20 @@ fn samples_and_a_midi_file_render_bit_exactly_with_any_engine_and_block_size() {
     for (engine, block) in [("wasm", "256"), ("native", "256"), ("wasm", "1"), ("wasm", "4096")] {
         let wav = path_in(&dir, &format!("out-{engine}-{block}.wav"));
         let out = run(&[
-            "--sample", &format!("36={}", kick.display()),
-            "--sample", &format!("38={}", snare.display()),
-            "--midi", mid.to_str().unwrap(),
-            "--engine", engine, "--block", block, "--tail", "0.5",
-            "--out", wav.to_str().unwrap(),
+            "--sample",
+            &format!("36={}", kick.display()),
+            "--sample",
+            &format!("38={}", snare.display()),
+            "--midi",
+            mid.to_str().unwrap(),
+            "--engine",
+            engine,
+            "--block",
+            block,
+            "--tail",
+            "0.5",
+            "--out",
+            wav.to_str().unwrap(),
         ]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         files.push(std::fs::read(&wav).unwrap());

@@ -31,8 +31,8 @@ use clack_host::prelude::*;
 use wasm_sampler::kit::Kit;
 use wasm_sampler::kit::{Mapping, SampleParams, SampleRecord};
 use x11rb::connection::Connection;
+use x11rb::protocol::xproto::{AtomEnum, ConfigureWindowAux, ConnectionExt as _, CreateWindowAux, EventMask, ImageFormat, PropMode, WindowClass};
 use x11rb::wrapper::ConnectionExt as _;
-use x11rb::protocol::xproto::{AtomEnum, ConfigureWindowAux, ConnectionExt as _, CreateWindowAux, PropMode, EventMask, ImageFormat, WindowClass};
 
 /// Screen size of the private display; the editor sits at its top left.
 const SCREEN: (u32, u32) = (1400, 900);
@@ -201,7 +201,11 @@ fn pad_centre(slot: usize, window: (u32, u32)) -> (i32, i32) {
 
 /// Open sockets of this process (the X connections among them).
 fn sockets() -> usize {
-    std::fs::read_dir("/proc/self/fd").unwrap().filter_map(|e| std::fs::read_link(e.ok()?.path()).ok()).filter(|l| l.to_string_lossy().starts_with("socket:")).count()
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .filter(|l| l.to_string_lossy().starts_with("socket:"))
+        .count()
 }
 
 #[test]

@@ -7,11 +7,11 @@ use common::*;
 
 use std::sync::Arc;
 
-use wasm_sampler::engine::{Engine, EngineOptions};
-use wasm_sampler::guest::abi;
 use wasm_sampler::cli::render::{render, Blocks, FrameEvent};
 use wasm_sampler::engine::triggering::NoteEvent;
+use wasm_sampler::engine::{Engine, EngineOptions};
 use wasm_sampler::engine::{GuestModule, ModuleSource};
+use wasm_sampler::guest::abi;
 use wasm_sampler::DspBackend;
 
 /// A minimal guest in WAT that implements the ABI and outputs a constant

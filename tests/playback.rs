@@ -165,8 +165,8 @@ fn more_than_64_simultaneous_notes_steal_the_oldest_with_a_short_fade() {
     let stats = e.stats();
     assert_eq!((stats.voices_started, stats.voices_stolen), (65, 1));
     assert_eq!(out.left[999], 32.0); // 64 voices x 0.5
-    // The 65th voice adds 0.5 at once; the oldest fades over 5 ms (240 frames)
-    // by at most 0.5/240 per frame: no step larger than that after the start.
+                                     // The 65th voice adds 0.5 at once; the oldest fades over 5 ms (240 frames)
+                                     // by at most 0.5/240 per frame: no step larger than that after the start.
     assert_eq!(out.left[1_000], 32.5);
     for i in 1_001..1_300 {
         let step = (out.left[i] - out.left[i - 1]).abs();

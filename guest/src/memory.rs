@@ -86,12 +86,7 @@ impl Memory {
         debug_assert!(ch < abi::OUT_CHANNEL_CAPACITY && frames <= abi::MAX_FRAMES);
         // SAFETY: the output buffers are 16-aligned and inside the I/O region;
         // the caller guarantees exclusivity for this channel.
-        unsafe {
-            core::slice::from_raw_parts_mut(
-                core::ptr::with_exposed_provenance_mut(self.addr(abi::out_channel(ch))),
-                frames as usize,
-            )
-        }
+        unsafe { core::slice::from_raw_parts_mut(core::ptr::with_exposed_provenance_mut(self.addr(abi::out_channel(ch))), frames as usize) }
     }
 
     /// Writes the header.

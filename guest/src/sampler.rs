@@ -123,12 +123,7 @@ impl Sampler {
     pub fn reset(&mut self, mem: &Memory) {
         self.voices = [Voice::IDLE; abi::VOICE_CAPACITY as usize];
         self.next_stamp = 0;
-        self.header = Header {
-            abi_version: abi::ABI_VERSION,
-            sample_rate: self.sample_rate,
-            max_frames: self.max_frames,
-            ..Header::default()
-        };
+        self.header = Header { abi_version: abi::ABI_VERSION, sample_rate: self.sample_rate, max_frames: self.max_frames, ..Header::default() };
         if mem.contains(abi::HEADER, abi::HEADER_SIZE as u64) {
             // SAFETY: the header lies inside the memory (just checked).
             unsafe { mem.write_header(&self.header) };
@@ -328,12 +323,7 @@ impl Sampler {
         let sustaining = self.voices.iter().filter(|v| v.stage == Stage::Sustain).count() as u32;
         if sustaining >= abi::POLYPHONY {
             let stamp = self.next_stamp;
-            if let Some(v) = self
-                .voices
-                .iter_mut()
-                .filter(|v| v.stage == Stage::Sustain)
-                .max_by_key(|v| stamp.wrapping_sub(v.stamp))
-            {
+            if let Some(v) = self.voices.iter_mut().filter(|v| v.stage == Stage::Sustain).max_by_key(|v| stamp.wrapping_sub(v.stamp)) {
                 v.fade_out(fade);
                 self.header.voices_stolen += 1;
             }

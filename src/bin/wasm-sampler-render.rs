@@ -73,15 +73,27 @@ fn parse_args() -> Result<Option<Args>, String> {
             Long("midi") => args.midi = Some(PathBuf::from(parser.value().map_err(|e| e.to_string())?)),
             Long("rate") => {
                 let v = text(parser.value().map_err(|e| e.to_string())?, "--rate")?;
-                args.rate = v.parse().ok().filter(|r| (8_000..=768_000).contains(r)).ok_or_else(|| format!("--rate {v}: expected a sample rate in Hz from 8000 to 768000"))?;
+                args.rate = v
+                    .parse()
+                    .ok()
+                    .filter(|r| (8_000..=768_000).contains(r))
+                    .ok_or_else(|| format!("--rate {v}: expected a sample rate in Hz from 8000 to 768000"))?;
             }
             Long("block") => {
                 let v = text(parser.value().map_err(|e| e.to_string())?, "--block")?;
-                args.block = v.parse().ok().filter(|b| (1..=1 << 20).contains(b)).ok_or_else(|| format!("--block {v}: expected a block size from 1 to 1048576 frames"))?;
+                args.block = v
+                    .parse()
+                    .ok()
+                    .filter(|b| (1..=1 << 20).contains(b))
+                    .ok_or_else(|| format!("--block {v}: expected a block size from 1 to 1048576 frames"))?;
             }
             Long("tail") => {
                 let v = text(parser.value().map_err(|e| e.to_string())?, "--tail")?;
-                args.tail = v.parse().ok().filter(|t: &f64| t.is_finite() && (0.0..=3600.0).contains(t)).ok_or_else(|| format!("--tail {v}: expected seconds from 0 to 3600"))?;
+                args.tail = v
+                    .parse()
+                    .ok()
+                    .filter(|t: &f64| t.is_finite() && (0.0..=3600.0).contains(t))
+                    .ok_or_else(|| format!("--tail {v}: expected seconds from 0 to 3600"))?;
             }
             Long("demo") => args.demo = true,
             Long("stats") => args.stats = Some(PathBuf::from(parser.value().map_err(|e| e.to_string())?)),
@@ -132,7 +144,8 @@ fn run(args: Args) -> Result<(), String> {
         None => None,
     };
     let module_load_seconds = module.as_ref().map(|m| m.load_seconds());
-    let engine = Engine::new(EngineOptions { backend: args.engine, sample_rate: args.rate as f32, module, ..EngineOptions::default() }).map_err(|e| e.to_string())?;
+    let engine =
+        Engine::new(EngineOptions { backend: args.engine, sample_rate: args.rate as f32, module, ..EngineOptions::default() }).map_err(|e| e.to_string())?;
     let engine = Arc::new(engine);
     let kit = KitStore::with_engine(engine.clone());
 

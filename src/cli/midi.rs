@@ -121,20 +121,23 @@ mod tests {
     #[test]
     fn format_1_tempo_changes_in_the_first_track_time_notes_in_others() {
         let tempo = vec![
-            ev(0, TrackEventKind::Meta(MetaMessage::Tempo(u24::new(500_000)))), // 120 BPM
+            ev(0, TrackEventKind::Meta(MetaMessage::Tempo(u24::new(500_000)))),   // 120 BPM
             ev(960, TrackEventKind::Meta(MetaMessage::Tempo(u24::new(250_000)))), // 240 BPM from beat 2
             ev(0, TrackEventKind::Meta(MetaMessage::EndOfTrack)),
         ];
         let notes = vec![
-            ev(480, note_on(9, 36, 127)),  // beat 1: 0.5 s
-            ev(960, note_on(9, 36, 0)),    // beat 3: 1.0 s + 0.25 s
+            ev(480, note_on(9, 36, 127)), // beat 1: 0.5 s
+            ev(960, note_on(9, 36, 0)),   // beat 3: 1.0 s + 0.25 s
             ev(0, TrackEventKind::Meta(MetaMessage::EndOfTrack)),
         ];
         let events = parse_midi(&write(Format::Parallel, vec![tempo, notes])).unwrap();
-        assert_eq!(events, vec![
-            TimedEvent { seconds: 0.5, event: NoteEvent::On { frame: 0, channel: 9, note: 36, velocity: 1.0 } },
-            TimedEvent { seconds: 1.25, event: NoteEvent::Off { frame: 0, channel: 9, note: 36 } },
-        ]);
+        assert_eq!(
+            events,
+            vec![
+                TimedEvent { seconds: 0.5, event: NoteEvent::On { frame: 0, channel: 9, note: 36, velocity: 1.0 } },
+                TimedEvent { seconds: 1.25, event: NoteEvent::Off { frame: 0, channel: 9, note: 36 } },
+            ]
+        );
     }
 
     #[test]

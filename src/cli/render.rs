@@ -8,9 +8,9 @@
 use std::path::Path;
 use std::time::Instant;
 
-use crate::engine::Engine;
 use crate::cli::midi::TimedEvent;
 use crate::engine::triggering::NoteEvent;
+use crate::engine::Engine;
 
 /// A note event at an absolute output frame.
 #[derive(Clone, Copy, Debug, PartialEq)]

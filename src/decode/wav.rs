@@ -141,4 +141,3 @@ impl<R: Read> WavSource<R> {
         Ok(())
     }
 }
-

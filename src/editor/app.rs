@@ -294,7 +294,13 @@ impl SamplerApp {
         self.messages_seen = self.shared.link.message_seq();
         let messages = self.shared.link.messages();
         let Some((seq, text)) = messages.last().filter(|(seq, _)| *seq > self.dismissed) else {
-            ui.painter().text(rect.left_center(), Align2::LEFT_CENTER, "Drop WAV files on the pads, or right-click a pad to load one.", FontId::proportional(12.0), DIM);
+            ui.painter().text(
+                rect.left_center(),
+                Align2::LEFT_CENTER,
+                "Drop WAV files on the pads, or right-click a pad to load one.",
+                FontId::proportional(12.0),
+                DIM,
+            );
             return;
         };
         let response = ui.interact(rect, egui::Id::unique("message-line"), Sense::click());
@@ -313,7 +319,11 @@ impl WindowApp for SamplerApp {
         let played = self.shared.link.note_hits().0 != self.hits_seen;
         let message = self.shared.link.message_seq() != self.messages_seen;
         let host = self.dirty.swap(false, Ordering::AcqRel);
-        let waiting = !self.peaks_pending.is_empty() || self.shared.store.any_loading() || self.browser.is_some() || self.auditioning.is_some() || self.pending_off.is_some();
+        let waiting = !self.peaks_pending.is_empty()
+            || self.shared.store.any_loading()
+            || self.browser.is_some()
+            || self.auditioning.is_some()
+            || self.pending_off.is_some();
         moved || played || message || host || waiting
     }
 

@@ -16,7 +16,13 @@ impl SamplerApp {
     pub(super) fn memory_view(&mut self, ui: &mut Ui, screen: Vec2) {
         let area = Rect::from_min_max(pos2(MARGIN, screen.y - BOTTOM + 10.0), pos2(screen.x - MARGIN, screen.y - 30.0));
         let Some(engine) = self.shared.engine() else {
-            ui.painter().text(area.left_top(), Align2::LEFT_TOP, "Memory: the engine starts when the host activates the plugin", FontId::proportional(12.0), DIM);
+            ui.painter().text(
+                area.left_top(),
+                Align2::LEFT_TOP,
+                "Memory: the engine starts when the host activates the plugin",
+                FontId::proportional(12.0),
+                DIM,
+            );
             return;
         };
         let segments = self.view.memory.clone();

@@ -33,9 +33,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use nice_plug::context::gui::GuiContext;
-use nice_plug::prelude::ParentWindowHandle;
 use nice_plug::editor::dpi::{LogicalSize, NativeSize, Size};
 use nice_plug::editor::{EditorHandle, HostMethods, ResizeHint, SizeConstraints, SpawnedEditor};
+use nice_plug::prelude::ParentWindowHandle;
 
 use crate::plugin::params::{EditorSize, SamplerParams};
 use crate::plugin::Shared;
@@ -108,9 +108,8 @@ impl nice_plug::editor::Editor for SamplerEditor {
         if let Some(parent) = parent.as_ref() {
             settings.parent = Some(baseview::ParentWindowHandle::from_window(parent));
         }
-        let host = host.map(|h| {
-            baseview::host::Host::new().with_callbacks(HostCallbacks(h.callbacks)).with_main_thread(MainThreadCaller(h.main_thread_caller))
-        });
+        let host =
+            host.map(|h| baseview::host::Host::new().with_callbacks(HostCallbacks(h.callbacks)).with_main_thread(MainThreadCaller(h.main_thread_caller)));
         let dirty = Arc::new(AtomicBool::new(true));
         let app = app::SamplerApp::new(self.params.clone(), self.shared.clone(), gui_context, self.scale.clone(), dirty.clone());
         let window = baseview::Window::create_with_host(settings, move |window| window::EguiWindow::new(window, app), host)?;

@@ -25,8 +25,7 @@ use std::time::Instant;
 
 use baseview::dpi::{LogicalPosition, LogicalSize};
 use baseview::{
-    DropData, DropEffect, Event, EventStatus, HandlerError, MouseButton, MouseCursor, MouseEvent, WindowContext, WindowEvent, WindowHandler,
-    WindowSize,
+    DropData, DropEffect, Event, EventStatus, HandlerError, MouseButton, MouseCursor, MouseEvent, WindowContext, WindowEvent, WindowHandler, WindowSize,
 };
 use egui::{pos2, vec2, Pos2, Rect};
 
@@ -302,12 +301,7 @@ impl<A: WindowApp> WindowHandler for EguiWindow<A> {
                 gl.clear_color(0.09, 0.09, 0.1, 1.0);
                 gl.clear(egui_glow::glow::COLOR_BUFFER_BIT);
             }
-            painter.paint_and_update_textures(
-                [size.physical.width, size.physical.height],
-                output.pixels_per_point,
-                &primitives,
-                &mut output.textures_delta,
-            );
+            painter.paint_and_update_textures([size.physical.width, size.physical.height], output.pixels_per_point, &primitives, &mut output.textures_delta);
         }
         let swapped = self.gl.swap_buffers();
         // SAFETY: releases the context made current above, on the same thread.
@@ -367,9 +361,7 @@ impl<A: WindowApp> WindowHandler for EguiWindow<A> {
                     self.set_modifiers(modifiers);
                     let (unit, delta) = match *delta {
                         baseview::ScrollDelta::Lines { x, y } => (egui::MouseWheelUnit::Line, vec2(x, y)),
-                        baseview::ScrollDelta::Pixels { x, y } => {
-                            (egui::MouseWheelUnit::Point, vec2(x, y) / self.window.scale_factor() as f32)
-                        }
+                        baseview::ScrollDelta::Pixels { x, y } => (egui::MouseWheelUnit::Point, vec2(x, y) / self.window.scale_factor() as f32),
                     };
                     let modifiers = self.modifiers.get();
                     self.input.borrow_mut().events.push(egui::Event::MouseWheel {

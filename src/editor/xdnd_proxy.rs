@@ -34,10 +34,7 @@ fn atom(conn: &RustConnection, name: &str) -> Option<u32> {
 }
 
 fn has_property(conn: &RustConnection, window: Window, property: u32) -> bool {
-    conn.get_property(false, window, property, AtomEnum::ANY, 0, 1)
-        .ok()
-        .and_then(|c| c.reply().ok())
-        .is_some_and(|r| r.type_ != x11rb::NONE)
+    conn.get_property(false, window, property, AtomEnum::ANY, 0, 1).ok().and_then(|c| c.reply().ok()).is_some_and(|r| r.type_ != x11rb::NONE)
 }
 
 /// The window a GTK drag source addresses for `ours`: its closest ancestor

@@ -84,15 +84,7 @@ impl RegionAllocator {
     pub fn new(base: u64, end: u64, limit: u64, align: u64) -> Self {
         assert!(align.is_power_of_two() && base % align == 0 && PAGE_SIZE as u64 % align == 0);
         assert!(base <= end && end <= limit && end % PAGE_SIZE as u64 == 0);
-        let mut a = RegionAllocator {
-            base,
-            end,
-            limit,
-            align,
-            free_by_offset: BTreeMap::new(),
-            free_by_size: BTreeSet::new(),
-            used: BTreeMap::new(),
-        };
+        let mut a = RegionAllocator { base, end, limit, align, free_by_offset: BTreeMap::new(), free_by_size: BTreeSet::new(), used: BTreeMap::new() };
         if end > base {
             a.insert_free(base, end - base);
         }

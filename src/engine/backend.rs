@@ -305,7 +305,11 @@ fn check_module(module: &Module, bytes: &[u8]) -> Result<(), String> {
 
 enum Dsp {
     // The instance is kept so its exports stay valid for the store's life.
-    Wasm { #[allow(dead_code)] instance: Instance, exports: Exports },
+    Wasm {
+        #[allow(dead_code)]
+        instance: Instance,
+        exports: Exports,
+    },
     Native(Box<wasm_sampler_guest::Sampler>),
 }
 
@@ -379,7 +383,14 @@ impl Guest {
             DspBackend::Wasm => Self::new_wasm_with(&module.module, sample_rate),
             DspBackend::Native => {
                 let (store, memory) = new_store_and_memory()?;
-                let mut g = Guest { _ticker: TickerGuard::new(), store, memory, module: None, dsp: Dsp::Native(Box::new(wasm_sampler_guest::Sampler::new())), sample_rate };
+                let mut g = Guest {
+                    _ticker: TickerGuard::new(),
+                    store,
+                    memory,
+                    module: None,
+                    dsp: Dsp::Native(Box::new(wasm_sampler_guest::Sampler::new())),
+                    sample_rate,
+                };
                 g.init(sample_rate)?;
                 Ok(g)
             }

@@ -57,7 +57,13 @@ impl Core {
     pub fn rebuild_live(&mut self) {
         self.live.clear();
         self.live.extend(self.pads.iter().map(|p| {
-            p.sample.as_ref().map(|s| LivePad { mapping: p.mapping, settings: p.settings, sample: p.sample_params, slot: s.slot, source_rate: s.info.sample_rate })
+            p.sample.as_ref().map(|s| LivePad {
+                mapping: p.mapping,
+                settings: p.settings,
+                sample: p.sample_params,
+                slot: s.slot,
+                source_rate: s.info.sample_rate,
+            })
         }));
     }
 
@@ -293,11 +299,7 @@ impl Core {
             }
             self.guest.write_events(self.events.as_slice());
             let (n, count) = ((end - start) as u32, self.events.len() as u32);
-            let result = if self.permit_fault_allocs {
-                nice_plug::util::permit_alloc(|| self.guest.process(n, count))
-            } else {
-                self.guest.process(n, count)
-            };
+            let result = if self.permit_fault_allocs { nice_plug::util::permit_alloc(|| self.guest.process(n, count)) } else { self.guest.process(n, count) };
             match result {
                 Ok(_) => {
                     self.guest.read_output(0, &mut out_l[start..end]);

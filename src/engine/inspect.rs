@@ -33,7 +33,6 @@ pub struct Segment {
     pub kind: SegmentKind,
 }
 
-
 /// Folds interleaved frames `first_frame..` of a `frames`-frame sample into
 /// per-column (min, max) peaks: frame f belongs to column
 /// `f * columns / frames`.
@@ -50,7 +49,6 @@ pub fn fold_peaks(data: &[f32], channels: usize, first_frame: usize, frames: usi
         }
     }
 }
-
 
 impl Engine {
     /// A copy of `pad`'s decoded sample data (interleaved f32), read from

@@ -50,8 +50,8 @@ use crate::decode::SampleInfo;
 use crate::kit::{Automation, Mapping, PadSettings, SampleParams};
 use crate::settings::AUTOMATED_PADS;
 use allocator::{AllocStats, Region, RegionAllocator};
-pub use backend::{DspBackend, FaultKind, GuestError, GuestModule, ModuleSource};
 use backend::Guest;
+pub use backend::{DspBackend, FaultKind, GuestError, GuestModule, ModuleSource};
 pub use sample_store::Reservation;
 use triggering::{EventBuffer, NoteEvent};
 

@@ -58,14 +58,31 @@ pub fn note_id(channel: u8, note: u8) -> u32 {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum NoteEvent {
     /// `velocity` is 0..=1 (a MIDI velocity of v is v/127).
-    On { frame: u32, channel: u8, note: u8, velocity: f32 },
-    Off { frame: u32, channel: u8, note: u8 },
+    On {
+        frame: u32,
+        channel: u8,
+        note: u8,
+        velocity: f32,
+    },
+    Off {
+        frame: u32,
+        channel: u8,
+        note: u8,
+    },
     /// Fades out the voices of this note quickly, one-shots too (CLAP choke).
-    Choke { frame: u32, channel: u8, note: u8 },
+    Choke {
+        frame: u32,
+        channel: u8,
+        note: u8,
+    },
     /// Releases gate voices (MIDI CC 123).
-    AllNotesOff { frame: u32 },
+    AllNotesOff {
+        frame: u32,
+    },
     /// Fades out everything (MIDI CC 120).
-    AllSoundOff { frame: u32 },
+    AllSoundOff {
+        frame: u32,
+    },
 }
 
 impl NoteEvent {

@@ -79,9 +79,7 @@ impl Kit {
         let kit = match value.get("version").and_then(|v| v.as_u64()) {
             None => return empty("kit state has no version".into()),
             Some(1) => v1::KitV1::deserialize(value).map(v1::KitV1::upgrade),
-            Some(v) if v > KIT_VERSION as u64 => {
-                return empty(format!("kit state is version {v}, newer than this build understands ({KIT_VERSION})"))
-            }
+            Some(v) if v > KIT_VERSION as u64 => return empty(format!("kit state is version {v}, newer than this build understands ({KIT_VERSION})")),
             Some(_) => Kit::deserialize(value),
         };
         match kit {

@@ -95,10 +95,7 @@ impl EditorLink {
     ///
     /// Thread: any. No allocation.
     pub fn note_hits(&self) -> ([u32; 128], [u8; 128]) {
-        (
-            std::array::from_fn(|n| self.note_hits[n].load(Ordering::Relaxed)),
-            std::array::from_fn(|n| self.note_velocity[n].load(Ordering::Relaxed)),
-        )
+        (std::array::from_fn(|n| self.note_hits[n].load(Ordering::Relaxed)), std::array::from_fn(|n| self.note_velocity[n].load(Ordering::Relaxed)))
     }
 
     /// Asks the audio thread to play or release a note (pad audition). It

@@ -109,7 +109,6 @@ impl WasmSampler {
     pub fn shared(&self) -> &Arc<Shared> {
         &self.shared
     }
-
 }
 
 impl Plugin for WasmSampler {
@@ -119,11 +118,8 @@ impl Plugin for WasmSampler {
     const EMAIL: &'static str = "dev@wasm-sampler.invalid";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
-    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[AudioIOLayout {
-        main_input_channels: None,
-        main_output_channels: NonZeroU32::new(2),
-        ..AudioIOLayout::const_default()
-    }];
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] =
+        &[AudioIOLayout { main_input_channels: None, main_output_channels: NonZeroU32::new(2), ..AudioIOLayout::const_default() }];
     const MIDI_INPUT: MidiConfig = MidiConfig::MidiCCs;
     const SAMPLE_ACCURATE_AUTOMATION: bool = false;
 
@@ -211,9 +207,7 @@ impl Plugin for WasmSampler {
         }
         while let Ok(audition) = self.auditions.pop() {
             let note = match audition {
-                Audition::On { note, velocity } => {
-                    EngineNote::On { frame: 0, channel: AUDITION_CHANNEL, note, velocity: velocity as f32 / 127.0 }
-                }
+                Audition::On { note, velocity } => EngineNote::On { frame: 0, channel: AUDITION_CHANNEL, note, velocity: velocity as f32 / 127.0 },
                 Audition::Off { note } => EngineNote::Off { frame: 0, channel: AUDITION_CHANNEL, note },
             };
             push_note(&mut self.notes, note);

@@ -58,10 +58,7 @@ impl EditorSize {
     ///
     /// Thread: any. No allocation.
     pub fn clamped(self) -> EditorSize {
-        EditorSize {
-            width: self.width.clamp(Self::MIN.width, Self::MAX.width),
-            height: self.height.clamp(Self::MIN.height, Self::MAX.height),
-        }
+        EditorSize { width: self.width.clamp(Self::MIN.width, Self::MAX.width), height: self.height.clamp(Self::MIN.height, Self::MAX.height) }
     }
 }
 

@@ -132,7 +132,14 @@ pub enum Msg {
 
 /// Runs an active processor over `total` frames in blocks cycling through
 /// `blocks`, with `msgs` at their frames. Returns (left, right).
-pub fn run(proc: &mut StartedPluginAudioProcessor<TestHost>, inst: &mut Instance, msgs: &[(usize, Msg)], total: usize, blocks: &[usize], steady: &mut u64) -> [Vec<f32>; 2] {
+pub fn run(
+    proc: &mut StartedPluginAudioProcessor<TestHost>,
+    inst: &mut Instance,
+    msgs: &[(usize, Msg)],
+    total: usize,
+    blocks: &[usize],
+    steady: &mut u64,
+) -> [Vec<f32>; 2] {
     let mut out = [vec![0f32; total], vec![0f32; total]];
     let mut ports = AudioPorts::with_capacity(2, 1);
     let mut events = EventBuffer::with_capacity(64);
@@ -235,4 +242,3 @@ pub fn with_param(blob: &[u8], id: &str, value: serde_json::Value) -> Vec<u8> {
     out.extend(body);
     out
 }
-
