@@ -36,11 +36,11 @@ fn descriptor_and_ports_describe_a_stereo_instrument_sampler() {
     }
     let mut inst = host.instance();
     let ports: PluginAudioPorts = inst.plugin_handle().get_extension().expect("audio ports");
-    let mut h = inst.plugin_handle();
-    assert_eq!(ports.count(&mut h, true), 0, "no audio input");
-    assert_eq!(ports.count(&mut h, false), 1);
+    let h = inst.plugin_handle();
+    assert_eq!(ports.count(&h, true), 0, "no audio input");
+    assert_eq!(ports.count(&h, false), 1);
     let mut buf = AudioPortInfoBuffer::new();
-    assert_eq!(ports.get(&mut h, 0, false, &mut buf).expect("output port").channel_count, 2);
+    assert_eq!(ports.get(&h, 0, false, &mut buf).expect("output port").channel_count, 2);
 }
 
 #[test]
@@ -120,7 +120,7 @@ fn garbage_and_newer_state_are_refused_without_crashing() {
     let default = save_state(&mut inst);
     // Garbage: the wrapper refuses it; the plugin keeps working.
     let state: PluginState = inst.plugin_handle().get_extension().unwrap();
-    let _ = state.load(&mut inst.plugin_handle(), &mut &b"\x10\0\0\0\0\0\0\0not json at all!"[..]);
+    let _ = state.load(&inst.plugin_handle(), &mut &b"\x10\0\0\0\0\0\0\0not json at all!"[..]);
     // A kit from a newer version: defaults plus a logged error.
     let mut json: serde_json::Value = serde_json::from_slice(&default[8..]).unwrap();
     json["fields"]["kit"] = serde_json::Value::String(r#"{"version": 999, "pads": []}"#.into());

@@ -30,7 +30,7 @@ fn every_pcm_format_decodes_to_exactly_the_expected_floats() {
         for channels in [1u16, 2] {
             for rate in [22_050u32, 44_100, 96_000] {
                 let mut values = int_values(bits, 501);
-                if values.len() % channels as usize != 0 {
+                if !values.len().is_multiple_of(channels as usize) {
                     values.push(0);
                 }
                 let path = path_in(&dir, &format!("i{bits}_{channels}ch_{rate}.wav"));

@@ -98,9 +98,9 @@ fn velocity_gain_and_pan_scale_the_sample() {
     e.set_settings(0, PadSettings { pan: 0.5, ..PadSettings::default() });
     // Velocity 0.5 -> gain 0.25 (square law); pan 0.5 -> left 0.5, right 1.
     let out = render_fixed(&e, &[note_on(0, 36, 0.5)], 1_000, 256);
-    for i in 0..1_000 {
-        assert_eq!(out.left[i], src[i] * (0.25 * 0.5), "left {i}");
-        assert_eq!(out.right[i], src[i] * 0.25, "right {i}");
+    for (i, &x) in src.iter().enumerate() {
+        assert_eq!(out.left[i], x * (0.25 * 0.5), "left {i}");
+        assert_eq!(out.right[i], x * 0.25, "right {i}");
     }
 }
 

@@ -65,8 +65,8 @@ fn a_48k_sample_at_96k_lasts_twice_as_many_frames() {
     assert_eq!(sounding_frames(&out.left), 9_600);
     // Every other output frame lands exactly on a source frame.
     let src = tone(48_000.0, 4_800);
-    for i in 0..4_800 {
-        assert_eq!(out.left[2 * i], src[i], "frame {}", 2 * i);
+    for (i, &x) in src.iter().enumerate() {
+        assert_eq!(out.left[2 * i], x, "frame {}", 2 * i);
     }
 }
 

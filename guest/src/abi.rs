@@ -219,7 +219,7 @@ const _: () = {
     assert!(core::mem::size_of::<Header>() <= HEADER_SIZE as usize);
     assert!(EVENTS + EVENT_CAPACITY * EVENT_SIZE <= OUT);
     assert!(out_channel(OUT_CHANNEL_CAPACITY) <= SAMPLE_BASE);
-    assert!(SAMPLE_BASE % PAGE_SIZE == 0);
-    assert!(EVENTS % 8 == 0 && OUT % 16 == 0);
+    assert!(SAMPLE_BASE.is_multiple_of(PAGE_SIZE));
+    assert!(EVENTS.is_multiple_of(8) && OUT.is_multiple_of(16));
     assert!(STACK_SIZE < IO_BASE);
 };

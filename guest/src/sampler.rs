@@ -149,7 +149,7 @@ impl Sampler {
             return status::BAD_RATE;
         }
         let bytes = frames as u64 * channels as u64 * 4;
-        if data < abi::SAMPLE_BASE || data % 4 != 0 || !mem.contains(data, bytes) {
+        if data < abi::SAMPLE_BASE || !data.is_multiple_of(4) || !mem.contains(data, bytes) {
             return status::BAD_REGION;
         }
         s.loaded = true;

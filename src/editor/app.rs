@@ -41,12 +41,15 @@ struct Waveform {
 
 type WaveKey = (u32, u64, u32);
 
+/// A finished overview: the pad, its key, and (min, max) per column.
+type Overview = (usize, WaveKey, Vec<(f32, f32)>);
+
 /// Computes waveform overviews on one background thread, in request order,
 /// so the editor never stalls on a long sample and a kit of hundreds of pads
 /// starts one thread, not hundreds. Joined when the editor closes.
 struct PeaksWorker {
     jobs: Option<Sender<(Arc<Engine>, usize, WaveKey)>>,
-    done: Receiver<(usize, WaveKey, Vec<(f32, f32)>)>,
+    done: Receiver<Overview>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 

@@ -90,6 +90,8 @@ pub struct EguiWindow<A: WindowApp> {
 /// The host-window proxy: tried at each of the first frames until the
 /// window has been put into its host's window, then kept (or not).
 #[cfg(target_os = "linux")]
+// One per editor window: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 enum ProxyState {
     Pending(u32),
     Done(#[allow(dead_code)] Option<super::xdnd_proxy::XdndProxy>),

@@ -55,6 +55,8 @@ fn client_window(conn: &RustConnection, ours: Window, wm_state: u32) -> Option<W
 }
 
 /// What [`XdndProxy::install`] did.
+// Made once per editor window: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Install {
     Installed(XdndProxy),
     /// The window is not inside a host's window (yet: baseview creates it at

@@ -82,8 +82,8 @@ impl RegionAllocator {
     ///
     /// Thread: non-real-time, under the engine lock. May allocate (B-tree nodes).
     pub fn new(base: u64, end: u64, limit: u64, align: u64) -> Self {
-        assert!(align.is_power_of_two() && base % align == 0 && PAGE_SIZE as u64 % align == 0);
-        assert!(base <= end && end <= limit && end % PAGE_SIZE as u64 == 0);
+        assert!(align.is_power_of_two() && base.is_multiple_of(align) && (PAGE_SIZE as u64).is_multiple_of(align));
+        assert!(base <= end && end <= limit && end.is_multiple_of(PAGE_SIZE as u64));
         let mut a = RegionAllocator { base, end, limit, align, free_by_offset: BTreeMap::new(), free_by_size: BTreeSet::new(), used: BTreeMap::new() };
         if end > base {
             a.insert_free(base, end - base);

@@ -303,6 +303,9 @@ fn check_module(module: &Module, bytes: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+// One per guest, and matched on every call: boxing the wasm side would
+// add an indirection to the hot path for no saving.
+#[allow(clippy::large_enum_variant)]
 enum Dsp {
     // The instance is kept so its exports stay valid for the store's life.
     Wasm {

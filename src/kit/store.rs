@@ -310,7 +310,7 @@ impl KitStore {
                 return Err(LoadError::new(path, format!("has {channels} channels; only mono and stereo are supported")));
             }
             let frames = (data.len() / channels as usize) as u32;
-            if frames == 0 || data.len() % channels as usize != 0 {
+            if frames == 0 || !data.len().is_multiple_of(channels as usize) {
                 return Err(LoadError::new(path, "contains no audio frames (or a partial frame)"));
             }
             if sample_rate == 0 {

@@ -113,13 +113,13 @@ pub fn pump(inst: &mut Instance) {
 pub fn save_state(inst: &mut Instance) -> Vec<u8> {
     let state: PluginState = inst.plugin_handle().get_extension().expect("clap.state");
     let mut bytes = Vec::new();
-    state.save(&mut inst.plugin_handle(), &mut bytes).expect("state save");
+    state.save(&inst.plugin_handle(), &mut bytes).expect("state save");
     bytes
 }
 
 pub fn load_state(inst: &mut Instance, bytes: &[u8]) {
     let state: PluginState = inst.plugin_handle().get_extension().expect("clap.state");
-    state.load(&mut inst.plugin_handle(), &mut &bytes[..]).expect("state load");
+    state.load(&inst.plugin_handle(), &mut &bytes[..]).expect("state load");
 }
 
 /// A note or controller message at a frame of the whole render.
