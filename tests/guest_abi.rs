@@ -1,6 +1,7 @@
 //! Guest modules: the embedded one loads precompiled; modules that do not
 //! implement the ABI are refused with a clear error; a guest that traps or
-//! runs past its deadline costs one block of silence and is re-instantiated.
+//! runs past its deadline silences output, without any allocation of ours
+//! on the audio thread, until housekeeping has re-instantiated it.
 
 mod common;
 use common::*;
@@ -127,8 +128,9 @@ fn dc_engine(prelude: &'static str) -> (Engine, tempfile::TempDir) {
     (Engine::new(EngineOptions { module: Some(module), ..EngineOptions::default() }).unwrap(), dir)
 }
 
-/// Blocks 0, 1 play; the event in block 2 makes the guest fail; from block 3
-/// on, the re-instantiated guest plays again.
+/// Blocks 0, 1 play; the event in block 2 makes the guest fail; the render
+/// loop's housekeeping after block 2 replaces the guest, so from block 3 on
+/// it plays again.
 fn assert_one_block_of_silence(e: &Engine) {
     // No pad is loaded, so use an event that always reaches the guest.
     let event = FrameEvent { frame: 600, event: NoteEvent::AllSoundOff { frame: 0 } };
@@ -168,3 +170,60 @@ fn after_a_fault_the_real_guest_gets_its_pads_back() {
     let out = render_fixed(&e, &[note_on(0, 36, 1.0)], 500, 128);
     assert_eq!(first_difference(&out.left, &src), None);
 }
+
+/// Renders `blocks` blocks of 256 frames, each `process` call under
+/// `assert_no_alloc` (an allocation aborts the test process), with an event
+/// (which makes the test guests fail) in the blocks of `faulty`, and
+/// housekeeping only every `housekeeping_every` blocks, outside the guard,
+/// as the plugin's loader thread does it. Returns whether each block sounded.
+fn blocks_under_assert_no_alloc(e: &Engine, blocks: usize, faulty: &[usize], housekeeping_every: usize) -> Vec<bool> {
+    use nice_assert_no_alloc::assert_no_alloc;
+    let (mut l, mut r) = (vec![0.0f32; 256], vec![0.0f32; 256]);
+    let event = [NoteEvent::AllSoundOff { frame: 100 }];
+    let mut sounded = Vec::with_capacity(blocks);
+    for block in 0..blocks {
+        let events: &[NoteEvent] = if faulty.contains(&block) { &event } else { &[] };
+        assert_no_alloc(|| e.process(events, &mut l, &mut r));
+        let silent = l.iter().chain(&r).all(|&s| s == 0.0);
+        let whole = l.iter().chain(&r).all(|&s| s == 0.5);
+        assert!(silent || whole, "block {block}: all sound or all silence");
+        sounded.push(whole);
+        if block % housekeeping_every == housekeeping_every - 1 {
+            e.housekeeping();
+        }
+    }
+    sounded
+}
+
+#[test]
+fn a_trapping_or_hanging_guest_is_silent_until_replaced_and_the_audio_thread_never_allocates() {
+    for (what, prelude) in [
+        ("trap", "(if (i32.gt_u (local.get $events) (i32.const 0)) (then unreachable))"),
+        ("hang", "(if (i32.gt_u (local.get $events) (i32.const 0)) (then (loop $forever (br $forever))))"),
+    ] {
+        // The plugin's own setting: the guest call runs inside
+        // `permit_alloc` (wasmtime allocates its trap report there); what we
+        // do around it, on the fault path too, runs under the guard.
+        let (e, _dir) = dc_engine(prelude);
+        let sounded = blocks_under_assert_no_alloc(&e, 40, &[5, 21], 4);
+        // Block 5 faults: silent from there until the housekeeping after
+        // block 7; block 21 faults: silent until the one after block 23.
+        let expected: Vec<bool> = (0..40).map(|b| !(5..=7).contains(&b) && !(21..=23).contains(&b)).collect();
+        assert_eq!(sounded, expected, "{what}");
+        let stats = e.stats();
+        assert_eq!((stats.faults, stats.fault_silent_blocks), (2, 6), "{what}: {stats:?}");
+        assert_eq!(e.fault(), None, "{what}: recovered");
+    }
+}
+
+#[test]
+fn a_guest_that_faults_on_every_call_stays_silent_after_the_recovery_limit() {
+    let (e, _dir) = dc_engine("unreachable");
+    let rounds = wasm_sampler::engine::MAX_AUTO_RECOVERIES as usize + 4;
+    let sounded = blocks_under_assert_no_alloc(&e, rounds, &[], 1);
+    assert!(sounded.iter().all(|&s| !s), "never sounds");
+    let stats = e.stats();
+    assert_eq!(stats.faults, wasm_sampler::engine::MAX_AUTO_RECOVERIES + 1, "recovered up to the limit, then left silent");
+    assert!(e.fault().is_some(), "the fault is reported");
+}
+

@@ -13,6 +13,8 @@ use std::sync::Arc;
 use nice_assert_no_alloc::assert_no_alloc;
 use wasm_sampler::cli::demo;
 use wasm_sampler::engine::triggering::NoteEvent;
+use wasm_sampler::kit::{Automation, Interpolation, Mapping, PadSettings, PlayMode};
+use wasm_sampler::settings::AUTOMATED_PADS;
 
 // The global allocator is nice-plug's AllocDisabler (feature
 // `assert_process_allocs`, debug builds), linked in through the plugin crate:
@@ -70,3 +72,88 @@ fn process_never_allocates_while_samples_load_on_another_thread() {
         assert!(stats.voices_stolen > 0 && stats.faults == 0, "{stats:?}");
     }
 }
+
+/// Every feature the audio path has, on, for 10 000 blocks of every size
+/// (1 frame to several guest calls), each `process` under `assert_no_alloc`
+/// on a strict engine (the guest call itself is not inside `permit_alloc`,
+/// so an allocation anywhere on the normal path aborts the test): drum,
+/// pitched, gate and one-shot pads, choke groups, resampling at two source
+/// rates with both interpolations, velocity layers, automation of gain, pan
+/// and tune moving every few blocks, auditions on their own channel, notes
+/// off, chokes, all-notes-off, all-sound-off, resets, and another thread
+/// replacing samples, trimming them and editing settings meanwhile.
+#[test]
+fn the_normal_path_allocates_nothing_over_10000_blocks_with_every_feature_on() {
+    let dir = tempdir();
+    let a = path_in(&dir, "a.wav");
+    write_float_wav(&a, 44_100, 2, &signal(20_000, 3));
+    for kind in KINDS {
+        let rig = Arc::new(engine(kind, 48_000.0));
+        demo::load_kit(&rig).unwrap();
+        rig.load_file(6, &a).unwrap();
+        rig.set_mapping(6, Mapping { choke_group: 2, ..Mapping::pitched(70, 90) });
+        rig.load_file(7, &a).unwrap();
+        rig.set_mapping(7, Mapping { velocity: (1, 63), ..Mapping::drum(60) });
+        rig.set_settings(7, PadSettings { interpolation: Interpolation::Linear, ..PadSettings::default() });
+
+        let stop = Arc::new(AtomicBool::new(false));
+        let editor = {
+            let (rig, stop, a) = (rig.clone(), stop.clone(), a.clone());
+            std::thread::spawn(move || {
+                let mut n = 0u32;
+                while !stop.load(Ordering::Relaxed) {
+                    rig.load_file(8, &a).unwrap();
+                    rig.set_mapping(8, Mapping { velocity: (64, 127), mode: PlayMode::Gate, ..Mapping::drum(60) });
+                    rig.set_window(8, n % 5_000, 10_000 + n % 3_000);
+                    rig.set_settings(6, PadSettings { release: 0.05 + (n % 10) as f32 * 0.01, pan: -0.5, ..PadSettings::default() });
+                    rig.housekeeping();
+                    n += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                }
+                n
+            })
+        };
+
+        let mut left = vec![0.0f32; 3_000];
+        let mut right = vec![0.0f32; 3_000];
+        let mut notes: Vec<NoteEvent> = Vec::with_capacity(512);
+        let sizes = [1usize, 17, 64, 128, 256, 512, 1024, 1025, 2500];
+        let neutral = Automation { gain_db: 0.0, pan: 0.0, tune_semitones: 0, tune_cents: 0.0 };
+        let mut automation = [neutral; AUTOMATED_PADS];
+        for block in 0..10_000usize {
+            let n = sizes[block % sizes.len()];
+            notes.clear();
+            for i in 0..(block % 24) as u32 {
+                let note = [36u8, 38, 39, 42, 46, 60, 75, 80][(i as usize + block) % 8];
+                let velocity = [0.3f32, 0.6, 1.0][(i as usize) % 3];
+                notes.push(NoteEvent::On { frame: (i * 31) % n as u32, channel: (i % 17) as u8, note, velocity });
+            }
+            match block % 50 {
+                7 => notes.push(NoteEvent::Off { frame: 0, channel: 1, note: 60 }),
+                13 => notes.push(NoteEvent::Choke { frame: 0, channel: 2, note: 36 }),
+                29 => notes.push(NoteEvent::AllNotesOff { frame: 0 }),
+                41 => notes.push(NoteEvent::AllSoundOff { frame: 0 }),
+                _ => {}
+            }
+            notes.sort_by_key(|e| e.frame()); // outside the guarded call
+            if block % 5 == 0 {
+                for (pad, values) in automation.iter_mut().enumerate() {
+                    let t = (block / 5 + pad) as f32;
+                    *values = Automation { gain_db: -(t % 12.0), pan: (t % 7.0) / 7.0 - 0.5, tune_semitones: (t % 5.0) as i32 - 2, tune_cents: t % 50.0 };
+                }
+            }
+            let (l, r) = (&mut left[..n], &mut right[..n]);
+            assert_no_alloc(|| rig.engine.process_automated(&notes, &automation, l, r));
+            if block % 997 == 0 {
+                assert_no_alloc(|| rig.engine.reset());
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        let edits = editor.join().unwrap();
+        assert!(edits > 0, "the other thread ran");
+        let stats = rig.stats();
+        // (The guest's counters restart at each reset.)
+        assert!(stats.voices_started > 100 && stats.voices_stolen > 0 && stats.faults == 0, "{kind:?}: {stats:?}");
+    }
+}
+
