@@ -5,7 +5,7 @@
 
 /// Which kernel a slot uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Interpolation {
+pub enum Kernel {
     /// 4-point, 3rd-order Hermite (Catmull-Rom): smooth, little aliasing for a
     /// cheap kernel. The default.
     Cubic,

@@ -5,7 +5,7 @@
 //! host's native engine calls them directly.
 
 use crate::abi::{self, kind, param, status, Event, Header};
-use crate::interp::Interpolation;
+use crate::interp::Kernel;
 use crate::memory::Memory;
 use crate::voice::{Stage, Voice};
 
@@ -27,7 +27,7 @@ pub struct Slot {
     pub gain: f32,
     pub pan: f32,
     pub release: f32,
-    pub interp: Interpolation,
+    pub interp: Kernel,
 }
 
 impl Slot {
@@ -41,7 +41,7 @@ impl Slot {
         gain: 1.0,
         pan: 0.0,
         release: DEFAULT_RELEASE_SECONDS,
-        interp: Interpolation::Cubic,
+        interp: Kernel::Cubic,
     };
 
     /// Channel gains: gain times a balance law that keeps both sides at unity
@@ -194,8 +194,8 @@ impl Sampler {
             param::GAIN if (0.0..=param::GAIN_MAX).contains(&value) => s.gain = value,
             param::PAN if (param::PAN_MIN..=param::PAN_MAX).contains(&value) => s.pan = value,
             param::RELEASE if (param::RELEASE_MIN..=param::RELEASE_MAX).contains(&value) => s.release = value,
-            param::INTERPOLATION if value == 0.0 => s.interp = Interpolation::Cubic,
-            param::INTERPOLATION if value == 1.0 => s.interp = Interpolation::Linear,
+            param::INTERPOLATION if value == 0.0 => s.interp = Kernel::Cubic,
+            param::INTERPOLATION if value == 1.0 => s.interp = Kernel::Linear,
             _ => return status::BAD_PARAM,
         }
         if id == param::GAIN || id == param::PAN {

@@ -4,7 +4,7 @@
 //! so reloading or retiring the slot never changes what a sounding voice
 //! reads; the host frees a region only once no voice reads it.
 
-use crate::interp::{hermite, linear, Interpolation};
+use crate::interp::{hermite, linear, Kernel};
 use crate::memory::Memory;
 
 /// What the voice's envelope is doing.
@@ -38,7 +38,7 @@ pub struct Voice {
     pub pos: f64,
     /// Source frames per output frame.
     pub rate: f64,
-    pub interp: Interpolation,
+    pub interp: Kernel,
     /// Velocity gain (linear).
     pub velocity: f32,
     /// Envelope level 0..=1 and its per-frame decrement while fading.
@@ -64,7 +64,7 @@ impl Voice {
         channels: 1,
         pos: 0.0,
         rate: 1.0,
-        interp: Interpolation::Cubic,
+        interp: Kernel::Cubic,
         velocity: 0.0,
         env: 0.0,
         env_step: 0.0,
@@ -161,7 +161,7 @@ impl Voice {
     pub unsafe fn render(&mut self, mem: &Memory, out_l: &mut [f32], out_r: &mut [f32]) {
         // SAFETY: forwarded from the caller.
         unsafe {
-            match (self.channels == 2, self.interp == Interpolation::Cubic) {
+            match (self.channels == 2, self.interp == Kernel::Cubic) {
                 (false, true) => self.render_with::<1, true>(mem, out_l, out_r),
                 (false, false) => self.render_with::<1, false>(mem, out_l, out_r),
                 (true, true) => self.render_with::<2, true>(mem, out_l, out_r),
