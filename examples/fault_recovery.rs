@@ -101,7 +101,11 @@ fn main() {
     blocks.sort_unstable();
     millis.sort_by(f64::total_cmp);
     let stats = engine.stats();
-    println!("{FAULTS} faults, {BLOCK}-frame blocks at {RATE} Hz ({:.2} ms each), housekeeping every {:?}:", period.as_secs_f64() * 1000.0, wasm_sampler::plugin::loader_thread::HOUSEKEEPING_PERIOD);
+    println!(
+        "{FAULTS} faults, {BLOCK}-frame blocks at {RATE} Hz ({:.2} ms each), housekeeping every {:?}:",
+        period.as_secs_f64() * 1000.0,
+        wasm_sampler::plugin::loader_thread::HOUSEKEEPING_PERIOD
+    );
     println!("  silent blocks per fault: min {}, median {}, max {}", blocks[0], blocks[FAULTS / 2], blocks[FAULTS - 1]);
     println!("  silence until the replacement played: min {:.1} ms, median {:.1} ms, max {:.1} ms", millis[0], millis[FAULTS / 2], millis[FAULTS - 1]);
     println!("  engine: {} faults, {} silent blocks in all", stats.faults, stats.fault_silent_blocks);

@@ -226,4 +226,3 @@ fn a_guest_that_faults_on_every_call_stays_silent_after_the_recovery_limit() {
     assert_eq!(stats.faults, wasm_sampler::engine::MAX_AUTO_RECOVERIES + 1, "recovered up to the limit, then left silent");
     assert!(e.fault().is_some(), "the fault is reported");
 }
-

@@ -2,7 +2,7 @@
 //! stable over its whole range (what clap-validator's parameter fuzzer
 //! checks), no text reads "-0", and the ranges are the settings table's.
 
-use nice_plug::prelude::{Params, Plugin};
+use nice_plug::prelude::Plugin;
 use wasm_sampler::plugin::WasmSampler;
 use wasm_sampler::settings;
 

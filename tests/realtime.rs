@@ -156,4 +156,3 @@ fn the_normal_path_allocates_nothing_over_10000_blocks_with_every_feature_on() {
         assert!(stats.voices_started > 100 && stats.voices_stolen > 0 && stats.faults == 0, "{kind:?}: {stats:?}");
     }
 }
-

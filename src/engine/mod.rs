@@ -34,6 +34,7 @@ pub mod backend;
 pub mod config;
 mod core;
 mod inspect;
+pub mod module;
 pub mod sample_store;
 pub mod triggering;
 
