@@ -4,7 +4,7 @@
 //! loop paced in real time (256-frame blocks at 48 kHz) makes the guest trap
 //! and counts the silent blocks until the replacement guest plays again.
 //!
-//! Run: `cargo run --release --example fault_recovery` (the README quotes
+//! Run: `cargo run --example fault_recovery` (the README quotes
 //! its figures).
 
 use std::sync::Arc;
