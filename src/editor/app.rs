@@ -412,6 +412,8 @@ pub fn audition_note(pad: &PadModel) -> u8 {
 
 /// What a pad is called: the sample's file name, the kit's file when it is
 /// missing, or "Empty".
+///
+/// Thread: the editor window's. Allocates (the name).
 pub fn pad_name(view: &PadView) -> String {
     let file_name = |p: &std::path::Path| p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
     if let Some(s) = &view.sample {

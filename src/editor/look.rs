@@ -51,10 +51,16 @@ pub fn pad_rect(slot: usize, screen: Vec2) -> Rect {
     Rect::from_min_size(pos2(grid.min.x + col as f32 * (w + GAP), grid.min.y + row as f32 * (h + GAP)), vec2(w, h))
 }
 
+/// The pad grid's area for a window of `screen` points.
+///
+/// Thread: any. No allocation.
 pub fn grid_rect(screen: Vec2) -> Rect {
     Rect::from_min_max(pos2(MARGIN, TOP_BAR + MARGIN * 0.5), pos2((screen.x * 0.5).round(), screen.y - BOTTOM))
 }
 
+/// The selected pad's panel area for a window of `screen` points.
+///
+/// Thread: any. No allocation.
 pub fn panel_rect(screen: Vec2) -> Rect {
     Rect::from_min_max(pos2((screen.x * 0.5).round() + MARGIN, TOP_BAR + MARGIN * 0.5), pos2(screen.x - MARGIN, screen.y - BOTTOM))
 }
@@ -69,6 +75,8 @@ pub fn pad_colour(pad: usize) -> Color32 {
 
 /// Draws a waveform overview into `rect`, with the play window shaded
 /// outside `markers` (fractions of the sample), if given.
+///
+/// Thread: the editor window's. Allocates the painter's shapes.
 pub fn draw_peaks(painter: &egui::Painter, rect: Rect, peaks: &[(f32, f32)], colour: Color32, markers: Option<(f32, f32)>) {
     if peaks.is_empty() || rect.width() < 2.0 {
         return;
@@ -98,6 +106,9 @@ pub fn draw_peaks(painter: &egui::Painter, rect: Rect, peaks: &[(f32, f32)], col
     }
 }
 
+/// A colour between `a` (t = 0) and `b` (t = 1).
+///
+/// Thread: any. No allocation.
 pub fn lerp(a: Color32, b: Color32, t: f32) -> Color32 {
     let mix = |x: u8, y: u8| (x as f32 + (y as f32 - x as f32) * t).round() as u8;
     Color32::from_rgb(mix(a.r(), b.r()), mix(a.g(), b.g()), mix(a.b(), b.b()))
@@ -105,6 +116,8 @@ pub fn lerp(a: Color32, b: Color32, t: f32) -> Color32 {
 
 /// Cuts `text` to fit `width` points at `size` (roughly: proportional
 /// fonts average about 0.55 em per character).
+///
+/// Thread: any. Allocates the text.
 pub fn elide(text: &str, width: f32, size: f32) -> String {
     let max = (width / (size * 0.55)).max(4.0) as usize;
     if text.chars().count() <= max {

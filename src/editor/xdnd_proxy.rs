@@ -70,6 +70,8 @@ pub enum Install {
 impl XdndProxy {
     /// Sets `ours` as the `XdndProxy` of its host's client window when that
     /// window takes no drops of its own.
+    ///
+    /// Thread: the editor window's. Allocates (X requests).
     pub fn install(ours: Window) -> Install {
         let Some((conn, wm_state, aware, proxy_atom)) = x11rb::connect(None).ok().and_then(|(conn, _)| {
             let atoms = (atom(&conn, "WM_STATE")?, atom(&conn, "XdndAware")?, atom(&conn, "XdndProxy")?);
@@ -93,6 +95,8 @@ impl XdndProxy {
     }
 
     /// The host window now proxied to the editor.
+    ///
+    /// Thread: any. No allocation.
     pub fn host_window(&self) -> Window {
         self.host_window
     }

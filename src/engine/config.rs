@@ -14,6 +14,8 @@
 ///   embedded artifact then loads on any CPU of the architecture.
 ///
 /// `target` is the Rust target triple the plugin is built for.
+///
+/// Thread: any non-real-time (build script, engine creation). Allocates.
 pub fn engine_config(target: &str) -> wasmtime::Result<wasmtime::Config> {
     let mut config = wasmtime::Config::new();
     config.memory_reservation(1 << 32);

@@ -1,6 +1,11 @@
 //! The engine's state behind its lock, and what is done to it: publishing,
 //! retiring and freeing samples, rendering a block, and recovering from a
 //! guest fault. [`Engine`](super::Engine) takes the lock and calls in here.
+//!
+//! Thread: every method runs under the engine lock. `process` (and the
+//! `automate` and `record_fault` it calls) run on the audio thread and
+//! allocate nothing; everything else runs off the audio thread and may
+//! allocate (growing the table, guest calls' errors, messages).
 
 use wasm_sampler_guest::abi;
 
