@@ -15,35 +15,13 @@ use wasm_sampler::engine::{Engine, EngineOptions, GuestModule};
 use wasm_sampler::guest::abi;
 use wasm_sampler::plugin::Shared;
 
-/// A guest that outputs 0.5 and traps when a block carries any event.
+include!("../tests/common/test_guest.rs");
+
+/// The test guest (outputs 0.5), made to trap when a block carries any event.
 fn trapping_guest(dir: &std::path::Path) -> std::path::PathBuf {
-    let text = format!(
-        r#"(module
-  (import "env" "memory" (memory 32))
-  (global (export "__heap_base") i32 (i32.const 0x20000))
-  (func (export "abi_version") (result i32) (i32.const {abi}))
-  (func (export "init") (param f32 i32) (result i32) (i32.const 0))
-  (func (export "reset"))
-  (func (export "slot_load") (param i32 i32 i32 i32 f32) (result i32) (i32.const 0))
-  (func (export "slot_retire") (param i32))
-  (func (export "slot_voices") (param i32) (result i32) (i32.const 0))
-  (func (export "slot_param") (param i32 i32 f32) (result i32) (i32.const 0))
-  (func (export "process") (param $frames i32) (param $events i32) (result i32)
-    (local $i i32)
-    (if (i32.gt_u (local.get $events) (i32.const 0)) (then unreachable))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $i) (local.get $frames)))
-      (f32.store (i32.add (i32.const {l}) (i32.shl (local.get $i) (i32.const 2))) (f32.const 0.5))
-      (f32.store (i32.add (i32.const {r}) (i32.shl (local.get $i) (i32.const 2))) (f32.const 0.5))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $next)))
-    (i32.const 0)))"#,
-        abi = abi::ABI_VERSION,
-        l = abi::out_channel(0),
-        r = abi::out_channel(1)
-    );
     let path = dir.join("trapping.wasm");
-    std::fs::write(&path, wat::parse_str(&text).expect("valid WAT")).expect("writing the guest");
+    let wat = Wat { prelude: "(if (i32.gt_u (local.get $events) (i32.const 0)) (then unreachable))", ..Wat::default() };
+    std::fs::write(&path, wat.to_wasm()).expect("writing the guest");
     path
 }
 
