@@ -249,6 +249,26 @@ impl Core {
         }
     }
 
+    /// One guest call: the queued events, then `frames` frames. On a fault
+    /// it records the fault and returns false.
+    ///
+    /// Thread: audio. No allocation of ours (wasmtime's trap report is
+    /// parked for housekeeping).
+    fn run_guest(&mut self, frames: u32) -> bool {
+        self.guest.write_events(self.events.as_slice());
+        let count = self.events.len() as u32;
+        let result =
+            if self.permit_fault_allocs { nice_plug::util::permit_alloc(|| self.guest.process(frames, count)) } else { self.guest.process(frames, count) };
+        match result {
+            Ok(_) => true,
+            Err(trap) => {
+                self.record_fault(trap);
+                self.fault_silent_blocks += 1;
+                false
+            }
+        }
+    }
+
     /// Renders one block. See [`Engine::process`](super::Engine::process).
     ///
     /// Thread: audio. No allocation.
@@ -280,8 +300,9 @@ impl Core {
             let mut end = (start + abi::MAX_FRAMES as usize).min(frames);
             // Translate this piece's notes, frames relative to the piece. If
             // the queue fills, the piece ends where the note that did not fit
-            // starts, and that note opens the next piece: nothing is dropped
-            // unless one frame alone carries more than a queue's worth.
+            // starts, and that note opens the next piece; if it fills with
+            // notes of the piece's first frame only, they go to the guest in
+            // a call of no frames and the piece goes on. Nothing is dropped.
             if start > 0 {
                 self.events.clear();
             }
@@ -293,32 +314,32 @@ impl Core {
                 }
                 let (len, dropped) = (self.events.len(), self.events.dropped());
                 translate(&n.at(f - start as u32), &self.live, &self.automation, rate, &mut self.events);
-                if self.events.dropped() != dropped && f as usize > start {
+                if self.events.dropped() != dropped && len > 0 {
                     self.events.truncate(len);
                     self.events.set_dropped(dropped);
-                    end = f as usize;
-                    break;
+                    if f as usize > start {
+                        end = f as usize;
+                        break;
+                    }
+                    if !self.run_guest(0) {
+                        out_l[start..].fill(0.0);
+                        out_r[start..].fill(0.0);
+                        return;
+                    }
+                    self.events.clear();
+                    continue;
                 }
                 last = f;
                 next += 1;
             }
-            self.guest.write_events(self.events.as_slice());
-            let (n, count) = ((end - start) as u32, self.events.len() as u32);
-            let result = if self.permit_fault_allocs { nice_plug::util::permit_alloc(|| self.guest.process(n, count)) } else { self.guest.process(n, count) };
-            match result {
-                Ok(_) => {
-                    self.guest.read_output(0, &mut out_l[start..end]);
-                    self.guest.read_output(1, &mut out_r[start..end]);
-                }
-                Err(trap) => {
-                    // Silent from here until housekeeping replaces the guest.
-                    out_l[start..].fill(0.0);
-                    out_r[start..].fill(0.0);
-                    self.record_fault(trap);
-                    self.fault_silent_blocks += 1;
-                    return;
-                }
+            if !self.run_guest((end - start) as u32) {
+                // Silent from here until housekeeping replaces the guest.
+                out_l[start..].fill(0.0);
+                out_r[start..].fill(0.0);
+                return;
             }
+            self.guest.read_output(0, &mut out_l[start..end]);
+            self.guest.read_output(1, &mut out_r[start..end]);
             start = end;
         }
         for s in out_l.iter_mut().chain(out_r.iter_mut()) {

@@ -36,8 +36,14 @@ use loader_thread::{Job, Loader};
 use params::SamplerParams;
 use state::KitField;
 
-/// Note events one block can carry to the engine.
-const NOTE_CAPACITY: usize = 4096;
+/// Events a host can send in one block without the wrapper's queue growing
+/// (nice-plug's default, 1024, overflowed in Ardour at engine start, and a
+/// growing queue allocates on the audio thread). 8192 events take about
+/// 400 KB per instance.
+const EVENT_CAPACITY: usize = 8192;
+/// Note events one block can carry to the engine: every event the wrapper
+/// can queue.
+const NOTE_CAPACITY: usize = EVENT_CAPACITY;
 /// MIDI channel-mode messages (CC numbers).
 const CC_ALL_SOUND_OFF: u8 = 120;
 const CC_ALL_NOTES_OFF: u8 = 123;
@@ -121,6 +127,7 @@ impl Plugin for WasmSampler {
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] =
         &[AudioIOLayout { main_input_channels: None, main_output_channels: NonZeroU32::new(2), ..AudioIOLayout::const_default() }];
     const MIDI_INPUT: MidiConfig = MidiConfig::MidiCCs;
+    const INPUT_EVENT_CAPACITY: usize = EVENT_CAPACITY;
     const SAMPLE_ACCURATE_AUTOMATION: bool = false;
 
     type Editor = crate::editor::SamplerEditor;
