@@ -122,3 +122,24 @@ fn a_restored_kit_never_plays_its_settings_on_the_previous_kits_samples() {
     });
     assert_switched_once(&heard, "kit restore");
 }
+
+#[test]
+fn an_edit_made_while_a_restored_kit_waits_to_load_is_published_with_its_sample() {
+    let dir = tempdir();
+    let (old, new) = (path_in(&dir, "old.wav"), path_in(&dir, "new.wav"));
+    write_float_wav(&old, 48_000, 1, &signal(2_000, 5));
+    write_float_wav(&new, 48_000, 1, &signal(2_000, 6));
+    let rig = engine(DspBackend::Wasm, 48_000.0);
+    rig.load_file(0, &old).unwrap();
+    let mut kit = Kit::default();
+    kit.pad_mut(0).samples.push(SampleRecord { file: new.clone(), params: SampleParams::whole(36), embedded: None });
+    rig.set_kit(kit);
+    // The kit has not loaded yet: the edit is kept, not put on the old sample.
+    rig.set_settings(0, PadSettings { pan: 0.5, ..PadSettings::default() });
+    assert_eq!(rig.engine.pads()[0].settings.pan, 0.0, "the old pad plays as it was");
+    rig.load_kit(&AtomicBool::new(false), |pad, e| panic!("pad {pad}: {e}"));
+    let published = &rig.engine.pads()[0];
+    assert_eq!(published.settings.pan, 0.5, "the edit arrives with the new sample");
+    assert!(matches!(&published.sample.as_ref().unwrap().source, wasm_sampler::engine::SampleSource::File(p) if p == &new));
+    assert!(!rig.is_loading(0));
+}

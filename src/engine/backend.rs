@@ -13,8 +13,9 @@
 //!   the same methods.
 //!
 //! Threads: none of these methods is real-time safe unless its doc says so;
-//! the audio-thread calls are [`Guest::process`], [`Guest::write_events`],
-//! [`Guest::read_output`] and [`Guest::header`].
+//! the audio-thread calls are [`Guest::process`], [`Guest::reset`],
+//! [`Guest::write_events`], [`Guest::read_output`], [`Guest::header`] and
+//! [`Guest::sample_rate`].
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;

@@ -43,6 +43,10 @@ pub(super) struct Core {
     /// for housekeeping to log and drop. One place is enough: after a fault
     /// no guest call runs until recovery has taken the report.
     pub fault_report: Option<wasmtime::Error>,
+    /// When housekeeping last re-instantiated the guest (oldest first).
+    pub recoveries: [Option<std::time::Instant>; super::MAX_AUTO_RECOVERIES as usize],
+    /// Housekeeping stopped re-instantiating (too many faults too fast).
+    pub given_up: bool,
     pub faults: u64,
     pub fault_silent_blocks: u64,
     pub permit_fault_allocs: bool,
@@ -134,9 +138,7 @@ impl Core {
 
     /// See [`Engine::publish`](super::Engine::publish).
     pub fn publish(&mut self, pad: usize, snap: PadSnapshot, change: SampleChange<'_>) -> Result<(), String> {
-        if pad >= MAX_PADS {
-            return Err(format!("pad {} does not exist (at most {MAX_PADS})", pad + 1));
-        }
+        debug_assert!(pad < MAX_PADS, "Engine::publish checks the pad before locking");
         self.ensure_pad(pad);
         let old = self.pads[pad].clone();
         let sample = match change {
@@ -209,6 +211,7 @@ impl Core {
             self.free_slots.push(r.slot);
         }
         let previous = self.fault.take();
+        self.given_up = false;
         for pad in 0..self.pads.len() {
             let Some(sample) = self.pads[pad].sample.clone() else { continue };
             let params = self.pads[pad].sample_params;

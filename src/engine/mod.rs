@@ -20,8 +20,9 @@
 //! 2. published with its pad's settings: `slot_load` on its guest slot;
 //! 3. replaced or cleared: the guest slot is retired, its voices fade out
 //!    (a few ms) still reading the region;
-//! 4. freed by [`Engine::housekeeping`] once `slot_voices` reports 0, and only
-//!    then reusable. The audio thread never frees (the allocator allocates).
+//! 4. freed once `slot_voices` reports 0 (by [`Engine::housekeeping`], or
+//!    when the next reservation or publish looks), and only then reusable.
+//!    The audio thread never frees (the allocator allocates).
 //!
 //! Faults: a guest call that traps or runs past its deadline silences the
 //! rest of the block. The audio thread keeps only a [`FaultKind`] and moves
@@ -81,11 +82,14 @@ impl Default for EngineOptions {
     }
 }
 
-/// Faults recovered automatically by housekeeping; after that the engine
-/// stays silent until [`Engine::recover`] (each re-instantiation keeps a few
-/// KiB in the store, so a guest that faults every block must not recover
-/// forever).
+/// Re-instantiations housekeeping attempts within [`RECOVERY_WINDOW`]; a
+/// guest that faults more often than that stays silent until
+/// [`Engine::recover`] (each re-instantiation keeps a few KiB in the store,
+/// so a guest that faults every block must not be recovered forever, while
+/// an occasional fault over a long session always is).
 pub const MAX_AUTO_RECOVERIES: u64 = 16;
+/// See [`MAX_AUTO_RECOVERIES`].
+pub const RECOVERY_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Where a pad's sample came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -237,6 +241,8 @@ impl Engine {
                 automation: [None; AUTOMATED_PADS],
                 fault: None,
                 fault_report: None,
+                recoveries: [None; MAX_AUTO_RECOVERIES as usize],
+                given_up: false,
                 faults: 0,
                 fault_silent_blocks: 0,
                 permit_fault_allocs: options.permit_fault_allocs,
@@ -343,6 +349,11 @@ impl Engine {
     ///
     /// Thread: non-real-time (the kit store). Short lock; may allocate.
     pub fn publish(&self, pad: usize, snapshot: PadSnapshot, change: SampleChange<'_>) -> Result<(), String> {
+        if pad >= crate::settings::MAX_PADS {
+            // Checked before the lock: dropping a refused reservation takes it.
+            drop(change);
+            return Err(format!("pad {} does not exist (at most {})", pad + 1, crate::settings::MAX_PADS));
+        }
         let mut core = self.lock_mut();
         let result = core.publish(pad, snapshot, change);
         core.reap();
@@ -361,6 +372,13 @@ impl Engine {
         }
         core.rebuild_live();
         core.reap();
+    }
+
+    /// How many pads the published table has.
+    ///
+    /// Thread: non-real-time. No allocation. Short lock.
+    pub fn pad_count(&self) -> usize {
+        self.core.lock().pads.len()
     }
 
     /// A copy of the published pad table.
@@ -396,13 +414,27 @@ impl Engine {
     pub fn housekeeping(&self) -> usize {
         let mut core = self.core.lock();
         let report = core.fault_report.take();
+        let now = std::time::Instant::now();
+        // Attempts within the window (oldest first); the oldest falls out
+        // once the window holds the maximum.
+        let recent = core.recoveries.iter().flatten().filter(|t| now.duration_since(**t) < RECOVERY_WINDOW).count() as u64;
+        let recovering = core.fault.is_some() && recent < MAX_AUTO_RECOVERIES;
         // Logged once: when its report is taken.
         let mut log = match (core.fault, &report) {
-            (Some(kind), Some(r)) => Some(format!("guest fault: {kind}: {}; the guest is re-instantiated", backend::first_line(r))),
+            (Some(kind), Some(r)) if recovering => Some(format!("guest fault: {kind}: {}; the guest is re-instantiated", backend::first_line(r))),
+            (Some(kind), Some(r)) => Some(format!(
+                "guest fault: {kind}: {}; {MAX_AUTO_RECOVERIES} faults within {} s, output stays silent until the plugin is reloaded",
+                backend::first_line(r),
+                RECOVERY_WINDOW.as_secs()
+            )),
             _ => None,
         };
-        let recovering = core.fault.is_some() && core.faults <= MAX_AUTO_RECOVERIES;
+        core.given_up = core.fault.is_some() && !recovering;
         if recovering {
+            core.recoveries.rotate_left(1);
+            if let Some(last) = core.recoveries.last_mut() {
+                *last = Some(now);
+            }
             if let Err(e) = core.recover() {
                 log = Some(format!("guest recovery failed: {e}"));
             }
@@ -447,6 +479,15 @@ impl Engine {
     /// Thread: non-real-time (takes the lock, allocates the text).
     pub fn fault(&self) -> Option<String> {
         self.core.lock().fault.map(|k| k.to_string())
+    }
+
+    /// Whether housekeeping stopped re-instantiating a guest that faulted
+    /// [`MAX_AUTO_RECOVERIES`] times within [`RECOVERY_WINDOW`]: output stays
+    /// silent until [`Engine::recover`].
+    ///
+    /// Thread: non-real-time. No allocation. Short lock.
+    pub fn given_up(&self) -> bool {
+        self.core.lock().given_up
     }
 
     /// Brings a faulted guest back now (see [`Engine::housekeeping`]).

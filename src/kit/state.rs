@@ -16,7 +16,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 use crate::kit::model::{Mapping, PadModel, PadSettings, SampleParams, SampleRecord, Trigger};
-use crate::settings::MAX_PADS;
+use crate::settings::{self, MAX_PADS};
 
 /// Version of the kit format written by this build.
 pub const KIT_VERSION: u32 = 2;
@@ -124,12 +124,14 @@ pub enum SampleAudio<'a> {
 }
 
 impl SampleRecord {
-    /// Where this sample's audio comes from now.
+    /// Where this sample's audio comes from now. Only an absolute path is
+    /// looked up on disk (a bare name kept from embedded audio must not
+    /// pick up an unrelated file in the host's working directory).
     ///
     /// Thread: non-real-time (checks whether the file exists). No allocation.
     pub fn audio(&self) -> SampleAudio<'_> {
         match &self.embedded {
-            _ if self.file.exists() => SampleAudio::File(&self.file),
+            _ if self.file.is_absolute() && self.file.exists() => SampleAudio::File(&self.file),
             Some(e) => SampleAudio::Embedded(e),
             None => SampleAudio::Missing(&self.file),
         }
@@ -187,7 +189,9 @@ mod v1 {
 
     impl KitV1 {
         /// The same kit in today's model: the root key and the play window
-        /// move to the pad's sample record.
+        /// move to the pad's sample record. Version 1 checked only that
+        /// numbers were finite, so values out of today's ranges are clamped
+        /// into them rather than refusing the whole project.
         pub(super) fn upgrade(self) -> Kit {
             let pads = self
                 .pads
@@ -207,14 +211,20 @@ mod v1 {
                         })
                         .into_iter()
                         .collect();
+                    let velocity = |v: u8| v.max(settings::VELOCITY.min as u8);
                     PadModel {
-                        mapping: Mapping { trigger, velocity: p.mapping.velocity, mode: p.mapping.mode, choke_group: p.mapping.choke_group },
+                        mapping: Mapping {
+                            trigger,
+                            velocity: (velocity(p.mapping.velocity.0), velocity(p.mapping.velocity.1)),
+                            mode: p.mapping.mode,
+                            choke_group: p.mapping.choke_group.min(settings::CHOKE_GROUP.max as u8),
+                        },
                         settings: PadSettings {
-                            gain_db: q.gain_db,
-                            pan: q.pan,
-                            tune_semitones: q.tune_semitones,
-                            tune_cents: q.tune_cents,
-                            release: q.release,
+                            gain_db: settings::PAD_GAIN_DB.clamp(q.gain_db),
+                            pan: settings::PAN.clamp(q.pan),
+                            tune_semitones: settings::TUNE_SEMITONES.clamp(q.tune_semitones as f32) as i32,
+                            tune_cents: settings::TUNE_CENTS.clamp(q.tune_cents),
+                            release: settings::RELEASE_S.clamp(q.release),
                             interpolation: q.interpolation,
                         },
                         samples,
@@ -310,6 +320,19 @@ mod tests {
         assert_eq!(kit.pads[1].settings.interpolation, Interpolation::Linear);
         assert!(kit.pads[2].samples.is_empty());
         assert_eq!(kit.version, KIT_VERSION);
+    }
+
+    #[test]
+    fn a_version_1_kit_with_values_out_of_todays_ranges_loads_clamped() {
+        let v = serde_json::json!({"version": 1, "embed_audio": false, "pads": [
+            {"file": "/s/kick.wav", "mapping": {"trigger": {"note": 36}, "velocity": [0, 127], "mode": "one_shot", "choke_group": 40},
+             "params": {"gain_db": 30.0, "pan": -3.0, "tune_semitones": 99, "tune_cents": 0.0, "release": 0.0, "interpolation": "cubic"}}
+        ]});
+        let (kit, err) = Kit::from_json(&v);
+        assert_eq!(err, None);
+        let p = &kit.pads[0];
+        assert_eq!((p.mapping.velocity, p.mapping.choke_group), ((1, 127), 16));
+        assert_eq!((p.settings.gain_db, p.settings.pan, p.settings.tune_semitones, p.settings.release), (24.0, -1.0, 48, 0.001));
     }
 
     #[test]

@@ -42,15 +42,15 @@ pub struct PadView {
     pub loading: bool,
 }
 
-/// Why a pad is waiting for a load.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Pending {
-    /// A file is being loaded into it; edits apply to what plays now.
-    File,
-    /// A restored kit has not reached it yet: its model is the new kit's,
+/// What a pad is waiting for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Pending {
+    /// File loads queued or running; edits apply to what plays now.
+    files: u32,
+    /// A restored kit has not published it yet: its model is the new kit's,
     /// the engine still plays the previous kit's pad, so edits wait for the
     /// load to publish them with the new sample.
-    Kit,
+    kit: bool,
 }
 
 /// The owner of the kit. See the module docs.
@@ -58,6 +58,8 @@ pub struct KitStore {
     kit: Mutex<Kit>,
     engine: OnceLock<Arc<Engine>>,
     errors: Mutex<BTreeMap<usize, String>>,
+    /// Pads waiting for a load. Kit marks are set and cleared only while the
+    /// kit lock is held (so an edit sees them consistently with the model).
     pending: Mutex<BTreeMap<usize, Pending>>,
     /// Bumped by every change to the kit (a viewer re-reads when it moves).
     generation: AtomicU64,
@@ -173,23 +175,31 @@ impl KitStore {
     ///
     /// Thread: non-real-time. May allocate. Short lock.
     pub fn mark_loading(&self, pad: usize) {
-        self.pending.lock().entry(pad).or_insert(Pending::File);
+        self.pending.lock().entry(pad).or_default().files += 1;
         self.changed();
     }
 
-    fn done_loading(&self, pad: usize) {
-        self.pending.lock().remove(&pad);
+    /// Changes `pad`'s pending marks, dropping the entry once it waits for
+    /// nothing.
+    fn update_pending(&self, pad: usize, change: impl FnOnce(&mut Pending)) {
+        let mut pending = self.pending.lock();
+        let entry = pending.entry(pad).or_default();
+        change(entry);
+        if *entry == Pending::default() {
+            pending.remove(&pad);
+        }
+        drop(pending);
         self.changed();
     }
 
     /// Ends a [`mark_loading`](Self::mark_loading).
     fn finish_file_load(&self, pad: usize) {
-        let mut pending = self.pending.lock();
-        if pending.get(&pad) == Some(&Pending::File) {
-            pending.remove(&pad);
-        }
-        drop(pending);
-        self.changed();
+        self.update_pending(pad, |p| p.files = p.files.saturating_sub(1));
+    }
+
+    /// Whether a restored kit has yet to publish `pad`.
+    fn waits_for_kit(&self, pad: usize) -> bool {
+        self.pending.lock().get(&pad).is_some_and(|p| p.kit)
     }
 
     /// Whether samples are saved inside the project.
@@ -199,19 +209,14 @@ impl KitStore {
         self.kit.lock().embed_audio
     }
 
-    /// Turns embedding on or off. Off drops the embedded copies at once;
-    /// on reads the files when the project is next saved.
+    /// Turns embedding on or off. Copies already embedded are kept in
+    /// memory either way (turning it off and on again on a machine without
+    /// the files loses nothing); a project saved with embedding off carries
+    /// none. Turned on, files not yet embedded are read at the next save.
     ///
     /// Thread: non-real-time. Short lock.
     pub fn set_embed_audio(&self, on: bool) {
-        let mut kit = self.kit.lock();
-        kit.embed_audio = on;
-        if !on {
-            for record in kit.pads.iter_mut().flat_map(|p| p.samples.iter_mut()) {
-                record.embedded = None;
-            }
-        }
-        drop(kit);
+        self.kit.lock().embed_audio = on;
         self.changed();
     }
 
@@ -233,8 +238,7 @@ impl KitStore {
         if model.samples.iter().map(|s| &s.file).ne(files.iter()) {
             return Err("an edit cannot change the samples' files; load them instead".into());
         }
-        let waiting = self.pending.lock().get(&pad) == Some(&Pending::Kit);
-        if let (Some(engine), false) = (self.engine(), waiting) {
+        if let (Some(engine), false) = (self.engine(), self.waits_for_kit(pad)) {
             engine.publish(pad, snapshot(&model), SampleChange::Keep)?;
         }
         *kit.pad_mut(pad) = model;
@@ -277,6 +281,7 @@ impl KitStore {
         let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         let result = self.load_file_inner(pad, &path);
         self.note_result(pad, &result);
+        self.finish_file_load(pad);
         result
     }
 
@@ -368,13 +373,14 @@ impl KitStore {
         Ok(())
     }
 
+    /// Records the outcome of a load as the pad's error (or its absence).
     fn note_result<T>(&self, pad: usize, result: &Result<T, LoadError>) {
         match result {
             Ok(_) => self.errors.lock().remove(&pad),
             Err(e) if pad < MAX_PADS => self.errors.lock().insert(pad, e.to_string()),
             Err(_) => None,
         };
-        self.finish_file_load(pad);
+        self.changed();
     }
 
     /// Replaces the kit (a project restored). Nothing is published here:
@@ -383,13 +389,16 @@ impl KitStore {
     ///
     /// Thread: non-real-time (the host's thread). Short locks.
     pub fn set_kit(&self, kit: Kit) {
+        let published = self.engine().map_or(0, |e| e.pad_count());
+        let mut live = self.kit.lock();
         {
             let mut pending = self.pending.lock();
-            for i in 0..kit.pads.len().max(self.engine().map_or(0, |e| e.pads().len())) {
-                pending.insert(i, Pending::Kit);
+            for i in 0..kit.pads.len().max(published) {
+                pending.entry(i).or_default().kit = true;
             }
         }
-        *self.kit.lock() = kit;
+        *live = kit;
+        drop(live);
         self.errors.lock().clear();
         self.changed();
     }
@@ -398,7 +407,8 @@ impl KitStore {
     /// beyond the kit are removed. A sample that cannot be loaded leaves its
     /// pad empty (not the previous kit's sample under this kit's settings),
     /// marked with the error, which `report` also receives. Stops between
-    /// pads when `stop` is set.
+    /// pads when `stop` is set. A pad whose sample changed while it decoded
+    /// (another kit restored meanwhile) is left waiting for the next load.
     ///
     /// Thread: a loader thread (file I/O, decoding). Allocates.
     pub fn load_kit(&self, stop: &AtomicBool, mut report: impl FnMut(usize, &LoadError)) {
@@ -413,49 +423,87 @@ impl KitStore {
             let result = self.load_kit_pad(&engine, i, &pad);
             if let Err(e) = &result {
                 report(i, e);
-                let kit = self.kit.lock();
-                if let Some(model) = kit.pads.get(i) {
-                    let _ = engine.publish(i, snapshot(model), SampleChange::Clear);
-                }
             }
-            self.note_result(i, &result);
-            self.done_loading(i);
+            match result {
+                Ok(false) => {}
+                Ok(true) => self.note_result(i, &Ok::<(), LoadError>(())),
+                Err(e) => self.note_result(i, &Err::<(), _>(e)),
+            }
             i += 1;
         }
-        // Pads beyond the kit (from an earlier, longer kit) go.
-        engine.truncate_pads(i);
-        self.pending.lock().retain(|&p, kind| p < i || *kind != Pending::Kit);
+        // Pads beyond the kit (from an earlier, longer kit) go, unless a
+        // newer kit has them.
+        let kit = self.kit.lock();
+        if kit.pads.len() <= i {
+            engine.truncate_pads(i);
+            self.pending.lock().retain(|&p, w| {
+                if p >= i {
+                    w.kit = false;
+                }
+                *w != Pending::default()
+            });
+        }
+        drop(kit);
         self.kits_loaded.fetch_add(1, Ordering::AcqRel);
         self.changed();
     }
 
-    fn load_kit_pad(&self, engine: &Engine, i: usize, pad: &PadModel) -> Result<(), LoadError> {
-        let Some(record) = pad.sample() else {
-            let kit = self.kit.lock();
-            let model = kit.pads.get(i).cloned().unwrap_or_else(|| PadModel::empty(i));
-            return engine.publish(i, snapshot(&model), SampleChange::Clear).map_err(|r| LoadError::new(Path::new(""), r));
+    /// Loads and publishes pad `i` of a restored kit. `Ok(false)`: the pad
+    /// names another sample by now and was left as it is. The pad's kit mark
+    /// is cleared in the same kit-lock section that publishes it.
+    fn load_kit_pad(&self, engine: &Engine, i: usize, pad: &PadModel) -> Result<bool, LoadError> {
+        let decoded = match pad.sample() {
+            None => None,
+            Some(record) => Some(self.decode_record(engine, record).map_err(|e| {
+                // Not the previous kit's sample under this kit's settings:
+                // the pad is emptied, marked with the error.
+                self.publish_kit_pad(engine, i, record.file.as_path(), None);
+                e
+            })?),
         };
-        let (reservation, source) = match record.audio() {
+        let file = pad.sample().map(|r| r.file.as_path());
+        Ok(self.publish_kit_pad(engine, i, file.unwrap_or(Path::new("")), decoded))
+    }
+
+    /// Publishes pad `i` as the kit has it now, with `decoded` (or no
+    /// sample), if the pad still names `file` (or, without `decoded`, in any
+    /// case); clears its kit mark in the same section. Returns whether it
+    /// published.
+    fn publish_kit_pad(&self, engine: &Engine, i: usize, file: &Path, decoded: Option<(crate::engine::Reservation<'_>, SampleSource)>) -> bool {
+        let kit = self.kit.lock();
+        let model = kit.pads.get(i).cloned().unwrap_or_else(|| PadModel::empty(i));
+        let change = match decoded {
+            Some((reservation, source)) => {
+                if model.sample().map(|s| s.file.as_path()) != Some(file) {
+                    return false;
+                }
+                SampleChange::Replace(reservation, source)
+            }
+            None => SampleChange::Clear,
+        };
+        if let Err(reason) = engine.publish(i, snapshot(&model), change) {
+            eprintln!("wasm-sampler: pad {}: {}: {reason}", i + 1, file.display());
+        }
+        self.update_pending(i, |p| p.kit = false);
+        drop(kit);
+        true
+    }
+
+    /// Decodes a record's audio (its file, else its embedded copy) into a
+    /// reserved region.
+    fn decode_record<'e>(&self, engine: &'e Engine, record: &SampleRecord) -> Result<(crate::engine::Reservation<'e>, SampleSource), LoadError> {
+        match record.audio() {
             SampleAudio::File(path) => {
                 let wav = WavSource::open(path)?;
-                (self.decode(engine, path, wav.info(), |sink| wav.decode_into(sink))?, SampleSource::File(path.to_path_buf()))
+                Ok((self.decode(engine, path, wav.info(), |sink| wav.decode_into(sink))?, SampleSource::File(path.to_path_buf())))
             }
             SampleAudio::Embedded(audio) => {
                 let bytes = audio.bytes().map_err(|reason| LoadError::new(&record.file, reason))?;
                 let wav = WavSource::from_bytes(&record.file, bytes)?;
-                (self.decode(engine, &record.file, wav.info(), |sink| wav.decode_into(sink))?, SampleSource::Embedded(record.file.clone()))
+                Ok((self.decode(engine, &record.file, wav.info(), |sink| wav.decode_into(sink))?, SampleSource::Embedded(record.file.clone())))
             }
             // Keeps the pad and its settings; marked "file not found".
-            SampleAudio::Missing(path) => return Err(WavSource::open(path).err().unwrap_or_else(|| LoadError::new(path, "file not found"))),
-        };
-        // Published with the model as it is now (edited meanwhile or not),
-        // if the pad still names this sample.
-        let kit = self.kit.lock();
-        match kit.pads.get(i) {
-            Some(model) if model.sample().map(|s| &s.file) == Some(&record.file) => {
-                engine.publish(i, snapshot(model), SampleChange::Replace(reservation, source)).map_err(|r| LoadError::new(&record.file, r))
-            }
-            _ => Ok(()),
+            SampleAudio::Missing(path) => Err(WavSource::open(path).err().unwrap_or_else(|| LoadError::new(path, "file not found"))),
         }
     }
 
@@ -482,7 +530,11 @@ impl KitStore {
     /// Thread: non-real-time (file I/O when embedding). Allocates.
     pub fn to_json(&self) -> serde_json::Value {
         let mut kit = self.kit();
-        if kit.embed_audio {
+        if !kit.embed_audio {
+            for record in kit.pads.iter_mut().flat_map(|p| p.samples.iter_mut()) {
+                record.embedded = None;
+            }
+        } else {
             let mut read: Vec<(usize, PathBuf, EmbeddedAudio)> = Vec::new();
             for (i, pad) in kit.pads.iter_mut().enumerate() {
                 for record in pad.samples.iter_mut().filter(|r| r.embedded.is_none()) {
@@ -497,7 +549,8 @@ impl KitStore {
                 }
             }
             let mut live = self.kit.lock();
-            for (i, file, e) in read {
+            let still_on = live.embed_audio;
+            for (i, file, e) in read.into_iter().filter(|_| still_on) {
                 if let Some(r) = live.pads.get_mut(i).and_then(|p| p.samples.first_mut()).filter(|r| r.file == file && r.embedded.is_none()) {
                     r.embedded = Some(e);
                 }
@@ -521,4 +574,31 @@ fn check_pad(pad: usize, path: &Path) -> Result<(), LoadError> {
 
 fn file_name(path: &Path) -> String {
     path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn turning_embedding_off_and_on_again_keeps_the_embedded_audio() {
+        let store = KitStore::new();
+        let mut kit = Kit { embed_audio: true, ..Kit::default() };
+        let embedded = EmbeddedAudio::new("gone.wav", b"RIFF....WAVE");
+        kit.pad_mut(0).samples.push(SampleRecord { file: "/nowhere/gone.wav".into(), params: SampleParams::whole(36), embedded: Some(embedded.clone()) });
+        store.set_kit(kit);
+        store.set_embed_audio(false);
+        assert!(store.to_json()["pads"][0]["samples"][0].get("embedded").is_none(), "saved without audio while off");
+        store.set_embed_audio(true);
+        let saved = store.to_json();
+        assert_eq!(saved["pads"][0]["samples"][0]["embedded"]["base64"], serde_json::json!(embedded.base64), "the copy is still there");
+    }
+
+    #[test]
+    fn an_edit_that_breaks_a_range_or_names_no_pad_changes_nothing() {
+        let store = KitStore::new();
+        assert_eq!(store.edit(0, |p| p.settings.gain_db = 99.0), Err("gain 99 is outside -60..=24".into()));
+        assert!(store.edit(MAX_PADS, |_| {}).is_err());
+        assert_eq!(store.kit(), Kit::default());
+    }
 }

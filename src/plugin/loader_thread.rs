@@ -1,14 +1,17 @@
-//! The instance's loader thread: decodes samples into the kit store (a
-//! dropped file, a restored project) and does the engine's housekeeping —
-//! freeing regions of replaced samples once silent, and replacing a faulted
-//! guest — every [`HOUSEKEEPING_PERIOD`].
+//! The instance's background threads:
+//! - the loader decodes samples into the kit store (a dropped file, a
+//!   restored project), one job after another;
+//! - the housekeeper does the engine's housekeeping every
+//!   [`HOUSEKEEPING_PERIOD`], whatever the loader is doing: freeing regions
+//!   of replaced samples once silent, and replacing a faulted guest (so a
+//!   fault during a long load is silent for one period, not for the load).
 //!
-//! Started on the first job, stopped and joined when the plugin goes (the
-//! host may unload the library right after).
+//! Both start with the first job and are stopped and joined when the plugin
+//! goes (the host may unload the library right after).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -18,8 +21,8 @@ use parking_lot::Mutex;
 use crate::plugin::Shared;
 use crate::settings::MAX_PADS;
 
-/// How often the loader thread does housekeeping when idle. A guest fault
-/// is silent for up to this long plus the time to re-instantiate.
+/// How often the housekeeper runs. A guest fault is silent for up to this
+/// long plus the time to re-instantiate.
 pub const HOUSEKEEPING_PERIOD: Duration = Duration::from_millis(20);
 
 /// Work for the loader thread.
@@ -30,11 +33,12 @@ pub(crate) enum Job {
     LoadPad(usize, PathBuf),
 }
 
-/// The thread, its queue, and its flags.
+/// The threads, the loader's queue, and their flags.
 #[derive(Default)]
 pub struct Loader {
     jobs: Mutex<Option<Sender<Job>>>,
     handle: Mutex<Option<std::thread::JoinHandle<()>>>,
+    housekeeper: Mutex<Option<std::thread::JoinHandle<()>>>,
     /// Set when the plugin goes away: the loader stops between pads.
     stopping: AtomicBool,
     /// A kit waits for the engine (restored before the first activation).
@@ -63,12 +67,16 @@ impl Loader {
         self.kit_pending.swap(false, Ordering::AcqRel)
     }
 
-    /// Stops the thread and waits for it.
+    /// Stops the threads and waits for them.
     ///
     /// Thread: non-real-time (joins). No allocation.
     pub fn stop(&self) {
         self.stopping.store(true, Ordering::Release);
         drop(self.jobs.lock().take());
+        if let Some(handle) = self.housekeeper.lock().take() {
+            handle.thread().unpark();
+            let _ = handle.join();
+        }
         if let Some(handle) = self.handle.lock().take() {
             let _ = handle.join();
         }
@@ -108,6 +116,11 @@ impl Shared {
                     return;
                 }
             }
+            let weak = Arc::downgrade(self);
+            match std::thread::Builder::new().name("wasm-sampler-housekeeper".into()).spawn(move || housekeep(weak)) {
+                Ok(handle) => *self.loader.housekeeper.lock() = Some(handle),
+                Err(e) => nice_error!("wasm-sampler: cannot start the housekeeping thread: {e}"),
+            }
         }
         if let Some(tx) = jobs.as_ref() {
             let _ = tx.send(job);
@@ -121,31 +134,47 @@ impl Shared {
 }
 
 fn run(shared: Weak<Shared>, jobs: mpsc::Receiver<Job>) {
-    loop {
-        let job = match jobs.recv_timeout(HOUSEKEEPING_PERIOD) {
-            Ok(job) => Some(job),
-            Err(RecvTimeoutError::Timeout) => None,
-            Err(RecvTimeoutError::Disconnected) => return,
-        };
+    while let Ok(job) = jobs.recv() {
         let Some(shared) = shared.upgrade() else { return };
         let store = &shared.store;
         match job {
-            Some(Job::LoadKit) => store.load_kit(&shared.loader.stopping, |pad, e| shared.report(pad, e)),
-            Some(Job::LoadPad(pad, path)) if store.engine().is_none() => {
+            Job::LoadKit => store.load_kit(&shared.loader.stopping, |pad, e| shared.report(pad, e)),
+            Job::LoadPad(pad, path) if store.engine().is_none() => {
                 if let Err(e) = store.record_file(pad, &path) {
                     shared.report(pad, &e);
                 }
                 shared.loader.defer_kit();
             }
-            Some(Job::LoadPad(pad, path)) => {
+            Job::LoadPad(pad, path) => {
                 if let Err(e) = store.load_file(pad, &path) {
                     shared.report(pad, &e);
                 }
             }
-            None => {}
         }
-        if let Some(engine) = store.engine() {
-            engine.housekeeping();
+    }
+}
+
+fn housekeep(shared: Weak<Shared>) {
+    let mut told = false;
+    loop {
+        // Unparked to stop.
+        std::thread::park_timeout(HOUSEKEEPING_PERIOD);
+        let Some(shared) = shared.upgrade() else { return };
+        if shared.loader.stopping.load(Ordering::Acquire) {
+            return;
+        }
+        let Some(engine) = shared.store.engine() else { continue };
+        engine.housekeeping();
+        // A guest that keeps faulting stays silent: say so where the user
+        // looks, once.
+        if engine.given_up() {
+            if !told {
+                told = true;
+                let fault = engine.fault().unwrap_or_default();
+                shared.link.post_message(format!("The sampler's DSP keeps failing ({fault}); it stays silent until the plugin is reloaded"));
+            }
+        } else {
+            told = false;
         }
     }
 }

@@ -5,7 +5,9 @@
 //!   the DAW's notes, the editor's auditions and the per-pad parameters into
 //!   one engine call per block; it allocates nothing;
 //! - the host's main thread: instantiation, activation, state
-//!   ([`state::KitField`]); no file I/O, no decoding;
+//!   ([`state::KitField`]); no decoding, and no file I/O except reading
+//!   sample files not yet embedded when a project is saved with embedding
+//!   on;
 //! - this instance's loader thread ([`loader_thread`]): decoding into the
 //!   [`KitStore`], and the engine's housekeeping (freeing regions, replacing
 //!   a faulted guest);
