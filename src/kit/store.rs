@@ -454,11 +454,10 @@ impl KitStore {
     fn load_kit_pad(&self, engine: &Engine, i: usize, pad: &PadModel) -> Result<bool, LoadError> {
         let decoded = match pad.sample() {
             None => None,
-            Some(record) => Some(self.decode_record(engine, record).map_err(|e| {
+            Some(record) => Some(self.decode_record(engine, record).inspect_err(|_| {
                 // Not the previous kit's sample under this kit's settings:
                 // the pad is emptied, marked with the error.
                 self.publish_kit_pad(engine, i, record.file.as_path(), None);
-                e
             })?),
         };
         let file = pad.sample().map(|r| r.file.as_path());
