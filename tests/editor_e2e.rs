@@ -2,28 +2,26 @@
 //! plugin is loaded by a CLAP host (clack-host) that embeds the editor in an
 //! X11 window of its own on a private Xvfb display; WAV files are dragged
 //! onto pads with real XDND drags (`xdotool` moves and clicks the pointer;
-//! `examples/xdnd_drag_source.rs` is the file manager's side of the
-//! protocol). Checked from outside, through the host: the pad under the
+//! the drag sources are real GTK 3 and Qt 5 programs,
+//! `tests/drag_sources/`). Checked from outside, through the host: the pad under the
 //! pointer lights up during the drag, the dropped file lands in the kit and
 //! plays, bit for bit, on the next note; a file that is not audio is refused
 //! with a message and changes nothing.
 //!
-//! Needs `Xvfb` and `xdotool` (`.ci/run` installs them). Without them the
-//! test says so and passes, unless `WASM_SAMPLER_REQUIRE_GUI_TESTS=1` (set in
-//! CI), which makes their absence a failure. With
-//! `WASM_SAMPLER_SCREENSHOT=<file.png>` it also saves a screenshot of the
-//! editor (`cargo xtask screenshot` does this; needs ImageMagick's `import`).
-//! The drag source is an example: `cargo test` builds it, `cargo test --test
-//! editor_e2e` alone does not (build it with `cargo build --example
-//! xdnd_drag_source` first).
+//! Needs `Xvfb`, `xdotool` and Debian's python3-gi and python3-pyqt5
+//! (`.ci/run` installs them). Without them the test says so and passes,
+//! unless `WASM_SAMPLER_REQUIRE_GUI_TESTS=1` (set in CI), which makes their
+//! absence a failure. With `WASM_SAMPLER_SCREENSHOT=<file.png>` it also
+//! saves a screenshot of the editor (`cargo xtask screenshot` does this;
+//! needs ImageMagick's `import`).
 
 mod common;
 use common::clap::*;
+use common::gui::*;
 use common::*;
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::path::PathBuf;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use clack_extensions::gui::{GuiApiType, GuiConfiguration, GuiSize, PluginGui, Window as ClapWindow};
@@ -31,143 +29,8 @@ use clack_host::prelude::*;
 use wasm_sampler::kit::Kit;
 use wasm_sampler::kit::{Mapping, SampleParams, SampleRecord};
 use x11rb::connection::Connection;
-use x11rb::protocol::xproto::{AtomEnum, ConfigureWindowAux, ConnectionExt as _, CreateWindowAux, EventMask, ImageFormat, PropMode, WindowClass};
+use x11rb::protocol::xproto::{AtomEnum, ConfigureWindowAux, ConnectionExt as _, CreateWindowAux, EventMask, PropMode, WindowClass};
 use x11rb::wrapper::ConnectionExt as _;
-
-/// Screen size of the private display; the editor sits at its top left.
-const SCREEN: (u32, u32) = (1400, 900);
-/// Where the drag source window goes (right of the editor).
-const SOURCE_AT: (i32, i32) = (1200, 60);
-
-struct Xvfb {
-    child: Child,
-    display: String,
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn have(tool: &str) -> bool {
-    Command::new("sh").arg("-c").arg(format!("command -v {tool}")).stdout(Stdio::null()).status().is_ok_and(|s| s.success())
-}
-
-fn start_xvfb() -> Xvfb {
-    // Xvfb picks a free display number itself and writes it to fd 1.
-    let mut child = Command::new("Xvfb")
-        .args(["-displayfd", "1", "-screen", "0", &format!("{}x{}x24", SCREEN.0, SCREEN.1), "-nolisten", "tcp", "-noreset"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("starting Xvfb");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("Xvfb's display number");
-    let display = format!(":{}", line.trim());
-    assert!(display.len() > 1, "Xvfb did not report a display");
-    Xvfb { child, display }
-}
-
-fn xdotool(display: &str, args: &[&str]) {
-    let status = Command::new("xdotool").env("DISPLAY", display).args(args).status().expect("running xdotool");
-    assert!(status.success(), "xdotool {args:?} failed");
-}
-
-/// A drag from the drag source (which finds its target Qt's way, or GTK's):
-/// the source started, the button pressed on it and the pointer moved in
-/// steps to the target, where it stays until [`Drag::release`].
-struct Drag<'a> {
-    display: &'a str,
-    source: Child,
-    out: BufReader<ChildStdout>,
-}
-
-impl<'a> Drag<'a> {
-    fn start(display: &'a str, gtk: bool, files: &[&Path], to: (i32, i32)) -> Drag<'a> {
-        let exe = std::env::current_exe().unwrap();
-        let examples = exe.parent().unwrap().parent().unwrap().join("examples");
-        let source = examples.join(format!("xdnd_drag_source{}", std::env::consts::EXE_SUFFIX));
-        assert!(source.exists(), "{} not built: `cargo test` builds it, or `cargo build --example xdnd_drag_source`", source.display());
-        let mut source = Command::new(source)
-            .env("DISPLAY", display)
-            .args(gtk.then_some("--gtk"))
-            .args([SOURCE_AT.0.to_string(), SOURCE_AT.1.to_string()])
-            .args(files)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("starting the drag source");
-        let mut out = BufReader::new(source.stdout.take().unwrap());
-        let mut line = String::new();
-        out.read_line(&mut line).unwrap();
-        assert_eq!(line.trim(), "ready", "drag source did not start");
-
-        let (sx, sy) = (SOURCE_AT.0 + 60, SOURCE_AT.1 + 30);
-        xdotool(display, &["mousemove", &sx.to_string(), &sy.to_string()]);
-        xdotool(display, &["mousedown", "1"]);
-        for step in 1..=10 {
-            let (x, y) = (sx + (to.0 - sx) * step / 10, sy + (to.1 - sy) * step / 10);
-            xdotool(display, &["mousemove", &x.to_string(), &y.to_string()]);
-            std::thread::sleep(Duration::from_millis(40));
-        }
-        xdotool(display, &["mousemove", &(to.0 + 2).to_string(), &(to.1 + 2).to_string()]);
-        Drag { display, source, out }
-    }
-
-    /// Releases the button: the source's verdict ("accepted" or "refused")
-    /// and its exit status.
-    fn release(mut self) -> (String, std::process::ExitStatus) {
-        xdotool(self.display, &["mouseup", "1"]);
-        let mut verdict = String::new();
-        self.out.read_line(&mut verdict).unwrap();
-        (verdict.trim().to_string(), self.source.wait().unwrap())
-    }
-}
-
-/// One pixel of the screen, as (r, g, b).
-fn pixel(conn: &impl Connection, root: u32, x: i32, y: i32) -> (u8, u8, u8) {
-    let image = conn.get_image(ImageFormat::Z_PIXMAP, root, x as i16, y as i16, 1, 1, !0).unwrap().reply().unwrap();
-    // 24-bit TrueColor in 32-bit pixels: B, G, R, X.
-    (image.data[2], image.data[1], image.data[0])
-}
-
-/// The plugin instance, processing.
-struct Session {
-    inst: Instance,
-    proc: StartedPluginAudioProcessor<TestHost>,
-    steady: u64,
-}
-
-impl Session {
-    /// One silent block and the plugin's main-thread requests, as a DAW
-    /// keeps doing.
-    fn tick(&mut self) {
-        run(&mut self.proc, &mut self.inst, &[], 256, &[256], &mut self.steady);
-    }
-
-    fn play(&mut self, msgs: &[(usize, Msg)], total: usize) -> [Vec<f32>; 2] {
-        run(&mut self.proc, &mut self.inst, msgs, total, &[512], &mut self.steady)
-    }
-}
-
-/// Polls `pred` every 20 ms, ticking the session meanwhile.
-fn wait_for(what: &str, secs: u64, s: &mut Session, mut pred: impl FnMut(&mut Session) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !pred(s) {
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        s.tick();
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// The kit file of pad `pad` in a saved state.
-fn kit_file(state: &[u8], pad: usize) -> Option<PathBuf> {
-    let json: serde_json::Value = serde_json::from_slice(&state[8..]).unwrap();
-    let kit: serde_json::Value = serde_json::from_str(json["fields"]["kit"].as_str().unwrap()).unwrap();
-    let (kit, _) = Kit::from_json(&kit);
-    kit.pads.get(pad).and_then(|p| p.sample()).map(|s| s.file.clone())
-}
 
 /// Processes blocks (nothing else: no block is thrown away) until one is not
 /// silent, then returns `frames` frames from the start of that block.
@@ -193,12 +56,6 @@ fn editor_size(state: &[u8]) -> (u64, u64) {
     (size["width"].as_u64().unwrap(), size["height"].as_u64().unwrap())
 }
 
-/// Centre of pad `slot` (first page) on the screen, in pixels at scale 1.
-fn pad_centre(slot: usize, window: (u32, u32)) -> (i32, i32) {
-    let r = wasm_sampler::editor::look::pad_rect(slot, egui::vec2(window.0 as f32, window.1 as f32));
-    (r.center().x as i32, r.center().y as i32)
-}
-
 /// Open sockets of this process (the X connections among them).
 fn sockets() -> usize {
     std::fs::read_dir("/proc/self/fd")
@@ -210,10 +67,7 @@ fn sockets() -> usize {
 
 #[test]
 fn a_wav_dragged_from_a_file_manager_onto_a_pad_plays_on_the_next_note() {
-    let required = std::env::var_os("WASM_SAMPLER_REQUIRE_GUI_TESTS").is_some_and(|v| v == "1");
-    if !(have("Xvfb") && have("xdotool")) {
-        assert!(!required, "WASM_SAMPLER_REQUIRE_GUI_TESTS=1 but Xvfb or xdotool is not installed");
-        eprintln!("SKIPPED: the editor end-to-end test needs Xvfb and xdotool (apt-get install xvfb xdotool)");
+    if !gui_tools(&["Xvfb", "xdotool"], "the editor end-to-end test") || !toolkit_sources("the editor end-to-end test") {
         return;
     }
     let xvfb = start_xvfb();
@@ -294,7 +148,7 @@ fn a_wav_dragged_from_a_file_manager_onto_a_pad_plays_on_the_next_note() {
 
     // Drag the WAV from the "file manager" onto pad 8 (slot 7, note 43).
     let (tx, ty) = pad_centre(7, window);
-    let drag = Drag::start(&xvfb.display, false, &[&hit_path], (tx, ty));
+    let drag = Drag::start(&xvfb.display, Toolkit::Qt5, &[&hit_path], (tx, ty));
     // While dragging, the target pad is highlighted (blue border).
     let rect = wasm_sampler::editor::look::pad_rect(7, egui::vec2(window.0 as f32, window.1 as f32));
     let (bx, by) = (rect.min.x as i32 + 1, rect.center().y as i32);
@@ -306,9 +160,8 @@ fn a_wav_dragged_from_a_file_manager_onto_a_pad_plays_on_the_next_note() {
     let other = wasm_sampler::editor::look::pad_rect(10, egui::vec2(window.0 as f32, window.1 as f32));
     let (r, g, b) = pixel(&conn, root, other.min.x as i32 + 1, other.center().y as i32);
     assert!(b < 120, "only the target pad lights up, pad 11 border is ({r}, {g}, {b})");
-    let (verdict, status) = drag.release();
+    let (verdict, _source) = drag.release();
     assert_eq!(verdict, "accepted", "the editor accepts the drop");
-    assert!(status.success());
 
     // The kit now has the file on pad 8 ...
     wait_for("the dropped file to load into pad 8", 20, &mut s, |s| kit_file(&save_state(&mut s.inst), 7).as_deref() == Some(hit_path.as_path()));
@@ -344,7 +197,7 @@ fn a_wav_dragged_from_a_file_manager_onto_a_pad_plays_on_the_next_note() {
 
     // A text file dropped on pad 9 is refused with a message; nothing changes.
     let before = save_state(&mut s.inst);
-    Drag::start(&xvfb.display, false, &[&text_path], pad_centre(8, window)).release();
+    let (_, _source) = Drag::start(&xvfb.display, Toolkit::Qt5, &[&text_path], pad_centre(8, window)).release();
     // The message line turns red where the user looks.
     // (Left of the text: the line's own colour, whatever the message says.)
     let message = (wasm_sampler::editor::look::MARGIN as i32 + 2, window.1 as i32 - 16);
@@ -361,7 +214,7 @@ fn a_wav_dragged_from_a_file_manager_onto_a_pad_plays_on_the_next_note() {
     write_float_wav(&extra[0], 48_000, 1, &signal(2_000, 5));
     write_float_wav(&extra[1], 48_000, 1, &signal(2_000, 6));
     let beside = (window.0 as i32 * 3 / 4, window.1 as i32 - 140);
-    let (verdict, _) = Drag::start(&xvfb.display, false, &[&extra[0], &extra[1]], beside).release();
+    let (verdict, _source) = Drag::start(&xvfb.display, Toolkit::Qt5, &[&extra[0], &extra[1]], beside).release();
     assert_eq!(verdict, "accepted");
     wait_for("two files to fill the next free pads", 20, &mut s, |s| {
         let state = save_state(&mut s.inst);
@@ -369,15 +222,16 @@ fn a_wav_dragged_from_a_file_manager_onto_a_pad_plays_on_the_next_note() {
     });
     assert_eq!(kit_file(&save_state(&mut s.inst), 7).as_deref(), Some(hit_path.as_path()), "pad 8 keeps its sample");
 
-    // A GTK file manager addresses the host's window: the editor made
-    // itself that window's XdndProxy, so the drop reaches pad 12 all the same.
+    // A GTK file manager addresses the host's window: the editor made a
+    // window of its own that window's XdndProxy, so the drop reaches pad 12
+    // all the same.
     let proxy_of = |w: u32| conn.get_property(false, w, xdnd_proxy, AtomEnum::WINDOW, 0, 1).unwrap().reply().unwrap().value32().and_then(|mut v| v.next());
     assert!(proxy_of(parent).is_some(), "the editor proxies the host window's drops");
     let gtk_hit = path_in(&dir, "from nautilus.wav");
     write_float_wav(&gtk_hit, 48_000, 1, &signal(3_000, 8));
-    let (verdict, _) = Drag::start(&xvfb.display, true, &[&gtk_hit], pad_centre(11, window)).release();
-    assert_eq!(verdict, "accepted", "a GTK-style drop through the proxy");
-    wait_for("the GTK-style drop to load into pad 12", 20, &mut s, |s| kit_file(&save_state(&mut s.inst), 11).as_deref() == Some(gtk_hit.as_path()));
+    let (verdict, _source) = Drag::start(&xvfb.display, Toolkit::Gtk3, &[&gtk_hit], pad_centre(11, window)).release();
+    assert_eq!(verdict, "accepted", "a GTK drop through the proxy");
+    wait_for("the GTK drop to load into pad 12", 20, &mut s, |s| kit_file(&save_state(&mut s.inst), 11).as_deref() == Some(gtk_hit.as_path()));
 
     if let Some(path) = std::env::var_os("WASM_SAMPLER_SCREENSHOT") {
         // Select the kick pad, so the panel shows a waveform with the kit

@@ -111,6 +111,33 @@ pub fn note_name(n: u8) -> String {
     format!("{}{}", NAMES[n as usize % 12], n as i32 / 12 - 2)
 }
 
+/// The local files named by a `text/uri-list` (what an XDND drag of files
+/// carries), in order. Accepts what file managers and hosts' own browsers
+/// send: `file:///path`, `file://localhost/path`, `file://<this host>/path`,
+/// percent-encoding (each URI decoded on its own), CRLF or LF separators,
+/// `#` comment lines, a missing final separator. Other schemes and other
+/// hosts' files are skipped: they are not files here.
+///
+/// Thread: any. Allocates the paths.
+#[cfg(target_os = "linux")]
+pub fn parse_uri_list(data: &[u8], hostname: &str) -> Vec<PathBuf> {
+    use std::os::unix::ffi::OsStringExt;
+    data.split(|&b| b == b'\n')
+        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+        .filter(|line| !line.is_empty() && !line.starts_with(b"#"))
+        .filter_map(|uri| {
+            let rest = uri.strip_prefix(b"file://")?;
+            let slash = rest.iter().position(|&b| b == b'/')?;
+            let host = std::str::from_utf8(&rest[..slash]).ok()?;
+            if !(host.is_empty() || host.eq_ignore_ascii_case("localhost") || host.eq_ignore_ascii_case(hostname)) {
+                return None;
+            }
+            let bytes: Vec<u8> = percent_encoding::percent_decode(&rest[slash..]).collect();
+            Some(PathBuf::from(std::ffi::OsString::from_vec(bytes)))
+        })
+        .collect()
+}
+
 /// The page that shows `pad`.
 ///
 /// Thread: any. No allocation.
@@ -195,6 +222,19 @@ mod tests {
         pad.mapping = Mapping::pitched(24, 59);
         pad.samples.push(SampleRecord { file: "/a.wav".into(), params: SampleParams::whole(36), embedded: None });
         assert_eq!(trigger_label(&pad), "C0–B2 · root C1");
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn uri_lists_from_file_managers_and_host_browsers_give_their_files() {
+        let list = b"file:///home/me/Kick%2001.wav\r\nfile://localhost/tmp/a%20b.wav\r\n# a comment\r\nfile://studio/x/snare.wav\nfile://other/y.wav\nhttp://example.com/z.wav\nfile:///no/final/newline.wav";
+        assert_eq!(
+            parse_uri_list(list, "studio"),
+            vec![PathBuf::from("/home/me/Kick 01.wav"), PathBuf::from("/tmp/a b.wav"), PathBuf::from("/x/snare.wav"), PathBuf::from("/no/final/newline.wav"),]
+        );
+        assert_eq!(parse_uri_list(b"", "studio"), Vec::<PathBuf>::new());
+        assert_eq!(parse_uri_list(b"file:///a%0D%0Ab.wav\r\n", "h"), vec![PathBuf::from("/a\r\nb.wav")], "decoded after splitting");
+        assert_eq!(parse_uri_list(b"file:///caf%C3%A9.wav", "h"), vec![PathBuf::from("/caf\u{e9}.wav")]);
     }
 
     #[test]

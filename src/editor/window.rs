@@ -82,9 +82,12 @@ pub struct EguiWindow<A: WindowApp> {
     /// a timer, since egui asks for it only at the end of a frame.
     next_frame: Cell<Option<Instant>>,
     timer: baseview::TimerHandle,
-    /// GTK drag sources reach the editor through its host's window.
+    /// Drag sources reach the editor through its host's window.
     #[cfg(target_os = "linux")]
     xdnd_proxy: RefCell<ProxyState>,
+    /// What arrives through that proxy.
+    #[cfg(target_os = "linux")]
+    proxy_drops: Arc<super::xdnd_proxy::ProxyDrops>,
 }
 
 /// The host-window proxy: tried at each of the first frames until the
@@ -148,10 +151,27 @@ impl<A: WindowApp> EguiWindow<A> {
             timer,
             #[cfg(target_os = "linux")]
             xdnd_proxy: RefCell::new(ProxyState::Pending(0)),
+            #[cfg(target_os = "linux")]
+            proxy_drops: Arc::default(),
         };
         let size = handler.window.size();
         handler.app.borrow_mut().resized(logical_size(&size), size.scale_factor);
         Ok(handler)
+    }
+
+    /// Takes what the proxy hovered and dropped since the last frame.
+    #[cfg(target_os = "linux")]
+    fn take_proxy_drops(&self) {
+        let (hovering, dropped, changed) = self.proxy_drops.take();
+        if !changed {
+            return;
+        }
+        let points = |(x, y): (f64, f64)| self.to_points(baseview::dpi::PhysicalPosition::new(x, y));
+        if let Some((_, at)) = &hovering {
+            self.pointer_moved(points(*at));
+        }
+        self.files.borrow_mut().hovering = hovering.map(|(paths, at)| (paths, points(at)));
+        self.dropped.borrow_mut().extend(dropped.into_iter().map(|(paths, at)| (paths, points(at))));
     }
 
     #[cfg(target_os = "linux")]
@@ -163,7 +183,7 @@ impl<A: WindowApp> EguiWindow<A> {
             *state = ProxyState::Done(None);
             return;
         };
-        *state = match XdndProxy::install(id) {
+        *state = match XdndProxy::install(id, self.proxy_drops.clone()) {
             Install::Installed(proxy) => ProxyState::Done(Some(proxy)),
             Install::LeftAlone => ProxyState::Done(None),
             Install::NotEmbedded if tries + 1 >= PROXY_TRIES => ProxyState::Done(None),
@@ -267,7 +287,10 @@ impl<A: WindowApp> EguiWindow<A> {
 impl<A: WindowApp> WindowHandler for EguiWindow<A> {
     fn draw(&self) -> Result<(), HandlerError> {
         #[cfg(target_os = "linux")]
-        self.try_proxy();
+        {
+            self.try_proxy();
+            self.take_proxy_drops();
+        }
         let size = self.window.size();
         let scale = size.scale_factor as f32;
         let points = logical_size(&size);
@@ -323,6 +346,8 @@ impl<A: WindowApp> WindowHandler for EguiWindow<A> {
             return;
         }
         let due = self.next_frame.get().is_some_and(|at| Instant::now() >= at);
+        #[cfg(target_os = "linux")]
+        let due = due || self.proxy_drops.changed();
         if due || self.app.borrow_mut().wants_frame() {
             self.next_frame.set(None);
             self.window.request_redraw();

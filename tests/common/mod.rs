@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod clap;
+pub mod gui;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

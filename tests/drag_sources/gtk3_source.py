@@ -47,6 +47,13 @@ def on_end(_widget, _context):
 
 def finish():
     print("refused" if result["failed"] else "accepted", flush=True)
+    # A file manager stays open after a drop: the target may still be
+    # fetching the data from us.
+    GLib.timeout_add(3000, quit)
+    return False
+
+
+def quit():
     Gtk.main_quit()
     sys.exit(2 if result["failed"] else 0)
 

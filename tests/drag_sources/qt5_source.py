@@ -37,7 +37,9 @@ class Source(QtWidgets.QLabel):
         action = drag.exec_(QtCore.Qt.CopyAction)
         accepted = action == QtCore.Qt.CopyAction
         print("accepted" if accepted else "refused", flush=True)
-        QtWidgets.QApplication.exit(0 if accepted else 2)
+        # A file manager stays open after a drop: the target may still be
+        # fetching the data from us.
+        QtCore.QTimer.singleShot(3000, lambda: QtWidgets.QApplication.exit(0 if accepted else 2))
 
 
 from PyQt5 import QtGui  # noqa: E402
