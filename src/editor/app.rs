@@ -309,7 +309,7 @@ impl SamplerApp {
         let response = ui.interact(rect, egui::Id::unique("message-line"), Sense::click());
         ui.painter().rect_filled(rect, 3.0, Color32::from_rgb(60, 30, 30));
         ui.painter().text(rect.left_center() + vec2(6.0, 0.0), Align2::LEFT_CENTER, elide(text, rect.width() - 90.0, 12.0), FontId::proportional(12.0), TEXT);
-        ui.painter().text(rect.right_center() - vec2(6.0, 0.0), Align2::RIGHT_CENTER, "✕ dismiss", FontId::proportional(11.0), DIM);
+        ui.painter().text(rect.right_center() - vec2(6.0, 0.0), Align2::RIGHT_CENTER, "× dismiss", FontId::proportional(11.0), DIM);
         if response.on_hover_text(text.as_str()).clicked() {
             self.dismissed = *seq;
         }

@@ -120,12 +120,24 @@ pub fn lerp(a: Color32, b: Color32, t: f32) -> Color32 {
 /// Thread: any. Allocates the text.
 pub fn elide(text: &str, width: f32, size: f32) -> String {
     let max = (width / (size * 0.55)).max(4.0) as usize;
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let kept: String = text.chars().take(max - 1).collect();
-        format!("{kept}…")
+    let count = text.chars().count();
+    if count <= max {
+        return text.to_string();
     }
+    // A file name keeps its extension ("long na….wav"), if that leaves room.
+    let tail = match text.rfind('.') {
+        Some(dot) if text.len() - dot <= 6 && max > text[dot..].chars().count() + 3 => &text[dot..],
+        _ => "",
+    };
+    let kept: String = text.chars().take(max - 1 - tail.chars().count()).collect();
+    format!("{kept}…{tail}")
+}
+
+/// Whether [`elide`] shortens `text`.
+///
+/// Thread: any. No allocation.
+pub fn elided(text: &str, width: f32, size: f32) -> bool {
+    text.chars().count() > (width / (size * 0.55)).max(4.0) as usize
 }
 
 /// A byte count for people: "785 KiB", "2.8 MiB".
@@ -164,6 +176,15 @@ mod tests {
             assert_eq!(pad_rect(4, screen).min.x, pad_rect(0, screen).min.x);
             assert!(pad_rect(4, screen).min.y > pad_rect(0, screen).max.y);
         }
+    }
+
+    #[test]
+    fn long_names_keep_their_extension_when_shortened() {
+        assert_eq!(elide("kick.wav", 200.0, 10.0), "kick.wav");
+        let short = elide("a very long sample name from a library.wav", 66.0, 10.0);
+        assert_eq!(short, "a very ….wav");
+        assert!(elided("a very long sample name from a library.wav", 66.0, 10.0));
+        assert_eq!(elide("no extension at all here", 44.0, 10.0), "no exte…");
     }
 
     #[test]

@@ -29,15 +29,19 @@ impl SamplerApp {
         let stats: EngineStats = engine.stats();
         let total = segments.last().map(|s| s.offset + s.len).unwrap_or(1).max(1);
         let a = &stats.allocator;
-        let line = format!(
-            "Memory {} · used {} · free {} · largest free {} · fragmentation {:.1} % · {} samples",
-            bytes(total),
-            bytes(a.used),
-            bytes(a.free),
-            bytes(a.largest_free),
-            a.fragmentation * 100.0,
-            stats.pads_loaded,
-        );
+        let line = if stats.pads_loaded == 0 && a.used == 0 {
+            format!("Memory {} · no samples loaded", bytes(total))
+        } else {
+            format!(
+                "Memory {} · used {} · free {} · largest free {} · fragmentation {:.1} % · {} samples",
+                bytes(total),
+                bytes(a.used),
+                bytes(a.free),
+                bytes(a.largest_free),
+                a.fragmentation * 100.0,
+                stats.pads_loaded,
+            )
+        };
         ui.painter().text(area.left_top(), Align2::LEFT_TOP, line, FontId::proportional(12.0), TEXT);
         let bar = Rect::from_min_max(area.left_top() + vec2(0.0, 20.0), area.right_bottom() - vec2(0.0, 18.0));
         let painter = ui.painter_at(bar);

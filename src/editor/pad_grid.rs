@@ -10,7 +10,7 @@ use std::time::Instant;
 use egui::{vec2, Align2, Color32, FontId, Rect, Sense, Stroke, StrokeKind, Ui, Vec2};
 
 use super::app::{audition_note, occupied, pad_name, SamplerApp};
-use super::look::{draw_peaks, elide, lerp, pad_colour, pad_rect, ACCENT, DIM, ERROR, FLASH, MIN_AUDITION, PAD_BG, PAD_EMPTY, TEXT};
+use super::look::{draw_peaks, elide, elided, lerp, pad_colour, pad_rect, ACCENT, DIM, ERROR, FLASH, MIN_AUDITION, PAD_BG, PAD_EMPTY, TEXT};
 use super::model::{self, PADS_PER_PAGE};
 use super::window::FileDrag;
 use crate::kit::{PadModel, PadView};
@@ -67,6 +67,8 @@ impl SamplerApp {
             let name_pos = inner.left_top() + vec2(0.0, 15.0);
             let name_colour = if loaded { TEXT } else { DIM };
             painter.text(name_pos, Align2::LEFT_TOP, elide(&name, inner.width(), 12.5), FontId::proportional(12.5), name_colour);
+            // The whole name on hover when it had to be shortened.
+            let response = if elided(&name, inner.width(), 12.5) { response.on_hover_text(name.as_str()) } else { response };
 
             let wave = Rect::from_min_max(inner.left_top() + vec2(0.0, 34.0), inner.right_bottom() - vec2(0.0, 16.0));
             if let (true, Some(w)) = (loaded, self.waveform(pad)) {
