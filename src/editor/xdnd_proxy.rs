@@ -18,9 +18,11 @@
 //! not relay (JUCE's accepts the drop, finds no JUCE target and discards
 //! it) loses every drop meant for the editor.
 //!
-//! So while it is open, the editor makes itself the `XdndProxy` of its
-//! host's client window: every drop over that window reaches the editor,
-//! which takes those over its own area and refuses the rest.
+//! So while it is open, the editor makes a window of its own the
+//! `XdndProxy` of its host's client window, and of the editor's window too
+//! (where Qt goes over a host window that takes no drops): every drop over
+//! that window reaches the editor, which takes those over its own area and
+//! refuses the rest.
 //!
 //! The proxied messages are answered here, not by baseview: a proxy must
 //! answer as if it were the window the source addressed (the host's), and
@@ -100,6 +102,8 @@ impl ProxyDrops {
 pub struct XdndProxy {
     conn: Arc<RustConnection>,
     host_window: Window,
+    /// The editor's window (also proxied to `catcher`).
+    ours: Window,
     /// Our proxy window.
     catcher: Window,
     proxy_atom: u32,
@@ -176,6 +180,10 @@ impl XdndProxy {
             && conn.change_property32(PropMode::REPLACE, catcher, aware, AtomEnum::ATOM, &[5]).is_ok()
             && conn.change_property32(PropMode::REPLACE, catcher, proxy_atom, AtomEnum::WINDOW, &[catcher]).is_ok()
             && conn.change_property32(PropMode::REPLACE, host_window, proxy_atom, AtomEnum::WINDOW, &[catcher]).is_ok()
+            // Sources that reach the editor's own window (Qt over a host
+            // window that takes no drops) come here too: one XDND target,
+            // one reading of the file list, for every drop.
+            && conn.change_property32(PropMode::REPLACE, ours, proxy_atom, AtomEnum::WINDOW, &[catcher]).is_ok()
             && conn.flush().is_ok();
         let Some(target) = Target::new(&conn, ours, catcher).filter(|_| set) else { return Install::LeftAlone };
         let conn = Arc::new(conn);
@@ -184,7 +192,7 @@ impl XdndProxy {
             let (conn, stop) = (conn.clone(), stop.clone());
             std::thread::Builder::new().name("wasm-sampler-xdnd".into()).spawn(move || target.run(&conn, &stop, &drops)).ok()
         };
-        Install::Installed(XdndProxy { conn, host_window, catcher, proxy_atom, previous, stop, thread })
+        Install::Installed(XdndProxy { conn, host_window, ours, catcher, proxy_atom, previous, stop, thread })
     }
 
     /// The host window now proxied to the editor.
@@ -209,6 +217,7 @@ impl Drop for XdndProxy {
                 None => self.conn.delete_property(self.host_window, self.proxy_atom).map(|_| ()),
             };
         }
+        let _ = self.conn.delete_property(self.ours, self.proxy_atom);
         let _ = self.conn.destroy_window(self.catcher);
         // A round trip: done before this connection goes away.
         let _ = self.conn.get_input_focus().map(|c| c.reply());
