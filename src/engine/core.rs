@@ -51,6 +51,8 @@ pub(super) struct Core {
     pub fault_silent_blocks: u64,
     pub permit_fault_allocs: bool,
     pub non_finite: u64,
+    /// The last slot parameter the guest refused (id, value, status), to log.
+    pub refused_param: Option<(u32, f32, i32)>,
 }
 
 impl Core {
@@ -114,7 +116,9 @@ impl Core {
         for (id, value) in settings.guest_params(p.sample_params.gain_db) {
             match self.guest.slot_param(slot, id, value) {
                 Ok(abi::status::OK) => {}
-                Ok(code) => eprintln!("wasm-sampler: guest refused parameter {id} = {value} (status {code})"),
+                // Logged by housekeeping, after the lock (no I/O while the
+                // audio thread may be waiting for it).
+                Ok(code) => self.refused_param = Some((id, value, code)),
                 Err(t) => self.record_fault(t),
             }
         }

@@ -247,6 +247,7 @@ impl Engine {
                 fault_silent_blocks: 0,
                 permit_fault_allocs: options.permit_fault_allocs,
                 non_finite: 0,
+                refused_param: None,
             }),
             generation: AtomicU64::new(0),
         })
@@ -440,7 +441,11 @@ impl Engine {
             }
         }
         let freed = core.reap();
+        let refused = core.refused_param.take();
         drop(core);
+        if let Some((id, value, code)) = refused {
+            eprintln!("wasm-sampler: guest refused parameter {id} = {value} (status {code})");
+        }
         if recovering || freed > 0 {
             self.generation.fetch_add(1, Ordering::AcqRel);
         }
