@@ -70,7 +70,17 @@ impl SamplerApp {
                 let channels = if s.info.channels == 1 { "mono" } else { "stereo" };
                 format!("{} Hz · {channels} · {seconds:.3} s · {}", s.info.sample_rate, s.source)
             }
-            None => "Empty: drop a WAV file here or use Load…".to_string(),
+            // A file is named but not decoded: waiting for the host to start
+            // the plugin (the loader needs the engine), loading, or failed
+            // (the error follows).
+            None => match view.model.sample() {
+                Some(record) if self.shared.engine().is_none() => {
+                    format!("Loads when the host starts the plugin · {}", record.file.display())
+                }
+                Some(record) if view.loading => format!("Loading… · {}", record.file.display()),
+                Some(record) => record.file.display().to_string(),
+                None => "Empty: drop a WAV file here or use Load…".to_string(),
+            },
         };
         ui.label(egui::RichText::new(info).small().color(DIM));
         if let Some(error) = &view.error {
