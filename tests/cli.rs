@@ -128,7 +128,10 @@ fn bad_flags_and_bad_files_exit_non_zero_with_one_line() {
         (vec!["--demo".into(), "--out".into(), out.clone(), "--sample".into(), "kick.wav".into()], "expected NOTE=PATH"),
         (vec!["--demo".into(), "--out".into(), out.clone(), "--sample".into(), "200=x.wav".into()], "0-127"),
         (vec!["--demo".into(), "--out".into(), out.clone(), "--sample".into(), format!("36={}", p("missing.wav"))], "missing.wav: file not found"),
-        (vec!["--demo".into(), "--out".into(), out.clone(), "--sample".into(), format!("36={}", p("text.wav"))], "text.wav: not a valid WAV file"),
+        (
+            vec!["--demo".into(), "--out".into(), out.clone(), "--sample".into(), format!("36={}", p("text.wav"))],
+            "text.wav: not an audio file the sampler reads",
+        ),
         (vec!["--out".into(), out.clone(), "--midi".into(), p("bad.mid")], "bad.mid: not a valid Standard MIDI File"),
         (vec!["--out".into(), out.clone(), "--midi".into(), p("none.mid")], "none.mid: file not found"),
         (vec!["--demo".into(), "--out".into(), out.clone(), "--guest".into(), p("text.wasm")], "text.wasm: not a WebAssembly module"),
@@ -177,4 +180,31 @@ fn the_fallback_compile_and_a_guest_file_give_the_same_output_as_the_precompiled
         outputs.push(std::fs::read(&wav).unwrap());
     }
     assert!(outputs.windows(2).all(|w| w[0] == w[1]), "identical output from all three module sources");
+}
+
+#[test]
+fn stats_count_sample_bytes_at_each_files_own_depth() {
+    // 8, 16 and 24-bit files take 1, 2 and 3 bytes a sample; float 4.
+    let dir = tempdir();
+    let mut args: Vec<String> = Vec::new();
+    let mut expected = 0u64;
+    for (i, (bits, channels, frames)) in [(8u16, 1u16, 1_000usize), (16, 2, 3_001), (24, 1, 2_000), (24, 2, 777)].into_iter().enumerate() {
+        let path = path_in(&dir, &format!("s{i}.wav"));
+        let values: Vec<i32> = (0..frames * channels as usize).map(|n| (n as i32 % 100) - 50).collect();
+        write_int_wav(&path, 48_000, channels, bits, &values);
+        args.extend(["--sample".into(), format!("{}={}", 36 + i, path.display())]);
+        expected += (frames * channels as usize) as u64 * (bits as u64 / 8);
+    }
+    let float = path_in(&dir, "f.wav");
+    write_float_wav(&float, 48_000, 2, &signal(2_000, 4)); // 1000 stereo frames
+    args.extend(["--sample".into(), format!("40={}", float.display())]);
+    expected += 1_000 * 2 * 4;
+    let (out, stats, mid) = (path_in(&dir, "out.wav"), path_in(&dir, "stats.json"), path_in(&dir, "one.mid"));
+    write_midi(&mid, &[(0, 36)]);
+    args.extend(["--midi".into(), mid.display().to_string(), "--out".into(), out.display().to_string()]);
+    args.extend(["--stats".into(), stats.display().to_string(), "--tail".into(), "0.1".into()]);
+    let result = run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+    assert_eq!(json["sample_bytes"], expected);
 }

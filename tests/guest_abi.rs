@@ -48,8 +48,9 @@ fn modules_that_do_not_implement_the_abi_are_refused_with_a_clear_error() {
     let dir = tempdir();
     std::fs::write(path_in(&dir, "text.wasm"), "hello").unwrap();
     std::fs::write(path_in(&dir, "broken.wasm"), b"\0asm\x01\0\0\0\x99garbage").unwrap();
+    let needs = format!("implements ABI version 99; this host needs {}", abi::ABI_VERSION);
     let cases = [
-        (Wat { abi: 99, ..Wat::default() }.write(&dir, "abi99.wasm"), "implements ABI version 99; this host needs 1"),
+        (Wat { abi: 99, ..Wat::default() }.write(&dir, "abi99.wasm"), needs.as_str()),
         (Wat { process_name: "render", ..Wat::default() }.write(&dir, "noprocess.wasm"), "has no export `process`"),
         (Wat { heap_base: abi::IO_BASE + 16, ..Wat::default() }.write(&dir, "bigheap.wasm"), "past the I/O region"),
         (Wat { extra: r#"(data (i32.const 0xffff0) "0123456789abcdef0123")"#, ..Wat::default() }.write(&dir, "data.wasm"), "guest data reaches 0x100004"),

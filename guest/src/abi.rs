@@ -15,7 +15,7 @@
 
 /// Version of this ABI. The host refuses a guest whose `abi_version` export
 /// returns anything else. Bump on any change to this file's layout.
-pub const ABI_VERSION: u32 = 1;
+pub const ABI_VERSION: u32 = 2;
 
 /// Size of one WebAssembly page in bytes.
 pub const PAGE_SIZE: u32 = 65_536;
@@ -194,6 +194,107 @@ impl Event {
     }
 }
 
+/// How a slot's sample data is stored: the `format` argument of
+/// `slot_load`. Samples are interleaved by frame and little-endian. Integer
+/// formats play as value / 2^(bits-1), exactly: a 16-bit value v sounds as
+/// v / 32768.0, as it would after an f32 conversion on the host.
+pub mod format {
+    /// 32-bit IEEE float, 4 bytes a sample (float and lossy files, and
+    /// 32-bit integers rounded once). Regions are 4-aligned.
+    pub const F32: u32 = 0;
+    /// 16-bit signed integer, 2 bytes a sample. Regions are 2-aligned.
+    pub const I16: u32 = 1;
+    /// 24-bit signed integer packed in 3 bytes. The region holds one byte
+    /// more after its last sample, so each sample is read with one 4-byte
+    /// load (unaligned loads are plain loads in wasm).
+    pub const I24: u32 = 2;
+    /// 8-bit signed integer (unsigned 8-bit files are stored less 128).
+    pub const I8: u32 = 3;
+
+    /// Bytes one sample takes, or `None` for an unknown format.
+    pub const fn bytes_per_sample(format: u32) -> Option<u32> {
+        match format {
+            F32 => Some(4),
+            I16 => Some(2),
+            I24 => Some(3),
+            I8 => Some(1),
+            _ => None,
+        }
+    }
+
+    /// Bytes a region of `samples` samples in `format` takes (0 for an
+    /// unknown format).
+    pub const fn region_bytes(format: u32, samples: u64) -> u64 {
+        match bytes_per_sample(format) {
+            Some(b) => samples * b as u64 + if format == I24 { 1 } else { 0 },
+            None => 0,
+        }
+    }
+
+    /// The alignment a region of `format` starts at.
+    pub const fn align(format: u32) -> u32 {
+        match format {
+            F32 => 4,
+            I16 => 2,
+            _ => 1,
+        }
+    }
+
+    /// A 16-bit sample's value.
+    #[inline(always)]
+    pub fn i16_value(v: i16) -> f32 {
+        v as f32 * (1.0 / 32_768.0)
+    }
+
+    /// A packed 24-bit sample's value from the 4 little-endian bytes that
+    /// start at it (the top byte belongs to the next sample).
+    #[inline(always)]
+    pub fn i24_value(word: u32) -> f32 {
+        ((word << 8) as i32 >> 8) as f32 * (1.0 / 8_388_608.0)
+    }
+
+    /// An 8-bit sample's value.
+    #[inline(always)]
+    pub fn i8_value(v: i8) -> f32 {
+        v as f32 * (1.0 / 128.0)
+    }
+
+    /// Converts stored samples to the values the guest plays, for viewers
+    /// on the host: `bytes` holds whole samples of `format` (for I24, one
+    /// more byte may follow); returns how many were written to `out`.
+    pub fn to_f32(format: u32, bytes: &[u8], out: &mut [f32]) -> usize {
+        let mut n = 0;
+        match format {
+            F32 => {
+                for (o, b) in out.iter_mut().zip(bytes.chunks_exact(4)) {
+                    *o = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+                    n += 1;
+                }
+            }
+            I16 => {
+                for (o, b) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+                    *o = i16_value(i16::from_le_bytes([b[0], b[1]]));
+                    n += 1;
+                }
+            }
+            I24 => {
+                for (o, b) in out.iter_mut().zip(bytes.chunks_exact(3)) {
+                    *o = i24_value(u32::from_le_bytes([b[0], b[1], b[2], 0]));
+                    n += 1;
+                }
+            }
+            I8 => {
+                for (o, &b) in out.iter_mut().zip(bytes) {
+                    *o = i8_value(b as i8);
+                    n += 1;
+                }
+            }
+            _ => {}
+        }
+        n
+    }
+}
+
 /// Status codes returned by `init`, `slot_load` and `slot_param`.
 pub mod status {
     /// Success.
@@ -202,7 +303,8 @@ pub mod status {
     pub const BAD_SLOT: i32 = -1;
     /// Channels not 1 or 2.
     pub const BAD_CHANNELS: i32 = -2;
-    /// Data not 4-aligned, below `SAMPLE_BASE`, or past the end of memory.
+    /// Data not aligned for its format, below `SAMPLE_BASE`, or past the
+    /// end of memory.
     pub const BAD_REGION: i32 = -3;
     /// Zero frames.
     pub const NO_FRAMES: i32 = -4;
@@ -212,6 +314,8 @@ pub mod status {
     pub const BAD_PARAM: i32 = -6;
     /// `max_frames` above `MAX_FRAMES` or zero.
     pub const BAD_FRAMES: i32 = -7;
+    /// A sample format `format` does not define.
+    pub const BAD_FORMAT: i32 = -8;
 }
 
 const _: () = {

@@ -101,17 +101,76 @@ impl Memory {
         unsafe { core::ptr::with_exposed_provenance_mut::<abi::Header>(self.addr(abi::HEADER)).write(*header) }
     }
 
-    /// Reads one f32 of sample data at `offset + 4 * index`.
+    /// Reads sample `index` of the region at `offset`, stored as `S`, as
+    /// the value it plays.
     ///
     /// # Safety
-    /// The address must lie inside a region published with `slot_load` (so
-    /// inside the memory and 4-aligned).
+    /// The sample must lie inside a region published with `slot_load` in
+    /// format `S` (so inside the memory and aligned for `S`; an I24 region
+    /// has the byte after its last sample).
     ///
     /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
     #[inline(always)]
-    pub unsafe fn sample(&self, offset: u32, index: usize) -> f32 {
+    pub unsafe fn sample<S: Stored>(&self, offset: u32, index: usize) -> f32 {
         // SAFETY: guaranteed by the caller (the voice checks index < frames *
         // channels, and slot_load checked the region against the memory).
-        unsafe { core::ptr::with_exposed_provenance::<f32>(self.addr(offset)).add(index).read() }
+        unsafe { S::load(self.addr(offset) + index * S::BYTES) }
+    }
+}
+
+/// A sample storage format (see `abi::format`): how one sample is read.
+pub trait Stored {
+    /// Bytes a sample takes.
+    const BYTES: usize;
+    /// The value of the sample at `addr`.
+    ///
+    /// # Safety
+    /// `addr` must be a sample of a region in this format inside the memory.
+    unsafe fn load(addr: usize) -> f32;
+}
+
+/// `abi::format::F32`.
+pub struct F32;
+/// `abi::format::I16`.
+pub struct I16;
+/// `abi::format::I24`.
+pub struct I24;
+/// `abi::format::I8`.
+pub struct I8;
+
+impl Stored for F32 {
+    const BYTES: usize = 4;
+    #[inline(always)]
+    unsafe fn load(addr: usize) -> f32 {
+        // SAFETY: the caller's; F32 regions are 4-aligned.
+        unsafe { core::ptr::with_exposed_provenance::<f32>(addr).read() }
+    }
+}
+
+impl Stored for I16 {
+    const BYTES: usize = 2;
+    #[inline(always)]
+    unsafe fn load(addr: usize) -> f32 {
+        // SAFETY: the caller's; I16 regions are 2-aligned.
+        abi::format::i16_value(unsafe { core::ptr::with_exposed_provenance::<i16>(addr).read() })
+    }
+}
+
+impl Stored for I24 {
+    const BYTES: usize = 3;
+    #[inline(always)]
+    unsafe fn load(addr: usize) -> f32 {
+        // SAFETY: the caller's; the 4 bytes from addr lie in the region (it
+        // holds one byte past its last sample). Unaligned, so read_unaligned.
+        abi::format::i24_value(u32::from_le(unsafe { core::ptr::with_exposed_provenance::<u32>(addr).read_unaligned() }))
+    }
+}
+
+impl Stored for I8 {
+    const BYTES: usize = 1;
+    #[inline(always)]
+    unsafe fn load(addr: usize) -> f32 {
+        // SAFETY: the caller's.
+        abi::format::i8_value(unsafe { core::ptr::with_exposed_provenance::<i8>(addr).read() })
     }
 }

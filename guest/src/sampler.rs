@@ -23,6 +23,8 @@ pub struct Slot {
     pub data: u32,
     pub frames: u32,
     pub channels: u32,
+    /// Storage format of the data (`abi::format`).
+    pub format: u32,
     pub source_rate: f32,
     pub gain: f32,
     pub pan: f32,
@@ -37,6 +39,7 @@ impl Slot {
         data: 0,
         frames: 0,
         channels: 1,
+        format: abi::format::F32,
         source_rate: 48_000.0,
         gain: 1.0,
         pan: 0.0,
@@ -135,7 +138,8 @@ impl Sampler {
     /// triggerable; its sounding voices keep reading their own region.
     ///
     /// Thread: the one running the DSP (the audio thread for `process`; the engine lock holder otherwise). No allocation (the guest has no allocator).
-    pub fn slot_load(&mut self, mem: &Memory, slot: u32, data: u32, frames: u32, channels: u32, source_rate: f32) -> i32 {
+    #[allow(clippy::too_many_arguments)] // the `slot_load` export's arguments, one for one
+    pub fn slot_load(&mut self, mem: &Memory, slot: u32, data: u32, frames: u32, channels: u32, format: u32, source_rate: f32) -> i32 {
         let Some(s) = self.slots.get_mut(slot as usize) else {
             return status::BAD_SLOT;
         };
@@ -148,14 +152,18 @@ impl Sampler {
         if !(source_rate.is_finite() && source_rate > 0.0) {
             return status::BAD_RATE;
         }
-        let bytes = frames as u64 * channels as u64 * 4;
-        if data < abi::SAMPLE_BASE || !data.is_multiple_of(4) || !mem.contains(data, bytes) {
+        if abi::format::bytes_per_sample(format).is_none() {
+            return status::BAD_FORMAT;
+        }
+        let bytes = abi::format::region_bytes(format, frames as u64 * channels as u64);
+        if data < abi::SAMPLE_BASE || !data.is_multiple_of(abi::format::align(format)) || !mem.contains(data, bytes) {
             return status::BAD_REGION;
         }
         s.loaded = true;
         s.data = data;
         s.frames = frames;
         s.channels = channels;
+        s.format = format;
         s.source_rate = source_rate;
         status::OK
     }
@@ -352,6 +360,7 @@ impl Sampler {
             data: slot.data,
             frames: slot.frames,
             channels: slot.channels,
+            format: slot.format,
             pos: 0.0,
             rate: e.rate,
             interp: slot.interp,
@@ -393,6 +402,11 @@ mod tests {
             // SAFETY: at + 4 <= the Vec's byte length (callers stay in range).
             unsafe { p.add(at).cast::<f32>().write_unaligned(v) }
         }
+        fn write_bytes(&mut self, at: usize, bytes: &[u8]) {
+            let p = self.bytes.as_mut_ptr().cast::<u8>();
+            // SAFETY: at + bytes.len() <= the Vec's byte length (callers stay in range).
+            unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), p.add(at), bytes.len()) }
+        }
         fn view(&mut self) -> Memory {
             // SAFETY: the Vec outlives the view in every test and is not resized.
             unsafe { Memory::new(self.bytes.as_mut_ptr() as usize, self.bytes.len() * 8) }
@@ -413,7 +427,7 @@ mod tests {
         let mut mem = TestMemory::new(sample);
         let mut s = Sampler::new();
         assert_eq!(s.init(&mem.view(), 48_000.0, abi::MAX_FRAMES), status::OK);
-        assert_eq!(s.slot_load(&mem.view(), 0, abi::SAMPLE_BASE, sample.len() as u32, 1, 48_000.0), status::OK);
+        assert_eq!(s.slot_load(&mem.view(), 0, abi::SAMPLE_BASE, sample.len() as u32, 1, abi::format::F32, 48_000.0), status::OK);
         (s, mem)
     }
 
@@ -430,16 +444,52 @@ mod tests {
         let m = mem.view();
         let mut s = Sampler::new();
         assert_eq!(s.init(&m, 48_000.0, 256), status::OK);
-        assert_eq!(s.slot_load(&m, abi::SLOT_CAPACITY, abi::SAMPLE_BASE, 16, 1, 48_000.0), status::BAD_SLOT);
-        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 16, 3, 48_000.0), status::BAD_CHANNELS);
-        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 0, 1, 48_000.0), status::NO_FRAMES);
-        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 16, 1, f32::NAN), status::BAD_RATE);
-        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 17, 1, 48_000.0), status::BAD_REGION, "one frame past the end");
-        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 9, 2, 48_000.0), status::BAD_REGION);
-        assert_eq!(s.slot_load(&m, 0, abi::IO_BASE, 4, 1, 48_000.0), status::BAD_REGION, "below the sample region");
-        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE + 2, 4, 1, 48_000.0), status::BAD_REGION, "misaligned");
-        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 16, 1, 48_000.0), status::OK);
-        assert_eq!(s.slot_load(&m, 1, abi::SAMPLE_BASE, 8, 2, 44_100.0), status::OK);
+        assert_eq!(s.slot_load(&m, abi::SLOT_CAPACITY, abi::SAMPLE_BASE, 16, 1, abi::format::F32, 48_000.0), status::BAD_SLOT);
+        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 16, 3, abi::format::F32, 48_000.0), status::BAD_CHANNELS);
+        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 0, 1, abi::format::F32, 48_000.0), status::NO_FRAMES);
+        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 16, 1, abi::format::F32, f32::NAN), status::BAD_RATE);
+        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 17, 1, abi::format::F32, 48_000.0), status::BAD_REGION, "one frame past the end");
+        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 9, 2, abi::format::F32, 48_000.0), status::BAD_REGION);
+        assert_eq!(s.slot_load(&m, 0, abi::IO_BASE, 4, 1, abi::format::F32, 48_000.0), status::BAD_REGION, "below the sample region");
+        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE + 2, 4, 1, abi::format::F32, 48_000.0), status::BAD_REGION, "misaligned");
+        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 16, 1, abi::format::F32, 48_000.0), status::OK);
+        assert_eq!(s.slot_load(&m, 1, abi::SAMPLE_BASE, 8, 2, abi::format::F32, 44_100.0), status::OK);
+        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 16, 1, 4, 48_000.0), status::BAD_FORMAT);
+        // 64 bytes hold 32 16-bit samples, 21 packed 24-bit ones (and the
+        // byte after), 64 8-bit ones.
+        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 32, 1, abi::format::I16, 48_000.0), status::OK);
+        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 33, 1, abi::format::I16, 48_000.0), status::BAD_REGION);
+        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE + 1, 4, 1, abi::format::I16, 48_000.0), status::BAD_REGION, "misaligned");
+        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE + 1, 21, 1, abi::format::I24, 48_000.0), status::BAD_REGION, "no byte after");
+        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 21, 1, abi::format::I24, 48_000.0), status::OK);
+        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE + 3, 60, 1, abi::format::I8, 48_000.0), status::OK);
+        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE + 3, 62, 1, abi::format::I8, 48_000.0), status::BAD_REGION);
+    }
+
+    #[test]
+    fn integer_samples_play_as_value_over_full_scale_at_neutral_settings() {
+        // Each format's extremes and small values, mono, rate 1, gain 1,
+        // pan centre: the output is the stored value / 2^(bits-1) exactly.
+        let cases: [(u32, Vec<i32>, f32); 3] = [
+            (abi::format::I16, vec![0, 1, -1, 12_345, -32_768, 32_767, -2], 32_768.0),
+            (abi::format::I24, vec![0, 1, -1, 1_234_567, -8_388_608, 8_388_607, -2], 8_388_608.0),
+            (abi::format::I8, vec![0, 1, -1, 77, -128, 127, -2], 128.0),
+        ];
+        for (format, values, full) in cases {
+            let mut mem = TestMemory::new(&[0.0; 16]);
+            let size = abi::format::bytes_per_sample(format).unwrap() as usize;
+            let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()[..size].to_vec()).collect();
+            mem.write_bytes(abi::SAMPLE_BASE as usize, &bytes);
+            let mut s = Sampler::new();
+            assert_eq!(s.init(&mem.view(), 48_000.0, abi::MAX_FRAMES), status::OK);
+            assert_eq!(s.slot_load(&mem.view(), 0, abi::SAMPLE_BASE, values.len() as u32, 1, format, 48_000.0), status::OK);
+            let out = run(&mut s, &mut mem, values.len() as u32, &[Event::note_on(0, 0, 1, 1.0, 1.0, false)]);
+            let expected: Vec<f32> = values.iter().map(|&v| v as f32 / full).collect();
+            assert_eq!(out, expected, "format {format}");
+            let mut converted = vec![0.0; values.len()];
+            assert_eq!(abi::format::to_f32(format, &bytes, &mut converted), values.len());
+            assert_eq!(converted, expected, "the host's view of format {format}");
+        }
     }
 
     #[test]

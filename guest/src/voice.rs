@@ -4,8 +4,9 @@
 //! so reloading or retiring the slot never changes what a sounding voice
 //! reads; the host frees a region only once no voice reads it.
 
+use crate::abi;
 use crate::interp::{hermite, linear, Kernel};
-use crate::memory::Memory;
+use crate::memory::{Memory, Stored, F32, I16, I24, I8};
 
 /// What the voice's envelope is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,10 +31,12 @@ pub struct Voice {
     pub gate: bool,
     /// Start order, for oldest-first stealing.
     pub stamp: u32,
-    /// Region of the sample data: byte offset, frames, channels (1 or 2).
+    /// Region of the sample data: byte offset, frames, channels (1 or 2)
+    /// and storage format (`abi::format`).
     pub data: u32,
     pub frames: u32,
     pub channels: u32,
+    pub format: u32,
     /// Read position in source frames.
     pub pos: f64,
     /// Source frames per output frame.
@@ -62,6 +65,7 @@ impl Voice {
         data: 0,
         frames: 0,
         channels: 1,
+        format: abi::format::F32,
         pos: 0.0,
         rate: 1.0,
         interp: Kernel::Cubic,
@@ -116,12 +120,12 @@ impl Voice {
     /// # Safety
     /// The voice's region must be one published with `slot_load` and not freed.
     #[inline(always)]
-    unsafe fn at<const CH: usize>(&self, mem: &Memory, i: i64, ch: usize) -> f32 {
+    unsafe fn at<S: Stored, const CH: usize>(&self, mem: &Memory, i: i64, ch: usize) -> f32 {
         if i < 0 || i >= self.frames as i64 {
             return 0.0;
         }
         // SAFETY: 0 <= i < frames and ch < channels, so the index lies in the region.
-        unsafe { mem.sample(self.data, i as usize * CH + ch) }
+        unsafe { mem.sample::<S>(self.data, i as usize * CH + ch) }
     }
 
     /// Source value of channel `ch` at integer frame `i` plus fraction `t`.
@@ -131,22 +135,22 @@ impl Voice {
     /// # Safety
     /// As for [`Voice::at`]; `0 <= i < frames`.
     #[inline(always)]
-    unsafe fn read<const CH: usize, const CUBIC: bool>(&self, mem: &Memory, i: i64, t: f32, ch: usize) -> f32 {
+    unsafe fn read<S: Stored, const CH: usize, const CUBIC: bool>(&self, mem: &Memory, i: i64, t: f32, ch: usize) -> f32 {
         // SAFETY: 0 <= i < frames (caller), and the interior branch checks
         // that every tap i-1..=i+2 lies inside the region.
         unsafe {
             if t == 0.0 {
-                return mem.sample(self.data, i as usize * CH + ch);
+                return mem.sample::<S>(self.data, i as usize * CH + ch);
             }
             if i >= 1 && i + 2 < self.frames as i64 {
                 let base = (i as usize - 1) * CH + ch;
-                let y = |k: usize| mem.sample(self.data, base + k * CH);
+                let y = |k: usize| mem.sample::<S>(self.data, base + k * CH);
                 return if CUBIC { hermite(y(0), y(1), y(2), y(3), t) } else { linear(y(1), y(2), t) };
             }
             if CUBIC {
-                hermite(self.at::<CH>(mem, i - 1, ch), self.at::<CH>(mem, i, ch), self.at::<CH>(mem, i + 1, ch), self.at::<CH>(mem, i + 2, ch), t)
+                hermite(self.at::<S, CH>(mem, i - 1, ch), self.at::<S, CH>(mem, i, ch), self.at::<S, CH>(mem, i + 1, ch), self.at::<S, CH>(mem, i + 2, ch), t)
             } else {
-                linear(self.at::<CH>(mem, i, ch), self.at::<CH>(mem, i + 1, ch), t)
+                linear(self.at::<S, CH>(mem, i, ch), self.at::<S, CH>(mem, i + 1, ch), t)
             }
         }
     }
@@ -159,23 +163,41 @@ impl Voice {
     ///
     /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
     pub unsafe fn render(&mut self, mem: &Memory, out_l: &mut [f32], out_r: &mut [f32]) {
-        // SAFETY: forwarded from the caller.
+        // SAFETY: forwarded from the caller; the format is the region's.
         unsafe {
-            match (self.channels == 2, self.interp == Kernel::Cubic) {
-                (false, true) => self.render_with::<1, true>(mem, out_l, out_r),
-                (false, false) => self.render_with::<1, false>(mem, out_l, out_r),
-                (true, true) => self.render_with::<2, true>(mem, out_l, out_r),
-                (true, false) => self.render_with::<2, false>(mem, out_l, out_r),
+            match self.format {
+                abi::format::I16 => self.render_as::<I16>(mem, out_l, out_r),
+                abi::format::I24 => self.render_as::<I24>(mem, out_l, out_r),
+                abi::format::I8 => self.render_as::<I8>(mem, out_l, out_r),
+                _ => self.render_as::<F32>(mem, out_l, out_r),
             }
         }
     }
 
-    /// [`Voice::render`] for `CH` channels and one kernel.
+    /// [`Voice::render`] for samples stored as `S`: one loop per channel
+    /// count and kernel, so the per-sample work has no branches on either.
+    ///
+    /// # Safety
+    /// As for [`Voice::at`], with the region in format `S`.
+    #[inline(always)]
+    unsafe fn render_as<S: Stored>(&mut self, mem: &Memory, out_l: &mut [f32], out_r: &mut [f32]) {
+        // SAFETY: forwarded from the caller.
+        unsafe {
+            match (self.channels == 2, self.interp == Kernel::Cubic) {
+                (false, true) => self.render_with::<S, 1, true>(mem, out_l, out_r),
+                (false, false) => self.render_with::<S, 1, false>(mem, out_l, out_r),
+                (true, true) => self.render_with::<S, 2, true>(mem, out_l, out_r),
+                (true, false) => self.render_with::<S, 2, false>(mem, out_l, out_r),
+            }
+        }
+    }
+
+    /// [`Voice::render`] for `S` samples, `CH` channels and one kernel.
     ///
     /// # Safety
     /// As for [`Voice::at`].
     #[inline(always)]
-    unsafe fn render_with<const CH: usize, const CUBIC: bool>(&mut self, mem: &Memory, out_l: &mut [f32], out_r: &mut [f32]) {
+    unsafe fn render_with<S: Stored, const CH: usize, const CUBIC: bool>(&mut self, mem: &Memory, out_l: &mut [f32], out_r: &mut [f32]) {
         for (l, r) in out_l.iter_mut().zip(out_r.iter_mut()) {
             if self.pos >= self.frames as f64 {
                 self.stage = Stage::Free;
@@ -185,9 +207,9 @@ impl Voice {
             let t = (self.pos - i as f64) as f32;
             // SAFETY: forwarded from the caller; 0 <= i < frames (checked above).
             let (sl, sr) = unsafe {
-                let a = self.read::<CH, CUBIC>(mem, i, t, 0);
+                let a = self.read::<S, CH, CUBIC>(mem, i, t, 0);
                 if CH == 2 {
-                    (a, self.read::<CH, CUBIC>(mem, i, t, 1))
+                    (a, self.read::<S, CH, CUBIC>(mem, i, t, 1))
                 } else {
                     (a, a)
                 }

@@ -49,8 +49,8 @@ pub extern "C" fn reset() {
 }
 
 #[no_mangle]
-pub extern "C" fn slot_load(slot: u32, data: u32, frames: u32, channels: u32, source_rate: f32) -> i32 {
-    sampler().slot_load(&memory(), slot, data, frames, channels, source_rate)
+pub extern "C" fn slot_load(slot: u32, data: u32, frames: u32, channels: u32, format: u32, source_rate: f32) -> i32 {
+    sampler().slot_load(&memory(), slot, data, frames, channels, format, source_rate)
 }
 
 #[no_mangle]

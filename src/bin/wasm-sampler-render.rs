@@ -18,7 +18,8 @@ usage: wasm-sampler-render --out OUT.wav [--sample NOTE=PATH]... [--midi FILE.mi
                            [--engine wasm|native] [--guest FILE.wasm]
 
   --out OUT.wav        32-bit float stereo WAV to write (required)
-  --sample NOTE=PATH   load a WAV into a one-shot pad triggered by MIDI note NOTE (0-127); repeatable
+  --sample NOTE=PATH   load an audio file (WAV, AIFF, FLAC, Ogg Vorbis, MP3) into a one-shot pad
+                       triggered by MIDI note NOTE (0-127); repeatable
   --midi FILE.mid      Standard MIDI File (format 0 or 1) to play
   --rate HZ            output sample rate (default 48000)
   --block N            frames per engine call (default 256); the output does not depend on it

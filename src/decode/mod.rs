@@ -1,15 +1,21 @@
-//! Decoding sample files: what a file holds ([`SampleInfo`]), where its
-//! samples go ([`SampleSink`], written straight into a region the engine
-//! reserved), and the one-line errors ([`LoadError`]). The formats are one
-//! module each: [`wav`].
+//! Decoding sample files: what a file holds ([`SampleInfo`]), how its
+//! samples are stored ([`StoredFormat`]), where they go ([`SampleSink`],
+//! written straight into a region the engine reserved), and the one-line
+//! errors ([`LoadError`]). [`AudioFile`] reads every format through
+//! symphonia; [`sniff`] tells the file type from its first bytes.
 //!
 //! Thread: loader threads only (file I/O). Never the audio thread.
 
-pub mod wav;
+mod aiff;
+mod audio_file;
+pub mod sniff;
 
 use std::path::{Path, PathBuf};
 
-pub use wav::WavSource;
+use wasm_sampler_guest::abi;
+
+pub use audio_file::AudioFile;
+pub use sniff::{has_audio_extension, sniff, sniff_file, FileKind, AUDIO_EXTENSIONS};
 
 /// A file that could not be loaded, and why, displayed as one line:
 /// `path: reason`.
@@ -50,13 +56,63 @@ pub fn io_reason(e: &std::io::Error, path: &Path) -> String {
     }
 }
 
-/// The sample encoding of a WAV file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Encoding {
-    /// Integer PCM of 8, 16, 24 or 32 bits.
-    Int(u16),
-    /// IEEE float, 32 bits.
-    Float,
+/// How a sample is kept in the guest's memory: at the file's own depth where
+/// that is exact (8, 16 and 24-bit integers), as f32 otherwise (float files,
+/// 32-bit integers, lossy formats). The guest converts on the fly; see
+/// `abi::format` for the byte layouts and the exact scaling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoredFormat {
+    I8,
+    I16,
+    I24,
+    F32,
+}
+
+impl StoredFormat {
+    /// The smallest integer format that holds `bits`-bit integer samples
+    /// exactly; f32 above 24 bits.
+    ///
+    /// Thread: any. No allocation.
+    pub fn for_int_bits(bits: u32) -> StoredFormat {
+        match bits {
+            0..=8 => StoredFormat::I8,
+            9..=16 => StoredFormat::I16,
+            17..=24 => StoredFormat::I24,
+            _ => StoredFormat::F32,
+        }
+    }
+
+    /// The `format` code `slot_load` takes.
+    ///
+    /// Thread: any. No allocation.
+    pub fn abi(self) -> u32 {
+        match self {
+            StoredFormat::I8 => abi::format::I8,
+            StoredFormat::I16 => abi::format::I16,
+            StoredFormat::I24 => abi::format::I24,
+            StoredFormat::F32 => abi::format::F32,
+        }
+    }
+
+    /// Bytes one sample (one channel of one frame) takes.
+    ///
+    /// Thread: any. No allocation.
+    pub fn bytes_per_sample(self) -> usize {
+        abi::format::bytes_per_sample(self.abi()).expect("every stored format has a size") as usize
+    }
+
+    /// A short name for displays ("16-bit").
+    ///
+    /// Thread: any. No allocation.
+    pub fn label(self) -> &'static str {
+        match self {
+            StoredFormat::I8 => "8-bit",
+            StoredFormat::I16 => "16-bit",
+            StoredFormat::I24 => "24-bit",
+            StoredFormat::F32 => "32-bit float",
+        }
+    }
 }
 
 /// What a sample file holds.
@@ -68,36 +124,60 @@ pub struct SampleInfo {
     pub frames: u32,
     /// The file's own sample rate (Hz).
     pub sample_rate: u32,
-    pub encoding: Encoding,
+    /// How the samples are stored in the guest's memory.
+    pub format: StoredFormat,
+    /// What the file is; `None` for audio made in memory.
+    pub kind: Option<FileKind>,
 }
 
 impl SampleInfo {
-    /// Bytes the decoded f32 data takes in memory.
+    /// Samples (frames × channels).
     ///
-    /// Thread: loader (non-real-time). No allocation.
+    /// Thread: any. No allocation.
+    pub fn samples(&self) -> u64 {
+        self.frames as u64 * self.channels as u64
+    }
+
+    /// Bytes the stored samples take (frames × channels × bytes per sample).
+    ///
+    /// Thread: any. No allocation.
     pub fn bytes(&self) -> u64 {
-        self.frames as u64 * self.channels as u64 * 4
+        self.samples() * self.format.bytes_per_sample() as u64
+    }
+
+    /// Bytes the region for these samples takes (a 24-bit region has one
+    /// byte more: see `abi::format::I24`).
+    ///
+    /// Thread: any. No allocation.
+    pub fn region_bytes(&self) -> u64 {
+        abi::format::region_bytes(self.format.abi(), self.samples())
     }
 }
 
-/// Where decoded samples go: a destination of known length written in
-/// chunks through a small stack buffer (so the decoder never holds the whole
-/// sample twice).
+/// Where decoded samples go: a destination of known length, written in
+/// chunks of stored bytes through a small stack buffer (so the decoder never
+/// holds the whole sample twice). Values arrive either as full-scale 32-bit
+/// integers ([`SampleSink::push_int`]) or as floats ([`SampleSink::push_float`])
+/// and are stored in the sink's format.
 pub struct SampleSink<'a> {
-    write: &'a mut dyn FnMut(usize, &[f32]),
+    write: &'a mut dyn FnMut(usize, &[u8]),
+    format: StoredFormat,
+    /// Samples the destination holds.
     len: usize,
+    /// Samples written out so far.
     written: usize,
-    buf: [f32; 2048],
+    buf: [u8; 8192],
+    /// Bytes buffered.
     fill: usize,
 }
 
 impl<'a> SampleSink<'a> {
-    /// A sink of `len` samples; `write(index, chunk)` stores `chunk` at sample
-    /// `index` of the destination.
+    /// A sink of `len` samples in `format`; `write(byte_offset, bytes)`
+    /// stores `bytes` at that offset of the destination.
     ///
     /// Thread: loader (non-real-time). No allocation.
-    pub fn new(len: usize, write: &'a mut dyn FnMut(usize, &[f32])) -> Self {
-        SampleSink { write, len, written: 0, buf: [0.0; 2048], fill: 0 }
+    pub fn new(len: usize, format: StoredFormat, write: &'a mut dyn FnMut(usize, &[u8])) -> Self {
+        SampleSink { write, format, len, written: 0, buf: [0; 8192], fill: 0 }
     }
 
     /// Samples the destination holds.
@@ -114,19 +194,59 @@ impl<'a> SampleSink<'a> {
         self.len == 0
     }
 
-    /// Appends one sample (ignored past the end).
+    /// Samples pushed so far (never more than [`SampleSink::len`]).
+    ///
+    /// Thread: loader (non-real-time). No allocation.
+    pub fn pushed(&self) -> usize {
+        self.written + self.fill / self.format.bytes_per_sample()
+    }
+
+    /// The format the sink stores.
+    ///
+    /// Thread: loader (non-real-time). No allocation.
+    pub fn format(&self) -> StoredFormat {
+        self.format
+    }
+
+    /// Appends one sample given as a full-scale 32-bit integer (a 16-bit
+    /// value v arrives as v << 16). Integer formats keep its top bits, which
+    /// is exact when the source has no more bits than the format; f32 stores
+    /// v / 2^31 rounded once. Ignored past the end.
     ///
     /// Thread: loader (non-real-time). No allocation.
     #[inline]
-    pub fn push(&mut self, v: f32) {
-        if self.written + self.fill >= self.len {
+    pub fn push_int(&mut self, v: i32) {
+        match self.format {
+            StoredFormat::I8 => self.put(&[(v >> 24) as u8]),
+            StoredFormat::I16 => self.put(&((v >> 16) as i16).to_le_bytes()),
+            StoredFormat::I24 => {
+                let b = (v >> 8).to_le_bytes();
+                self.put(&b[..3])
+            }
+            StoredFormat::F32 => self.put(&(v as f32 * (1.0 / 2_147_483_648.0)).to_le_bytes()),
+        }
+    }
+
+    /// Appends one sample given as a float (full scale ±1). Only for f32
+    /// sinks: a float source is always stored as f32. Ignored past the end.
+    ///
+    /// Thread: loader (non-real-time). No allocation.
+    #[inline]
+    pub fn push_float(&mut self, v: f32) {
+        debug_assert_eq!(self.format, StoredFormat::F32, "float sources are stored as f32");
+        self.put(&v.to_le_bytes());
+    }
+
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        if self.pushed() >= self.len {
             return;
         }
-        self.buf[self.fill] = v;
-        self.fill += 1;
-        if self.fill == self.buf.len() {
+        if self.fill + bytes.len() > self.buf.len() {
             self.flush();
         }
+        self.buf[self.fill..self.fill + bytes.len()].copy_from_slice(bytes);
+        self.fill += bytes.len();
     }
 
     /// Writes out what is buffered.
@@ -134,8 +254,9 @@ impl<'a> SampleSink<'a> {
     /// Thread: loader (non-real-time). No allocation.
     pub fn flush(&mut self) {
         if self.fill > 0 {
-            (self.write)(self.written, &self.buf[..self.fill]);
-            self.written += self.fill;
+            let size = self.format.bytes_per_sample();
+            (self.write)(self.written * size, &self.buf[..self.fill]);
+            self.written += self.fill / size;
             self.fill = 0;
         }
     }

@@ -300,7 +300,7 @@ impl SamplerApp {
             ui.painter().text(
                 rect.left_center(),
                 Align2::LEFT_CENTER,
-                "Drop WAV files on the pads, or right-click a pad to load one.",
+                "Drop audio files (WAV, AIFF, FLAC, Ogg, MP3) on the pads, or right-click a pad to load one.",
                 FontId::proportional(12.0),
                 DIM,
             );

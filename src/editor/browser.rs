@@ -19,7 +19,7 @@ pub struct Entry {
     pub is_dir: bool,
 }
 
-/// Lists `dir` for the browser: sub-folders first, then WAV files, each
+/// Lists `dir` for the browser: sub-folders first, then audio files, each
 /// sorted by name without regard to case; hidden entries (leading dot) and
 /// other files are left out.
 ///
@@ -36,8 +36,8 @@ pub fn list_dir(dir: &Path) -> Result<Vec<Entry>, String> {
             let path = e.path();
             // Follows symlinks, so a linked sample folder opens like any other.
             let is_dir = path.is_dir();
-            let wav = path.extension().and_then(|x| x.to_str()).is_some_and(|x| x.eq_ignore_ascii_case("wav") || x.eq_ignore_ascii_case("wave"));
-            (is_dir || wav).then_some(Entry { name, path, is_dir })
+            let audio = crate::decode::has_audio_extension(&path);
+            (is_dir || audio).then_some(Entry { name, path, is_dir })
         })
         .collect();
     entries.sort_by(|a, b| b.is_dir.cmp(&a.is_dir).then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase())));
@@ -171,7 +171,7 @@ impl Browser {
                         ui.colored_label(egui::Color32::from_rgb(240, 110, 100), e);
                     }
                     Listing::Ready(entries) if entries.is_empty() => {
-                        ui.weak("No folders or WAV files here.");
+                        ui.weak("No folders or audio files here.");
                     }
                     Listing::Ready(entries) => {
                         for entry in entries {
@@ -208,16 +208,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn listing_shows_folders_first_then_wav_files_sorted_without_hidden_or_other_files() {
+    fn listing_shows_folders_first_then_audio_files_sorted_without_hidden_or_other_files() {
         let dir = tempfile::tempdir().unwrap();
-        for f in ["snare.WAV", "Kick.wav", "notes.txt", ".hidden.wav", "hat.wave"] {
+        for f in ["snare.WAV", "Kick.wav", "notes.txt", ".hidden.wav", "hat.wave", "loop.flac", "Pad.AIF", "vox.mp3", "amb.ogg", "cover.png"] {
             std::fs::write(dir.path().join(f), b"x").unwrap();
         }
         for d in ["zeta", "Alpha", ".git"] {
             std::fs::create_dir(dir.path().join(d)).unwrap();
         }
         let names: Vec<(String, bool)> = list_dir(dir.path()).unwrap().into_iter().map(|e| (e.name, e.is_dir)).collect();
-        let expected = [("Alpha", true), ("zeta", true), ("hat.wave", false), ("Kick.wav", false), ("snare.WAV", false)];
+        let expected = [
+            ("Alpha", true),
+            ("zeta", true),
+            ("amb.ogg", false),
+            ("hat.wave", false),
+            ("Kick.wav", false),
+            ("loop.flac", false),
+            ("Pad.AIF", false),
+            ("snare.WAV", false),
+            ("vox.mp3", false),
+        ];
         assert_eq!(names, expected.map(|(n, d)| (n.to_string(), d)));
     }
 

@@ -11,7 +11,6 @@
 //! Thread: the editor's (UI) thread. Everything here may allocate; only
 //! [`is_audio_file`] does I/O (it reads the first 12 bytes of a file).
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::kit::{PadModel, Trigger};
@@ -35,24 +34,13 @@ pub struct DropPlan {
     pub refused: Vec<String>,
 }
 
-/// Whether `path` looks like a file the loader reads: a RIFF/WAVE (or RF64)
-/// header. The loader still checks everything else and reports it on the pad.
+/// Whether `path` looks like a file the loader reads, from its first bytes
+/// (WAV, AIFF, FLAC, Ogg, MP3, whatever its name). The loader still checks
+/// everything else and reports it on the pad.
 ///
-/// Thread: UI. Reads 12 bytes.
+/// Thread: UI. Reads up to 4 KiB.
 pub fn is_audio_file(path: &Path) -> Result<(), String> {
-    let name = path.display();
-    if path.is_dir() {
-        return Err(format!("{name}: is a folder, not an audio file"));
-    }
-    let mut head = [0u8; 12];
-    let mut file = std::fs::File::open(path).map_err(|e| format!("{name}: {}", crate::decode::io_reason(&e, path)))?;
-    let n = file.read(&mut head).map_err(|e| format!("{name}: {}", crate::decode::io_reason(&e, path)))?;
-    let wav = n == 12 && (&head[0..4] == b"RIFF" || &head[0..4] == b"RF64") && &head[8..12] == b"WAVE";
-    if wav {
-        Ok(())
-    } else {
-        Err(format!("{name}: not an audio file (WAV expected)"))
-    }
+    crate::decode::sniff_file(path).map(|_| ())
 }
 
 /// Plans a drop of `files` on `target`, given which pads are `occupied`
@@ -208,7 +196,7 @@ mod tests {
         let fake = dir.path().join("fake.wav");
         std::fs::write(&fake, "just text").unwrap();
         assert_eq!(is_audio_file(&wav), Ok(()));
-        assert_eq!(is_audio_file(&fake), Err(format!("{}: not an audio file (WAV expected)", fake.display())));
+        assert_eq!(is_audio_file(&fake), Err(format!("{}: {}", fake.display(), crate::decode::sniff::NOT_AUDIO)));
         assert!(is_audio_file(dir.path()).unwrap_err().ends_with("is a folder, not an audio file"));
         assert!(is_audio_file(&dir.path().join("none.wav")).unwrap_err().ends_with("file not found"));
     }

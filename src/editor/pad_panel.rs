@@ -68,7 +68,9 @@ impl SamplerApp {
             Some(s) => {
                 let seconds = s.info.frames as f64 / s.info.sample_rate.max(1) as f64;
                 let channels = if s.info.channels == 1 { "mono" } else { "stereo" };
-                format!("{} Hz · {channels} · {seconds:.3} s · {}", s.info.sample_rate, s.source)
+                let kind = s.info.kind.map_or("", |k| k.label());
+                // What the file is and the depth it is kept at in memory.
+                format!("{kind} {} · {} Hz · {channels} · {seconds:.3} s · {}", s.info.format.label(), s.info.sample_rate, s.source).trim_start().to_string()
             }
             // A file is named but not decoded: waiting for the host to start
             // the plugin (the loader needs the engine), loading, or failed
@@ -79,7 +81,7 @@ impl SamplerApp {
                 }
                 Some(record) if view.loading => format!("Loading… · {}", record.file.display()),
                 Some(record) => record.file.display().to_string(),
-                None => "Empty: drop a WAV file here or use Load…".to_string(),
+                None => "Empty: drop an audio file here or use Load…".to_string(),
             },
         };
         ui.label(egui::RichText::new(info).small().color(DIM));

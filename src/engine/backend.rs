@@ -132,7 +132,7 @@ pub(crate) fn first_line(e: &wasmtime::Error) -> String {
 struct Exports {
     init: TypedFunc<(f32, u32), i32>,
     reset: TypedFunc<(), ()>,
-    slot_load: TypedFunc<(u32, u32, u32, u32, f32), i32>,
+    slot_load: TypedFunc<(u32, u32, u32, u32, u32, f32), i32>,
     slot_retire: TypedFunc<u32, ()>,
     slot_voices: TypedFunc<u32, u32>,
     slot_param: TypedFunc<(u32, u32, f32), i32>,
@@ -307,10 +307,10 @@ impl Guest {
     /// Publishes a sample region for guest slot `slot`; returns the guest's status.
     ///
     /// Thread: any, under the engine lock. No allocation.
-    pub fn slot_load(&mut self, slot: u32, data: u32, frames: u32, channels: u32, source_rate: f32) -> Result<i32, Trap> {
+    pub fn slot_load(&mut self, slot: u32, data: u32, frames: u32, channels: u32, format: u32, source_rate: f32) -> Result<i32, Trap> {
         self.call(|g| match &mut g.dsp {
-            Dsp::Wasm { exports, .. } => exports.slot_load.call(&mut g.store, (slot, data, frames, channels, source_rate)),
-            Dsp::Native(s) => Ok(s.slot_load(&mem_view(&g.store, g.memory), slot, data, frames, channels, source_rate)),
+            Dsp::Wasm { exports, .. } => exports.slot_load.call(&mut g.store, (slot, data, frames, channels, format, source_rate)),
+            Dsp::Native(s) => Ok(s.slot_load(&mem_view(&g.store, g.memory), slot, data, frames, channels, format, source_rate)),
         })
     }
 

@@ -51,8 +51,9 @@ pub fn fold_peaks(data: &[f32], channels: usize, first_frame: usize, frames: usi
 }
 
 impl Engine {
-    /// A copy of `pad`'s decoded sample data (interleaved f32), read from
-    /// the guest's memory: what the guest plays, e.g. for a waveform view.
+    /// A copy of `pad`'s decoded sample data as the values the guest plays
+    /// (interleaved f32, converted from the stored format), read from the
+    /// guest's memory, e.g. for a waveform view.
     /// Copied in chunks, releasing the lock between them, so the audio thread
     /// never waits behind a large copy; `None` if the pad has no sample or it
     /// was replaced while copying.
@@ -98,6 +99,8 @@ impl Engine {
             (s.region, s.info)
         };
         let (frames, channels) = (info.frames as usize, info.channels as usize);
+        let size = info.format.bytes_per_sample();
+        let mut raw = vec![0u8; chunk_frames.min(frames) * channels * size];
         let mut chunk = vec![0.0f32; chunk_frames.min(frames) * channels];
         for first in (0..frames).step_by(chunk_frames) {
             let n = (frames - first).min(chunk_frames) * channels;
@@ -106,12 +109,14 @@ impl Engine {
                 if core.pads.get(pad)?.sample.as_ref()?.region != region {
                     return None;
                 }
-                let src = core.guest.memory_base().wrapping_add(region.offset as usize + first * channels * 4);
+                let src = core.guest.memory_base().wrapping_add(region.offset as usize + first * channels * size);
                 // SAFETY: the region is live (published, not freed while we
                 // hold the lock) and inside the memory; frames `first..first +
                 // n / channels` lie within it; nothing writes a published region.
-                unsafe { std::ptr::copy_nonoverlapping(src.cast::<f32>(), chunk.as_mut_ptr(), n) };
+                unsafe { std::ptr::copy_nonoverlapping(src, raw.as_mut_ptr(), n * size) };
             }
+            // Converted as the guest plays them.
+            abi::format::to_f32(info.format.abi(), &raw[..n * size], &mut chunk[..n]);
             visit(info, first, &chunk[..n]);
         }
         Some(())

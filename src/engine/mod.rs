@@ -325,7 +325,7 @@ impl Engine {
     pub fn reserve(&self, info: SampleInfo) -> Result<Reservation<'_>, String> {
         let mut core = self.lock_mut();
         core.reap();
-        let region = core.allocate(info.bytes())?;
+        let region = core.allocate(info.region_bytes())?;
         let Some(slot) = core.free_slots.pop() else {
             core.alloc.free(region.offset).expect("just allocated");
             return Err(format!("all {} guest slots are in use", abi::SLOT_CAPACITY));

@@ -43,11 +43,12 @@ impl<'e> Reservation<'e> {
         self.info
     }
 
-    /// Samples (frames × channels) the region holds.
+    /// Bytes of sample data the region holds (frames × channels × bytes per
+    /// stored sample).
     ///
     /// Thread: loader. No allocation.
     pub fn len(&self) -> usize {
-        self.info.frames as usize * self.info.channels as usize
+        self.info.bytes() as usize
     }
 
     /// Whether the region holds no samples (never, for a valid sample).
@@ -57,21 +58,21 @@ impl<'e> Reservation<'e> {
         self.len() == 0
     }
 
-    /// Writes `chunk` (interleaved f32) at sample `index` of the region.
+    /// Writes `bytes` (stored samples, see `abi::format`) at byte `offset`
+    /// of the region.
     ///
-    /// Panics if the chunk does not fit in the region.
+    /// Panics if they do not fit in the region.
     ///
     /// Thread: loader, without the engine lock. No allocation.
-    pub fn write(&mut self, index: usize, chunk: &[f32]) {
-        assert!(index + chunk.len() <= self.len(), "write past the reserved region");
-        let dst = self.base.wrapping_add(self.region.offset as usize + index * 4);
+    pub fn write(&mut self, offset: usize, bytes: &[u8]) {
+        assert!(offset + bytes.len() <= self.len(), "write past the reserved region");
+        let dst = self.base.wrapping_add(self.region.offset as usize + offset);
         // SAFETY: the region lies inside the memory (the allocator's span
         // never exceeds the memory size, checked in `Engine::reserve`), the
         // memory never moves (`memory_may_move(false)`), and no guest slot
         // names the region until `publish` consumes this reservation, so
-        // nothing else reads or writes these bytes meanwhile. The region is
-        // 16-aligned, so f32 writes are aligned.
-        unsafe { std::ptr::copy_nonoverlapping(chunk.as_ptr(), dst.cast::<f32>(), chunk.len()) };
+        // nothing else reads or writes these bytes meanwhile.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), dst, bytes.len()) };
     }
 
     /// The region and slot, for publishing: the reservation ends here.

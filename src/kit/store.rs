@@ -23,7 +23,7 @@ use std::sync::{Arc, OnceLock};
 
 use parking_lot::Mutex;
 
-use crate::decode::{Encoding, LoadError, SampleInfo, SampleSink, WavSource};
+use crate::decode::{AudioFile, LoadError, SampleInfo, SampleSink, StoredFormat};
 use crate::engine::{Engine, LoadedSample, PadSnapshot, SampleChange, SampleSource};
 use crate::kit::model::{PadModel, SampleParams, SampleRecord};
 use crate::kit::state::{EmbeddedAudio, Kit, SampleAudio};
@@ -293,13 +293,13 @@ impl KitStore {
             // One read: the bytes are decoded and kept for the project.
             let bytes = std::fs::read(path).map_err(|e| LoadError::new(path, crate::decode::io_reason(&e, path)))?;
             let embedded = EmbeddedAudio::new(&file_name(path), &bytes);
-            let wav = WavSource::from_bytes(path, bytes)?;
-            let info = wav.info();
-            self.load_decoded(&engine, pad, path, Some(embedded), source, info, |sink| wav.decode_into(sink))
+            let file = AudioFile::from_bytes(path, bytes)?;
+            let info = file.info();
+            self.load_decoded(&engine, pad, path, Some(embedded), source, info, |sink| file.decode_into(sink))
         } else {
-            let wav = WavSource::open(path)?;
-            let info = wav.info();
-            self.load_decoded(&engine, pad, path, None, source, info, |sink| wav.decode_into(sink))
+            let file = AudioFile::open(path)?;
+            let info = file.info();
+            self.load_decoded(&engine, pad, path, None, source, info, |sink| file.decode_into(sink))
         }
     }
 
@@ -322,10 +322,10 @@ impl KitStore {
                 return Err(LoadError::new(path, "sample rate is 0 Hz"));
             }
             let engine = self.engine().cloned().ok_or_else(|| LoadError::new(path, "no engine to load into"))?;
-            let info = SampleInfo { channels, frames, sample_rate, encoding: Encoding::Float };
+            let info = SampleInfo { channels, frames, sample_rate, format: StoredFormat::F32, kind: None };
             self.load_decoded(&engine, pad, path, None, SampleSource::Generated(name.to_string()), info, |sink| {
                 for &v in data {
-                    sink.push(v);
+                    sink.push_float(v);
                 }
                 sink.flush();
                 Ok(())
@@ -493,16 +493,16 @@ impl KitStore {
     fn decode_record<'e>(&self, engine: &'e Engine, record: &SampleRecord) -> Result<(crate::engine::Reservation<'e>, SampleSource), LoadError> {
         match record.audio() {
             SampleAudio::File(path) => {
-                let wav = WavSource::open(path)?;
-                Ok((self.decode(engine, path, wav.info(), |sink| wav.decode_into(sink))?, SampleSource::File(path.to_path_buf())))
+                let file = AudioFile::open(path)?;
+                Ok((self.decode(engine, path, file.info(), |sink| file.decode_into(sink))?, SampleSource::File(path.to_path_buf())))
             }
             SampleAudio::Embedded(audio) => {
                 let bytes = audio.bytes().map_err(|reason| LoadError::new(&record.file, reason))?;
-                let wav = WavSource::from_bytes(&record.file, bytes)?;
-                Ok((self.decode(engine, &record.file, wav.info(), |sink| wav.decode_into(sink))?, SampleSource::Embedded(record.file.clone())))
+                let file = AudioFile::from_bytes(&record.file, bytes)?;
+                Ok((self.decode(engine, &record.file, file.info(), |sink| file.decode_into(sink))?, SampleSource::Embedded(record.file.clone())))
             }
             // Keeps the pad and its settings; marked "file not found".
-            SampleAudio::Missing(path) => Err(WavSource::open(path).err().unwrap_or_else(|| LoadError::new(path, "file not found"))),
+            SampleAudio::Missing(path) => Err(AudioFile::open(path).err().unwrap_or_else(|| LoadError::new(path, "file not found"))),
         }
     }
 
@@ -515,9 +515,9 @@ impl KitStore {
     ) -> Result<crate::engine::Reservation<'e>, LoadError> {
         let mut reservation = engine.reserve(info).map_err(|reason| LoadError::new(file, reason))?;
         {
-            let len = reservation.len();
-            let mut write = |index: usize, chunk: &[f32]| reservation.write(index, chunk);
-            decode(&mut SampleSink::new(len, &mut write))?;
+            let len = info.samples() as usize;
+            let mut write = |offset: usize, bytes: &[u8]| reservation.write(offset, bytes);
+            decode(&mut SampleSink::new(len, info.format, &mut write))?;
         }
         Ok(reservation)
     }

@@ -3,6 +3,7 @@
 //! DSP), and rendering.
 #![allow(dead_code)]
 
+pub mod audio;
 pub mod clap;
 pub mod gui;
 

@@ -10,7 +10,7 @@ const TEMPLATE: &str = r#"
   (func (export "abi_version") (result i32) (i32.const ABI))
   (func (export "init") (param f32 i32) (result i32) (i32.const 0))
   (func (export "reset"))
-  (func (export "slot_load") (param i32 i32 i32 i32 f32) (result i32) (i32.const 0))
+  (func (export "slot_load") (param i32 i32 i32 i32 i32 f32) (result i32) (i32.const 0))
   (func (export "slot_retire") (param i32))
   (func (export "slot_voices") (param i32) (result i32) (i32.const 0))
   (func (export "slot_param") (param i32 i32 f32) (result i32) (i32.const 0))

@@ -1,0 +1,403 @@
+//! Every supported file: WAV (integer, float, A-law, µ-law, IMA and
+//! Microsoft ADPCM, any chunks around the data), FLAC, Ogg Vorbis and MP3
+//! (gapless where the file says so) through symphonia; AIFF and AIFF-C by
+//! hand (`aiff.rs` says why).
+//!
+//! [`AudioFile::open`] finds the type from the content, reads and checks the
+//! header and decides how the samples are stored ([`StoredFormat`]: the
+//! file's own depth for 8/16/24-bit integers, f32 otherwise).
+//! [`AudioFile::decode_into`] then decodes packet by packet straight into
+//! the region the engine reserved. Where the length is not known exactly
+//! up front (Ogg Vorbis and MP3, whose frame counts are estimates or absent,
+//! and FLAC without a STREAMINFO count) `open` decodes the whole file once
+//! into one temporary f32 buffer, so that the region can be reserved at its
+//! exact size; that buffer is the only copy and is dropped after the
+//! region is written.
+//!
+//! Thread: loader threads only (file I/O). Never the audio thread.
+
+use std::fs::File;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use symphonia::core::audio::{AudioBufferRef, SampleBuffer};
+use symphonia::core::codecs::{self, CodecType, Decoder, DecoderOptions};
+use symphonia::core::errors::Error as SymphoniaError;
+use symphonia::core::formats::{FormatOptions, FormatReader};
+use symphonia::core::io::{MediaSource, MediaSourceStream};
+use symphonia::core::meta::MetadataOptions;
+use symphonia::core::probe::Hint;
+
+use super::sniff::{sniff, FileKind, NOT_AUDIO, SNIFF_LEN};
+use super::{io_reason, LoadError, SampleInfo, SampleSink, StoredFormat};
+
+/// An opened, checked audio file (or its bytes in memory) ready to decode.
+pub struct AudioFile {
+    path: PathBuf,
+    info: SampleInfo,
+    body: Body,
+}
+
+enum Body {
+    /// AIFF, read by hand (see `aiff.rs`).
+    Aiff(super::aiff::Aiff<Box<dyn MediaSource>>),
+    /// Decoded packet by packet into the sink.
+    Stream {
+        reader: Box<dyn FormatReader>,
+        decoder: Box<dyn Decoder>,
+        track: u32,
+    },
+    /// Already decoded (length not known up front), interleaved: full-scale
+    /// integers for integer formats, floats for f32.
+    Ints(Vec<i32>),
+    Floats(Vec<f32>),
+}
+
+/// The samples of one decoded packet, in the form the sink takes.
+enum Scratch {
+    Int(Option<SampleBuffer<i32>>),
+    Float(Option<SampleBuffer<f32>>),
+}
+
+impl AudioFile {
+    /// Opens `path`, finds its type from its content and checks it.
+    ///
+    /// Thread: loader (file I/O). Allocates the reader (and, for lossy
+    /// files, the decoded audio).
+    pub fn open(path: &Path) -> Result<AudioFile, LoadError> {
+        let err = |reason: String| LoadError::new(path, reason);
+        let meta = std::fs::metadata(path).map_err(|e| err(io_reason(&e, path)))?;
+        if meta.is_dir() {
+            return Err(err("is a directory, not a file".into()));
+        }
+        let mut file = File::open(path).map_err(|e| err(io_reason(&e, path)))?;
+        let (kind, head) = sniff_reader(&mut file, path)?;
+        wav_precheck(kind, &head).map_err(err)?;
+        AudioFile::from_source(path, Box::new(file), kind, meta.len())
+    }
+
+    /// Audio file bytes held in memory (a sample embedded in a project),
+    /// named `name` in errors.
+    ///
+    /// Thread: non-real-time. No I/O.
+    pub fn from_bytes(name: &Path, bytes: Vec<u8>) -> Result<AudioFile, LoadError> {
+        let head = &bytes[..bytes.len().min(SNIFF_LEN)];
+        let kind = sniff(head).ok_or_else(|| LoadError::new(name, NOT_AUDIO))?;
+        wav_precheck(kind, head).map_err(|reason| LoadError::new(name, reason))?;
+        let len = bytes.len() as u64;
+        AudioFile::from_source(name, Box::new(Cursor::new(bytes)), kind, len)
+    }
+
+    fn from_source(path: &Path, source: Box<dyn MediaSource>, kind: FileKind, total_len: u64) -> Result<AudioFile, LoadError> {
+        let err = |reason: String| LoadError::new(path, reason);
+        if kind == FileKind::Aiff {
+            let aiff = super::aiff::open(source).map_err(err)?;
+            let info =
+                SampleInfo { channels: aiff.channels, frames: aiff.frames, sample_rate: aiff.sample_rate, format: aiff.encoding.stored(), kind: Some(kind) };
+            return Ok(AudioFile { path: path.to_path_buf(), info, body: Body::Aiff(aiff) });
+        }
+        let stream = MediaSourceStream::new(source, Default::default());
+        let options = FormatOptions { enable_gapless: true, ..Default::default() };
+        // The probe goes by content too; the hint only narrows it to the
+        // kind sniffed above.
+        let mut hint = Hint::new();
+        hint.with_extension(match kind {
+            FileKind::Wav => "wav",
+            FileKind::Aiff => unreachable!("read above"),
+            FileKind::Flac => "flac",
+            FileKind::Ogg => "ogg",
+            FileKind::Mp3 => "mp3",
+        });
+        let probed = guarded(|| symphonia::default::get_probe().format(&hint, stream, &options, &MetadataOptions::default()))
+            .map_err(|e| err(e.unwrap_or_else(|e| reason(kind, e))))?;
+        let reader = probed.format;
+        let track = reader
+            .tracks()
+            .iter()
+            .find(|t| t.codec_params.codec != codecs::CODEC_TYPE_NULL)
+            .ok_or_else(|| err(format!("{} file with no audio stream", kind.label())))?;
+        let params = track.codec_params.clone();
+        let track_id = track.id;
+        let channels = params.channels.map(|c| c.count()).unwrap_or(0);
+        if channels == 0 || channels > 2 {
+            return Err(err(format!("has {channels} channels; only mono and stereo files are supported")));
+        }
+        let sample_rate = params.sample_rate.unwrap_or(0);
+        if sample_rate == 0 {
+            return Err(err("sample rate is 0 Hz".into()));
+        }
+        let format = stored_format(kind, &params).map_err(err)?;
+        let decoder = guarded(|| symphonia::default::get_codecs().make(&params, &DecoderOptions { verify: true }))
+            .map_err(|e| err(e.unwrap_or_else(|e| reason(kind, e))))?;
+        let info = |frames: u64| -> Result<SampleInfo, LoadError> {
+            let frames = u32::try_from(frames).map_err(|_| err(format!("too long: {frames} frames (at most {} are supported)", u32::MAX)))?;
+            if frames == 0 {
+                return Err(err("contains no audio frames".into()));
+            }
+            Ok(SampleInfo { channels: channels as u16, frames, sample_rate, format, kind: Some(kind) })
+        };
+        let exact_length = matches!(kind, FileKind::Wav | FileKind::Aiff | FileKind::Flac);
+        match params.n_frames.filter(|_| exact_length) {
+            Some(frames) => {
+                // A header may promise more than the file holds; refuse
+                // before growing memory for it (compressed FLAC is checked
+                // as it decodes).
+                let info = info(frames)?;
+                if kind != FileKind::Flac && info.bytes() > total_len.saturating_mul(4) {
+                    return Err(err(format!("truncated: the header promises {frames} frames but the file has {total_len} bytes")));
+                }
+                Ok(AudioFile { path: path.to_path_buf(), info, body: Body::Stream { reader, decoder, track: track_id } })
+            }
+            None => {
+                let (mut ints, mut floats) = (Vec::new(), Vec::new());
+                let mut scratch = scratch_for(format, decoder.codec_params().codec);
+                run(path, kind, reader, decoder, track_id, &mut scratch, &mut |buf| match buf {
+                    Decoded::Int(chunk) => ints.extend_from_slice(chunk),
+                    Decoded::Float(chunk) => floats.extend_from_slice(chunk),
+                })?;
+                let frames = (ints.len().max(floats.len()) / channels) as u64;
+                // A header that counts the frames (an MP3's Xing/LAME frame,
+                // the last Ogg page) makes a cut file detectable.
+                if let Some(promised) = params.n_frames.filter(|&n| frames < n && frames > 0) {
+                    return Err(err(format!("truncated: audio data ends after {frames} of {promised} frames")));
+                }
+                let info = info(frames)?;
+                let body = if matches!(scratch, Scratch::Int(_)) { Body::Ints(ints) } else { Body::Floats(floats) };
+                Ok(AudioFile { path: path.to_path_buf(), info, body })
+            }
+        }
+    }
+
+    /// What the file holds and how it will be stored.
+    ///
+    /// Thread: loader (non-real-time). No allocation.
+    pub fn info(&self) -> SampleInfo {
+        self.info
+    }
+
+    /// Decodes every sample, interleaved, into `dst` (exactly `frames *
+    /// channels` samples long, in this file's stored format). A file that
+    /// ends early, a corrupt frame, a checksum that does not match or a
+    /// decoder that panics is an error naming the file.
+    ///
+    /// Thread: loader (file I/O). Allocates one packet's buffer.
+    pub fn decode_into(self, dst: &mut SampleSink<'_>) -> Result<(), LoadError> {
+        let expected = self.info.samples() as usize;
+        assert_eq!(dst.len(), expected, "destination sized for this file");
+        assert_eq!(dst.format(), self.info.format, "destination in this file's format");
+        let kind = self.info.kind.expect("a file has a kind");
+        match self.body {
+            Body::Aiff(aiff) => aiff.decode_into(dst).map_err(|reason| LoadError::new(&self.path, reason))?,
+            Body::Ints(data) => data.iter().for_each(|&v| dst.push_int(v)),
+            Body::Floats(data) => data.iter().for_each(|&v| dst.push_float(v)),
+            Body::Stream { reader, decoder, track } => {
+                let mut scratch = scratch_for(self.info.format, decoder.codec_params().codec);
+                run(&self.path, kind, reader, decoder, track, &mut scratch, &mut |buf| match buf {
+                    Decoded::Int(chunk) => chunk.iter().for_each(|&v| dst.push_int(v)),
+                    Decoded::Float(chunk) => chunk.iter().for_each(|&v| dst.push_float(v)),
+                })?;
+            }
+        }
+        let done = dst.pushed();
+        if done != expected {
+            let channels = self.info.channels as usize;
+            return Err(LoadError::new(&self.path, format!("truncated: audio data ends after {} of {} frames", done / channels, self.info.frames)));
+        }
+        dst.flush();
+        Ok(())
+    }
+}
+
+/// One packet's samples, interleaved.
+enum Decoded<'a> {
+    Int(&'a [i32]),
+    Float(&'a [f32]),
+}
+
+/// Reads the first bytes of `file` for [`sniff`], then rewinds it.
+fn sniff_reader(file: &mut File, path: &Path) -> Result<(FileKind, Vec<u8>), LoadError> {
+    use std::io::{Read, Seek};
+    let mut head = Vec::with_capacity(SNIFF_LEN);
+    (&mut *file).take(SNIFF_LEN as u64).read_to_end(&mut head).map_err(|e| LoadError::new(path, io_reason(&e, path)))?;
+    file.rewind().map_err(|e| LoadError::new(path, io_reason(&e, path)))?;
+    let kind = sniff(&head).ok_or_else(|| LoadError::new(path, NOT_AUDIO))?;
+    Ok((kind, head))
+}
+
+/// A WAV's channel count and rate, checked from its `fmt ` chunk when it
+/// lies in `head`: symphonia 0.5 panics on a 0 Hz WAV (the panic would be
+/// caught, but the user should read "0 Hz", not an internal error).
+fn wav_precheck(kind: FileKind, head: &[u8]) -> Result<(), String> {
+    if kind != FileKind::Wav {
+        return Ok(());
+    }
+    let mut at = 12;
+    while let Some(chunk) = head.get(at..at + 8) {
+        let size = u32::from_le_bytes([chunk[4], chunk[5], chunk[6], chunk[7]]) as usize;
+        if &chunk[..4] == b"fmt " {
+            let Some(fmt) = head.get(at + 8..at + 16) else { break };
+            let channels = u16::from_le_bytes([fmt[2], fmt[3]]);
+            let rate = u32::from_le_bytes([fmt[4], fmt[5], fmt[6], fmt[7]]);
+            if channels == 0 || channels > 2 {
+                return Err(format!("has {channels} channels; only mono and stereo files are supported"));
+            }
+            if rate == 0 {
+                return Err("sample rate is 0 Hz".into());
+            }
+            break;
+        }
+        at += 8 + size + size % 2;
+    }
+    Ok(())
+}
+
+/// How a file's samples are kept: integer PCM and FLAC at their own depth
+/// (8/16/24 bits; wider integers as f32), A-law, µ-law and ADPCM as the
+/// 16-bit values they decode to, float and lossy formats as f32.
+fn stored_format(kind: FileKind, params: &codecs::CodecParameters) -> Result<StoredFormat, String> {
+    use codecs::*;
+    let c = params.codec;
+    let int_width = |c: CodecType| -> Option<u32> {
+        Some(match c {
+            CODEC_TYPE_PCM_S8 | CODEC_TYPE_PCM_U8 => 8,
+            CODEC_TYPE_PCM_S16LE | CODEC_TYPE_PCM_S16BE | CODEC_TYPE_PCM_U16LE | CODEC_TYPE_PCM_U16BE => 16,
+            CODEC_TYPE_PCM_S24LE | CODEC_TYPE_PCM_S24BE | CODEC_TYPE_PCM_U24LE | CODEC_TYPE_PCM_U24BE => 24,
+            CODEC_TYPE_PCM_S32LE | CODEC_TYPE_PCM_S32BE | CODEC_TYPE_PCM_U32LE | CODEC_TYPE_PCM_U32BE => 32,
+            CODEC_TYPE_PCM_ALAW | CODEC_TYPE_PCM_MULAW | CODEC_TYPE_ADPCM_IMA_WAV | CODEC_TYPE_ADPCM_MS => 16,
+            _ => return None,
+        })
+    };
+    if let Some(bits) = int_width(c) {
+        return Ok(StoredFormat::for_int_bits(bits));
+    }
+    match c {
+        CODEC_TYPE_PCM_F32LE | CODEC_TYPE_PCM_F32BE | CODEC_TYPE_PCM_F64LE | CODEC_TYPE_PCM_F64BE => Ok(StoredFormat::F32),
+        CODEC_TYPE_FLAC => Ok(StoredFormat::for_int_bits(params.bits_per_sample.unwrap_or(32))),
+        CODEC_TYPE_VORBIS | CODEC_TYPE_MP3 => Ok(StoredFormat::F32),
+        other => {
+            let name = symphonia::default::get_codecs().get_codec(other).map(|d| d.short_name).unwrap_or("unknown");
+            Err(format!("unsupported {} encoding ({name})", kind.label()))
+        }
+    }
+}
+
+/// The packet buffer for a stream stored as `format`: integers (full
+/// scale) for every integer source, including 32-bit PCM and FLAC stored as
+/// f32 (the sink rounds them once); floats for float and lossy sources.
+fn scratch_for(format: StoredFormat, codec: CodecType) -> Scratch {
+    use codecs::*;
+    let int_source = matches!(codec, CODEC_TYPE_PCM_S32LE | CODEC_TYPE_PCM_S32BE | CODEC_TYPE_PCM_U32LE | CODEC_TYPE_PCM_U32BE | CODEC_TYPE_FLAC);
+    if format == StoredFormat::F32 && !int_source {
+        Scratch::Float(None)
+    } else {
+        Scratch::Int(None)
+    }
+}
+
+/// Runs `f`, turning a panic into an error (a decoder bug must cost one
+/// file, not the host).
+fn guarded<T>(f: impl FnOnce() -> Result<T, SymphoniaError>) -> Result<T, Result<String, SymphoniaError>> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(Err(e)),
+        Err(panic) => Err(Ok(format!("the decoder failed on this file (internal error: {})", panic_text(&panic)))),
+    }
+}
+
+fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_else(|| "panic".into())
+}
+
+/// A symphonia error as the reason a user reads.
+fn reason(kind: FileKind, e: SymphoniaError) -> String {
+    match e {
+        // An Ogg stream of headers and no audio pages ends there too.
+        SymphoniaError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof && kind == FileKind::Ogg => {
+            "contains no audio frames (the Ogg stream ends with or inside its headers)".into()
+        }
+        SymphoniaError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => "truncated: the file ends inside its header".into(),
+        SymphoniaError::IoError(io) => format!("cannot be read ({io})"),
+        SymphoniaError::DecodeError(what) if what.contains("exceeds parent") => {
+            format!("truncated or corrupt: a chunk's size runs past the end of the file ({what})")
+        }
+        SymphoniaError::DecodeError(what) => format!("corrupt {} data ({what})", kind.label()),
+        SymphoniaError::Unsupported(what) => format!("unsupported {} file ({what})", kind.label()),
+        SymphoniaError::LimitError(what) => format!("{} file exceeds a limit ({what})", kind.label()),
+        SymphoniaError::SeekError(_) | SymphoniaError::ResetRequired => format!("{} stream changes format midway", kind.label()),
+    }
+}
+
+/// Decodes `track` packet by packet, handing each packet's interleaved
+/// samples to `visit`. The end of the stream ends it; any other error, a
+/// checksum mismatch or a panic in the decoder is the file's error.
+fn run(
+    path: &Path,
+    kind: FileKind,
+    mut reader: Box<dyn FormatReader>,
+    mut decoder: Box<dyn Decoder>,
+    track: u32,
+    scratch: &mut Scratch,
+    visit: &mut dyn FnMut(Decoded<'_>),
+) -> Result<(), LoadError> {
+    let err = |reason: String| LoadError::new(path, reason);
+    loop {
+        let packet = match guarded(|| reader.next_packet()) {
+            Ok(p) => p,
+            Err(Err(SymphoniaError::IoError(io))) if io.kind() == std::io::ErrorKind::UnexpectedEof => break,
+            Err(e) => return Err(err(e.unwrap_or_else(|e| reason(kind, e)))),
+        };
+        if packet.track_id() != track {
+            continue;
+        }
+        let decoded = guarded(|| decoder.decode(&packet)).map_err(|e| err(e.unwrap_or_else(|e| reason(kind, e))))?;
+        if decoded.frames() == 0 {
+            continue;
+        }
+        match scratch {
+            Scratch::Int(buf) => {
+                let buf = fit(buf, &decoded);
+                buf.copy_interleaved_ref(decoded);
+                visit(Decoded::Int(buf.samples()));
+            }
+            Scratch::Float(buf) => {
+                let buf = fit(buf, &decoded);
+                buf.copy_interleaved_ref(decoded);
+                visit(Decoded::Float(buf.samples()));
+            }
+        }
+    }
+    let finish = guarded(|| Ok(decoder.finalize())).map_err(|e| err(e.unwrap_or_else(|e| reason(kind, e))))?;
+    if finish.verify_ok == Some(false) {
+        return Err(err(format!("corrupt {} data (the decoded audio does not match the file's checksum)", kind.label())));
+    }
+    Ok(())
+}
+
+/// The scratch buffer, (re)made large enough for `decoded`.
+fn fit<'b, S: symphonia::core::sample::Sample + symphonia::core::conv::ConvertibleSample>(
+    buf: &'b mut Option<SampleBuffer<S>>,
+    decoded: &AudioBufferRef<'_>,
+) -> &'b mut SampleBuffer<S> {
+    let spec = *decoded.spec();
+    let need = decoded.capacity() as u64;
+    if buf.as_ref().is_none_or(|b| (b.capacity() as u64) < need * spec.channels.count() as u64) {
+        *buf = Some(SampleBuffer::new(need, spec));
+    }
+    buf.as_mut().expect("just made")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_inside_a_decoder_becomes_the_files_error() {
+        let caught: Result<(), _> = guarded(|| panic!("index out of range in frame 7"));
+        match caught {
+            Err(Ok(reason)) => assert_eq!(reason, "the decoder failed on this file (internal error: index out of range in frame 7)"),
+            _ => panic!("the panic was not caught"),
+        }
+        let error: Result<(), _> = guarded(|| Err(SymphoniaError::DecodeError("bad frame crc")));
+        assert!(matches!(error, Err(Err(SymphoniaError::DecodeError("bad frame crc")))));
+    }
+}

@@ -1,0 +1,325 @@
+//! Every file type a sample library holds, made by real encoders from PCM
+//! the test knows: lossless files play bit for bit and stay at their own
+//! depth in the guest's memory, lossy files match ffmpeg's decode, the file
+//! type comes from the content, embedded copies keep the original bytes,
+//! and bad files give one line and change nothing.
+//!
+//! sox, flac and ffmpeg come from the system; without them these tests say
+//! SKIPPED (CI installs them and sets WASM_SAMPLER_REQUIRE_AUDIO_TOOLS=1).
+
+mod common;
+use common::audio::*;
+use common::*;
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+
+use wasm_sampler::decode::{FileKind, StoredFormat};
+use wasm_sampler::kit::{Kit, Mapping};
+use wasm_sampler::DspBackend;
+
+/// Integer values for `bits`: both extremes, zero, ±1, then a ramp mixed
+/// with the test signal.
+fn int_values(bits: u32, count: usize) -> Vec<i32> {
+    let max = ((1i64 << (bits - 1)) - 1) as i32;
+    let min = (-(1i64 << (bits - 1))) as i32;
+    let mut v = vec![min, max, 0, 1, -1, min + 1, max - 1, 0];
+    v.extend(signal(count, bits).iter().map(|&x| (x as f64 * max as f64) as i32));
+    v
+}
+
+/// One lossless fixture: the file, what it should be stored as, and the
+/// values it must play (interleaved).
+struct Case {
+    path: PathBuf,
+    kind: FileKind,
+    format: StoredFormat,
+    channels: u16,
+    values: Vec<f32>,
+}
+
+/// Loads `case` on pad 0 of a fresh engine of each kind and checks the
+/// stored format, the bytes in memory, the decoded values and the neutral
+/// playback of both channels, bit for bit; wasm and native must agree.
+fn check(case: &Case) {
+    let name = case.path.display().to_string();
+    let mut renders = Vec::new();
+    for kind in KINDS {
+        let e = engine(kind, 48_000.0);
+        e.set_mapping(0, Mapping::drum(36));
+        let info = e.load_file(0, &case.path).unwrap_or_else(|err| panic!("{err}"));
+        assert_eq!((info.kind, info.format, info.channels), (Some(case.kind), case.format, case.channels), "{name}");
+        let frames = case.values.len() / case.channels as usize;
+        assert_eq!(info.frames as usize, frames, "{name}");
+        assert_eq!(e.stats().sample_bytes, (case.values.len() * case.format.bytes_per_sample()) as u64, "{name}: bytes at the stored depth");
+        assert_eq!(first_difference(&e.sample_data(0).unwrap(), &case.values), None, "{name}: decoded values");
+        let out = render(&e, frames, info.sample_rate);
+        let (l, r): (Vec<f32>, Vec<f32>) = if case.channels == 2 {
+            (case.values.iter().step_by(2).copied().collect(), case.values.iter().skip(1).step_by(2).copied().collect())
+        } else {
+            (case.values.clone(), case.values.clone())
+        };
+        // Playback adds into silence, so -0.0 plays as 0.0.
+        let (l, r): (Vec<f32>, Vec<f32>) = (l.iter().map(|v| v + 0.0).collect(), r.iter().map(|v| v + 0.0).collect());
+        assert_eq!(first_difference(&out.left[..frames], &l), None, "{name}: left plays bit for bit");
+        assert_eq!(first_difference(&out.right[..frames], &r), None, "{name}: right plays bit for bit");
+        renders.push(out);
+    }
+    assert_identical(&renders[0], &renders[1], &format!("{name}: wasm and native"));
+}
+
+/// One note on pad 0 at the file's own rate (48 kHz, as the engine: no
+/// resampling), the neutral path.
+fn render(e: &Rig, frames: usize, rate: u32) -> wasm_sampler::cli::render::Rendered {
+    assert_eq!(rate, 48_000, "fixtures are 48 kHz so playback is not resampled");
+    render_fixed(e, &[note_on(0, 36, 1.0)], frames as u64 + 16, 256)
+}
+
+fn scaled(values: &[i32], bits: u32) -> Vec<f32> {
+    values.iter().map(|&v| (v as f64 / (1u64 << (bits - 1)) as f64) as f32).collect()
+}
+
+#[test]
+fn wav_variants_play_bit_exact_at_their_own_depth() {
+    let dir = tempdir();
+    let p = |n: &str| path_in(&dir, n);
+    let mut cases = Vec::new();
+    for (bits, format) in [(8u32, StoredFormat::I8), (16, StoredFormat::I16), (24, StoredFormat::I24), (32, StoredFormat::F32)] {
+        for channels in [1u16, 2] {
+            let mut values = int_values(bits, 1_001);
+            values.truncate(values.len() / channels as usize * channels as usize);
+            let bytes = if bits == 8 {
+                values.iter().map(|&v| (v + 128) as u8).collect() // 8-bit WAV is unsigned
+            } else {
+                le_bytes(&values, bits as usize / 8)
+            };
+            let path = p(&format!("pcm{bits}_{channels}.wav"));
+            RawWav::new(1, channels, 48_000, bits as u16, bytes.clone()).write(&path);
+            let expected = if bits == 32 { values.iter().map(|&v| v as f32 / 2_147_483_648.0).collect() } else { scaled(&values, bits) };
+            cases.push(Case { path, kind: FileKind::Wav, format, channels, values: expected.clone() });
+            // The same audio as WAVE_FORMAT_EXTENSIBLE, with chunks (one of
+            // odd size) before and after the data, as sample libraries have.
+            let path = p(&format!("ext{bits}_{channels}.wav"));
+            let mut wav = RawWav::new(1, channels, 48_000, bits as u16, bytes);
+            wav.extensible = Some(1);
+            wav.before = vec![(*b"bext", vec![0; 602]), (*b"junk", vec![7; 13]), (*b"LIST", b"INFOINAM\x05\0\0\0kick\0\0".to_vec())];
+            wav.after = vec![(*b"smpl", vec![0; 36]), (*b"cue ", vec![0; 4]), (*b"odd!", vec![1; 3])];
+            wav.write(&path);
+            cases.push(Case { path, kind: FileKind::Wav, format, channels, values: expected });
+        }
+    }
+    // Float: 32-bit as is, 64-bit rounded once to f32.
+    let floats = [0.0f32, -0.0, 1.0, -1.0, 0.5, 1.5, -2.0, 1e-30, f32::MIN_POSITIVE, 0.333_333_34];
+    let path = p("f32.wav");
+    RawWav::new(3, 2, 48_000, 32, floats.iter().flat_map(|v| v.to_le_bytes()).collect()).write(&path);
+    cases.push(Case { path, kind: FileKind::Wav, format: StoredFormat::F32, channels: 2, values: floats.to_vec() });
+    let doubles = [0.1f64, -0.7, 1.0 / 3.0, 1e-40, -1.0, 0.25];
+    let path = p("f64.wav");
+    RawWav::new(3, 1, 48_000, 64, doubles.iter().flat_map(|v| v.to_le_bytes()).collect()).write(&path);
+    cases.push(Case { path, kind: FileKind::Wav, format: StoredFormat::F32, channels: 1, values: doubles.iter().map(|&d| d as f32).collect() });
+    for case in &cases {
+        check(case);
+    }
+}
+
+#[test]
+fn aiff_flac_and_companded_wav_made_by_real_encoders_play_bit_exact() {
+    if !audio_tools(&["sox", "flac", "ffmpeg"], "real encoders") {
+        return;
+    }
+    let dir = tempdir();
+    let p = |n: &str| path_in(&dir, n);
+    let s = |path: &PathBuf| path.to_str().unwrap().to_string();
+    let mut cases = Vec::new();
+    for bits in [16u32, 24] {
+        let format = StoredFormat::for_int_bits(bits);
+        for channels in [1u16, 2] {
+            let mut values = int_values(bits, 4_001);
+            values.truncate(values.len() / channels as usize * channels as usize);
+            let source = p(&format!("src{bits}_{channels}.wav"));
+            write_int_wav(&source, 48_000, channels, bits as u16, &values);
+            let expected = scaled(&values, bits);
+            let tag = format!("{bits}_{channels}");
+            // AIFF (big-endian) by sox; AIFF-C 'sowt' (little-endian) by ffmpeg.
+            let aiff = p(&format!("{tag}.aiff"));
+            tool(&["sox", &s(&source), &s(&aiff)]);
+            cases.push(Case { path: aiff, kind: FileKind::Aiff, format, channels, values: expected.clone() });
+            if bits == 16 {
+                let sowt = p(&format!("{tag}.aifc"));
+                tool(&["ffmpeg", "-v", "error", "-i", &s(&source), "-c:a", "pcm_s16le", "-f", "aiff", &s(&sowt)]);
+                cases.push(Case { path: sowt, kind: FileKind::Aiff, format, channels, values: expected.clone() });
+            }
+            // FLAC by the reference encoder, at two compression levels.
+            for level in ["-0", "-8"] {
+                let flac = p(&format!("{tag}{level}.flac"));
+                tool(&["flac", "--silent", level, "-o", &s(&flac), &s(&source)]);
+                cases.push(Case { path: flac, kind: FileKind::Flac, format, channels, values: expected.clone() });
+            }
+        }
+    }
+    // AIFF-C with 32-bit float samples ('fl32').
+    let floats: Vec<f32> = signal(3_000, 3);
+    let source = p("float.wav");
+    write_float_wav(&source, 48_000, 2, &floats);
+    let fl32 = p("float.aifc");
+    tool(&["ffmpeg", "-v", "error", "-i", &s(&source), "-c:a", "pcm_f32be", "-f", "aiff", &s(&fl32)]);
+    cases.push(Case { path: fl32, kind: FileKind::Aiff, format: StoredFormat::F32, channels: 2, values: floats });
+    // An AIFF named .wav loads as what it is.
+    let disguised = p("really_aiff.wav");
+    std::fs::copy(&cases[0].path, &disguised).unwrap();
+    cases.push(Case { path: disguised, ..clone_case(&cases[0]) });
+    for case in &cases {
+        check(case);
+    }
+
+    // µ-law, A-law and IMA ADPCM WAVs (sox) decode to the 16-bit values
+    // ffmpeg decodes them to, stored at 16 bits.
+    let source = p("speechy.wav");
+    write_int_wav(&source, 48_000, 1, 16, &int_values(16, 8_000));
+    for (encoding, name) in [("u-law", "mulaw.wav"), ("a-law", "alaw.wav"), ("ima-adpcm", "ima.wav")] {
+        let path = p(name);
+        tool(&["sox", &s(&source), "-e", encoding, &s(&path)]);
+        let reference = ffmpeg_decode(&path, 1);
+        let values: Vec<f32> = reference.iter().map(|&v| (v * 32_768.0).round() / 32_768.0).collect();
+        assert_eq!(first_difference(&values, &reference), None, "{name}: ffmpeg's decode is 16-bit");
+        check(&Case { path, kind: FileKind::Wav, format: StoredFormat::I16, channels: 1, values });
+    }
+}
+
+fn clone_case(c: &Case) -> Case {
+    Case { path: c.path.clone(), kind: c.kind, format: c.format, channels: c.channels, values: c.values.clone() }
+}
+
+#[test]
+fn ogg_vorbis_and_mp3_match_ffmpegs_decode_gaplessly() {
+    if !audio_tools(&["ffmpeg"], "lossy encoders") {
+        return;
+    }
+    let dir = tempdir();
+    let p = |n: &str| path_in(&dir, n);
+    let s = |path: &PathBuf| path.to_str().unwrap().to_string();
+    // 1.5 s of stereo at 44.1 kHz: a length that is no multiple of either
+    // codec's frame, so padding shows if it is not removed.
+    let frames = 66_150;
+    let left = signal(frames, 21);
+    let right = signal(frames, 22);
+    let data: Vec<f32> = left.iter().zip(&right).flat_map(|(l, r)| [*l * 0.8, *r * 0.8]).collect();
+    let source = p("lossy_source.wav");
+    write_float_wav(&source, 44_100, 2, &data);
+    for (name, codec, kind) in [("tone.ogg", "libvorbis", FileKind::Ogg), ("tone.mp3", "libmp3lame", FileKind::Mp3)] {
+        let path = p(name);
+        tool(&["ffmpeg", "-v", "error", "-i", &s(&source), "-c:a", codec, "-q:a", "2", &s(&path)]);
+        let reference = ffmpeg_decode(&path, 2);
+        for backend in KINDS {
+            let e = engine(backend, 44_100.0);
+            let info = e.load_file(0, &path).unwrap_or_else(|err| panic!("{err}"));
+            assert_eq!((info.kind, info.format, info.channels, info.sample_rate), (Some(kind), StoredFormat::F32, 2, 44_100), "{name}");
+            assert_eq!(info.frames as usize, reference.len() / 2, "{name}: same frame count as ffmpeg");
+            assert_eq!(info.frames as usize, frames, "{name}: encoder delay and padding removed");
+            let got = e.sample_data(0).unwrap();
+            let snr = snr_db(&reference, &got);
+            assert!(snr >= 60.0, "{name}: {snr:.1} dB against ffmpeg's decode");
+            assert_eq!(e.stats().sample_bytes, frames as u64 * 2 * 4);
+        }
+    }
+}
+
+#[test]
+fn an_embedded_flac_is_saved_as_its_own_bytes_and_restores_bit_exact() {
+    if !audio_tools(&["flac"], "a FLAC encoder") {
+        return;
+    }
+    let dir = tempdir();
+    let values = int_values(24, 3_000);
+    let source = path_in(&dir, "src.wav");
+    write_int_wav(&source, 48_000, 1, 24, &values);
+    let flac = path_in(&dir, "bell.flac");
+    tool(&["flac", "--silent", "-o", flac.to_str().unwrap(), source.to_str().unwrap()]);
+    let e = engine(DspBackend::Wasm, 48_000.0);
+    e.set_embed_audio(true);
+    e.load_file(0, &flac).unwrap();
+    let flac_bytes = std::fs::read(&flac).unwrap();
+    let json = e.to_json();
+    let text = json.to_string();
+    std::fs::remove_file(&flac).unwrap();
+
+    let restored = engine(DspBackend::Wasm, 48_000.0);
+    let (kit, warning) = Kit::from_json(&serde_json::from_str(&text).unwrap());
+    assert_eq!(warning, None);
+    let embedded = kit.pads[0].samples[0].embedded.as_ref().unwrap().bytes().unwrap();
+    assert_eq!(embedded, flac_bytes, "the original FLAC bytes, not a re-encoding");
+    restored.set_kit(kit);
+    restored.load_kit(&AtomicBool::new(false), |_, err| panic!("{err}"));
+    assert_eq!(restored.pads()[0].sample.as_ref().map(|s| s.info.format), Some(StoredFormat::I24));
+    assert_eq!(first_difference(&restored.sample_data(0).unwrap(), &scaled(&values, 24)), None);
+}
+
+/// Every bad file: one line naming it, its region freed, pad 0 untouched.
+#[test]
+fn bad_files_of_every_format_give_one_line_and_change_nothing() {
+    let dir = tempdir();
+    let p = |n: &str| path_in(&dir, n);
+    let s = |path: &PathBuf| path.to_str().unwrap().to_string();
+    let mut cases: Vec<(PathBuf, &str)> = Vec::new();
+
+    // Built by hand: sizes that lie, 0 Hz, 0 and 3 channels, an AIFF with
+    // no sound data.
+    let mut lying = RawWav::new(1, 1, 48_000, 16, vec![0; 200]);
+    lying.data_len = Some(50_000_000);
+    lying.write(&p("lying.wav"));
+    cases.push((p("lying.wav"), "truncated"));
+    RawWav::new(1, 1, 0, 16, vec![0; 200]).write(&p("zero_hz.wav"));
+    cases.push((p("zero_hz.wav"), "0 Hz"));
+    RawWav::new(1, 0, 48_000, 16, vec![0; 200]).write(&p("zero_channels.wav"));
+    cases.push((p("zero_channels.wav"), "has 0 channels; only mono and stereo files are supported"));
+    RawWav::new(1, 3, 48_000, 16, vec![0; 600]).write(&p("three.wav"));
+    cases.push((p("three.wav"), "has 3 channels; only mono and stereo files are supported"));
+    let mut aiff = b"FORM\0\0\0\x1eAIFFCOMM\0\0\0\x12\0\x01\0\0\0\x64\0\x10\x40\x0e\xbb\x80\0\0\0\0\0\0".to_vec();
+    let form_size = (aiff.len() - 8) as u32;
+    aiff[4..8].copy_from_slice(&form_size.to_be_bytes());
+    std::fs::write(p("no_sound.aiff"), &aiff).unwrap();
+    cases.push((p("no_sound.aiff"), "AIFF"));
+
+    if audio_tools(&["flac", "ffmpeg"], "bad FLAC, MP3 and Ogg files") {
+        let source = p("src.wav");
+        write_int_wav(&source, 48_000, 2, 16, &int_values(16, 40_000));
+        // A FLAC with one byte flipped in the middle of its audio.
+        let flac = p("good.flac");
+        tool(&["flac", "--silent", "-o", &s(&flac), &s(&source)]);
+        let mut bytes = std::fs::read(&flac).unwrap();
+        let mid = bytes.len() / 2;
+        bytes[mid] ^= 0x55;
+        std::fs::write(p("corrupt.flac"), &bytes).unwrap();
+        cases.push((p("corrupt.flac"), "corrupt FLAC data"));
+        // An MP3 cut in half.
+        let mp3 = p("good.mp3");
+        tool(&["ffmpeg", "-v", "error", "-i", &s(&source), "-c:a", "libmp3lame", &s(&mp3)]);
+        let bytes = std::fs::read(&mp3).unwrap();
+        std::fs::write(p("truncated.mp3"), &bytes[..bytes.len() / 2]).unwrap();
+        cases.push((p("truncated.mp3"), "truncated"));
+        // An Ogg Vorbis stream with its headers and no audio packets.
+        let empty = p("empty.wav");
+        write_int_wav(&empty, 48_000, 1, 16, &[]);
+        tool(&["ffmpeg", "-v", "error", "-i", &s(&empty), "-c:a", "libvorbis", &s(&p("silent.ogg"))]);
+        cases.push((p("silent.ogg"), "contains no audio frames"));
+    }
+
+    let good = p("good.wav");
+    write_float_wav(&good, 48_000, 1, &signal(2_000, 9));
+    let e = engine(DspBackend::Wasm, 48_000.0);
+    e.load_file(0, &good).unwrap();
+    // The memory may have grown for the failed file (wasm memory never
+    // shrinks); what is used, and by what, must not change.
+    let state = |e: &Rig| (e.pads()[0].sample.clone(), e.stats().allocator.used, e.stats().allocator.regions);
+    let (before, data) = (state(&e), e.sample_data(0).unwrap());
+    for (path, reason) in &cases {
+        let err = e.load_file(1, path).expect_err(&path.display().to_string());
+        let line = err.to_string();
+        assert!(line.starts_with(&path.display().to_string()), "{line}");
+        assert!(line.contains(reason), "expected `{reason}` in `{line}`");
+        assert!(!line.contains('\n'), "one line: {line:?}");
+        assert_eq!(state(&e), before, "{line}: nothing else changed");
+        assert!(e.sample_data(0).unwrap() == data, "{line}: pad 0's sample is intact");
+        assert_eq!(e.pads().get(1).and_then(|p| p.sample.clone()), None);
+    }
+}
