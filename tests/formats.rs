@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
 use wasm_sampler::decode::{FileKind, StoredFormat};
-use wasm_sampler::kit::{Kit, Mapping};
+use wasm_sampler::kit::{Kit, LoopPoints, Mapping};
 use wasm_sampler::DspBackend;
 
 /// Integer values for `bits`: both extremes, zero, ±1, then a ramp mixed
@@ -322,4 +322,78 @@ fn bad_files_of_every_format_give_one_line_and_change_nothing() {
         assert!(e.sample_data(0).unwrap() == data, "{line}: pad 0's sample is intact");
         assert_eq!(e.pads().get(1).and_then(|p| p.sample.clone()), None);
     }
+}
+
+/// An AIFF of 16-bit mono `values` at 48 kHz, with `extra` chunks after
+/// the sound data.
+fn aiff_with(values: &[i16], extra: &[(&[u8; 4], Vec<u8>)]) -> Vec<u8> {
+    let mut body = b"AIFF".to_vec();
+    let mut chunk = |id: &[u8; 4], bytes: &[u8]| {
+        body.extend(id);
+        body.extend((bytes.len() as u32).to_be_bytes());
+        body.extend(bytes);
+        if bytes.len() % 2 == 1 {
+            body.push(0);
+        }
+    };
+    let mut comm = vec![0, 1];
+    comm.extend((values.len() as u32).to_be_bytes());
+    comm.extend([0, 16, 0x40, 0x0e, 0xbb, 0x80, 0, 0, 0, 0, 0, 0]);
+    chunk(b"COMM", &comm);
+    let mut ssnd = vec![0u8; 8];
+    ssnd.extend(values.iter().flat_map(|v| v.to_be_bytes()));
+    chunk(b"SSND", &ssnd);
+    for (id, bytes) in extra {
+        chunk(id, bytes);
+    }
+    let mut out = b"FORM".to_vec();
+    out.extend((body.len() as u32).to_be_bytes());
+    out.extend(body);
+    out
+}
+
+#[test]
+fn root_notes_and_loops_marked_in_the_file_are_kept_with_the_pad() {
+    let dir = tempdir();
+    let values: Vec<i32> = (0..4_000).map(|i| (i % 200) - 100).collect();
+    // WAV: smpl with unity note 62 and a loop over frames 1000..=2999.
+    let mut smpl = vec![0u8; 36];
+    smpl[12..16].copy_from_slice(&62u32.to_le_bytes());
+    smpl[28..32].copy_from_slice(&1u32.to_le_bytes());
+    smpl.extend([0u8; 8]);
+    smpl.extend(1_000u32.to_le_bytes());
+    smpl.extend(2_999u32.to_le_bytes());
+    smpl.extend([0u8; 8]);
+    let mut wav = RawWav::new(1, 1, 48_000, 16, le_bytes(&values, 2));
+    wav.after = vec![(*b"smpl", smpl)];
+    let wav_path = path_in(&dir, "looped.wav");
+    wav.write(&wav_path);
+    // AIFF: INST with base note 48 and a sustain loop between markers at
+    // frames 500 and 1500.
+    let inst = vec![48, 0, 0, 127, 1, 127, 0, 0, 0, 1, 0, 1, 0, 2, 0, 0, 0, 0, 0, 0];
+    let mut mark = vec![0, 2];
+    mark.extend([0, 1, 0, 0, 0x01, 0xf4, 0, 0]);
+    mark.extend([0, 2, 0, 0, 0x05, 0xdc, 0, 0]);
+    let samples: Vec<i16> = values.iter().map(|&v| v as i16).collect();
+    let aiff_path = path_in(&dir, "looped.aif");
+    std::fs::write(&aiff_path, aiff_with(&samples, &[(b"INST", inst), (b"MARK", mark)])).unwrap();
+
+    let e = engine(DspBackend::Wasm, 48_000.0);
+    e.load_file(0, &wav_path).unwrap();
+    e.load_file(1, &aiff_path).unwrap();
+    let kit = e.kit();
+    let wav_params = kit.pads[0].samples[0].params;
+    assert_eq!((wav_params.root_key, wav_params.file_loop), (62, Some(LoopPoints { start: 1_000, end: 3_000 })));
+    let aiff_params = kit.pads[1].samples[0].params;
+    assert_eq!((aiff_params.root_key, aiff_params.file_loop), (48, Some(LoopPoints { start: 500, end: 1_500 })));
+    // Saved with the project and read back.
+    let (restored, warning) = Kit::from_json(&e.to_json());
+    assert_eq!(warning, None);
+    assert_eq!(restored.pads[0].samples[0].params.file_loop, wav_params.file_loop);
+    assert_eq!(restored.pads[1].samples[0].params.root_key, 48);
+    // A file without metadata keeps the pad's default root and no loop.
+    let plain = path_in(&dir, "plain.wav");
+    write_int_wav(&plain, 48_000, 1, 16, &values);
+    e.load_file(2, &plain).unwrap();
+    assert_eq!(e.kit().pads[2].samples[0].params.file_loop, None);
 }

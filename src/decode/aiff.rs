@@ -12,7 +12,7 @@
 
 use std::io::{BufReader, Read, Seek, SeekFrom};
 
-use super::{SampleSink, StoredFormat};
+use super::{SampleSink, SamplerMeta, StoredFormat};
 
 /// How the sound data is encoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,6 +52,8 @@ pub struct Aiff<R> {
     pub frames: u32,
     pub sample_rate: u32,
     pub encoding: Encoding,
+    /// The base note and sustain loop of `INST` (with `MARK`'s positions).
+    pub meta: SamplerMeta,
     /// Bytes of sample data the SSND chunk holds after its offset.
     available: u64,
 }
@@ -66,6 +68,7 @@ pub fn open<R: Read + Seek>(source: R) -> Result<Aiff<R>, String> {
     let form_end = 8 + u32::from_be_bytes([head[4], head[5], head[6], head[7]]) as u64;
     let mut comm = None;
     let mut ssnd = None;
+    let (mut inst, mut mark) = (None, None);
     let mut pos = 12u64;
     while pos + 8 <= form_end {
         let mut ch = [0u8; 8];
@@ -79,6 +82,16 @@ pub fn open<R: Read + Seek>(source: R) -> Result<Aiff<R>, String> {
                 let mut c = vec![0u8; size.min(256) as usize];
                 r.read_exact(&mut c).map_err(|_| "truncated: the file ends inside its COMM chunk".to_string())?;
                 comm = Some(c);
+            }
+            b"INST" | b"MARK" => {
+                let mut c = vec![0u8; size.min(4096) as usize];
+                if r.read_exact(&mut c).is_ok() {
+                    if &ch[..4] == b"INST" {
+                        inst = Some(c);
+                    } else {
+                        mark = Some(c);
+                    }
+                }
             }
             b"SSND" => {
                 let mut o = [0u8; 8];
@@ -130,7 +143,8 @@ pub fn open<R: Read + Seek>(source: R) -> Result<Aiff<R>, String> {
         return Err("contains no audio frames".into());
     }
     r.seek(SeekFrom::Start(start)).map_err(|e| format!("cannot be read ({e})"))?;
-    Ok(Aiff { reader: r, channels: channels as u16, frames, sample_rate: rate.round() as u32, encoding, available })
+    let meta = instrument_meta(inst.as_deref(), mark.as_deref());
+    Ok(Aiff { reader: r, channels: channels as u16, frames, sample_rate: rate.round() as u32, encoding, meta, available })
 }
 
 impl<R: Read> Aiff<R> {
@@ -165,6 +179,33 @@ impl<R: Read> Aiff<R> {
         }
         Ok(())
     }
+}
+
+/// The base note of an `INST` chunk and its sustain loop, whose ends are
+/// `MARK` marker ids (a play mode of 0 means no loop).
+fn instrument_meta(inst: Option<&[u8]>, mark: Option<&[u8]>) -> SamplerMeta {
+    let Some(inst) = inst.filter(|i| i.len() >= 14) else { return SamplerMeta::default() };
+    let root_key = Some(inst[0]).filter(|&n| n < 128);
+    let play_mode = u16::from_be_bytes([inst[8], inst[9]]);
+    let (begin, end) = (u16::from_be_bytes([inst[10], inst[11]]), u16::from_be_bytes([inst[12], inst[13]]));
+    let position = |id: u16| -> Option<u32> {
+        let m = mark?;
+        let count = u16::from_be_bytes([*m.first()?, *m.get(1)?]);
+        let mut at = 2;
+        for _ in 0..count {
+            let marker = m.get(at..at + 6)?;
+            let pos = u32::from_be_bytes([marker[2], marker[3], marker[4], marker[5]]);
+            if u16::from_be_bytes([marker[0], marker[1]]) == id {
+                return Some(pos);
+            }
+            // The name: a count byte and the text, padded to an even length.
+            let name = *m.get(at + 6)? as usize;
+            at += 6 + (1 + name).next_multiple_of(2);
+        }
+        None
+    };
+    let loop_frames = if play_mode != 0 { position(begin).zip(position(end)) } else { None };
+    SamplerMeta { root_key, loop_frames }
 }
 
 /// Reads until `buf` is full or the source ends; how many bytes were read.
@@ -209,6 +250,23 @@ fn extended_to_f64(b: [u8; 10]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_base_note_and_sustain_loop_come_from_inst_and_mark() {
+        // INST: base note 62, detune, note and velocity ranges, gain, then
+        // the sustain loop (forward, markers 1 and 2) and the release loop.
+        let inst = [62, 0, 0, 127, 1, 127, 0, 0, 0, 1, 0, 1, 0, 2, 0, 0, 0, 0, 0, 0];
+        // MARK: two markers, one with an odd-length name ("a": padded).
+        let mut mark = vec![0, 2];
+        mark.extend([0, 1, 0, 0, 0x01, 0x00, 1, b'a']);
+        mark.extend([0, 2, 0, 0, 0x02, 0x00, 2, b'b', b'c', 0]);
+        let meta = instrument_meta(Some(&inst), Some(&mark));
+        assert_eq!(meta, SamplerMeta { root_key: Some(62), loop_frames: Some((256, 512)) });
+        let mut no_loop = inst;
+        no_loop[9] = 0;
+        assert_eq!(instrument_meta(Some(&no_loop), Some(&mark)), SamplerMeta { root_key: Some(62), loop_frames: None });
+        assert_eq!(instrument_meta(None, Some(&mark)), SamplerMeta::default());
+    }
 
     #[test]
     fn extended_floats_give_the_usual_rates() {

@@ -29,7 +29,7 @@ use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 
 use super::sniff::{sniff, FileKind, NOT_AUDIO, SNIFF_LEN};
-use super::{io_reason, LoadError, SampleInfo, SampleSink, StoredFormat};
+use super::{io_reason, LoadError, SampleInfo, SampleSink, SamplerMeta, StoredFormat};
 
 /// An opened, checked audio file (or its bytes in memory) ready to decode.
 pub struct AudioFile {
@@ -88,12 +88,25 @@ impl AudioFile {
         AudioFile::from_source(name, Box::new(Cursor::new(bytes)), kind, len)
     }
 
-    fn from_source(path: &Path, source: Box<dyn MediaSource>, kind: FileKind, total_len: u64) -> Result<AudioFile, LoadError> {
+    fn from_source(path: &Path, mut source: Box<dyn MediaSource>, kind: FileKind, total_len: u64) -> Result<AudioFile, LoadError> {
         let err = |reason: String| LoadError::new(path, reason);
+        let meta = if kind == FileKind::Wav {
+            let meta = super::riff_meta::wav_meta(&mut source);
+            std::io::Seek::rewind(&mut source).map_err(|e| err(io_reason(&e, path)))?;
+            meta
+        } else {
+            SamplerMeta::default()
+        };
         if kind == FileKind::Aiff {
             let aiff = super::aiff::open(source).map_err(err)?;
-            let info =
-                SampleInfo { channels: aiff.channels, frames: aiff.frames, sample_rate: aiff.sample_rate, format: aiff.encoding.stored(), kind: Some(kind) };
+            let info = SampleInfo {
+                channels: aiff.channels,
+                frames: aiff.frames,
+                sample_rate: aiff.sample_rate,
+                format: aiff.encoding.stored(),
+                kind: Some(kind),
+                meta: aiff.meta.checked(aiff.frames),
+            };
             return Ok(AudioFile { path: path.to_path_buf(), info, body: Body::Aiff(aiff) });
         }
         let stream = MediaSourceStream::new(source, Default::default());
@@ -134,7 +147,7 @@ impl AudioFile {
             if frames == 0 {
                 return Err(err("contains no audio frames".into()));
             }
-            Ok(SampleInfo { channels: channels as u16, frames, sample_rate, format, kind: Some(kind) })
+            Ok(SampleInfo { channels: channels as u16, frames, sample_rate, format, kind: Some(kind), meta: meta.checked(frames) })
         };
         let exact_length = matches!(kind, FileKind::Wav | FileKind::Aiff | FileKind::Flac);
         match params.n_frames.filter(|_| exact_length) {

@@ -8,6 +8,7 @@
 
 mod aiff;
 mod audio_file;
+mod riff_meta;
 pub mod sniff;
 
 use std::path::{Path, PathBuf};
@@ -128,6 +129,28 @@ pub struct SampleInfo {
     pub format: StoredFormat,
     /// What the file is; `None` for audio made in memory.
     pub kind: Option<FileKind>,
+    /// What the file says for a sampler (WAV `smpl`, AIFF `INST`/`MARK`).
+    pub meta: SamplerMeta,
+}
+
+/// A file's own sampler metadata.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SamplerMeta {
+    /// The MIDI note at which the sample sounds at its own pitch.
+    pub root_key: Option<u8>,
+    /// The first loop, as frames `start..end` (end exclusive), inside the
+    /// sample.
+    pub loop_frames: Option<(u32, u32)>,
+}
+
+impl SamplerMeta {
+    /// Keeps only what makes sense for a sample of `frames` frames: a root
+    /// key of 0–127, a loop of at least one frame that ends inside it.
+    ///
+    /// Thread: any. No allocation.
+    pub fn checked(self, frames: u32) -> SamplerMeta {
+        SamplerMeta { root_key: self.root_key.filter(|&k| k < 128), loop_frames: self.loop_frames.filter(|&(s, e)| s < e && e <= frames) }
+    }
 }
 
 impl SampleInfo {

@@ -102,6 +102,12 @@ impl SamplerApp {
         let (start, len) = params.window(frames);
         let window = (start as f32 / frames as f32, (start + len) as f32 / frames as f32);
         draw_peaks(&ui.painter_at(wave_rect), inner, w, pad_colour(pad), Some(window));
+        if let Some(l) = params.file_loop {
+            // The file's own loop: a band under the waveform.
+            let x = |f: u32| inner.min.x + inner.width() * (f as f32 / frames as f32);
+            let band = Rect::from_x_y_ranges(x(l.start)..=x(l.end), inner.max.y - 4.0..=inner.max.y);
+            ui.painter().rect_filled(band, 1.0, Color32::from_rgb(120, 200, 120));
+        }
         for (which, at) in [(0, window.0), (1, window.1)] {
             let x = inner.min.x + inner.width() * at;
             let handle = Rect::from_center_size(pos2(x, inner.center().y), vec2(10.0, inner.height() + 12.0));
@@ -128,6 +134,10 @@ impl SamplerApp {
                 params.end = if end >= frames { 0 } else { end };
             }
             ui.label(egui::RichText::new(format!("of {frames} frames")).color(DIM));
+            if let Some(l) = params.file_loop {
+                ui.label(egui::RichText::new(format!("· file loop {}–{}", l.start, l.end)).color(DIM))
+                    .on_hover_text("The loop the file marks (WAV smpl, AIFF INST). Kept with the pad; not played yet.");
+            }
             if (params.start, params.end) != (0, 0) && ui.small_button("Whole sample").clicked() {
                 params.start = 0;
                 params.end = 0;

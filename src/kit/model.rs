@@ -218,6 +218,17 @@ pub struct SampleParams {
     /// [`settings::SAMPLE_TUNE_CENTS`], added to the pad's tuning.
     #[serde(default)]
     pub tune_cents: f32,
+    /// The loop the file itself marks (WAV `smpl`, AIFF `INST`/`MARK`),
+    /// kept with the sample; shown in the editor, not played yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_loop: Option<LoopPoints>,
+}
+
+/// A loop over frames `start..end` of a sample (`end` exclusive).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoopPoints {
+    pub start: u32,
+    pub end: u32,
 }
 
 impl SampleParams {
@@ -225,7 +236,7 @@ impl SampleParams {
     ///
     /// Thread: any. No allocation.
     pub fn whole(root_key: u8) -> Self {
-        SampleParams { start: 0, end: 0, root_key, gain_db: 0.0, tune_cents: 0.0 }
+        SampleParams { start: 0, end: 0, root_key, gain_db: 0.0, tune_cents: 0.0, file_loop: None }
     }
 
     /// The played window of a sample of `frames` frames, as (first frame,
@@ -350,6 +361,9 @@ impl PadModel {
             note(r.params.root_key)?;
             check(&settings::SAMPLE_GAIN_DB, r.params.gain_db)?;
             check(&settings::SAMPLE_TUNE_CENTS, r.params.tune_cents)?;
+            if let Some(l) = r.params.file_loop.filter(|l| l.start >= l.end) {
+                return Err(format!("loop {}..{} is empty or reversed", l.start, l.end));
+            }
         }
         Ok(())
     }

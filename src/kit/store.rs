@@ -25,7 +25,7 @@ use parking_lot::Mutex;
 
 use crate::decode::{AudioFile, LoadError, SampleInfo, SampleSink, StoredFormat};
 use crate::engine::{Engine, LoadedSample, PadSnapshot, SampleChange, SampleSource};
-use crate::kit::model::{PadModel, SampleParams, SampleRecord};
+use crate::kit::model::{LoopPoints, PadModel, SampleParams, SampleRecord};
 use crate::kit::state::{EmbeddedAudio, Kit, SampleAudio};
 use crate::settings::MAX_PADS;
 
@@ -322,7 +322,7 @@ impl KitStore {
                 return Err(LoadError::new(path, "sample rate is 0 Hz"));
             }
             let engine = self.engine().cloned().ok_or_else(|| LoadError::new(path, "no engine to load into"))?;
-            let info = SampleInfo { channels, frames, sample_rate, format: StoredFormat::F32, kind: None };
+            let info = SampleInfo { channels, frames, sample_rate, format: StoredFormat::F32, kind: None, meta: Default::default() };
             self.load_decoded(&engine, pad, path, None, SampleSource::Generated(name.to_string()), info, |sink| {
                 for &v in data {
                     sink.push_float(v);
@@ -352,7 +352,10 @@ impl KitStore {
         let reservation = self.decode(engine, file, info, decode)?;
         let mut kit = self.kit.lock();
         let mut model = kit.pads.get(pad).cloned().unwrap_or_else(|| PadModel::empty(pad));
-        model.samples = vec![SampleRecord { file: file.to_path_buf(), params: SampleParams::whole(model.default_root()), embedded }];
+        // The file's own root note and loop, where it marks them.
+        let mut params = SampleParams::whole(info.meta.root_key.unwrap_or(model.default_root()));
+        params.file_loop = info.meta.loop_frames.map(|(start, end)| LoopPoints { start, end });
+        model.samples = vec![SampleRecord { file: file.to_path_buf(), params, embedded }];
         engine.publish(pad, snapshot(&model), SampleChange::Replace(reservation, source)).map_err(|reason| LoadError::new(file, reason))?;
         *kit.pad_mut(pad) = model;
         Ok(info)
