@@ -4,7 +4,12 @@
 //! - `load/*`: a plain hound decode into a `Vec<f32>` vs our loader decoding
 //!   straight into the guest's linear memory;
 //! - `module/*`: deserializing the embedded precompiled guest vs compiling
-//!   the embedded wasm (the fallback), and instantiating an engine.
+//!   the embedded wasm (the fallback), and instantiating an engine;
+//! - `formats/*`: a minute of 16-bit stereo as WAV and as FLAC, decoded
+//!   plainly into a `Vec<i16>` vs loaded by our loader into linear memory
+//!   (FLAC only when the `flac` encoder is installed);
+//! - `voice_depth/*`: the 64-voice stress reading 16-bit vs f32 samples,
+//!   wasm and native.
 //!
 //! Run: `cargo bench --bench engine` (figures in README "Performance").
 
@@ -140,5 +145,105 @@ fn module(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, dsp, load, module);
+/// A minute of 16-bit stereo at 44.1 kHz (a tone with some noise, so FLAC
+/// has work to do), as a WAV at `path`.
+fn minute_of_16_bit(path: &std::path::Path) {
+    let spec = hound::WavSpec { channels: 2, sample_rate: 44_100, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    let mut x = 1u32;
+    for i in 0..44_100 * 60 * 2 {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        let tone = ((i / 2) as f32 * 0.031).sin() * 12_000.0;
+        w.write_sample((tone + (x >> 24) as f32 - 128.0) as i16).unwrap();
+    }
+    w.finalize().unwrap();
+}
+
+/// A plain decode of `path` into a `Vec<i16>` with symphonia, no sink, no
+/// engine: the reference for our loader.
+fn plain_decode(path: &std::path::Path) -> Vec<i16> {
+    use symphonia::core::audio::SampleBuffer;
+    use symphonia::core::codecs::DecoderOptions;
+    use symphonia::core::io::MediaSourceStream;
+    let file = std::fs::File::open(path).unwrap();
+    let stream = MediaSourceStream::new(Box::new(file), Default::default());
+    let probed = symphonia::default::get_probe().format(&Default::default(), stream, &Default::default(), &Default::default()).unwrap();
+    let mut reader = probed.format;
+    let track = reader.default_track().unwrap();
+    let mut decoder = symphonia::default::get_codecs().make(&track.codec_params, &DecoderOptions::default()).unwrap();
+    let mut out = Vec::with_capacity(track.codec_params.n_frames.unwrap_or(0) as usize * 2);
+    let mut buf: Option<SampleBuffer<i16>> = None;
+    while let Ok(packet) = reader.next_packet() {
+        let decoded = decoder.decode(&packet).unwrap();
+        let b = buf.get_or_insert_with(|| SampleBuffer::new(decoded.capacity() as u64, *decoded.spec()));
+        b.copy_interleaved_ref(decoded);
+        out.extend_from_slice(b.samples());
+    }
+    out
+}
+
+fn formats(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("minute.wav");
+    minute_of_16_bit(&wav);
+    let flac = dir.path().join("minute.flac");
+    let have_flac = std::process::Command::new("flac").args(["--silent", "-o"]).arg(&flac).arg(&wav).status().is_ok_and(|s| s.success());
+    if !have_flac {
+        println!("formats/flac_*: SKIPPED (no `flac` encoder to make the file)");
+    }
+    let mut g = c.benchmark_group("formats");
+    g.sample_size(10).measurement_time(Duration::from_secs(6)).warm_up_time(Duration::from_secs(1));
+    g.throughput(Throughput::Elements(44_100 * 60));
+    let (e, kit) = rig(DspBackend::Wasm);
+    for (name, path) in [("wav", &wav), ("flac", &flac)] {
+        if name == "flac" && !have_flac {
+            continue;
+        }
+        g.bench_function(format!("{name}_plain_decode_to_vec"), |b| b.iter(|| black_box(plain_decode(path))));
+        g.bench_function(format!("{name}_our_loader_into_linear_memory"), |b| {
+            b.iter(|| {
+                kit.load_file(0, path).unwrap();
+                e.housekeeping();
+            })
+        });
+    }
+    g.finish();
+}
+
+fn voice_depth(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    // The same 10 s stereo tone as a 16-bit and as a float file.
+    let values: Vec<i16> = (0..441_000).map(|i| (((i / 2) as f32 * 0.01).sin() * 3_000.0) as i16).collect();
+    let (i16_path, f32_path) = (dir.path().join("tone16.wav"), dir.path().join("tonef32.wav"));
+    let spec = |bits, format| hound::WavSpec { channels: 2, sample_rate: 44_100, bits_per_sample: bits, sample_format: format };
+    let mut w = hound::WavWriter::create(&i16_path, spec(16, hound::SampleFormat::Int)).unwrap();
+    values.iter().for_each(|&v| w.write_sample(v).unwrap());
+    w.finalize().unwrap();
+    let mut w = hound::WavWriter::create(&f32_path, spec(32, hound::SampleFormat::Float)).unwrap();
+    values.iter().for_each(|&v| w.write_sample(v as f32 / 32_768.0).unwrap());
+    w.finalize().unwrap();
+
+    let stress: Vec<FrameEvent> =
+        (0..64u64).map(|i| FrameEvent { frame: i, event: NoteEvent::On { frame: 0, channel: 0, note: 36 + (i % 24) as u8, velocity: 0.8 } }).collect();
+    let frames = 48_000u64;
+    let mut g = c.benchmark_group("voice_depth");
+    g.sample_size(10).measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
+    g.throughput(Throughput::Elements(frames));
+    for kind in [DspBackend::Native, DspBackend::Wasm] {
+        for (depth, path) in [("i16", &i16_path), ("f32", &f32_path)] {
+            let (e, kit) = rig(kind);
+            kit.edit(0, |p| p.mapping = Mapping::pitched(0, 127)).unwrap();
+            kit.load_file(0, path).unwrap();
+            kit.edit(0, |p| p.samples[0].params.root_key = 48).unwrap();
+            g.bench_function(BenchmarkId::new(format!("64_voices_1s_{depth}"), format!("{kind:?}")), |b| {
+                b.iter(|| black_box(render(&e, &stress, frames, &Blocks::Fixed(256))))
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, dsp, load, module, formats, voice_depth);
 criterion_main!(benches);

@@ -198,6 +198,12 @@ mod tests {
         assert_eq!(is_audio_file(&wav), Ok(()));
         assert_eq!(is_audio_file(&fake), Err(format!("{}: {}", fake.display(), crate::decode::sniff::NOT_AUDIO)));
         assert!(is_audio_file(dir.path()).unwrap_err().ends_with("is a folder, not an audio file"));
+        // Every loadable kind is accepted by its first bytes, whatever its name.
+        for (name, head) in [("a.txt", &b"fLaC\0\0\0\x22"[..]), ("b", b"FORM\0\0\0\x2eAIFF"), ("c.dat", b"OggS\0\x02"), ("d.bin", &[0xff, 0xfb, 0x90, 0x64])] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, head).unwrap();
+            assert_eq!(is_audio_file(&path), Ok(()), "{name}");
+        }
         assert!(is_audio_file(&dir.path().join("none.wav")).unwrap_err().ends_with("file not found"));
     }
 
