@@ -222,6 +222,43 @@ fn ogg_vorbis_and_mp3_match_ffmpegs_decode_gaplessly() {
             assert_eq!(e.stats().sample_bytes, frames as u64 * 2 * 4);
         }
     }
+    // An MP3 without a Xing/Info tag: its length is only an estimate, so
+    // nothing is trimmed and nothing is called truncated; every frame of
+    // the source is there, after the encoder's delay.
+    let plain = p("no_xing.mp3");
+    tool(&["ffmpeg", "-v", "error", "-i", &s(&source), "-c:a", "libmp3lame", "-write_xing", "0", &s(&plain)]);
+    let e = engine(DspBackend::Wasm, 44_100.0);
+    let info = e.load_file(0, &plain).unwrap_or_else(|err| panic!("{err}"));
+    assert!(info.frames as usize >= frames, "{} frames", info.frames);
+    assert!((info.frames as usize) < frames + 3 * 1_152, "{} frames: at most the delay and the last frame's padding more", info.frames);
+}
+
+#[test]
+fn a_trimmed_pad_plays_its_window_at_every_stored_depth() {
+    // The window's start is found at the sample's own size (1, 2, 3 or 4
+    // bytes a sample), mono and stereo.
+    let dir = tempdir();
+    for (bits, format) in [(8u32, StoredFormat::I8), (16, StoredFormat::I16), (24, StoredFormat::I24), (32, StoredFormat::F32)] {
+        for channels in [1u16, 2] {
+            let mut values = int_values(bits, 6_000);
+            values.truncate(values.len() / channels as usize * channels as usize);
+            let path = path_in(&dir, &format!("trim{bits}_{channels}.wav"));
+            write_int_wav(&path, 48_000, channels, bits as u16, &values);
+            let e = engine(DspBackend::Wasm, 48_000.0);
+            e.set_mapping(0, Mapping::drum(36));
+            assert_eq!(e.load_file(0, &path).unwrap().format, format);
+            let (start, end) = (1_001usize, 2_500usize);
+            e.set_window(0, start as u32, end as u32);
+            let out = render(&e, end - start, 48_000);
+            let full = if bits == 32 { values.iter().map(|&v| v as f32 / 2_147_483_648.0).collect() } else { scaled(&values, bits) };
+            let ch = channels as usize;
+            let left: Vec<f32> = (start..end).map(|f| full[f * ch] + 0.0).collect();
+            let right: Vec<f32> = (start..end).map(|f| full[f * ch + ch - 1] + 0.0).collect();
+            assert_eq!(first_difference(&out.left[..end - start], &left), None, "{bits}-bit, {channels} ch, left");
+            assert_eq!(first_difference(&out.right[..end - start], &right), None, "{bits}-bit, {channels} ch, right");
+            assert!(out.left[end - start..].iter().all(|&v| v == 0.0), "{bits}-bit: silence after the window");
+        }
+    }
 }
 
 #[test]
@@ -278,7 +315,16 @@ fn bad_files_of_every_format_give_one_line_and_change_nothing() {
     let form_size = (aiff.len() - 8) as u32;
     aiff[4..8].copy_from_slice(&form_size.to_be_bytes());
     std::fs::write(p("no_sound.aiff"), &aiff).unwrap();
-    cases.push((p("no_sound.aiff"), "AIFF"));
+    cases.push((p("no_sound.aiff"), "AIFF file with no sound data (no SSND chunk)"));
+    // An AIFF whose COMM promises 500 million frames over 100 bytes of sound.
+    let mut lying_aiff = aiff_with(&[0; 50], &[]);
+    lying_aiff[22..26].copy_from_slice(&500_000_000u32.to_be_bytes()); // COMM frames
+    std::fs::write(p("lying.aiff"), &lying_aiff).unwrap();
+    cases.push((p("lying.aiff"), "truncated: the header promises 500000000 frames but the sound data holds 50"));
+    let mut rf64 = RawWav::new(1, 1, 48_000, 16, vec![0; 20]).bytes();
+    rf64[..4].copy_from_slice(b"RF64");
+    std::fs::write(p("big.rf64.wav"), &rf64).unwrap();
+    cases.push((p("big.rf64.wav"), "unsupported WAV variant (RF64/BW64"));
 
     if audio_tools(&["flac", "ffmpeg"], "bad FLAC, MP3 and Ogg files") {
         let source = p("src.wav");
@@ -301,7 +347,12 @@ fn bad_files_of_every_format_give_one_line_and_change_nothing() {
         let empty = p("empty.wav");
         write_int_wav(&empty, 48_000, 1, 16, &[]);
         tool(&["ffmpeg", "-v", "error", "-i", &s(&empty), "-c:a", "libvorbis", &s(&p("silent.ogg"))]);
-        cases.push((p("silent.ogg"), "contains no audio frames"));
+        cases.push((p("silent.ogg"), "the Ogg stream ends before its last page"));
+        // An Ogg Vorbis file cut in half: no last page.
+        tool(&["ffmpeg", "-v", "error", "-i", &s(&source), "-c:a", "libvorbis", &s(&p("good.ogg"))]);
+        let bytes = std::fs::read(p("good.ogg")).unwrap();
+        std::fs::write(p("cut.ogg"), &bytes[..bytes.len() / 2]).unwrap();
+        cases.push((p("cut.ogg"), "truncated or empty: the Ogg stream ends before its last page"));
     }
 
     let good = p("good.wav");
@@ -311,6 +362,7 @@ fn bad_files_of_every_format_give_one_line_and_change_nothing() {
     // The memory may have grown for the failed file (wasm memory never
     // shrinks); what is used, and by what, must not change.
     let state = |e: &Rig| (e.pads()[0].sample.clone(), e.stats().allocator.used, e.stats().allocator.regions);
+    let memory = e.stats().memory_bytes;
     let (before, data) = (state(&e), e.sample_data(0).unwrap());
     for (path, reason) in &cases {
         let err = e.load_file(1, path).expect_err(&path.display().to_string());
@@ -322,6 +374,9 @@ fn bad_files_of_every_format_give_one_line_and_change_nothing() {
         assert!(e.sample_data(0).unwrap() == data, "{line}: pad 0's sample is intact");
         assert_eq!(e.pads().get(1).and_then(|p| p.sample.clone()), None);
     }
+    // The lying headers were refused before any memory was reserved (the
+    // others were small).
+    assert!(e.stats().memory_bytes < memory + (8 << 20), "memory grew to {}", e.stats().memory_bytes);
 }
 
 /// An AIFF of 16-bit mono `values` at 48 kHz, with `extra` chunks after

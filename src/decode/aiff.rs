@@ -84,7 +84,7 @@ pub fn open<R: Read + Seek>(source: R) -> Result<Aiff<R>, String> {
                 comm = Some(c);
             }
             b"INST" | b"MARK" => {
-                let mut c = vec![0u8; size.min(4096) as usize];
+                let mut c = vec![0u8; size.min(1 << 16) as usize];
                 if r.read_exact(&mut c).is_ok() {
                     if &ch[..4] == b"INST" {
                         inst = Some(c);
@@ -141,6 +141,13 @@ pub fn open<R: Read + Seek>(source: R) -> Result<Aiff<R>, String> {
     let (start, available) = ssnd.ok_or("AIFF file with no sound data (no SSND chunk)")?;
     if frames == 0 {
         return Err("contains no audio frames".into());
+    }
+    let promised = frames as u64 * channels as u64 * encoding.bytes() as u64;
+    if promised > available {
+        return Err(format!(
+            "truncated: the header promises {frames} frames but the sound data holds {}",
+            available / (channels as u64 * encoding.bytes() as u64)
+        ));
     }
     r.seek(SeekFrom::Start(start)).map_err(|e| format!("cannot be read ({e})"))?;
     let meta = instrument_meta(inst.as_deref(), mark.as_deref());

@@ -28,7 +28,7 @@ use symphonia::core::io::{MediaSource, MediaSourceStream};
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 
-use super::sniff::{sniff, FileKind, NOT_AUDIO, SNIFF_LEN};
+use super::sniff::{self, sniff, FileKind, NOT_AUDIO, SNIFF_LEN};
 use super::{io_reason, LoadError, SampleInfo, SampleSink, SamplerMeta, StoredFormat};
 
 /// An opened, checked audio file (or its bytes in memory) ready to decode.
@@ -73,7 +73,16 @@ impl AudioFile {
         let mut file = File::open(path).map_err(|e| err(io_reason(&e, path)))?;
         let (kind, head) = sniff_reader(&mut file, path)?;
         wav_precheck(kind, &head).map_err(err)?;
-        AudioFile::from_source(path, Box::new(file), kind, meta.len())
+        let counted = kind != FileKind::Mp3 || {
+            // The first MPEG frame follows the ID3 tag, which may be long.
+            use std::io::{Read, Seek, SeekFrom};
+            let mut frame = Vec::with_capacity(2_048);
+            file.seek(SeekFrom::Start(sniff::id3_end(&head) as u64)).map_err(|e| err(io_reason(&e, path)))?;
+            (&mut file).take(2_048).read_to_end(&mut frame).map_err(|e| err(io_reason(&e, path)))?;
+            file.rewind().map_err(|e| err(io_reason(&e, path)))?;
+            sniff::mp3_counts_frames(&frame)
+        };
+        AudioFile::from_source(path, Box::new(file), kind, meta.len(), counted)
     }
 
     /// Audio file bytes held in memory (a sample embedded in a project),
@@ -84,11 +93,15 @@ impl AudioFile {
         let head = &bytes[..bytes.len().min(SNIFF_LEN)];
         let kind = sniff(head).ok_or_else(|| LoadError::new(name, NOT_AUDIO))?;
         wav_precheck(kind, head).map_err(|reason| LoadError::new(name, reason))?;
+        let counted = kind != FileKind::Mp3 || sniff::mp3_counts_frames(bytes.get(sniff::id3_end(head)..).unwrap_or_default());
         let len = bytes.len() as u64;
-        AudioFile::from_source(name, Box::new(Cursor::new(bytes)), kind, len)
+        AudioFile::from_source(name, Box::new(Cursor::new(bytes)), kind, len, counted)
     }
 
-    fn from_source(path: &Path, mut source: Box<dyn MediaSource>, kind: FileKind, total_len: u64) -> Result<AudioFile, LoadError> {
+    /// `counted`: whether the header's frame count is exact (for MP3, a
+    /// Xing/Info/VBRI tag; otherwise symphonia estimates it from the file
+    /// size, and trimming to an estimate would cut real audio).
+    fn from_source(path: &Path, mut source: Box<dyn MediaSource>, kind: FileKind, total_len: u64, counted: bool) -> Result<AudioFile, LoadError> {
         let err = |reason: String| LoadError::new(path, reason);
         let meta = if kind == FileKind::Wav {
             let meta = super::riff_meta::wav_meta(&mut source);
@@ -110,7 +123,7 @@ impl AudioFile {
             return Ok(AudioFile { path: path.to_path_buf(), info, body: Body::Aiff(aiff) });
         }
         let stream = MediaSourceStream::new(source, Default::default());
-        let options = FormatOptions { enable_gapless: true, ..Default::default() };
+        let options = FormatOptions { enable_gapless: counted, ..Default::default() };
         // The probe goes by content too; the hint only narrows it to the
         // kind sniffed above.
         let mut hint = Hint::new();
@@ -169,10 +182,14 @@ impl AudioFile {
                     Decoded::Float(chunk) => floats.extend_from_slice(chunk),
                 })?;
                 let frames = (ints.len().max(floats.len()) / channels) as u64;
-                // A header that counts the frames (an MP3's Xing/LAME frame,
-                // the last Ogg page) makes a cut file detectable.
-                if let Some(promised) = params.n_frames.filter(|&n| frames < n && frames > 0) {
+                // A header that counts the frames (an MP3's Xing/Info/VBRI
+                // tag) makes a cut file detectable; an Ogg stream knows its
+                // length only from its last page, which a cut file lacks.
+                if let Some(promised) = params.n_frames.filter(|&n| counted && frames < n && frames > 0) {
                     return Err(err(format!("truncated: audio data ends after {frames} of {promised} frames")));
+                }
+                if kind == FileKind::Ogg && params.n_frames.is_none() && frames > 0 {
+                    return Err(err("truncated or empty: the Ogg stream ends before its last page (cut short, or no audio)".into()));
                 }
                 let info = info(frames)?;
                 let body = if matches!(scratch, Scratch::Int(_)) { Body::Ints(ints) } else { Body::Floats(floats) };
@@ -243,6 +260,9 @@ fn sniff_reader(file: &mut File, path: &Path) -> Result<(FileKind, Vec<u8>), Loa
 fn wav_precheck(kind: FileKind, head: &[u8]) -> Result<(), String> {
     if kind != FileKind::Wav {
         return Ok(());
+    }
+    if !head.starts_with(b"RIFF") {
+        return Err("unsupported WAV variant (RF64/BW64, the format for files over 4 GiB)".into());
     }
     let mut at = 12;
     while let Some(chunk) = head.get(at..at + 8) {
@@ -324,9 +344,10 @@ fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
 /// A symphonia error as the reason a user reads.
 fn reason(kind: FileKind, e: SymphoniaError) -> String {
     match e {
-        // An Ogg stream of headers and no audio pages ends there too.
+        // symphonia reads an Ogg stream's last page when it opens it: a cut
+        // stream and one of headers only both end before it.
         SymphoniaError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof && kind == FileKind::Ogg => {
-            "contains no audio frames (the Ogg stream ends with or inside its headers)".into()
+            "truncated or empty: the Ogg stream ends before its last page (cut short, or no audio)".into()
         }
         SymphoniaError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => "truncated: the file ends inside its header".into(),
         SymphoniaError::IoError(io) => format!("cannot be read ({io})"),

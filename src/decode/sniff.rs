@@ -39,13 +39,36 @@ impl FileKind {
 
 /// File name extensions the editor's browser lists (lower case). Only for
 /// listing: what a file is comes from its content ([`sniff`]).
-pub const AUDIO_EXTENSIONS: &[&str] = &["wav", "wave", "bwf", "rf64", "aif", "aiff", "aifc", "flac", "ogg", "oga", "mp3"];
+pub const AUDIO_EXTENSIONS: &[&str] = &["wav", "wave", "bwf", "aif", "aiff", "aifc", "flac", "ogg", "oga", "mp3"];
 
 /// Whether `path`'s extension is one of [`AUDIO_EXTENSIONS`] (any case).
 ///
 /// Thread: any. No allocation.
 pub fn has_audio_extension(path: &Path) -> bool {
     path.extension().and_then(|x| x.to_str()).is_some_and(|x| AUDIO_EXTENSIONS.iter().any(|e| x.eq_ignore_ascii_case(e)))
+}
+
+/// Whether an MP3 whose audio starts at `head` (after any ID3v2 tag)
+/// counts its frames: a Xing, Info or VBRI tag in its first frame, which
+/// also records the encoder's delay and padding. Without one a decoder can
+/// only estimate the length.
+///
+/// Thread: any. No allocation.
+pub fn mp3_counts_frames(head: &[u8]) -> bool {
+    let first_frame = &head[..head.len().min(2_048)];
+    [b"Xing", b"Info", b"VBRI"].iter().any(|tag| first_frame.windows(4).any(|w| w == *tag))
+}
+
+/// Where the audio of a file that starts with an ID3v2 tag begins (0 if
+/// it has none).
+///
+/// Thread: any. No allocation.
+pub fn id3_end(head: &[u8]) -> usize {
+    if head.len() < 10 || &head[..3] != b"ID3" {
+        return 0;
+    }
+    let size = head[6..10].iter().fold(0usize, |acc, &b| (acc << 7) | (b & 0x7f) as usize);
+    10 + size + if head[5] & 0x10 != 0 { 10 } else { 0 }
 }
 
 /// What the loader says of a file that is none of its kinds.
@@ -75,9 +98,7 @@ pub fn sniff(head: &[u8]) -> Option<FileKind> {
     }
     if at(0, b"ID3") && head.len() >= 10 {
         // Size: four 7-bit bytes; plus the header, plus a footer if flagged.
-        let size = head[6..10].iter().fold(0usize, |acc, &b| (acc << 7) | (b & 0x7f) as usize);
-        let end = 10 + size + if head[5] & 0x10 != 0 { 10 } else { 0 };
-        return match head.get(end..) {
+        return match head.get(id3_end(head)..) {
             Some(rest) if !rest.is_empty() => sniff(rest).or(Some(FileKind::Mp3)),
             _ => Some(FileKind::Mp3),
         };

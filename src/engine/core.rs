@@ -128,7 +128,7 @@ impl Core {
     /// place.
     fn load_slot(&mut self, sample: &LoadedSample, params: &crate::kit::SampleParams) -> Result<(), String> {
         let (start, frames) = params.window(sample.info.frames);
-        let data = sample.region.offset + start as u64 * sample.info.channels as u64 * 4;
+        let data = sample.region.offset + start as u64 * sample.info.channels as u64 * sample.info.format.bytes_per_sample() as u64;
         match self.guest.slot_load(sample.slot, data as u32, frames, sample.info.channels as u32, sample.info.format.abi(), sample.info.sample_rate as f32) {
             Ok(abi::status::OK) => Ok(()),
             Ok(code) => Err(format!("the guest refused the sample (status {code})")),
