@@ -172,11 +172,11 @@ fn aiff_flac_and_companded_wav_made_by_real_encoders_play_bit_exact() {
         check(case);
     }
 
-    // µ-law, A-law and IMA ADPCM WAVs (sox) decode to the 16-bit values
+    // µ-law, A-law, IMA and Microsoft ADPCM WAVs (sox) decode to the 16-bit values
     // ffmpeg decodes them to, stored at 16 bits.
     let source = p("speechy.wav");
     write_int_wav(&source, 48_000, 1, 16, &int_values(16, 8_000));
-    for (encoding, name) in [("u-law", "mulaw.wav"), ("a-law", "alaw.wav"), ("ima-adpcm", "ima.wav")] {
+    for (encoding, name) in [("u-law", "mulaw.wav"), ("a-law", "alaw.wav"), ("ima-adpcm", "ima.wav"), ("ms-adpcm", "msadpcm.wav")] {
         let path = p(name);
         tool(&["sox", &s(&source), "-e", encoding, &s(&path)]);
         let reference = ffmpeg_decode(&path, 1);
@@ -451,4 +451,27 @@ fn root_notes_and_loops_marked_in_the_file_are_kept_with_the_pad() {
     write_int_wav(&plain, 48_000, 1, 16, &values);
     e.load_file(2, &plain).unwrap();
     assert_eq!(e.kit().pads[2].samples[0].params.file_loop, None);
+}
+
+#[test]
+fn pitched_integer_samples_sound_bit_for_bit_like_their_float_copies() {
+    // Interpolation reads raw integers and scales once; with a power-of-two
+    // scale that must equal interpolating the float values themselves.
+    let dir = tempdir();
+    for (bits, kernel_note) in [(8u32, 40u8), (16, 43), (24, 47)] {
+        let values = int_values(bits, 20_000);
+        let (int_path, float_path) = (path_in(&dir, &format!("p{bits}.wav")), path_in(&dir, &format!("p{bits}f.wav")));
+        write_int_wav(&int_path, 44_100, 2, bits as u16, &values[..values.len() / 2 * 2]);
+        write_float_wav(&float_path, 44_100, 2, &scaled(&values[..values.len() / 2 * 2], bits));
+        let mut outs = Vec::new();
+        for path in [&int_path, &float_path] {
+            let e = engine(DspBackend::Wasm, 48_000.0);
+            e.set_mapping(0, Mapping::pitched(0, 127));
+            e.load_file(0, path).unwrap();
+            e.set_root(0, 36);
+            outs.push(render_fixed(&e, &[note_on(0, kernel_note, 0.9)], 12_000, 256));
+        }
+        assert!(outs[0].left.iter().any(|&v| v != 0.0));
+        assert_identical(&outs[0], &outs[1], &format!("{bits}-bit vs f32, pitched up"));
+    }
 }

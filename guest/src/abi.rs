@@ -240,23 +240,28 @@ pub mod format {
         }
     }
 
+    /// What a 16, 24 and 8-bit value is multiplied by to play.
+    pub const I16_SCALE: f32 = 1.0 / 32_768.0;
+    pub const I24_SCALE: f32 = 1.0 / 8_388_608.0;
+    pub const I8_SCALE: f32 = 1.0 / 128.0;
+
     /// A 16-bit sample's value.
     #[inline(always)]
     pub fn i16_value(v: i16) -> f32 {
-        v as f32 * (1.0 / 32_768.0)
+        v as f32 * I16_SCALE
     }
 
     /// A packed 24-bit sample's value from the 4 little-endian bytes that
     /// start at it (the top byte belongs to the next sample).
     #[inline(always)]
     pub fn i24_value(word: u32) -> f32 {
-        ((word << 8) as i32 >> 8) as f32 * (1.0 / 8_388_608.0)
+        ((word << 8) as i32 >> 8) as f32 * I24_SCALE
     }
 
     /// An 8-bit sample's value.
     #[inline(always)]
     pub fn i8_value(v: i8) -> f32 {
-        v as f32 * (1.0 / 128.0)
+        v as f32 * I8_SCALE
     }
 
     /// Converts stored samples to the values the guest plays, for viewers

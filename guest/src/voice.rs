@@ -143,9 +143,11 @@ impl Voice {
                 return mem.sample::<S>(self.data, i as usize * CH + ch);
             }
             if i >= 1 && i + 2 < self.frames as i64 {
+                // Raw taps, one scale after: the same bits as scaling each
+                // tap (the scale is a power of two), three multiplies fewer.
                 let base = (i as usize - 1) * CH + ch;
-                let y = |k: usize| mem.sample::<S>(self.data, base + k * CH);
-                return if CUBIC { hermite(y(0), y(1), y(2), y(3), t) } else { linear(y(1), y(2), t) };
+                let y = |k: usize| mem.sample_raw::<S>(self.data, base + k * CH);
+                return if CUBIC { hermite(y(0), y(1), y(2), y(3), t) } else { linear(y(1), y(2), t) } * S::SCALE;
             }
             if CUBIC {
                 hermite(self.at::<S, CH>(mem, i - 1, ch), self.at::<S, CH>(mem, i, ch), self.at::<S, CH>(mem, i + 1, ch), self.at::<S, CH>(mem, i + 2, ch), t)

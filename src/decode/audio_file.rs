@@ -218,13 +218,13 @@ impl AudioFile {
         let kind = self.info.kind.expect("a file has a kind");
         match self.body {
             Body::Aiff(aiff) => aiff.decode_into(dst).map_err(|reason| LoadError::new(&self.path, reason))?,
-            Body::Ints(data) => data.iter().for_each(|&v| dst.push_int(v)),
-            Body::Floats(data) => data.iter().for_each(|&v| dst.push_float(v)),
+            Body::Ints(data) => dst.push_ints(&data),
+            Body::Floats(data) => dst.push_floats(&data),
             Body::Stream { reader, decoder, track } => {
                 let mut scratch = scratch_for(self.info.format, decoder.codec_params().codec);
                 run(&self.path, kind, reader, decoder, track, &mut scratch, &mut |buf| match buf {
-                    Decoded::Int(chunk) => chunk.iter().for_each(|&v| dst.push_int(v)),
-                    Decoded::Float(chunk) => chunk.iter().for_each(|&v| dst.push_float(v)),
+                    Decoded::Int(chunk) => dst.push_ints(chunk),
+                    Decoded::Float(chunk) => dst.push_floats(chunk),
                 })?;
             }
         }

@@ -231,45 +231,65 @@ impl<'a> SampleSink<'a> {
         self.format
     }
 
-    /// Appends one sample given as a full-scale 32-bit integer (a 16-bit
-    /// value v arrives as v << 16). Integer formats keep its top bits, which
-    /// is exact when the source has no more bits than the format; f32 stores
-    /// v / 2^31 rounded once. Ignored past the end.
+    /// Appends samples given as full-scale 32-bit integers (a 16-bit value v
+    /// arrives as v << 16). Integer formats keep the top bits, which is
+    /// exact when the source has no more bits than the format; f32 stores
+    /// v / 2^31 rounded once. Samples past the end are ignored.
     ///
     /// Thread: loader (non-real-time). No allocation.
-    #[inline]
-    pub fn push_int(&mut self, v: i32) {
+    pub fn push_ints(&mut self, values: &[i32]) {
         match self.format {
-            StoredFormat::I8 => self.put(&[(v >> 24) as u8]),
-            StoredFormat::I16 => self.put(&((v >> 16) as i16).to_le_bytes()),
-            StoredFormat::I24 => {
-                let b = (v >> 8).to_le_bytes();
-                self.put(&b[..3])
-            }
-            StoredFormat::F32 => self.put(&(v as f32 * (1.0 / 2_147_483_648.0)).to_le_bytes()),
+            StoredFormat::I8 => self.put_with(values, |v, out| out[0] = (v >> 24) as u8),
+            StoredFormat::I16 => self.put_with(values, |v, out| out.copy_from_slice(&((v >> 16) as i16).to_le_bytes())),
+            StoredFormat::I24 => self.put_with(values, |v, out| out.copy_from_slice(&(v >> 8).to_le_bytes()[..3])),
+            StoredFormat::F32 => self.put_with(values, |v, out| out.copy_from_slice(&(v as f32 * (1.0 / 2_147_483_648.0)).to_le_bytes())),
         }
     }
 
-    /// Appends one sample given as a float (full scale ±1). Only for f32
-    /// sinks: a float source is always stored as f32. Ignored past the end.
+    /// Appends one sample as [`SampleSink::push_ints`] does.
     ///
     /// Thread: loader (non-real-time). No allocation.
-    #[inline]
-    pub fn push_float(&mut self, v: f32) {
-        debug_assert_eq!(self.format, StoredFormat::F32, "float sources are stored as f32");
-        self.put(&v.to_le_bytes());
+    pub fn push_int(&mut self, v: i32) {
+        self.push_ints(&[v]);
     }
 
-    #[inline]
-    fn put(&mut self, bytes: &[u8]) {
-        if self.pushed() >= self.len {
-            return;
+    /// Appends samples given as floats (full scale ±1). Only for f32
+    /// sinks: a float source is always stored as f32. Samples past the end
+    /// are ignored.
+    ///
+    /// Thread: loader (non-real-time). No allocation.
+    pub fn push_floats(&mut self, values: &[f32]) {
+        debug_assert_eq!(self.format, StoredFormat::F32, "float sources are stored as f32");
+        self.put_with(values, |v, out| out.copy_from_slice(&v.to_le_bytes()));
+    }
+
+    /// Appends one sample as [`SampleSink::push_floats`] does.
+    ///
+    /// Thread: loader (non-real-time). No allocation.
+    pub fn push_float(&mut self, v: f32) {
+        self.push_floats(&[v]);
+    }
+
+    /// Encodes `values` into the buffer with `encode` (one sample into its
+    /// bytes), a buffer's worth at a time, flushing as it fills.
+    #[inline(always)]
+    fn put_with<T: Copy>(&mut self, values: &[T], encode: impl Fn(T, &mut [u8])) {
+        let size = self.format.bytes_per_sample();
+        let room = self.len - self.pushed().min(self.len);
+        let mut values = &values[..values.len().min(room)];
+        while !values.is_empty() {
+            let fits = (self.buf.len() - self.fill) / size;
+            if fits == 0 {
+                self.flush();
+                continue;
+            }
+            let (now, rest) = values.split_at(values.len().min(fits));
+            for (v, out) in now.iter().zip(self.buf[self.fill..].chunks_exact_mut(size)) {
+                encode(*v, out);
+            }
+            self.fill += now.len() * size;
+            values = rest;
         }
-        if self.fill + bytes.len() > self.buf.len() {
-            self.flush();
-        }
-        self.buf[self.fill..self.fill + bytes.len()].copy_from_slice(bytes);
-        self.fill += bytes.len();
     }
 
     /// Writes out what is buffered.

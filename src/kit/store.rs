@@ -324,9 +324,7 @@ impl KitStore {
             let engine = self.engine().cloned().ok_or_else(|| LoadError::new(path, "no engine to load into"))?;
             let info = SampleInfo { channels, frames, sample_rate, format: StoredFormat::F32, kind: None, meta: Default::default() };
             self.load_decoded(&engine, pad, path, None, SampleSource::Generated(name.to_string()), info, |sink| {
-                for &v in data {
-                    sink.push_float(v);
-                }
+                sink.push_floats(data);
                 sink.flush();
                 Ok(())
             })
