@@ -162,8 +162,9 @@ fn minute_of_16_bit(path: &std::path::Path) {
 }
 
 /// A plain decode of `path` into a `Vec<i16>` with symphonia, no sink, no
-/// engine: the reference for our loader.
-fn plain_decode(path: &std::path::Path) -> Vec<i16> {
+/// engine: the reference for our loader. `verify`: check FLAC's MD5 of
+/// the audio, as our loader does.
+fn plain_decode(path: &std::path::Path, verify: bool) -> Vec<i16> {
     use symphonia::core::audio::SampleBuffer;
     use symphonia::core::codecs::DecoderOptions;
     use symphonia::core::io::MediaSourceStream;
@@ -172,7 +173,7 @@ fn plain_decode(path: &std::path::Path) -> Vec<i16> {
     let probed = symphonia::default::get_probe().format(&Default::default(), stream, &Default::default(), &Default::default()).unwrap();
     let mut reader = probed.format;
     let track = reader.default_track().unwrap();
-    let mut decoder = symphonia::default::get_codecs().make(&track.codec_params, &DecoderOptions::default()).unwrap();
+    let mut decoder = symphonia::default::get_codecs().make(&track.codec_params, &DecoderOptions { verify }).unwrap();
     let mut out = Vec::with_capacity(track.codec_params.n_frames.unwrap_or(0) as usize * 2);
     let mut buf: Option<SampleBuffer<i16>> = None;
     while let Ok(packet) = reader.next_packet() {
@@ -180,6 +181,9 @@ fn plain_decode(path: &std::path::Path) -> Vec<i16> {
         let b = buf.get_or_insert_with(|| SampleBuffer::new(decoded.capacity() as u64, *decoded.spec()));
         b.copy_interleaved_ref(decoded);
         out.extend_from_slice(b.samples());
+    }
+    if verify {
+        assert_ne!(decoder.finalize().verify_ok, Some(false));
     }
     out
 }
@@ -201,7 +205,10 @@ fn formats(c: &mut Criterion) {
         if name == "flac" && !have_flac {
             continue;
         }
-        g.bench_function(format!("{name}_plain_decode_to_vec"), |b| b.iter(|| black_box(plain_decode(path))));
+        g.bench_function(format!("{name}_plain_decode_to_vec"), |b| b.iter(|| black_box(plain_decode(path, false))));
+        if name == "flac" {
+            g.bench_function("flac_plain_decode_with_md5_check_to_vec", |b| b.iter(|| black_box(plain_decode(path, true))));
+        }
         g.bench_function(format!("{name}_our_loader_into_linear_memory"), |b| {
             b.iter(|| {
                 kit.load_file(0, path).unwrap();
