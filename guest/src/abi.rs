@@ -212,6 +212,8 @@ pub mod format {
     pub const I8: u32 = 3;
 
     /// Bytes one sample takes, or `None` for an unknown format.
+    ///
+    /// Thread: any (the guest's DSP and the host). No allocation.
     pub const fn bytes_per_sample(format: u32) -> Option<u32> {
         match format {
             F32 => Some(4),
@@ -224,6 +226,8 @@ pub mod format {
 
     /// Bytes a region of `samples` samples in `format` takes (0 for an
     /// unknown format).
+    ///
+    /// Thread: any. No allocation.
     pub const fn region_bytes(format: u32, samples: u64) -> u64 {
         match bytes_per_sample(format) {
             Some(b) => samples * b as u64 + if format == I24 { 1 } else { 0 },
@@ -232,6 +236,8 @@ pub mod format {
     }
 
     /// The alignment a region of `format` starts at.
+    ///
+    /// Thread: any. No allocation.
     pub const fn align(format: u32) -> u32 {
         match format {
             F32 => 4,
@@ -245,20 +251,21 @@ pub mod format {
     pub const I24_SCALE: f32 = 1.0 / 8_388_608.0;
     pub const I8_SCALE: f32 = 1.0 / 128.0;
 
-    /// A 16-bit sample's value.
+    /// A 16-bit sample's value. Thread: any. No allocation.
     #[inline(always)]
     pub fn i16_value(v: i16) -> f32 {
         v as f32 * I16_SCALE
     }
 
     /// A packed 24-bit sample's value from the 4 little-endian bytes that
-    /// start at it (the top byte belongs to the next sample).
+    /// start at it (the top byte belongs to the next sample). Thread: any.
+    /// No allocation.
     #[inline(always)]
     pub fn i24_value(word: u32) -> f32 {
         ((word << 8) as i32 >> 8) as f32 * I24_SCALE
     }
 
-    /// An 8-bit sample's value.
+    /// An 8-bit sample's value. Thread: any. No allocation.
     #[inline(always)]
     pub fn i8_value(v: i8) -> f32 {
         v as f32 * I8_SCALE
@@ -267,6 +274,8 @@ pub mod format {
     /// Converts stored samples to the values the guest plays, for viewers
     /// on the host: `bytes` holds whole samples of `format` (for I24, one
     /// more byte may follow); returns how many were written to `out`.
+    ///
+    /// Thread: any (host viewers). No allocation.
     pub fn to_f32(format: u32, bytes: &[u8], out: &mut [f32]) -> usize {
         let mut n = 0;
         match format {

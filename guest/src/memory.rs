@@ -121,6 +121,8 @@ impl Memory {
     ///
     /// # Safety
     /// As for [`Memory::sample`].
+    ///
+    /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
     #[inline(always)]
     pub unsafe fn sample_raw<S: Stored>(&self, offset: u32, index: usize) -> f32 {
         // SAFETY: as for `sample`.

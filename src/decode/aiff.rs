@@ -36,6 +36,8 @@ impl Encoding {
     }
 
     /// How samples in this encoding are stored in the guest's memory.
+    ///
+    /// Thread: any. No allocation.
     pub fn stored(self) -> StoredFormat {
         match self {
             Encoding::IntBe(bits) | Encoding::IntLe(bits) => StoredFormat::for_int_bits(bits),
@@ -60,6 +62,8 @@ pub struct Aiff<R> {
 
 /// Reads the header of an AIFF or AIFF-C file. The reason of an error is
 /// one phrase for the loader's line.
+///
+/// Thread: loader (file I/O). Allocates the read buffer and small chunks.
 pub fn open<R: Read + Seek>(source: R) -> Result<Aiff<R>, String> {
     let mut r = BufReader::new(source);
     let mut head = [0u8; 12];
@@ -157,6 +161,8 @@ pub fn open<R: Read + Seek>(source: R) -> Result<Aiff<R>, String> {
 impl<R: Read> Aiff<R> {
     /// Decodes every sample, interleaved, into `dst`. A file with fewer
     /// samples than COMM promises is an error.
+    ///
+    /// Thread: loader (file I/O). Allocates one 64 KiB read buffer.
     pub fn decode_into(mut self, dst: &mut SampleSink<'_>) -> Result<(), String> {
         let size = self.encoding.bytes();
         let total = self.frames as u64 * self.channels as u64;

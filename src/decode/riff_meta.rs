@@ -11,6 +11,8 @@ use super::SamplerMeta;
 /// The `smpl` metadata of the WAV `r` reads (positioned anywhere; left
 /// anywhere). Anything unreadable is simply absent: metadata never fails a
 /// load.
+///
+/// Thread: loader (file I/O). Allocates the chunk body (at most 60 bytes).
 pub fn wav_meta<R: Read + Seek>(r: &mut R) -> SamplerMeta {
     let mut pos = 12u64;
     for _ in 0..10_000 {
