@@ -162,7 +162,7 @@ impl AudioFile {
             }
             Ok(SampleInfo { channels: channels as u16, frames, sample_rate, format, kind: Some(kind), meta: meta.checked(frames) })
         };
-        let exact_length = matches!(kind, FileKind::Wav | FileKind::Aiff | FileKind::Flac);
+        let exact_length = matches!(kind, FileKind::Wav | FileKind::Flac);
         match params.n_frames.filter(|_| exact_length) {
             Some(frames) => {
                 // A header may promise more than the file holds; refuse
@@ -246,9 +246,8 @@ enum Decoded<'a> {
 
 /// Reads the first bytes of `file` for [`sniff`], then rewinds it.
 fn sniff_reader(file: &mut File, path: &Path) -> Result<(FileKind, Vec<u8>), LoadError> {
-    use std::io::{Read, Seek};
-    let mut head = Vec::with_capacity(SNIFF_LEN);
-    (&mut *file).take(SNIFF_LEN as u64).read_to_end(&mut head).map_err(|e| LoadError::new(path, io_reason(&e, path)))?;
+    use std::io::Seek;
+    let head = sniff::read_head(file).map_err(|e| LoadError::new(path, io_reason(&e, path)))?;
     file.rewind().map_err(|e| LoadError::new(path, io_reason(&e, path)))?;
     let kind = sniff(&head).ok_or_else(|| LoadError::new(path, NOT_AUDIO))?;
     Ok((kind, head))

@@ -119,10 +119,18 @@ pub fn sniff_file(path: &Path) -> Result<FileKind, String> {
     if path.is_dir() {
         return Err(format!("{name}: is a folder, not an audio file"));
     }
-    let file = std::fs::File::open(path).map_err(|e| format!("{name}: {}", super::io_reason(&e, path)))?;
-    let mut head = Vec::with_capacity(SNIFF_LEN);
-    file.take(SNIFF_LEN as u64).read_to_end(&mut head).map_err(|e| format!("{name}: {}", super::io_reason(&e, path)))?;
+    let mut file = std::fs::File::open(path).map_err(|e| format!("{name}: {}", super::io_reason(&e, path)))?;
+    let head = read_head(&mut file).map_err(|e| format!("{name}: {}", super::io_reason(&e, path)))?;
     sniff(&head).ok_or_else(|| format!("{name}: {NOT_AUDIO}"))
+}
+
+/// The first [`SNIFF_LEN`] bytes `r` gives (fewer if it ends sooner).
+///
+/// Thread: not the audio thread (reads). Allocates the bytes.
+pub fn read_head(r: &mut impl Read) -> std::io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(SNIFF_LEN);
+    r.take(SNIFF_LEN as u64).read_to_end(&mut head)?;
+    Ok(head)
 }
 
 #[cfg(test)]

@@ -81,15 +81,7 @@ pub fn le_bytes(values: &[i32], bytes: usize) -> Vec<u8> {
 /// SKIPPED and passes, unless `WASM_SAMPLER_REQUIRE_AUDIO_TOOLS=1` (CI),
 /// which makes their absence a failure.
 pub fn audio_tools(tools: &[&str], why: &str) -> bool {
-    let required = std::env::var_os("WASM_SAMPLER_REQUIRE_AUDIO_TOOLS").is_some_and(|v| v == "1");
-    let have = |t: &str| Command::new("sh").args(["-c", &format!("command -v {t}")]).output().is_ok_and(|o| o.status.success());
-    let missing: Vec<&str> = tools.iter().copied().filter(|t| !have(t)).collect();
-    if missing.is_empty() {
-        return true;
-    }
-    assert!(!required, "WASM_SAMPLER_REQUIRE_AUDIO_TOOLS=1 but {missing:?} is not installed ({why})");
-    eprintln!("SKIPPED: {why} needs {missing:?}");
-    false
+    super::tools_or_skip("WASM_SAMPLER_REQUIRE_AUDIO_TOOLS", tools, why)
 }
 
 /// Runs a tool, failing the test with its output if it fails.

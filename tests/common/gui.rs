@@ -107,14 +107,7 @@ pub fn pad_centre(slot: usize, window: (u32, u32)) -> (i32, i32) {
 /// test says so and passes, unless `WASM_SAMPLER_REQUIRE_GUI_TESTS=1` (CI),
 /// which makes their absence a failure.
 pub fn gui_tools(tools: &[&str], why: &str) -> bool {
-    let required = std::env::var_os("WASM_SAMPLER_REQUIRE_GUI_TESTS").is_some_and(|v| v == "1");
-    let missing: Vec<&str> = tools.iter().copied().filter(|t| !have(t)).collect();
-    if missing.is_empty() {
-        return true;
-    }
-    assert!(!required, "WASM_SAMPLER_REQUIRE_GUI_TESTS=1 but {missing:?} is not installed ({why})");
-    eprintln!("SKIPPED: {why} needs {missing:?}");
-    false
+    super::tools_or_skip("WASM_SAMPLER_REQUIRE_GUI_TESTS", tools, why)
 }
 
 /// The Python with Debian's GTK and Qt bindings.

@@ -53,6 +53,20 @@ pub fn write_int_wav(path: &Path, rate: u32, channels: u16, bits: u16, data: &[i
     w.finalize().unwrap();
 }
 
+/// Whether `tools` are installed. Without them a test says SKIPPED and
+/// passes, unless the environment variable `require` is `1` (CI), which
+/// makes their absence a failure.
+pub fn tools_or_skip(require: &str, tools: &[&str], why: &str) -> bool {
+    let required = std::env::var_os(require).is_some_and(|v| v == "1");
+    let missing: Vec<&str> = tools.iter().copied().filter(|t| !gui::have(t)).collect();
+    if missing.is_empty() {
+        return true;
+    }
+    assert!(!required, "{require}=1 but {missing:?} is not installed ({why})");
+    eprintln!("SKIPPED: {why} needs {missing:?}");
+    false
+}
+
 /// A temporary directory for a test's files.
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
