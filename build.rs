@@ -77,6 +77,10 @@ fn build_guest(manifest_dir: &Path, out_dir: &Path) -> PathBuf {
         .arg("--target-dir")
         .arg(&target_dir)
         .arg("--");
+    // The voice loop's vector kernels (guest/src/lanes.rs); wasmtime
+    // compiles wasm SIMD for any x86_64 (SSE2) and every current browser
+    // runs it.
+    cmd.arg("-C").arg("target-feature=+simd128");
     for arg in guest_link_args() {
         cmd.arg("-C").arg(format!("link-arg={arg}"));
     }
@@ -126,6 +130,6 @@ fn ensure_wasm_target() {
 }
 
 fn precompile(wasm: &[u8], target: &str) -> wasmtime::Result<Vec<u8>> {
-    let engine = wasmtime::Engine::new(&engine_config(target)?)?;
+    let engine = wasmtime::Engine::new(&engine_config(target, CpuLevel::for_target(target))?)?;
     engine.precompile_module(wasm)
 }

@@ -33,6 +33,20 @@ fn the_embedded_guest_loads_from_its_precompiled_artifact() {
     assert_eq!(compiled.source(), &ModuleSource::Compiled);
 }
 
+/// The embedded artifact is precompiled for x86-64-v2 (the guest's SIMD
+/// kernels need SSE4.1 to be fast); a CPU without it gets the engine built
+/// for the baseline, which must still compile the embedded wasm.
+#[test]
+fn the_embedded_guest_also_compiles_for_the_baseline_cpu_level() {
+    use wasm_sampler::engine::backend::{engine_config, CpuLevel, BUILD_TARGET, EMBEDDED_WASM};
+    let engine = wasmtime::Engine::new(&engine_config(BUILD_TARGET, CpuLevel::Baseline).unwrap()).unwrap();
+    wasmtime::Module::new(&engine, EMBEDDED_WASM).unwrap();
+    if BUILD_TARGET.starts_with("x86_64") {
+        assert_eq!(CpuLevel::for_target(BUILD_TARGET), CpuLevel::X86_64V2);
+        assert_eq!(CpuLevel::of_this_cpu(), CpuLevel::X86_64V2, "every CI machine is x86-64-v2");
+    }
+}
+
 #[test]
 fn a_module_implementing_the_abi_runs_in_place_of_the_embedded_guest() {
     let dir = tempdir();

@@ -95,3 +95,49 @@ fn pitched_pad_an_octave_up_plays_at_double_speed_and_tune_shifts_pitch() {
     let tuned = render_fixed(&e, &[note_on(0, 60, 1.0)], 10_000, 256);
     assert_identical(&tuned, &up, "tune +12 at root vs root +12");
 }
+
+/// Integer samples are interpolated as raw integers and scaled through the
+/// voice gain (guest/src/voice.rs), in vector kernels (guest/src/lanes.rs).
+/// Scaling by a power of two is exact, so at any pitch, with either kernel,
+/// mono or stereo, every depth must play exactly the bits of the same values
+/// stored as float, in the wasm and the native engine alike, including the
+/// first and last frames where the taps run off the sample.
+#[test]
+fn every_depth_at_a_pitch_plays_the_bits_of_its_values_as_float_in_wasm_and_native() {
+    let dir = tempdir();
+    for (bits, scale) in [(8u16, 128.0f64), (16, 32_768.0), (24, 8_388_608.0)] {
+        for channels in [1u16, 2] {
+            let max = scale as i32 - 1;
+            let mut ints: Vec<i32> = signal(301 * channels as usize, bits as u32).iter().map(|&x| (x as f64 * max as f64) as i32).collect();
+            // Full scale both ways at each end, where the edge taps are.
+            let n = ints.len();
+            (ints[0], ints[1], ints[n - 2], ints[n - 1]) = (max, -max - 1, -max - 1, max);
+            let int_path = path_in(&dir, &format!("i{bits}_{channels}.wav"));
+            write_int_wav(&int_path, 44_100, channels, bits, &ints);
+            let float_path = path_in(&dir, &format!("f{bits}_{channels}.wav"));
+            write_float_wav(&float_path, 44_100, channels, &ints.iter().map(|&v| (v as f64 / scale) as f32).collect::<Vec<_>>());
+            for interp in [Interpolation::Cubic, Interpolation::Linear] {
+                let mut outs = Vec::new();
+                for kind in KINDS {
+                    for path in [&int_path, &float_path] {
+                        let e = engine(kind, 48_000.0);
+                        e.set_mapping(0, Mapping::pitched(0, 127));
+                        e.load_file(0, path).unwrap();
+                        e.set_root(0, 60);
+                        e.set_settings(0, PadSettings { interpolation: interp, ..PadSettings::default() });
+                        // Up a fifth and down a major third, at 44.1 kHz
+                        // into 48 kHz: no position lands on a whole frame.
+                        outs.push(render_fixed(&e, &[note_on(0, 67, 0.9), note_on(0, 56, 0.6)], 600, 128));
+                    }
+                }
+                let what = format!("{bits}-bit, {channels} ch, {interp:?}");
+                assert!(outs[0].left.iter().filter(|&&v| v != 0.0).count() > 400, "{what}: it plays");
+                // outs: KINDS (wasm, native) x (integer, float).
+                assert_identical(&outs[0], &outs[1], &format!("{what}: wasm, integer vs float"));
+                assert_identical(&outs[2], &outs[3], &format!("{what}: native, integer vs float"));
+                assert_identical(&outs[0], &outs[2], &format!("{what}: integer, wasm vs native"));
+                assert_identical(&outs[1], &outs[3], &format!("{what}: float, wasm vs native"));
+            }
+        }
+    }
+}

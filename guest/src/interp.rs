@@ -1,7 +1,10 @@
 //! Interpolation kernels used to read a sample at a fractional position.
 //!
 //! Both kernels return `y0` exactly when `t == 0.0`, which is what makes a
-//! voice at rate 1.0 reproduce its sample bit for bit.
+//! voice at rate 1.0 reproduce its sample bit for bit (the voice also skips
+//! interpolation at `t == 0`).
+
+use crate::lanes::F4;
 
 /// Which kernel a slot uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -13,22 +16,65 @@ pub enum Kernel {
     Linear,
 }
 
-/// 4-point cubic Hermite between `y0` (t = 0) and `y1` (t = 1), with
-/// neighbours `ym1` and `y2`.
+/// Catmull-Rom weights of the four taps `[y(-1), y(0), y(1), y(2)]` at
+/// fraction `t` of the way from `y(0)` to `y(1)`: each lane is a cubic in
+/// `t` evaluated in Horner form, `((a t + b) t + c) t + d`. The weighted sum
+/// is the 4-point, 3rd-order Hermite (Catmull-Rom) interpolant; the weights
+/// are shared by both channels of a frame and computed four at a time.
 ///
 /// ```
-/// use wasm_sampler_guest::interp::hermite;
-/// assert_eq!(hermite(0.3, -0.25, 0.5, 0.75, 0.0), -0.25);
-/// assert_eq!(hermite(1.0, 2.0, 3.0, 4.0, 0.5), 2.5); // a line stays a line
+/// use wasm_sampler_guest::interp::cubic_weights;
+/// assert_eq!(cubic_weights(0.0).to_array(), [0.0, 1.0, 0.0, 0.0]);
+/// assert_eq!(cubic_weights(0.5).to_array(), [-0.0625, 0.5625, 0.5625, -0.0625]);
 /// ```
 ///
 /// Thread: any, the audio thread included. No allocation (the guest has no allocator).
 #[inline(always)]
-pub fn hermite(ym1: f32, y0: f32, y1: f32, y2: f32, t: f32) -> f32 {
-    let c1 = 0.5 * (y1 - ym1);
-    let c2 = ym1 - 2.5 * y0 + 2.0 * y1 - 0.5 * y2;
-    let c3 = 0.5 * (y2 - ym1) + 1.5 * (y0 - y1);
-    ((c3 * t + c2) * t + c1) * t + y0
+pub fn cubic_weights(t: f32) -> F4 {
+    let t4 = F4::splat(t);
+    let (a, b, c, d) = (F4::new(-0.5, 1.5, -1.5, 0.5), F4::new(1.0, -2.5, 2.0, -0.5), F4::new(-0.5, 0.0, 0.5, 0.0), F4::new(0.0, 1.0, 0.0, 0.0));
+    ((a * t4 + b) * t4 + c) * t4 + d
+}
+
+/// The cubic interpolant of one channel: `y` holds the taps
+/// `[y(-1), y(0), y(1), y(2)]`, `w` their [`cubic_weights`]. The sum is
+/// `(w0 y(-1) + w2 y(1)) + (w1 y(0) + w3 y(2))`, the order
+/// [`cubic_pair`] uses for each of its channels.
+///
+/// ```
+/// use wasm_sampler_guest::{interp::{cubic_mono, cubic_weights}, lanes::F4};
+/// let line = F4::new(1.0, 2.0, 3.0, 4.0);
+/// assert_eq!(cubic_mono(line, cubic_weights(0.5)), 2.5); // a line stays a line
+/// ```
+///
+/// Thread: any, the audio thread included. No allocation (the guest has no allocator).
+#[inline(always)]
+pub fn cubic_mono(y: F4, w: F4) -> f32 {
+    let p = y * w;
+    let (a, b) = (p + p.swap_halves()).low_pair();
+    a + b
+}
+
+/// The cubic interpolant of two interleaved channels: `a` holds
+/// `[l(-1), r(-1), l(0), r(0)]` and `b` `[l(1), r(1), l(2), r(2)]`, as
+/// stereo frames lie in memory. Lanes 0 and 1 of the result are left and
+/// right, each equal bit for bit to [`cubic_mono`] of that channel.
+///
+/// Thread: any, the audio thread included. No allocation (the guest has no allocator).
+#[inline(always)]
+pub fn cubic_pair(a: F4, b: F4, w: F4) -> F4 {
+    let p = a * w.dup_low() + b * w.dup_high();
+    p + p.swap_halves()
+}
+
+/// Linear interpolation of two interleaved channels: `v` holds
+/// `[l(0), r(0), l(1), r(1)]`; lanes 0 and 1 of the result are left and
+/// right, each equal bit for bit to [`linear`] of that channel.
+///
+/// Thread: any, the audio thread included. No allocation (the guest has no allocator).
+#[inline(always)]
+pub fn linear_pair(v: F4, t: f32) -> F4 {
+    v + (v.swap_halves() - v) * F4::splat(t)
 }
 
 /// Linear interpolation between `y0` (t = 0) and `y1` (t = 1).
@@ -49,26 +95,60 @@ pub fn linear(y0: f32, y1: f32, t: f32) -> f32 {
 mod tests {
     use super::*;
 
+    /// The same polynomial in its textbook Horner form, as a reference.
+    fn hermite(ym1: f32, y0: f32, y1: f32, y2: f32, t: f32) -> f32 {
+        let c1 = 0.5 * (y1 - ym1);
+        let c2 = ym1 - 2.5 * y0 + 2.0 * y1 - 0.5 * y2;
+        let c3 = 0.5 * (y2 - ym1) + 1.5 * (y0 - y1);
+        ((c3 * t + c2) * t + c1) * t + y0
+    }
+
     #[test]
-    fn hermite_at_zero_returns_the_sample_bit_exactly() {
-        for &y0 in &[0.0f32, -0.0, 1.0, -1.0, 1e-30, 0.123_456_79, f32::MIN_POSITIVE] {
-            // Bit for bit, except that a -0.0 sample may come back as +0.0.
-            let got = hermite(0.9, y0, -0.7, 0.2, 0.0);
-            assert!(got.to_bits() == y0.to_bits() || (got == 0.0 && y0 == 0.0), "{y0} -> {got}");
+    fn cubic_at_zero_returns_the_sample_bit_exactly() {
+        for &y0 in &[0.0f32, 1.0, -1.0, 1e-30, 0.123_456_79, f32::MIN_POSITIVE, -32768.0, 8_388_607.0] {
+            assert_eq!(cubic_mono(F4::new(0.9, y0, -0.7, 0.2), cubic_weights(0.0)).to_bits(), y0.to_bits(), "{y0}");
         }
     }
 
     #[test]
-    fn hermite_at_one_returns_the_next_sample() {
-        assert_eq!(hermite(0.0, 0.25, 0.75, 0.5, 1.0), 0.75);
+    fn cubic_at_one_returns_the_next_sample() {
+        assert_eq!(cubic_mono(F4::new(0.0, 0.25, 0.75, 0.5), cubic_weights(1.0)), 0.75);
     }
 
     #[test]
-    fn hermite_reproduces_a_quadratic_exactly_enough() {
+    fn cubic_weights_sum_to_one_and_match_the_textbook_hermite() {
+        let taps = [(0.3f32, -0.25f32, 0.5f32, 0.75f32), (1.0, -1.0, 1.0, -1.0), (-20_000.0, 31_000.0, -32_768.0, 12.0)];
+        for k in 0..=64 {
+            let t = k as f32 / 64.0;
+            let w = cubic_weights(t).to_array();
+            assert!((w.iter().sum::<f32>() - 1.0).abs() < 1e-6, "t {t}: {w:?}");
+            for &(a, b, c, d) in &taps {
+                let (got, want) = (cubic_mono(F4::new(a, b, c, d), cubic_weights(t)), hermite(a, b, c, d, t));
+                assert!((got - want).abs() <= 1e-5 * want.abs().max(1.0), "t {t}: {got} vs {want}");
+            }
+        }
+    }
+
+    #[test]
+    fn cubic_reproduces_a_quadratic_exactly_enough() {
         // Catmull-Rom is exact for polynomials up to degree 2.
         let f = |x: f32| 0.5 * x * x - x + 0.25;
-        let got = hermite(f(-1.0), f(0.0), f(1.0), f(2.0), 0.25);
+        let got = cubic_mono(F4::new(f(-1.0), f(0.0), f(1.0), f(2.0)), cubic_weights(0.25));
         assert!((got - f(0.25)).abs() < 1e-6, "{got}");
+    }
+
+    #[test]
+    fn pair_kernels_give_each_channel_the_mono_kernels_bits() {
+        let (l, r) = ([0.1f32, -0.7, 0.33, 0.9], [-12.0f32, 7.5, 3.25, -1.0]);
+        for k in 1..16 {
+            let t = k as f32 / 16.0;
+            let w = cubic_weights(t);
+            let pair = cubic_pair(F4::new(l[0], r[0], l[1], r[1]), F4::new(l[2], r[2], l[3], r[3]), w).low_pair();
+            assert_eq!(pair.0.to_bits(), cubic_mono(F4::new(l[0], l[1], l[2], l[3]), w).to_bits());
+            assert_eq!(pair.1.to_bits(), cubic_mono(F4::new(r[0], r[1], r[2], r[3]), w).to_bits());
+            let lin = linear_pair(F4::new(l[1], r[1], l[2], r[2]), t).low_pair();
+            assert_eq!((lin.0.to_bits(), lin.1.to_bits()), (linear(l[1], l[2], t).to_bits(), linear(r[1], r[2], t).to_bits()));
+        }
     }
 
     #[test]

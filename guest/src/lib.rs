@@ -12,6 +12,7 @@
 
 pub mod abi;
 pub mod interp;
+pub mod lanes;
 pub mod memory;
 pub mod sampler;
 pub mod voice;

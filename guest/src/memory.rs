@@ -8,6 +8,7 @@
 //! data across calls.
 
 use crate::abi;
+use crate::lanes::F4;
 
 /// A view of linear memory: base address and current length in bytes.
 #[derive(Clone, Copy, Debug)]
@@ -101,8 +102,8 @@ impl Memory {
         unsafe { core::ptr::with_exposed_provenance_mut::<abi::Header>(self.addr(abi::HEADER)).write(*header) }
     }
 
-    /// Reads sample `index` of the region at `offset`, stored as `S`, as
-    /// the value it plays.
+    /// Sample `index` of the region at `offset`, stored as `S`, before
+    /// scaling ([`Stored::load_raw`]).
     ///
     /// # Safety
     /// The sample must lie inside a region published with `slot_load` in
@@ -111,22 +112,38 @@ impl Memory {
     ///
     /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
     #[inline(always)]
-    pub unsafe fn sample<S: Stored>(&self, offset: u32, index: usize) -> f32 {
+    pub unsafe fn sample_raw<S: Stored>(&self, offset: u32, index: usize) -> f32 {
         // SAFETY: guaranteed by the caller (the voice checks index < frames *
         // channels, and slot_load checked the region against the memory).
-        unsafe { S::load(self.addr(offset) + index * S::BYTES) }
+        unsafe { S::load_raw(self.addr(offset) + index * S::BYTES) }
     }
+}
 
-    /// [`Memory::sample`] before scaling ([`Stored::load_raw`]).
+impl Memory {
+    /// Samples `index..index + 4` of the region at `offset`, stored as `S`,
+    /// before scaling (as [`Stored::load_raw`] gives them).
     ///
     /// # Safety
-    /// As for [`Memory::sample`].
+    /// As for [`Memory::sample_raw`], for all four samples.
     ///
     /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
     #[inline(always)]
-    pub unsafe fn sample_raw<S: Stored>(&self, offset: u32, index: usize) -> f32 {
-        // SAFETY: as for `sample`.
-        unsafe { S::load_raw(self.addr(offset) + index * S::BYTES) }
+    pub unsafe fn samples4_raw<S: Stored>(&self, offset: u32, index: usize) -> F4 {
+        // SAFETY: as for `sample_raw`, four times.
+        unsafe { S::load4_raw(self.addr(offset) + index * S::BYTES) }
+    }
+
+    /// Samples `index..index + 8` as two vectors (the four taps of a stereo
+    /// frame pair), before scaling.
+    ///
+    /// # Safety
+    /// As for [`Memory::sample_raw`], for all eight samples.
+    ///
+    /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
+    #[inline(always)]
+    pub unsafe fn samples8_raw<S: Stored>(&self, offset: u32, index: usize) -> (F4, F4) {
+        // SAFETY: as for `sample_raw`, eight times.
+        unsafe { S::load8_raw(self.addr(offset) + index * S::BYTES) }
     }
 }
 
@@ -137,21 +154,34 @@ pub trait Stored {
     /// What a raw value is multiplied by to play: 2^-(bits-1), or 1 for f32.
     const SCALE: f32;
     /// The sample at `addr` as a float, not yet scaled (an integer's own
-    /// value). Interpolation works on raw values and scales once: with a
-    /// power-of-two scale that gives exactly the same result as scaling
-    /// every tap, for one multiply instead of four.
+    /// value). Voices interpolate raw values and fold the scale into their
+    /// gain: with a power-of-two scale that gives exactly the bits of
+    /// scaling every tap, for no multiply per sample.
     ///
     /// # Safety
     /// `addr` must be a sample of a region in this format inside the memory.
     unsafe fn load_raw(addr: usize) -> f32;
-    /// The value of the sample at `addr`.
+    /// The four consecutive samples from `addr`, not yet scaled. One vector
+    /// load where the format allows it (f32, 16-bit), four loads otherwise.
     ///
     /// # Safety
-    /// As for [`Stored::load_raw`].
+    /// As for [`Stored::load_raw`], for all four samples.
     #[inline(always)]
-    unsafe fn load(addr: usize) -> f32 {
+    unsafe fn load4_raw(addr: usize) -> F4 {
         // SAFETY: the caller's.
-        unsafe { Self::load_raw(addr) * Self::SCALE }
+        unsafe {
+            F4::new(Self::load_raw(addr), Self::load_raw(addr + Self::BYTES), Self::load_raw(addr + 2 * Self::BYTES), Self::load_raw(addr + 3 * Self::BYTES))
+        }
+    }
+    /// The eight consecutive samples from `addr` as two vectors, not yet
+    /// scaled.
+    ///
+    /// # Safety
+    /// As for [`Stored::load_raw`], for all eight samples.
+    #[inline(always)]
+    unsafe fn load8_raw(addr: usize) -> (F4, F4) {
+        // SAFETY: the caller's.
+        unsafe { (Self::load4_raw(addr), Self::load4_raw(addr + 4 * Self::BYTES)) }
     }
 }
 
@@ -172,6 +202,11 @@ impl Stored for F32 {
         // SAFETY: the caller's; F32 regions are 4-aligned.
         unsafe { core::ptr::with_exposed_provenance::<f32>(addr).read() }
     }
+    #[inline(always)]
+    unsafe fn load4_raw(addr: usize) -> F4 {
+        // SAFETY: the caller's: 16 bytes of the region.
+        unsafe { F4::load_f32(addr) }
+    }
 }
 
 impl Stored for I16 {
@@ -181,6 +216,16 @@ impl Stored for I16 {
     unsafe fn load_raw(addr: usize) -> f32 {
         // SAFETY: the caller's; I16 regions are 2-aligned.
         (unsafe { core::ptr::with_exposed_provenance::<i16>(addr).read() }) as f32
+    }
+    #[inline(always)]
+    unsafe fn load4_raw(addr: usize) -> F4 {
+        // SAFETY: the caller's: 8 bytes of the region.
+        unsafe { F4::load_i16(addr) }
+    }
+    #[inline(always)]
+    unsafe fn load8_raw(addr: usize) -> (F4, F4) {
+        // SAFETY: the caller's: 16 bytes of the region.
+        unsafe { F4::load_i16x8(addr) }
     }
 }
 

@@ -5,7 +5,8 @@
 //! reads; the host frees a region only once no voice reads it.
 
 use crate::abi;
-use crate::interp::{hermite, linear, Kernel};
+use crate::interp::{cubic_mono, cubic_pair, cubic_weights, linear, linear_pair, Kernel};
+use crate::lanes::F4;
 use crate::memory::{Memory, Stored, F32, I16, I24, I8};
 
 /// What the voice's envelope is doing.
@@ -115,44 +116,74 @@ impl Voice {
         }
     }
 
-    /// Reads channel `ch` at integer frame `i` (0 outside the sample).
+    /// The raw (unscaled) value of channel `ch` at integer frame `i`, 0
+    /// outside the sample.
     ///
     /// # Safety
     /// The voice's region must be one published with `slot_load` and not freed.
     #[inline(always)]
-    unsafe fn at<S: Stored, const CH: usize>(&self, mem: &Memory, i: i64, ch: usize) -> f32 {
+    unsafe fn raw_at<S: Stored, const CH: usize>(&self, mem: &Memory, i: i64, ch: usize) -> f32 {
         if i < 0 || i >= self.frames as i64 {
             return 0.0;
         }
         // SAFETY: 0 <= i < frames and ch < channels, so the index lies in the region.
-        unsafe { mem.sample::<S>(self.data, i as usize * CH + ch) }
+        unsafe { mem.sample_raw::<S>(self.data, i as usize * CH + ch) }
     }
 
-    /// Source value of channel `ch` at integer frame `i` plus fraction `t`.
-    /// `t == 0` returns the sample itself (the neutral rule). Positions with
-    /// all taps inside the sample skip the per-tap bounds checks.
+    /// Four raw values from frame `i`, with 0 outside the sample: frames
+    /// `i..i + 4` of a mono sample, frames `i, i + 1` of a stereo one (left,
+    /// right, left, right). The edge-of-sample counterpart of one vector load.
     ///
     /// # Safety
-    /// As for [`Voice::at`]; `0 <= i < frames`.
+    /// As for [`Voice::raw_at`].
     #[inline(always)]
-    unsafe fn read<S: Stored, const CH: usize, const CUBIC: bool>(&self, mem: &Memory, i: i64, t: f32, ch: usize) -> f32 {
-        // SAFETY: 0 <= i < frames (caller), and the interior branch checks
-        // that every tap i-1..=i+2 lies inside the region.
+    unsafe fn raw4<S: Stored, const CH: usize>(&self, mem: &Memory, i: i64) -> F4 {
+        // SAFETY: forwarded; raw_at checks each index.
+        unsafe {
+            let v = |k: i64| self.raw_at::<S, CH>(mem, i + k / CH as i64, k as usize % CH);
+            F4::new(v(0), v(1), v(2), v(3))
+        }
+    }
+
+    /// Raw source values (left, right) at integer frame `i` plus fraction
+    /// `t`, before the format's scale; a mono sample gives the same value
+    /// twice. `t == 0` returns the samples themselves (the neutral rule).
+    /// Where every tap lies inside the sample the taps come from vector
+    /// loads (f32 and 16-bit samples); at the edges they are gathered one by
+    /// one with zeros outside.
+    ///
+    /// # Safety
+    /// As for [`Voice::raw_at`]; `0 <= i < frames`.
+    #[inline(always)]
+    unsafe fn read<S: Stored, const CH: usize, const CUBIC: bool>(&self, mem: &Memory, i: i64, t: f32) -> (f32, f32) {
+        // SAFETY: 0 <= i < frames (caller); the `inside` tests check that
+        // every tap a vector load reads lies inside the region.
         unsafe {
             if t == 0.0 {
-                return mem.sample::<S>(self.data, i as usize * CH + ch);
+                let at = i as usize * CH;
+                let l = mem.sample_raw::<S>(self.data, at);
+                return (l, if CH == 2 { mem.sample_raw::<S>(self.data, at + 1) } else { l });
             }
-            if i >= 1 && i + 2 < self.frames as i64 {
-                // Raw taps, one scale after: the same bits as scaling each
-                // tap (the scale is a power of two), three multiplies fewer.
-                let base = (i as usize - 1) * CH + ch;
-                let y = |k: usize| mem.sample_raw::<S>(self.data, base + k * CH);
-                return if CUBIC { hermite(y(0), y(1), y(2), y(3), t) } else { linear(y(1), y(2), t) } * S::SCALE;
-            }
+            let frames = self.frames as i64;
             if CUBIC {
-                hermite(self.at::<S, CH>(mem, i - 1, ch), self.at::<S, CH>(mem, i, ch), self.at::<S, CH>(mem, i + 1, ch), self.at::<S, CH>(mem, i + 2, ch), t)
+                let w = cubic_weights(t);
+                let inside = i >= 1 && i + 2 < frames;
+                let first = (i - 1) as usize * CH;
+                if CH == 2 {
+                    let (a, b) =
+                        if inside { mem.samples8_raw::<S>(self.data, first) } else { (self.raw4::<S, CH>(mem, i - 1), self.raw4::<S, CH>(mem, i + 1)) };
+                    cubic_pair(a, b, w).low_pair()
+                } else {
+                    let y = if inside { mem.samples4_raw::<S>(self.data, first) } else { self.raw4::<S, CH>(mem, i - 1) };
+                    let v = cubic_mono(y, w);
+                    (v, v)
+                }
+            } else if CH == 2 {
+                let v = if i + 1 < frames { mem.samples4_raw::<S>(self.data, i as usize * 2) } else { self.raw4::<S, CH>(mem, i) };
+                linear_pair(v, t).low_pair()
             } else {
-                linear(self.at::<S, CH>(mem, i, ch), self.at::<S, CH>(mem, i + 1, ch), t)
+                let v = linear(self.raw_at::<S, CH>(mem, i, 0), self.raw_at::<S, CH>(mem, i + 1, 0), t);
+                (v, v)
             }
         }
     }
@@ -200,43 +231,51 @@ impl Voice {
     /// As for [`Voice::at`].
     #[inline(always)]
     unsafe fn render_with<S: Stored, const CH: usize, const CUBIC: bool>(&mut self, mem: &Memory, out_l: &mut [f32], out_r: &mut [f32]) {
+        // The moving state lives in locals for the loop: sample reads go
+        // through raw addresses, which the compiler must assume could alias
+        // `self`, so fields would be stored and reloaded every frame.
+        let voice = *self;
+        let (mut pos, mut env, mut amp, mut ramp_left) = (self.pos, self.env, self.amp, self.ramp_left);
+        let (end, fading) = (self.frames as f64, self.stage == Stage::Fading);
+        // Samples are read raw and the format's scale (a power of two) rides
+        // on the velocity gain: scaling by a power of two is exact, so this
+        // gives the bits of scaling every sample, for no multiply per frame.
+        let velocity = voice.velocity * S::SCALE;
+        let mut ended = false;
         for (l, r) in out_l.iter_mut().zip(out_r.iter_mut()) {
-            if self.pos >= self.frames as f64 {
-                self.stage = Stage::Free;
-                return;
+            if pos >= end {
+                ended = true;
+                break;
             }
-            let i = self.pos as i64; // pos >= 0, so truncation is floor
-            let t = (self.pos - i as f64) as f32;
+            let i = pos as i64; // pos >= 0, so truncation is floor
+            let t = (pos - i as f64) as f32;
             // SAFETY: forwarded from the caller; 0 <= i < frames (checked above).
-            let (sl, sr) = unsafe {
-                let a = self.read::<S, CH, CUBIC>(mem, i, t, 0);
-                if CH == 2 {
-                    (a, self.read::<S, CH, CUBIC>(mem, i, t, 1))
-                } else {
-                    (a, a)
-                }
-            };
-            let g = self.velocity * self.env;
-            *l += sl * (g * self.amp[0]);
-            *r += sr * (g * self.amp[1]);
+            let (sl, sr) = unsafe { voice.read::<S, CH, CUBIC>(mem, i, t) };
+            let g = velocity * env;
+            *l += sl * (g * amp[0]);
+            *r += sr * (g * amp[1]);
 
-            self.pos += self.rate;
-            if self.ramp_left > 0 {
-                self.ramp_left -= 1;
-                if self.ramp_left == 0 {
-                    self.amp = self.amp_target;
+            pos += voice.rate;
+            if ramp_left > 0 {
+                ramp_left -= 1;
+                if ramp_left == 0 {
+                    amp = voice.amp_target;
                 } else {
-                    self.amp[0] += self.amp_step[0];
-                    self.amp[1] += self.amp_step[1];
+                    amp[0] += voice.amp_step[0];
+                    amp[1] += voice.amp_step[1];
                 }
             }
-            if self.stage == Stage::Fading {
-                self.env -= self.env_step;
-                if self.env <= 0.0 {
-                    self.stage = Stage::Free;
-                    return;
+            if fading {
+                env -= voice.env_step;
+                if env <= 0.0 {
+                    ended = true;
+                    break;
                 }
             }
+        }
+        (self.pos, self.env, self.amp, self.ramp_left) = (pos, env, amp, ramp_left);
+        if ended {
+            self.stage = Stage::Free;
         }
     }
 }

@@ -23,7 +23,7 @@ use std::time::Duration;
 use wasm_sampler_guest::abi::{self, Event, Header};
 use wasmtime::{Engine, Instance, Memory, MemoryType, Module, Store, TypedFunc, Val};
 
-pub use crate::engine::config::engine_config;
+pub use crate::engine::config::{engine_config, CpuLevel};
 pub use crate::engine::module::{GuestModule, ModuleSource, EMBEDDED_WASM, NO_PRECOMPILED_ENV};
 
 #[cfg(target_endian = "big")]
@@ -57,13 +57,17 @@ impl std::fmt::Display for GuestError {
 
 impl std::error::Error for GuestError {}
 
+/// The Rust target triple this plugin was built for (the one the embedded
+/// guest is precompiled for).
+pub const BUILD_TARGET: &str = env!("WASM_SAMPLER_TARGET");
+
 /// The process-wide wasmtime engine.
 ///
 /// Thread: any. Allocates on first call only.
 pub fn wasmtime_engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
-        let config = engine_config(env!("WASM_SAMPLER_TARGET")).expect("the build target is supported");
+        let config = engine_config(BUILD_TARGET, CpuLevel::of_this_cpu()).expect("the build target is supported");
         Engine::new(&config).expect("the engine configuration is valid")
     })
 }

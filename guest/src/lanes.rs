@@ -1,0 +1,278 @@
+//! Four `f32` lanes: the one vector type the voice loop computes with.
+//!
+//! Written by hand over `core::arch` because the guest is `no_std`, must give
+//! the same bits in wasm and natively, and needs exactly nine operations; a
+//! portable-SIMD crate would add a dependency to the guest for less control
+//! (and `core::simd` is not stable). Three backends, chosen at compile time:
+//! - wasm32 with `simd128` (the guest module; `build.rs` enables it);
+//! - x86_64 with SSE2 (every x86_64 CPU has it: the native engine, tests and
+//!   benches);
+//! - plain arrays elsewhere.
+//!
+//! Every operation is a lane-wise IEEE add, subtract or multiply, a lane
+//! shuffle, or an exact integer-to-float conversion, so all three give the
+//! same bits for the same inputs: the wasm and native engines stay identical.
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+use core::arch::wasm32 as arch;
+#[cfg(target_arch = "x86_64")]
+use core::arch::x86_64 as arch;
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+type Raw = arch::v128;
+#[cfg(target_arch = "x86_64")]
+type Raw = arch::__m128;
+#[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
+type Raw = [f32; 4];
+
+/// Four `f32` values, lanes 0 to 3.
+#[derive(Clone, Copy, Debug)]
+pub struct F4(Raw);
+
+impl F4 {
+    /// The four lanes `[a, b, c, d]`.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    #[inline(always)]
+    pub fn new(a: f32, b: f32, c: f32, d: f32) -> F4 {
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        return F4(arch::f32x4(a, b, c, d));
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SSE and SSE2 are part of the x86_64 baseline, on in every build.
+        return unsafe { F4(arch::_mm_setr_ps(a, b, c, d)) };
+        #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
+        return F4([a, b, c, d]);
+    }
+
+    /// `x` in every lane.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    #[inline(always)]
+    pub fn splat(x: f32) -> F4 {
+        F4::new(x, x, x, x)
+    }
+
+    /// The four `f32` at `addr` (16 bytes, any alignment).
+    ///
+    /// # Safety
+    /// `addr..addr + 16` must be readable.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    #[inline(always)]
+    pub unsafe fn load_f32(addr: usize) -> F4 {
+        let p = core::ptr::with_exposed_provenance::<f32>(addr);
+        // SAFETY: the caller guarantees the 16 bytes; all three loads accept
+        // any alignment (and SSE is on in every x86_64 build).
+        unsafe {
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            return F4(arch::v128_load(p.cast()));
+            #[cfg(target_arch = "x86_64")]
+            return F4(arch::_mm_loadu_ps(p));
+            #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
+            return F4(p.cast::<[f32; 4]>().read_unaligned());
+        }
+    }
+
+    /// The four little-endian `i16` at `addr` (8 bytes, any alignment), each
+    /// as the float of its integer value (exact).
+    ///
+    /// # Safety
+    /// `addr..addr + 8` must be readable.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    #[inline(always)]
+    pub unsafe fn load_i16(addr: usize) -> F4 {
+        let p = core::ptr::with_exposed_provenance::<i16>(addr);
+        // SAFETY: the caller guarantees the 8 bytes; the loads accept any
+        // alignment (and SSE2 is on in every x86_64 build).
+        unsafe {
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            return F4(arch::f32x4_convert_i32x4(arch::i32x4_load_extend_i16x4(p)));
+            #[cfg(target_arch = "x86_64")]
+            return {
+                // Sign-extend by putting each i16 in the top half of an i32
+                // and shifting back down (SSE2 has no pmovsxwd).
+                let x = arch::_mm_loadl_epi64(p.cast());
+                F4(arch::_mm_cvtepi32_ps(arch::_mm_srai_epi32::<16>(arch::_mm_unpacklo_epi16(x, x))))
+            };
+            #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
+            return F4(p.cast::<[i16; 4]>().read_unaligned().map(|x| i16::from_le(x) as f32));
+        }
+    }
+
+    /// The eight little-endian `i16` at `addr` (16 bytes, any alignment)
+    /// as two vectors of four, each value the float of its integer (exact):
+    /// one load where the instruction set has no widening load.
+    ///
+    /// # Safety
+    /// `addr..addr + 16` must be readable.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    #[inline(always)]
+    pub unsafe fn load_i16x8(addr: usize) -> (F4, F4) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the caller guarantees the 16 bytes; the load accepts any
+        // alignment (and SSE2 is on in every x86_64 build).
+        return unsafe {
+            let x = arch::_mm_loadu_si128(core::ptr::with_exposed_provenance(addr));
+            let widen = |y| F4(arch::_mm_cvtepi32_ps(arch::_mm_srai_epi32::<16>(y)));
+            (widen(arch::_mm_unpacklo_epi16(x, x)), widen(arch::_mm_unpackhi_epi16(x, x)))
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        // SAFETY: the caller guarantees the 16 bytes.
+        return unsafe { (F4::load_i16(addr), F4::load_i16(addr + 8)) };
+    }
+
+    /// `[c, d, a, b]` of `[a, b, c, d]`.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    #[inline(always)]
+    pub fn swap_halves(self) -> F4 {
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        return F4(arch::i32x4_shuffle::<2, 3, 0, 1>(self.0, self.0));
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SSE and SSE2 are part of the x86_64 baseline, on in every build.
+        return unsafe { F4(arch::_mm_shuffle_ps::<0b01_00_11_10>(self.0, self.0)) };
+        #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
+        return F4([self.0[2], self.0[3], self.0[0], self.0[1]]);
+    }
+
+    /// `[a, a, b, b]` of `[a, b, c, d]`.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    #[inline(always)]
+    pub fn dup_low(self) -> F4 {
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        return F4(arch::i32x4_shuffle::<0, 0, 1, 1>(self.0, self.0));
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SSE and SSE2 are part of the x86_64 baseline, on in every build.
+        return unsafe { F4(arch::_mm_unpacklo_ps(self.0, self.0)) };
+        #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
+        return F4([self.0[0], self.0[0], self.0[1], self.0[1]]);
+    }
+
+    /// `[c, c, d, d]` of `[a, b, c, d]`.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    #[inline(always)]
+    pub fn dup_high(self) -> F4 {
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        return F4(arch::i32x4_shuffle::<2, 2, 3, 3>(self.0, self.0));
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SSE and SSE2 are part of the x86_64 baseline, on in every build.
+        return unsafe { F4(arch::_mm_unpackhi_ps(self.0, self.0)) };
+        #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
+        return F4([self.0[2], self.0[2], self.0[3], self.0[3]]);
+    }
+
+    /// Lanes 0 and 1.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    #[inline(always)]
+    pub fn low_pair(self) -> (f32, f32) {
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        return (arch::f32x4_extract_lane::<0>(self.0), arch::f32x4_extract_lane::<1>(self.0));
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SSE and SSE2 are part of the x86_64 baseline, on in every build.
+        return unsafe { (arch::_mm_cvtss_f32(self.0), arch::_mm_cvtss_f32(arch::_mm_shuffle_ps::<0b01>(self.0, self.0))) };
+        #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
+        return (self.0[0], self.0[1]);
+    }
+
+    /// All four lanes.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    pub fn to_array(self) -> [f32; 4] {
+        let (a, b) = self.low_pair();
+        let (c, d) = self.swap_halves().low_pair();
+        [a, b, c, d]
+    }
+}
+
+/// Thread: any, the audio thread included. No allocation.
+impl core::ops::Add for F4 {
+    type Output = F4;
+    /// Lane-wise `self + o`.
+    #[inline(always)]
+    fn add(self, o: F4) -> F4 {
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        return F4(arch::f32x4_add(self.0, o.0));
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SSE and SSE2 are part of the x86_64 baseline, on in every build.
+        return unsafe { F4(arch::_mm_add_ps(self.0, o.0)) };
+        #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
+        return F4(core::array::from_fn(|i| self.0[i] + o.0[i]));
+    }
+}
+
+/// Thread: any, the audio thread included. No allocation.
+impl core::ops::Sub for F4 {
+    type Output = F4;
+    /// Lane-wise `self - o`.
+    #[inline(always)]
+    fn sub(self, o: F4) -> F4 {
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        return F4(arch::f32x4_sub(self.0, o.0));
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SSE and SSE2 are part of the x86_64 baseline, on in every build.
+        return unsafe { F4(arch::_mm_sub_ps(self.0, o.0)) };
+        #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
+        return F4(core::array::from_fn(|i| self.0[i] - o.0[i]));
+    }
+}
+
+/// Thread: any, the audio thread included. No allocation.
+impl core::ops::Mul for F4 {
+    type Output = F4;
+    /// Lane-wise `self * o`.
+    #[inline(always)]
+    fn mul(self, o: F4) -> F4 {
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        return F4(arch::f32x4_mul(self.0, o.0));
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SSE and SSE2 are part of the x86_64 baseline, on in every build.
+        return unsafe { F4(arch::_mm_mul_ps(self.0, o.0)) };
+        #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
+        return F4(core::array::from_fn(|i| self.0[i] * o.0[i]));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lane_operations_match_their_scalar_definitions() {
+        let x = F4::new(1.5, -2.0, 3.25, 1e-3);
+        let y = F4::new(0.5, 4.0, -1.0, 3.0);
+        assert_eq!((x + y).to_array(), [2.0, 2.0, 2.25, 1e-3 + 3.0]);
+        assert_eq!((x - y).to_array(), [1.0, -6.0, 4.25, 1e-3 - 3.0]);
+        assert_eq!((x * y).to_array(), [0.75, -8.0, -3.25, 1e-3 * 3.0]);
+        assert_eq!(x.swap_halves().to_array(), [3.25, 1e-3, 1.5, -2.0]);
+        assert_eq!(x.dup_low().to_array(), [1.5, 1.5, -2.0, -2.0]);
+        assert_eq!(x.dup_high().to_array(), [3.25, 3.25, 1e-3, 1e-3]);
+        assert_eq!(F4::splat(-0.25).to_array(), [-0.25; 4]);
+    }
+
+    #[test]
+    fn loads_read_unaligned_floats_and_sign_extend_16_bit_integers() {
+        let mut bytes = [0u8; 21];
+        for (k, v) in [1.0f32, -0.5, 7.0, f32::MIN_POSITIVE].iter().enumerate() {
+            bytes[1 + 4 * k..5 + 4 * k].copy_from_slice(&v.to_le_bytes());
+        }
+        let addr = bytes.as_ptr().expose_provenance();
+        // SAFETY: bytes 1..17 lie in the array.
+        assert_eq!(unsafe { F4::load_f32(addr + 1) }.to_array(), [1.0, -0.5, 7.0, f32::MIN_POSITIVE]);
+        for (k, v) in [-32768i16, 32767, -1, 0].iter().enumerate() {
+            bytes[3 + 2 * k..5 + 2 * k].copy_from_slice(&v.to_le_bytes());
+        }
+        // SAFETY: bytes 3..11 lie in the array.
+        assert_eq!(unsafe { F4::load_i16(addr + 3) }.to_array(), [-32768.0, 32767.0, -1.0, 0.0]);
+        for (k, v) in [5i16, -6, 7, -8].iter().enumerate() {
+            bytes[11 + 2 * k..13 + 2 * k].copy_from_slice(&v.to_le_bytes());
+        }
+        // SAFETY: bytes 3..19 lie in the array.
+        let (a, b) = unsafe { F4::load_i16x8(addr + 3) };
+        assert_eq!((a.to_array(), b.to_array()), ([-32768.0, 32767.0, -1.0, 0.0], [5.0, -6.0, 7.0, -8.0]));
+    }
+}
