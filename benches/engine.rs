@@ -5,9 +5,10 @@
 //!   straight into the guest's linear memory;
 //! - `module/*`: deserializing the embedded precompiled guest vs compiling
 //!   the embedded wasm (the fallback), and instantiating an engine;
-//! - `formats/*`: a minute of 16-bit stereo as WAV and as FLAC, decoded
-//!   plainly into a `Vec<i16>` vs loaded by our loader into linear memory
-//!   (FLAC only when the `flac` encoder is installed);
+//! - `formats/*`: a minute of 16-bit stereo as WAV, FLAC, Ogg Vorbis and
+//!   MP3, decoded plainly into a `Vec` vs loaded by our loader into linear
+//!   memory (the encoded files only when `flac` and `ffmpeg` are installed;
+//!   for Ogg and MP3 the gap is the one temporary buffer our loader uses);
 //! - `voice_depth/*`: the 64-voice stress reading 16-bit vs f32 samples,
 //!   wasm and native.
 //!
@@ -161,10 +162,13 @@ fn minute_of_16_bit(path: &std::path::Path) {
     w.finalize().unwrap();
 }
 
-/// A plain decode of `path` into a `Vec<i16>` with symphonia, no sink, no
-/// engine: the reference for our loader. `verify`: check FLAC's MD5 of
-/// the audio, as our loader does.
-fn plain_decode(path: &std::path::Path, verify: bool) -> Vec<i16> {
+/// A plain decode of `path` into a `Vec<S>` with symphonia, no sink, no
+/// engine: the reference for our loader (`i16` for the lossless files,
+/// `f32` for the lossy ones, the types our loader stores them as).
+fn plain_decode<S>(path: &std::path::Path) -> Vec<S>
+where
+    S: symphonia::core::sample::Sample + symphonia::core::conv::ConvertibleSample,
+{
     use symphonia::core::audio::SampleBuffer;
     use symphonia::core::codecs::DecoderOptions;
     use symphonia::core::io::MediaSourceStream;
@@ -173,41 +177,56 @@ fn plain_decode(path: &std::path::Path, verify: bool) -> Vec<i16> {
     let probed = symphonia::default::get_probe().format(&Default::default(), stream, &Default::default(), &Default::default()).unwrap();
     let mut reader = probed.format;
     let track = reader.default_track().unwrap();
-    let mut decoder = symphonia::default::get_codecs().make(&track.codec_params, &DecoderOptions { verify }).unwrap();
+    let mut decoder = symphonia::default::get_codecs().make(&track.codec_params, &DecoderOptions { verify: false }).unwrap();
     let mut out = Vec::with_capacity(track.codec_params.n_frames.unwrap_or(0) as usize * 2);
-    let mut buf: Option<SampleBuffer<i16>> = None;
+    let mut buf: Option<SampleBuffer<S>> = None;
     while let Ok(packet) = reader.next_packet() {
         let decoded = decoder.decode(&packet).unwrap();
         let b = buf.get_or_insert_with(|| SampleBuffer::new(decoded.capacity() as u64, *decoded.spec()));
         b.copy_interleaved_ref(decoded);
         out.extend_from_slice(b.samples());
     }
-    if verify {
-        assert_ne!(decoder.finalize().verify_ok, Some(false));
-    }
     out
+}
+
+/// Makes `out` from `wav` with `args` to `tool`; false (and a note) when the
+/// tool is missing.
+fn encode(tool: &str, args: &[&str], wav: &std::path::Path, out: &std::path::Path) -> bool {
+    let mut cmd = std::process::Command::new(tool);
+    if tool == "flac" {
+        cmd.args(["--silent", "-o"]).arg(out).arg(wav);
+    } else {
+        cmd.args(["-v", "error", "-y", "-i"]).arg(wav).args(args).arg(out);
+    }
+    let made = cmd.status().is_ok_and(|s| s.success());
+    if !made {
+        println!("formats/{}: SKIPPED (no `{tool}` to make the file)", out.file_name().unwrap().to_string_lossy());
+    }
+    made
 }
 
 fn formats(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let wav = dir.path().join("minute.wav");
     minute_of_16_bit(&wav);
-    let flac = dir.path().join("minute.flac");
-    let have_flac = std::process::Command::new("flac").args(["--silent", "-o"]).arg(&flac).arg(&wav).status().is_ok_and(|s| s.success());
-    if !have_flac {
-        println!("formats/flac_*: SKIPPED (no `flac` encoder to make the file)");
+    let mut files = vec![("wav", wav.clone(), true)];
+    for (name, tool, args) in
+        [("flac", "flac", &[][..]), ("ogg", "ffmpeg", &["-c:a", "libvorbis", "-q:a", "6"][..]), ("mp3", "ffmpeg", &["-c:a", "libmp3lame", "-b:a", "256k"][..])]
+    {
+        let path = dir.path().join(format!("minute.{name}"));
+        if encode(tool, args, &wav, &path) {
+            files.push((name, path, name == "flac"));
+        }
     }
     let mut g = c.benchmark_group("formats");
     g.sample_size(10).measurement_time(Duration::from_secs(6)).warm_up_time(Duration::from_secs(1));
     g.throughput(Throughput::Elements(44_100 * 60));
     let (e, kit) = rig(DspBackend::Wasm);
-    for (name, path) in [("wav", &wav), ("flac", &flac)] {
-        if name == "flac" && !have_flac {
-            continue;
-        }
-        g.bench_function(format!("{name}_plain_decode_to_vec"), |b| b.iter(|| black_box(plain_decode(path, false))));
-        if name == "flac" {
-            g.bench_function("flac_plain_decode_with_md5_check_to_vec", |b| b.iter(|| black_box(plain_decode(path, true))));
+    for (name, path, lossless) in &files {
+        if *lossless {
+            g.bench_function(format!("{name}_plain_decode_to_vec"), |b| b.iter(|| black_box(plain_decode::<i16>(path))));
+        } else {
+            g.bench_function(format!("{name}_plain_decode_to_vec"), |b| b.iter(|| black_box(plain_decode::<f32>(path))));
         }
         g.bench_function(format!("{name}_our_loader_into_linear_memory"), |b| {
             b.iter(|| {

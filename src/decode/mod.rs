@@ -246,6 +246,28 @@ impl<'a> SampleSink<'a> {
         }
     }
 
+    /// Appends samples as [`SampleSink::push_ints`] does, given one slice
+    /// per channel (all as long as the first): they are interleaved as they
+    /// are stored.
+    ///
+    /// Thread: loader (non-real-time). No allocation.
+    pub fn push_planar_ints(&mut self, channels: &[&[i32]]) {
+        match channels {
+            [mono] => self.push_ints(mono),
+            [left, right] => {
+                // Interleaved a cache-sized piece at a time.
+                let mut piece = [0i32; 1024];
+                for (l, r) in left.chunks(512).zip(right.chunks(512)) {
+                    for (k, (&a, &b)) in l.iter().zip(r).enumerate() {
+                        (piece[2 * k], piece[2 * k + 1]) = (a, b);
+                    }
+                    self.push_ints(&piece[..2 * l.len()]);
+                }
+            }
+            _ => unreachable!("files have one or two channels (checked when opened)"),
+        }
+    }
+
     /// Appends one sample as [`SampleSink::push_ints`] does.
     ///
     /// Thread: loader (non-real-time). No allocation.
