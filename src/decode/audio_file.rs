@@ -175,8 +175,17 @@ impl AudioFile {
                 Ok(AudioFile { path: path.to_path_buf(), info, body: Body::Stream { reader, decoder, track: track_id } })
             }
             None => {
-                let (mut ints, mut floats) = (Vec::new(), Vec::new());
+                // The one temporary buffer (README, Performance: its cost).
+                // Sized up front from the frame count the header gives, if
+                // any, so it is written once and never regrown; a count a
+                // lying header inflates is capped at 64 samples per byte of
+                // file (lossy codecs reach about 20).
+                let hint = params.n_frames.unwrap_or(0).saturating_mul(channels as u64).min(total_len.saturating_mul(64)) as usize;
                 let mut scratch = scratch_for(format, decoder.codec_params().codec);
+                let (mut ints, mut floats) = match scratch {
+                    Scratch::Int(_) => (Vec::with_capacity(hint), Vec::new()),
+                    Scratch::Float(_) => (Vec::new(), Vec::with_capacity(hint)),
+                };
                 run(path, kind, reader, decoder, track_id, &mut scratch, &mut |buf| match buf {
                     Decoded::Int(chunk) => ints.extend_from_slice(chunk),
                     Decoded::IntPlanar(chans) => (0..chans[0].len()).for_each(|i| chans.iter().for_each(|c| ints.push(c[i]))),

@@ -239,10 +239,13 @@ impl<'a> SampleSink<'a> {
     /// Thread: loader (non-real-time). No allocation.
     pub fn push_ints(&mut self, values: &[i32]) {
         match self.format {
-            StoredFormat::I8 => self.put_with(values, |v, out| out[0] = (v >> 24) as u8),
-            StoredFormat::I16 => self.put_with(values, |v, out| out.copy_from_slice(&((v >> 16) as i16).to_le_bytes())),
-            StoredFormat::I24 => self.put_with(values, |v, out| out.copy_from_slice(&(v >> 8).to_le_bytes()[..3])),
-            StoredFormat::F32 => self.put_with(values, |v, out| out.copy_from_slice(&(v as f32 * (1.0 / 2_147_483_648.0)).to_le_bytes())),
+            StoredFormat::I8 => self.put_with(values, |v| [(v >> 24) as u8]),
+            StoredFormat::I16 => self.put_with(values, |v| ((v >> 16) as i16).to_le_bytes()),
+            StoredFormat::I24 => self.put_with(values, |v| {
+                let [a, b, c, _] = (v >> 8).to_le_bytes();
+                [a, b, c]
+            }),
+            StoredFormat::F32 => self.put_with(values, |v| (v as f32 * (1.0 / 2_147_483_648.0)).to_le_bytes()),
         }
     }
 
@@ -282,7 +285,7 @@ impl<'a> SampleSink<'a> {
     /// Thread: loader (non-real-time). No allocation.
     pub fn push_floats(&mut self, values: &[f32]) {
         debug_assert_eq!(self.format, StoredFormat::F32, "float sources are stored as f32");
-        self.put_with(values, |v, out| out.copy_from_slice(&v.to_le_bytes()));
+        self.put_with(values, |v: f32| v.to_le_bytes());
     }
 
     /// Appends one sample as [`SampleSink::push_floats`] does.
@@ -293,23 +296,26 @@ impl<'a> SampleSink<'a> {
     }
 
     /// Encodes `values` into the buffer with `encode` (one sample into its
-    /// bytes), a buffer's worth at a time, flushing as it fills.
+    /// bytes), a buffer's worth at a time, flushing as it fills. `N`, the
+    /// stored size, is a constant so that each sample is one fixed-size
+    /// store (a size known only at run time made every sample a `memcpy`
+    /// call: 12% of an MP3 load's instructions).
     #[inline(always)]
-    fn put_with<T: Copy>(&mut self, values: &[T], encode: impl Fn(T, &mut [u8])) {
-        let size = self.format.bytes_per_sample();
+    fn put_with<T: Copy, const N: usize>(&mut self, values: &[T], encode: impl Fn(T) -> [u8; N]) {
+        debug_assert_eq!(N, self.format.bytes_per_sample());
         let room = self.len - self.pushed().min(self.len);
         let mut values = &values[..values.len().min(room)];
         while !values.is_empty() {
-            let fits = (self.buf.len() - self.fill) / size;
+            let fits = (self.buf.len() - self.fill) / N;
             if fits == 0 {
                 self.flush();
                 continue;
             }
             let (now, rest) = values.split_at(values.len().min(fits));
-            for (v, out) in now.iter().zip(self.buf[self.fill..].chunks_exact_mut(size)) {
-                encode(*v, out);
+            for (v, out) in now.iter().zip(self.buf[self.fill..].chunks_exact_mut(N)) {
+                out.copy_from_slice(&encode(*v));
             }
-            self.fill += now.len() * size;
+            self.fill += now.len() * N;
             values = rest;
         }
     }
