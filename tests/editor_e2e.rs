@@ -1,6 +1,6 @@
 //! The editor in a real window, driven as a producer drives it: the built
 //! plugin is loaded by a CLAP host (clack-host) that embeds the editor in an
-//! X11 window of its own on a private Xvfb display; WAV files are dragged
+//! X11 window of its own on a private Xvfb display; WAV and FLAC files are dragged
 //! onto pads with real XDND drags (`xdotool` moves and clicks the pointer;
 //! the drag sources are real GTK 3 and Qt 5 programs,
 //! `tests/drag_sources/`). Checked from outside, through the host: the pad under the
@@ -66,7 +66,7 @@ fn sockets() -> usize {
 }
 
 #[test]
-fn a_wav_dragged_from_a_file_manager_onto_a_pad_plays_on_the_next_note() {
+fn wav_and_flac_files_dragged_from_a_file_manager_onto_pads_play_on_the_next_note() {
     if !gui_tools(&["Xvfb", "xdotool"], "the editor end-to-end test") || !toolkit_sources("the editor end-to-end test") {
         return;
     }
@@ -227,11 +227,26 @@ fn a_wav_dragged_from_a_file_manager_onto_a_pad_plays_on_the_next_note() {
     // all the same.
     let proxy_of = |w: u32| conn.get_property(false, w, xdnd_proxy, AtomEnum::WINDOW, 0, 1).unwrap().reply().unwrap().value32().and_then(|mut v| v.next());
     assert!(proxy_of(parent).is_some(), "the editor proxies the host window's drops");
-    let gtk_hit = path_in(&dir, "from nautilus.wav");
-    write_float_wav(&gtk_hit, 48_000, 1, &signal(3_000, 8));
+    // It is a FLAC (made by the reference encoder when installed; CI
+    // requires it), which then plays bit for bit like the WAV above.
+    let ints: Vec<i32> = signal(3_000, 8).iter().map(|&x| (x * 30_000.0) as i32).collect();
+    let source = path_in(&dir, "from nautilus.wav");
+    write_int_wav(&source, 48_000, 1, 16, &ints);
+    let flac = common::audio::audio_tools(&["flac"], "the FLAC drop");
+    let gtk_hit = if flac {
+        let out = path_in(&dir, "from nautilus.flac");
+        common::audio::tool(&["flac", "--silent", "-o", out.to_str().unwrap(), source.to_str().unwrap()]);
+        out
+    } else {
+        source
+    };
     let (verdict, _source) = Drag::start(&xvfb.display, Toolkit::Gtk3, &[&gtk_hit], pad_centre(11, window)).release();
     assert_eq!(verdict, "accepted", "a GTK drop through the proxy");
     wait_for("the GTK drop to load into pad 12", 20, &mut s, |s| kit_file(&save_state(&mut s.inst), 11).as_deref() == Some(gtk_hit.as_path()));
+    let played = s.play(&[(0, Msg::On(47))], ints.len() + 100);
+    let expected: Vec<f32> = ints.iter().map(|&v| v as f32 / 32_768.0).chain([0.0; 100]).collect();
+    assert_eq!(first_difference(&played[0], &expected), None, "the dropped {} plays bit for bit", gtk_hit.display());
+    s.play(&[(0, Msg::AllSoundOff)], 2048);
 
     if let Some(path) = std::env::var_os("WASM_SAMPLER_SCREENSHOT") {
         // Select the kick pad, so the panel shows a waveform with the kit
