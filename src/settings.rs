@@ -65,6 +65,30 @@ pub const RELEASE_S: Setting = Setting {
     step: 0.001,
     display: Display::Seconds,
 };
+/// Amp envelope attack (seconds).
+pub const ATTACK_S: Setting =
+    Setting { name: "Attack", min: 0.0, max: abi::param::ENV_TIME_MAX, default: 0.0, unit: "", step: 0.001, display: Display::Seconds };
+/// Amp envelope hold at full level after the attack (seconds).
+pub const HOLD_S: Setting = Setting { name: "Hold", min: 0.0, max: abi::param::ENV_TIME_MAX, default: 0.0, unit: "", step: 0.001, display: Display::Seconds };
+/// Amp envelope decay to the sustain level (seconds).
+pub const DECAY_S: Setting =
+    Setting { name: "Decay", min: 0.0, max: abi::param::ENV_TIME_MAX, default: abi::param::DECAY_DEFAULT, unit: "", step: 0.001, display: Display::Seconds };
+/// Amp envelope sustain level (percent of full level, linear).
+pub const SUSTAIN_PCT: Setting = Setting { name: "Sustain", min: 0.0, max: 100.0, default: 100.0, unit: " %", step: 0.1, display: Display::Decimals(1) };
+/// Shape of the envelope's attack, decay and release: 0 straight lines,
+/// positive moves fast first (a decay falls like an exponential), negative
+/// slow first. The guest's shape constant is `8^(-curve / 100)`
+/// ([`env_curve_constant`]).
+pub const ENV_CURVE_PCT: Setting = Setting { name: "Curve", min: -100.0, max: 100.0, default: 0.0, unit: " %", step: 1.0, display: Display::Decimals(0) };
+/// How much velocity changes the level: 0 plays every velocity at full
+/// level, 100 % follows the velocity curve fully.
+pub const VELOCITY_AMOUNT_PCT: Setting =
+    Setting { name: "Velocity amount", min: 0.0, max: 100.0, default: 100.0, unit: " %", step: 1.0, display: Display::Decimals(0) };
+/// The velocity curve: gain = velocity^(2 * 4^(curve / 100)), so 0 is the
+/// square law (-12 dB at half velocity), -100 % a square root, +100 % the
+/// eighth power ([`crate::engine::triggering::velocity_gain`]).
+pub const VELOCITY_CURVE_PCT: Setting =
+    Setting { name: "Velocity curve", min: -100.0, max: 100.0, default: 0.0, unit: " %", step: 1.0, display: Display::Decimals(0) };
 /// Pads sharing a choke group (1..) cut each other off; 0 = none.
 pub const CHOKE_GROUP: Setting = Setting { name: "Choke group", min: 0.0, max: 16.0, default: 0.0, unit: "", step: 1.0, display: Display::ZeroIsOff };
 /// A sample's own gain within its pad (dB), added to the pad's.
@@ -78,7 +102,25 @@ pub const NOTE: Setting = Setting { name: "Note", min: 0.0, max: 127.0, default:
 pub const VELOCITY: Setting = Setting { name: "Velocity", min: 1.0, max: 127.0, default: 127.0, unit: "", step: 1.0, display: Display::Decimals(0) };
 
 /// Every entry, for tests and documentation.
-pub const ALL: [Setting; 10] = [MASTER_GAIN_DB, PAD_GAIN_DB, PAN, TUNE_SEMITONES, TUNE_CENTS, RELEASE_S, CHOKE_GROUP, SAMPLE_GAIN_DB, SAMPLE_TUNE_CENTS, NOTE];
+pub const ALL: [Setting; 17] = [
+    MASTER_GAIN_DB,
+    PAD_GAIN_DB,
+    PAN,
+    TUNE_SEMITONES,
+    TUNE_CENTS,
+    RELEASE_S,
+    ATTACK_S,
+    HOLD_S,
+    DECAY_S,
+    SUSTAIN_PCT,
+    ENV_CURVE_PCT,
+    VELOCITY_AMOUNT_PCT,
+    VELOCITY_CURVE_PCT,
+    CHOKE_GROUP,
+    SAMPLE_GAIN_DB,
+    SAMPLE_TUNE_CENTS,
+    NOTE,
+];
 
 /// Pads whose gain, pan, tune and fine tune are automatable parameters
 /// (ids `pgain_N`, `pan_N`, `tune_N`, `fine_N`, N = 1..=16).
@@ -190,6 +232,19 @@ impl Setting {
             }
         };
         v.is_finite().then(|| self.clamp(v))
+    }
+}
+
+/// The guest's envelope shape constant (`abi::param::CURVE`) for an
+/// [`ENV_CURVE_PCT`] value: `8^(-curve / 100)`, exactly 1 at 0.
+///
+/// Thread: any, the audio thread included. No allocation.
+pub fn env_curve_constant(curve_pct: f32) -> f32 {
+    let c = ENV_CURVE_PCT.clamp(curve_pct);
+    if c == 0.0 {
+        1.0
+    } else {
+        libm::exp2f(-3.0 * c / 100.0).clamp(abi::param::CURVE_MIN, abi::param::CURVE_MAX)
     }
 }
 

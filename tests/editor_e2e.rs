@@ -180,7 +180,7 @@ fn wav_and_flac_files_dragged_from_a_file_manager_onto_pads_play_on_the_next_not
     xdotool(&xvfb.display, &["mousemove", &tx.to_string(), &ty.to_string(), "mousedown", "1"]);
     let heard = listen(&mut s, hit.len());
     xdotool(&xvfb.display, &["mouseup", "1"]);
-    let gain = wasm_sampler::engine::triggering::velocity_gain(100.0 / 127.0);
+    let gain = wasm_sampler::engine::triggering::velocity_gain(100.0 / 127.0, 100.0, 0.0);
     for (i, (&h, &x)) in heard.iter().zip(&hit).enumerate() {
         assert!((h - x * gain).abs() <= 1e-6, "audition frame {i}: {h} vs {}", x * gain);
     }

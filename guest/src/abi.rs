@@ -15,7 +15,7 @@
 
 /// Version of this ABI. The host refuses a guest whose `abi_version` export
 /// returns anything else. Bump on any change to this file's layout.
-pub const ABI_VERSION: u32 = 2;
+pub const ABI_VERSION: u32 = 3;
 
 /// Size of one WebAssembly page in bytes.
 pub const PAGE_SIZE: u32 = 65_536;
@@ -138,6 +138,30 @@ pub mod param {
     pub const RELEASE_DEFAULT: f32 = 0.010;
     /// Interpolation: 0 = 4-point cubic Hermite (default), 1 = linear.
     pub const INTERPOLATION: u32 = 3;
+    /// Amp envelope attack, seconds, 0..=[`ENV_TIME_MAX`] (default 0).
+    pub const ATTACK: u32 = 4;
+    /// Amp envelope hold at full level after the attack, seconds,
+    /// 0..=[`ENV_TIME_MAX`] (default 0).
+    pub const HOLD: u32 = 5;
+    /// Amp envelope decay to the sustain level, seconds,
+    /// 0..=[`ENV_TIME_MAX`] (default [`DECAY_DEFAULT`]).
+    pub const DECAY: u32 = 6;
+    /// Amp envelope sustain level, linear 0..=1 (default 1: the envelope
+    /// is then exactly 1 after the attack and hold).
+    pub const SUSTAIN: u32 = 7;
+    /// Shape of the attack, decay and release segments, the constant `c`
+    /// of `f(p) = p / (p + c (1 - p))` for progress `p` through a segment:
+    /// 1 is linear (default), below 1 moves fast first (an exponential-like
+    /// decay), above 1 slow first. [`CURVE_MIN`]..=[`CURVE_MAX`].
+    pub const CURVE: u32 = 8;
+
+    /// Longest attack, hold or decay (seconds).
+    pub const ENV_TIME_MAX: f32 = 30.0;
+    /// Default decay (seconds).
+    pub const DECAY_DEFAULT: f32 = 0.5;
+    /// Segment shape range.
+    pub const CURVE_MIN: f32 = 0.125;
+    pub const CURVE_MAX: f32 = 8.0;
 }
 
 /// `NOTE_ON` flag: the voice is gated (note-off releases it).

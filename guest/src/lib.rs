@@ -11,6 +11,7 @@
 #![cfg_attr(not(test), no_std)]
 
 pub mod abi;
+pub mod envelope;
 pub mod interp;
 pub mod lanes;
 pub mod memory;

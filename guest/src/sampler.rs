@@ -5,6 +5,7 @@
 //! host's native engine calls them directly.
 
 use crate::abi::{self, kind, param, status, Event, Header};
+use crate::envelope::Envelope;
 use crate::interp::Kernel;
 use crate::memory::Memory;
 use crate::voice::{Stage, Voice};
@@ -30,6 +31,12 @@ pub struct Slot {
     pub pan: f32,
     pub release: f32,
     pub interp: Kernel,
+    /// Amp envelope times (seconds), sustain level and shape (`abi::param`).
+    pub attack: f32,
+    pub hold: f32,
+    pub decay: f32,
+    pub sustain: f32,
+    pub curve: f32,
 }
 
 impl Slot {
@@ -45,6 +52,11 @@ impl Slot {
         pan: 0.0,
         release: DEFAULT_RELEASE_SECONDS,
         interp: Kernel::Cubic,
+        attack: 0.0,
+        hold: 0.0,
+        decay: param::DECAY_DEFAULT,
+        sustain: 1.0,
+        curve: 1.0,
     };
 
     /// Channel gains: gain times a balance law that keeps both sides at unity
@@ -204,6 +216,11 @@ impl Sampler {
             param::RELEASE if (param::RELEASE_MIN..=param::RELEASE_MAX).contains(&value) => s.release = value,
             param::INTERPOLATION if value == 0.0 => s.interp = Kernel::Cubic,
             param::INTERPOLATION if value == 1.0 => s.interp = Kernel::Linear,
+            param::ATTACK if (0.0..=param::ENV_TIME_MAX).contains(&value) => s.attack = value,
+            param::HOLD if (0.0..=param::ENV_TIME_MAX).contains(&value) => s.hold = value,
+            param::DECAY if (0.0..=param::ENV_TIME_MAX).contains(&value) => s.decay = value,
+            param::SUSTAIN if (0.0..=1.0).contains(&value) => s.sustain = value,
+            param::CURVE if (param::CURVE_MIN..=param::CURVE_MAX).contains(&value) => s.curve = value,
             _ => return status::BAD_PARAM,
         }
         if id == param::GAIN || id == param::PAN {
@@ -230,7 +247,12 @@ impl Sampler {
     }
 
     fn fade_frames(&self, seconds: f32) -> u32 {
-        ((seconds * self.sample_rate) as u32).max(1)
+        self.frames(seconds).max(1)
+    }
+
+    /// `seconds` as whole output frames (rounded).
+    fn frames(&self, seconds: f32) -> u32 {
+        (seconds * self.sample_rate + 0.5) as u32
     }
 
     /// Renders `frames` frames into the output buffers, applying the
@@ -299,13 +321,13 @@ impl Sampler {
         }
     }
 
-    /// Starts the release of the sustaining gate voices `which` selects,
-    /// each with its slot's release time.
+    /// Starts the envelope release of the sounding gate voices `which`
+    /// selects, each with its slot's release time.
     fn release_gates(&mut self, which: impl Fn(&Voice) -> bool) {
         let (voices, slots, rate) = (&mut self.voices, &self.slots, self.sample_rate);
         for v in voices.iter_mut().filter(|v| v.stage == Stage::Sustain && v.gate && which(v)) {
             let release = slots.get(v.slot as usize).map_or(DEFAULT_RELEASE_SECONDS, |s| s.release);
-            v.fade_out((release * rate) as u32);
+            v.release(((release * rate + 0.5) as u32).max(1));
         }
     }
 
@@ -342,7 +364,7 @@ impl Sampler {
             None => {
                 let mut best = 0;
                 for (i, v) in self.voices.iter().enumerate() {
-                    if v.stage == Stage::Fading && (self.voices[best].stage != Stage::Fading || v.env < self.voices[best].env) {
+                    if v.stage == Stage::Fading && (self.voices[best].stage != Stage::Fading || v.loudness() < self.voices[best].loudness()) {
                         best = i;
                     }
                 }
@@ -367,6 +389,7 @@ impl Sampler {
             velocity: e.value,
             env: 1.0,
             env_step: 0.0,
+            amp_env: Envelope::start(self.frames(slot.attack), self.frames(slot.hold), self.frames(slot.decay), slot.sustain, slot.curve),
             amp,
             amp_target: amp,
             amp_step: [0.0; 2],

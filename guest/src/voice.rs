@@ -5,6 +5,7 @@
 //! reads; the host frees a region only once no voice reads it.
 
 use crate::abi;
+use crate::envelope::{Envelope, Segment};
 use crate::interp::{cubic_mono, cubic_pair, cubic_weights, linear, linear_pair, Kernel};
 use crate::lanes::F4;
 use crate::memory::{Memory, Stored, F32, I16, I24, I8};
@@ -45,9 +46,12 @@ pub struct Voice {
     pub interp: Kernel,
     /// Velocity gain (linear).
     pub velocity: f32,
-    /// Envelope level 0..=1 and its per-frame decrement while fading.
+    /// Fade level 0..=1 and its per-frame decrement while fading (steal,
+    /// choke, retire: a straight 5 ms fade over whatever the envelope does).
     pub env: f32,
     pub env_step: f32,
+    /// The amp envelope (attack, hold, decay, sustain, release).
+    pub amp_env: Envelope,
     /// Channel gains from slot gain and pan, ramped to their targets.
     pub amp: [f32; 2],
     pub amp_target: [f32; 2],
@@ -73,6 +77,7 @@ impl Voice {
         velocity: 0.0,
         env: 0.0,
         env_step: 0.0,
+        amp_env: Envelope::FLAT,
         amp: [0.0; 2],
         amp_target: [0.0; 2],
         amp_step: [0.0; 2],
@@ -85,6 +90,25 @@ impl Voice {
     #[inline]
     pub fn is_active(&self) -> bool {
         self.stage != Stage::Free
+    }
+
+    /// The level the voice sounds at now (fade times envelope), for picking
+    /// the quietest voice to reuse.
+    ///
+    /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
+    pub fn loudness(&self) -> f32 {
+        self.env * self.amp_env.level
+    }
+
+    /// Starts the envelope's release over `frames` output frames: a gate
+    /// voice's note-off. The voice counts as fading from now on.
+    ///
+    /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
+    pub fn release(&mut self, frames: u32) {
+        if self.stage != Stage::Free {
+            self.amp_env.release(frames);
+            self.stage = Stage::Fading;
+        }
     }
 
     /// Starts fading to silence over `frames` output frames (at least 1).
@@ -235,8 +259,8 @@ impl Voice {
         // through raw addresses, which the compiler must assume could alias
         // `self`, so fields would be stored and reloaded every frame.
         let voice = *self;
-        let (mut pos, mut env, mut amp, mut ramp_left) = (self.pos, self.env, self.amp, self.ramp_left);
-        let (end, fading) = (self.frames as f64, self.stage == Stage::Fading);
+        let (mut pos, mut env, mut amp, mut ramp_left, mut amp_env) = (self.pos, self.env, self.amp, self.ramp_left, self.amp_env);
+        let (end, fading) = (self.frames as f64, self.stage == Stage::Fading && self.env_step > 0.0);
         // Samples are read raw and the format's scale (a power of two) rides
         // on the velocity gain: scaling by a power of two is exact, so this
         // gives the bits of scaling every sample, for no multiply per frame.
@@ -251,7 +275,7 @@ impl Voice {
             let t = (pos - i as f64) as f32;
             // SAFETY: forwarded from the caller; 0 <= i < frames (checked above).
             let (sl, sr) = unsafe { voice.read::<S, CH, CUBIC>(mem, i, t) };
-            let g = velocity * env;
+            let g = velocity * env * amp_env.level;
             *l += sl * (g * amp[0]);
             *r += sr * (g * amp[1]);
 
@@ -272,8 +296,15 @@ impl Voice {
                     break;
                 }
             }
+            if amp_env.moving() {
+                amp_env.advance();
+                if amp_env.segment == Segment::Done {
+                    ended = true;
+                    break;
+                }
+            }
         }
-        (self.pos, self.env, self.amp, self.ramp_left) = (pos, env, amp, ramp_left);
+        (self.pos, self.env, self.amp, self.ramp_left, self.amp_env) = (pos, env, amp, ramp_left, amp_env);
         if ended {
             self.stage = Stage::Free;
         }

@@ -24,18 +24,29 @@ pub fn playback_rate(source_rate: f64, output_rate: f64, semitones: f64) -> f64 
     }
 }
 
-/// Velocity (0..=1) to gain: square law (-12 dB at half velocity),
-/// exactly 1.0 at full velocity. A velocity that rounds to MIDI 127 counts as
-/// full: hosts commonly turn MIDI 127 into `127.0 * (1.0 / 127.0)`, which is
-/// 0.99999994 in f32, and that must still play a sample at unity.
+/// Velocity (0..=1) to gain for a pad's velocity response
+/// ([`crate::settings::VELOCITY_AMOUNT_PCT`], [`crate::settings::VELOCITY_CURVE_PCT`]):
+/// `1 - a + a * v^e` with `a` the amount and `e = 2 * 4^(curve / 100)`.
+/// The defaults (100 %, 0) give the square law (-12 dB at half velocity),
+/// computed as `v * v`; an amount of 0 gives 1.0 for every velocity.
+/// Exactly 1.0 at full velocity. A velocity that rounds to MIDI 127 counts
+/// as full: hosts commonly turn MIDI 127 into `127.0 * (1.0 / 127.0)`, which
+/// is 0.99999994 in f32, and that must still play a sample at unity.
 ///
 /// Thread: any, the audio thread included. No allocation.
-pub fn velocity_gain(velocity: f32) -> f32 {
+pub fn velocity_gain(velocity: f32, amount_pct: f32, curve_pct: f32) -> f32 {
     if midi_velocity(velocity) == 127 {
         return 1.0;
     }
     let v = velocity.clamp(0.0, 1.0);
-    v * v
+    let curve = crate::settings::VELOCITY_CURVE_PCT.clamp(curve_pct);
+    let shaped = if curve == 0.0 { v * v } else { libm::powf(v, 2.0 * libm::exp2f(2.0 * curve / 100.0)) };
+    let a = crate::settings::VELOCITY_AMOUNT_PCT.clamp(amount_pct) / 100.0;
+    if a == 1.0 {
+        shaped
+    } else {
+        1.0 - a + a * shaped
+    }
 }
 
 /// Velocity 0..=1 as a MIDI velocity 0..=127.
@@ -232,7 +243,6 @@ pub fn translate(event: &NoteEvent, pads: &[Option<LivePad>], automation: &[Opti
                     }
                 }
             }
-            let gain = velocity_gain(velocity);
             for (i, pad) in pads.iter().enumerate().filter_map(|(i, p)| Some((i, p.as_ref()?))).filter(|(_, p)| hit(p)) {
                 let settings = pad.settings.with(automation.get(i).and_then(Option::as_ref));
                 let semitones = pad.mapping.transpose(note, pad.sample.root_key) as f64
@@ -240,6 +250,7 @@ pub fn translate(event: &NoteEvent, pads: &[Option<LivePad>], automation: &[Opti
                     + crate::settings::SAMPLE_TUNE_CENTS.clamp(pad.sample.tune_cents) as f64 / 100.0;
                 let rate = playback_rate(pad.source_rate as f64, output_rate, semitones);
                 let gate = pad.mapping.mode == PlayMode::Gate;
+                let gain = velocity_gain(velocity, settings.velocity_amount, settings.velocity_curve);
                 out.push(Event::note_on(frame, pad.slot, note_id(channel, note), gain, rate, gate));
             }
         }
@@ -273,10 +284,28 @@ mod tests {
 
     #[test]
     fn full_velocity_and_zero_db_are_exactly_unity() {
-        assert_eq!(velocity_gain(1.0), 1.0);
-        assert_eq!(velocity_gain(127.0 * (1.0 / 127.0)), 1.0, "MIDI 127 as hosts convert it");
-        assert_eq!(velocity_gain(0.5), 0.25);
-        assert_eq!(velocity_gain(126.0 / 127.0), (126.0f32 / 127.0) * (126.0 / 127.0));
+        let gain = |v| velocity_gain(v, 100.0, 0.0);
+        assert_eq!(gain(1.0), 1.0);
+        assert_eq!(gain(127.0 * (1.0 / 127.0)), 1.0, "MIDI 127 as hosts convert it");
+        assert_eq!(gain(0.5), 0.25);
+        assert_eq!(gain(126.0 / 127.0), (126.0f32 / 127.0) * (126.0 / 127.0));
+    }
+
+    #[test]
+    fn velocity_amount_and_curve_shape_the_gain() {
+        // Amount 0: every velocity at full level.
+        assert_eq!(velocity_gain(0.1, 0.0, 0.0), 1.0);
+        // Amount 50 %: half way between full level and the square law.
+        assert_eq!(velocity_gain(0.5, 50.0, 0.0), 0.625);
+        // The curve's ends: the square root and the eighth power.
+        assert!((velocity_gain(0.25, 100.0, -100.0) - 0.5).abs() < 1e-6);
+        assert!((velocity_gain(0.5, 100.0, 100.0) - 1.0 / 256.0).abs() < 1e-7);
+        // Louder with velocity at every setting, and full at MIDI 127.
+        for (amount, curve) in [(100.0, -100.0), (30.0, 50.0), (100.0, 100.0)] {
+            let gains: Vec<f32> = (1..=127).map(|m| velocity_gain(m as f32 / 127.0, amount, curve)).collect();
+            assert!(gains.windows(2).all(|w| w[0] <= w[1]), "{amount} {curve}");
+            assert_eq!(gains[126], 1.0);
+        }
     }
 
     #[test]

@@ -134,9 +134,56 @@ pub struct PadSettings {
     pub tune_semitones: i32,
     /// [`settings::TUNE_CENTS`].
     pub tune_cents: f32,
-    /// Gate release in seconds, [`settings::RELEASE_S`].
+    /// Gate release in seconds, [`settings::RELEASE_S`]: the envelope's
+    /// release after note-off.
     pub release: f32,
     pub interpolation: Interpolation,
+    /// Amp envelope: [`settings::ATTACK_S`], [`settings::HOLD_S`],
+    /// [`settings::DECAY_S`], [`settings::SUSTAIN_PCT`] and the segments'
+    /// shape [`settings::ENV_CURVE_PCT`]. Kits from before the envelope
+    /// load with the defaults, which leave the sound as it was.
+    #[serde(default = "defaults::attack")]
+    pub attack: f32,
+    #[serde(default = "defaults::hold")]
+    pub hold: f32,
+    #[serde(default = "defaults::decay")]
+    pub decay: f32,
+    #[serde(default = "defaults::sustain")]
+    pub sustain: f32,
+    #[serde(default = "defaults::curve")]
+    pub curve: f32,
+    /// Velocity response: [`settings::VELOCITY_AMOUNT_PCT`] and
+    /// [`settings::VELOCITY_CURVE_PCT`].
+    #[serde(default = "defaults::velocity_amount")]
+    pub velocity_amount: f32,
+    #[serde(default = "defaults::velocity_curve")]
+    pub velocity_curve: f32,
+}
+
+/// Serde defaults for settings older kits lack: the table's defaults.
+mod defaults {
+    use crate::settings;
+    pub fn attack() -> f32 {
+        settings::ATTACK_S.default
+    }
+    pub fn hold() -> f32 {
+        settings::HOLD_S.default
+    }
+    pub fn decay() -> f32 {
+        settings::DECAY_S.default
+    }
+    pub fn sustain() -> f32 {
+        settings::SUSTAIN_PCT.default
+    }
+    pub fn curve() -> f32 {
+        settings::ENV_CURVE_PCT.default
+    }
+    pub fn velocity_amount() -> f32 {
+        settings::VELOCITY_AMOUNT_PCT.default
+    }
+    pub fn velocity_curve() -> f32 {
+        settings::VELOCITY_CURVE_PCT.default
+    }
 }
 
 impl Default for PadSettings {
@@ -148,6 +195,13 @@ impl Default for PadSettings {
             tune_cents: settings::TUNE_CENTS.default,
             release: settings::RELEASE_S.default,
             interpolation: Interpolation::Cubic,
+            attack: defaults::attack(),
+            hold: defaults::hold(),
+            decay: defaults::decay(),
+            sustain: defaults::sustain(),
+            curve: defaults::curve(),
+            velocity_amount: defaults::velocity_amount(),
+            velocity_curve: defaults::velocity_curve(),
         }
     }
 }
@@ -179,13 +233,18 @@ impl PadSettings {
     /// Gain is exactly 1.0 when both gains are 0 dB.
     ///
     /// Thread: any, the audio thread included. No allocation.
-    pub fn guest_params(&self, sample_gain_db: f32) -> [(u32, f32); 4] {
+    pub fn guest_params(&self, sample_gain_db: f32) -> [(u32, f32); 9] {
         let db = settings::PAD_GAIN_DB.clamp(self.gain_db) + settings::SAMPLE_GAIN_DB.clamp(sample_gain_db);
         [
             (abi::param::GAIN, settings::db_to_gain(db).min(abi::param::GAIN_MAX)),
             (abi::param::PAN, settings::PAN.clamp(self.pan)),
             (abi::param::RELEASE, settings::RELEASE_S.clamp(self.release)),
             (abi::param::INTERPOLATION, self.interpolation.guest_code()),
+            (abi::param::ATTACK, settings::ATTACK_S.clamp(self.attack)),
+            (abi::param::HOLD, settings::HOLD_S.clamp(self.hold)),
+            (abi::param::DECAY, settings::DECAY_S.clamp(self.decay)),
+            (abi::param::SUSTAIN, settings::SUSTAIN_PCT.clamp(self.sustain) / 100.0),
+            (abi::param::CURVE, settings::env_curve_constant(self.curve)),
         ]
     }
 
@@ -354,6 +413,13 @@ impl PadModel {
         check(&settings::TUNE_SEMITONES, s.tune_semitones as f32)?;
         check(&settings::TUNE_CENTS, s.tune_cents)?;
         check(&settings::RELEASE_S, s.release)?;
+        check(&settings::ATTACK_S, s.attack)?;
+        check(&settings::HOLD_S, s.hold)?;
+        check(&settings::DECAY_S, s.decay)?;
+        check(&settings::SUSTAIN_PCT, s.sustain)?;
+        check(&settings::ENV_CURVE_PCT, s.curve)?;
+        check(&settings::VELOCITY_AMOUNT_PCT, s.velocity_amount)?;
+        check(&settings::VELOCITY_CURVE_PCT, s.velocity_curve)?;
         if self.samples.len() > settings::MAX_SAMPLES_PER_PAD {
             return Err(format!("{} samples, at most {}", self.samples.len(), settings::MAX_SAMPLES_PER_PAD));
         }

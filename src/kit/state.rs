@@ -18,8 +18,11 @@ use serde::{Deserialize, Serialize};
 use crate::kit::model::{Mapping, PadModel, PadSettings, SampleParams, SampleRecord, Trigger};
 use crate::settings::{self, MAX_PADS};
 
-/// Version of the kit format written by this build.
-pub const KIT_VERSION: u32 = 2;
+/// Version of the kit format written by this build. 3 added the amp
+/// envelope and the velocity response to each pad's settings; version 2
+/// kits load with their defaults (the sound they had), version 1 kits are
+/// converted.
+pub const KIT_VERSION: u32 = 3;
 
 /// Sample audio carried inside the project (the file's own bytes).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -226,6 +229,7 @@ mod v1 {
                             tune_cents: settings::TUNE_CENTS.clamp(q.tune_cents),
                             release: settings::RELEASE_S.clamp(q.release),
                             interpolation: q.interpolation,
+                            ..PadSettings::default()
                         },
                         samples,
                     }
@@ -251,7 +255,21 @@ mod tests {
         let p = kit.pad_mut(2);
         p.samples.push(record("/samples/bass.wav", SampleParams { start: 100, end: 900, ..SampleParams::whole(36) }));
         p.mapping = Mapping::pitched(24, 59);
-        p.settings = PadSettings { gain_db: -3.5, pan: 0.25, tune_semitones: -12, tune_cents: 7.0, release: 0.2, interpolation: Interpolation::Linear };
+        p.settings = PadSettings {
+            gain_db: -3.5,
+            pan: 0.25,
+            tune_semitones: -12,
+            tune_cents: 7.0,
+            release: 0.2,
+            interpolation: Interpolation::Linear,
+            attack: 0.005,
+            hold: 0.02,
+            decay: 0.3,
+            sustain: 40.0,
+            curve: 50.0,
+            velocity_amount: 80.0,
+            velocity_curve: -25.0,
+        };
         kit
     }
 
@@ -271,8 +289,18 @@ mod tests {
         kit.pad_mut(0).samples.push(record("/s/kick.wav", SampleParams::whole(36)));
         assert_eq!(
             serde_json::to_string(&kit.to_json()).unwrap(),
-            r#"{"embed_audio":false,"pads":[{"mapping":{"choke_group":0,"mode":"one_shot","trigger":{"note":36},"velocity":[1,127]},"samples":[{"end":0,"file":"/s/kick.wav","gain_db":0.0,"root_key":36,"start":0,"tune_cents":0.0}],"settings":{"gain_db":0.0,"interpolation":"cubic","pan":0.0,"release":0.009999999776482582,"tune_cents":0.0,"tune_semitones":0}}],"version":2}"#
+            r#"{"embed_audio":false,"pads":[{"mapping":{"choke_group":0,"mode":"one_shot","trigger":{"note":36},"velocity":[1,127]},"samples":[{"end":0,"file":"/s/kick.wav","gain_db":0.0,"root_key":36,"start":0,"tune_cents":0.0}],"settings":{"attack":0.0,"curve":0.0,"decay":0.5,"gain_db":0.0,"hold":0.0,"interpolation":"cubic","pan":0.0,"release":0.009999999776482582,"sustain":100.0,"tune_cents":0.0,"tune_semitones":0,"velocity_amount":100.0,"velocity_curve":0.0}}],"version":3}"#
         );
+    }
+
+    #[test]
+    fn a_version_2_kit_loads_with_the_neutral_envelope_and_velocity_response() {
+        let v = serde_json::json!({"version": 2, "embed_audio": false, "pads": [{"mapping": {"trigger": {"note": 36}, "velocity": [1, 127], "mode": "gate", "choke_group": 0},
+            "samples": [], "settings": {"gain_db": -2.0, "pan": 0.0, "tune_semitones": 0, "tune_cents": 0.0, "release": 0.25, "interpolation": "cubic"}}]});
+        let (kit, err) = Kit::from_json(&v);
+        assert_eq!(err, None);
+        assert_eq!(kit.version, KIT_VERSION);
+        assert_eq!(kit.pads[0].settings, PadSettings { gain_db: -2.0, release: 0.25, ..PadSettings::default() });
     }
 
     #[test]
