@@ -7,7 +7,7 @@
 mod common;
 use common::*;
 
-use wasm_sampler::kit::{Mapping, PadSettings, PlayMode};
+use wasm_sampler::kit::{Automation, Mapping, PadSettings, PlayMode};
 use wasm_sampler::DspBackend;
 
 /// A constant 0.5 for two seconds at 48 kHz: the output is 0.5 times the
@@ -108,4 +108,19 @@ fn envelopes_render_identically_in_wasm_and_native_and_at_every_block_size() {
     for (kind, block, r) in &renders[1..] {
         assert_identical(first, r, &format!("{kind:?}, blocks of {block}"));
     }
+}
+
+#[test]
+fn the_hosts_attack_decay_sustain_and_release_parameters_shape_the_next_note() {
+    let (e, _dir) = dc_pad(DspBackend::Wasm, PadSettings::default(), PlayMode::Gate);
+    // Pad 1's parameters: attack 10 ms, no decay, sustain 50 %, release 5 ms.
+    let values = Automation { attack: 0.010, decay: 0.0, sustain: 50.0, release: 0.005, ..Automation::NEUTRAL };
+    let (mut l, mut r) = (vec![0.0f32; 64], vec![0.0f32; 64]);
+    e.engine.process_automated(&[], &[values], &mut l, &mut r);
+    assert_eq!(e.kit().pads[0].settings, PadSettings::default(), "a layer over the kit, not written into it");
+    let out = render_fixed(&e, &[note_on(0, 36, 1.0), note_off(1_000, 36)], 1_400, 128);
+    assert_eq!((out.left[0], out.left[240]), (0.0, 0.25), "the attack rises over 480 frames");
+    assert_eq!((out.left[480], out.left[999]), (0.25, 0.25), "then sustains at half level");
+    assert_eq!(out.left[1_120], 0.125, "half way through the 240-frame release");
+    assert!(out.left[1_240..].iter().all(|&v| v == 0.0));
 }

@@ -288,14 +288,15 @@ fn automation_wins_over_settings_applied_later_from_a_kit() {
     write_float_wav(&path, 48_000, 1, &vec![0.5; 4_000]);
     let e = engine(DspBackend::Wasm, 48_000.0);
     // The host's parameter says -6.0206 dB (gain 0.5) before the pad exists.
-    let values = Automation { gain_db: -6.020_6, pan: 0.0, tune_semitones: 0, tune_cents: 0.0 };
+    let values = Automation { gain_db: -6.020_6, ..Automation::NEUTRAL };
     let (mut l, mut r) = (vec![0.0f32; 64], vec![0.0f32; 64]);
     e.engine.process_automated(&[], &[values], &mut l, &mut r);
-    // Then a kit arrives with the pad at 0 dB and a release time.
+    // Then a kit arrives with the pad at 0 dB, a release time (automatable:
+    // the parameter's value wins) and a hold time (a kit setting).
     e.load_file(0, &path).unwrap();
-    e.set_settings(0, PadSettings { release: 0.2, ..PadSettings::default() });
+    e.set_settings(0, PadSettings { release: 0.2, hold: 0.3, ..PadSettings::default() });
     let params = e.engine.effective_settings(0).unwrap();
-    assert_eq!((params.gain_db, params.release), (-6.020_6, 0.2), "automated gain kept, kit release taken");
+    assert_eq!((params.gain_db, params.release, params.hold), (-6.020_6, 0.01, 0.3), "automated gain and release kept, kit hold taken");
     assert_eq!(e.kit().pads[0].settings.gain_db, 0.0, "the automation is a layer: the kit keeps its own value");
     let out = render_fixed(&e, &[note_on(0, 36, 1.0)], 1_000, 256);
     assert!((out.left[10] - 0.25).abs() < 1e-4, "{}", out.left[10]);

@@ -118,7 +118,7 @@ fn the_normal_path_allocates_nothing_over_10000_blocks_with_every_feature_on() {
         let mut right = vec![0.0f32; 3_000];
         let mut notes: Vec<NoteEvent> = Vec::with_capacity(512);
         let sizes = [1usize, 17, 64, 128, 256, 512, 1024, 1025, 2500];
-        let neutral = Automation { gain_db: 0.0, pan: 0.0, tune_semitones: 0, tune_cents: 0.0 };
+        let neutral = Automation::NEUTRAL;
         let mut automation = [neutral; AUTOMATED_PADS];
         for block in 0..10_000usize {
             let n = sizes[block % sizes.len()];
@@ -139,7 +139,16 @@ fn the_normal_path_allocates_nothing_over_10000_blocks_with_every_feature_on() {
             if block % 5 == 0 {
                 for (pad, values) in automation.iter_mut().enumerate() {
                     let t = (block / 5 + pad) as f32;
-                    *values = Automation { gain_db: -(t % 12.0), pan: (t % 7.0) / 7.0 - 0.5, tune_semitones: (t % 5.0) as i32 - 2, tune_cents: t % 50.0 };
+                    *values = Automation {
+                        gain_db: -(t % 12.0),
+                        pan: (t % 7.0) / 7.0 - 0.5,
+                        tune_semitones: (t % 5.0) as i32 - 2,
+                        tune_cents: t % 50.0,
+                        attack: (t % 3.0) / 100.0,
+                        decay: 0.5 + (t % 4.0) / 10.0,
+                        sustain: 100.0 - (t % 9.0) * 10.0,
+                        release: 0.01 + (t % 2.0) / 10.0,
+                    };
                 }
             }
             let (l, r) = (&mut left[..n], &mut right[..n]);

@@ -101,6 +101,8 @@ pub struct SamplerApp {
     pub(super) gui: GuiContext,
     scale: Arc<AtomicU64>,
     pub(super) selected: usize,
+    /// Which of the selected pad's panel tabs shows.
+    pub(super) tab: super::pad_panel::Tab,
     pub(super) page: usize,
     browser: Option<Browser>,
     last_dir: Option<PathBuf>,
@@ -138,6 +140,7 @@ impl SamplerApp {
             gui,
             scale,
             selected: 0,
+            tab: super::pad_panel::Tab::Pad,
             page: 0,
             browser: None,
             last_dir: None,

@@ -5,8 +5,8 @@
 //! - [`model`]: what the pads show and what a drop does, without a window.
 //! - [`window`]: egui on a baseview OpenGL window that accepts OS file drops.
 //! - [`app`]: the editor's state and frame; [`look`]: layout and colours;
-//!   the panels `pad_grid`, `pad_panel` and `memory_view` are widgets of
-//!   their own.
+//!   the panels `pad_grid`, `pad_panel` (with `envelope_panel`) and
+//!   `memory_view` are widgets of their own.
 //! - This module: nice-plug's `Editor` for the plugin (open, parent, size).
 //!
 //! Threads: `Editor`/`EditorHandle` methods run on the host's UI thread;
@@ -19,6 +19,7 @@
 
 pub mod app;
 pub mod browser;
+mod envelope_panel;
 pub mod look;
 mod memory_view;
 pub mod model;

@@ -1,5 +1,6 @@
 //! The selected pad's panel: a header (name, Load…, Clear), the sample's
-//! waveform with its play-window markers, and the pad's settings. Every
+//! waveform with its play-window markers, and the pad's settings in tabs
+//! ("Pad": sound and trigger; "Envelope": `envelope_panel`). Every
 //! widget edits a copy of the pad's model; a changed copy goes to the kit
 //! store as one edit, which validates and publishes it.
 //!
@@ -16,6 +17,15 @@ use super::model::note_name;
 use crate::kit::{Interpolation, PadModel, PadView, PlayMode, Trigger};
 use crate::settings::{self, Setting, AUTOMATED_PADS};
 
+/// The tabs of the selected pad's panel, under the waveform.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Tab {
+    /// Level, pan, tune, interpolation and how the pad is triggered.
+    Pad,
+    /// The amp envelope and the velocity response.
+    Envelope,
+}
+
 impl SamplerApp {
     /// Draws the panel of the selected pad and applies what the user changed.
     pub(super) fn pad_panel(&mut self, ui: &mut Ui, screen: Vec2, pads: &[PadView]) {
@@ -29,11 +39,21 @@ impl SamplerApp {
         self.panel_header(ui, pad, view, pads);
         let mut edited = view.model.clone();
         self.window_editor(ui, pad, view, &mut edited);
-        ui.add_space(6.0);
-        egui::Grid::new("pad-settings").num_columns(2).spacing([10.0, 6.0]).show(ui, |ui| {
-            self.sound_settings(ui, pad, &mut edited);
-            mapping_settings(ui, &mut edited, view.sample.is_some());
+        ui.add_space(4.0);
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut self.tab, Tab::Pad, "Pad");
+            ui.selectable_value(&mut self.tab, Tab::Envelope, "Envelope");
         });
+        ui.add_space(4.0);
+        match self.tab {
+            Tab::Pad => {
+                egui::Grid::new("pad-settings").num_columns(2).spacing([10.0, 6.0]).show(ui, |ui| {
+                    self.sound_settings(ui, pad, &mut edited);
+                    mapping_settings(ui, &mut edited, view.sample.is_some());
+                });
+            }
+            Tab::Envelope => self.envelope_section(ui, pad, &mut edited),
+        }
         if edited != view.model {
             // Settings and sample parameters only: the records' files (and
             // embedded audio, which a view leaves out) stay as they are.
@@ -146,7 +166,7 @@ impl SamplerApp {
     }
 
     /// Gain, pan and tune (the host's parameters for the first pads, the
-    /// kit's values for the others), release and interpolation.
+    /// kit's values for the others) and interpolation.
     fn sound_settings(&mut self, ui: &mut Ui, pad: usize, edited: &mut PadModel) {
         let s = &mut edited.settings;
         if pad < AUTOMATED_PADS {
@@ -181,9 +201,6 @@ impl SamplerApp {
             });
             ui.end_row();
         }
-        ui.label(settings::RELEASE_S.name);
-        ui.add(slider(&mut s.release, &settings::RELEASE_S).logarithmic(true));
-        ui.end_row();
         ui.label("Interpolation");
         ui.horizontal(|ui| {
             ui.selectable_value(&mut s.interpolation, Interpolation::Cubic, "Cubic");

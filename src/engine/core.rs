@@ -232,8 +232,10 @@ impl Core {
         }
     }
 
-    /// Takes the host's automation values; for each pad whose gain or pan
-    /// moved, queues slot parameter events at frame 0 (the guest ramps them).
+    /// Takes the host's automation values; for each pad, queues a slot
+    /// parameter event at frame 0 for every guest parameter they move (the
+    /// guest ramps gain and pan; envelope values apply from the next
+    /// note or, for the release, the next note-off).
     ///
     /// Thread: audio. No allocation.
     fn automate(&mut self, automation: &[Automation]) {
@@ -244,13 +246,11 @@ impl Core {
             }
             self.automation[pad] = Some(*values);
             let Some(Some(live)) = self.live.get(pad) else { continue };
-            let moved = |b: &Automation| b.gain_db != values.gain_db || b.pan != values.pan;
-            if before.as_ref().is_none_or(moved) {
-                let settings = live.settings.with(Some(values));
-                for (id, value) in settings.guest_params(live.sample.gain_db) {
-                    if id == abi::param::GAIN || id == abi::param::PAN {
-                        self.events.push(abi::Event::slot_param(0, live.slot, id, value));
-                    }
+            let old = live.settings.with(before.as_ref()).guest_params(live.sample.gain_db);
+            let new = live.settings.with(Some(values)).guest_params(live.sample.gain_db);
+            for ((id, value), (_, was)) in new.into_iter().zip(old) {
+                if value != was {
+                    self.events.push(abi::Event::slot_param(0, live.slot, id, value));
                 }
             }
         }

@@ -369,7 +369,7 @@ mod tests {
     #[test]
     fn automation_retunes_new_notes_of_its_pad_only() {
         let pads = [pad(Mapping::drum(36), 0), pad(Mapping::drum(38), 1)];
-        let up = Automation { gain_db: 0.0, pan: 0.0, tune_semitones: 12, tune_cents: 0.0 };
+        let up = Automation { tune_semitones: 12, ..Automation::NEUTRAL };
         let mut out = EventBuffer::with_capacity(8);
         translate(&on(36, 1.0), &pads, &[Some(up)], 48_000.0, &mut out);
         translate(&on(38, 1.0), &pads, &[Some(up)], 48_000.0, &mut out);

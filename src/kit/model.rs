@@ -215,6 +215,25 @@ pub struct Automation {
     pub pan: f32,
     pub tune_semitones: i32,
     pub tune_cents: f32,
+    /// The amp envelope's attack, decay, sustain and release.
+    pub attack: f32,
+    pub decay: f32,
+    pub sustain: f32,
+    pub release: f32,
+}
+
+impl Automation {
+    /// Every value at its default (the parameters of a new instance).
+    pub const NEUTRAL: Automation = Automation {
+        gain_db: settings::PAD_GAIN_DB.default,
+        pan: settings::PAN.default,
+        tune_semitones: settings::TUNE_SEMITONES.default as i32,
+        tune_cents: settings::TUNE_CENTS.default,
+        attack: settings::ATTACK_S.default,
+        decay: settings::DECAY_S.default,
+        sustain: settings::SUSTAIN_PCT.default,
+        release: settings::RELEASE_S.default,
+    };
 }
 
 impl PadSettings {
@@ -223,7 +242,17 @@ impl PadSettings {
     /// Thread: any, the audio thread included. No allocation.
     pub fn with(&self, automation: Option<&Automation>) -> PadSettings {
         match automation {
-            Some(a) => PadSettings { gain_db: a.gain_db, pan: a.pan, tune_semitones: a.tune_semitones, tune_cents: a.tune_cents, ..*self },
+            Some(a) => PadSettings {
+                gain_db: a.gain_db,
+                pan: a.pan,
+                tune_semitones: a.tune_semitones,
+                tune_cents: a.tune_cents,
+                attack: a.attack,
+                decay: a.decay,
+                sustain: a.sustain,
+                release: a.release,
+                ..*self
+            },
             None => *self,
         }
     }
@@ -472,7 +501,7 @@ mod tests {
     fn neutral_settings_give_exactly_unity_gain_and_automation_is_a_layer() {
         let s = PadSettings::default();
         assert_eq!(s.guest_params(0.0)[0], (abi::param::GAIN, 1.0));
-        let a = Automation { gain_db: -6.0, pan: 0.5, tune_semitones: 2, tune_cents: 0.0 };
+        let a = Automation { gain_db: -6.0, pan: 0.5, tune_semitones: 2, ..Automation::NEUTRAL };
         let layered = s.with(Some(&a));
         assert_eq!((layered.gain_db, layered.pan, layered.tune_semitones, layered.release), (-6.0, 0.5, 2, s.release));
         assert_eq!(s.with(None), s);

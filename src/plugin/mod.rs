@@ -88,7 +88,7 @@ impl Default for WasmSampler {
     fn default() -> Self {
         let shared = Arc::new(Shared::default());
         let auditions = shared.link.take_audition_consumer().expect("a new link has its consumer");
-        let neutral = Automation { gain_db: 0.0, pan: 0.0, tune_semitones: 0, tune_cents: 0.0 };
+        let neutral = Automation::NEUTRAL;
         WasmSampler {
             auditions,
             params: Arc::new(SamplerParams::new(KitField(shared.clone()))),

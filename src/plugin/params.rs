@@ -1,10 +1,12 @@
-//! The plugin's parameters: master gain on the front, and gain, pan, tune and
-//! fine tune for each of the first [`AUTOMATED_PADS`] pads, all built from
+//! The plugin's parameters: master gain on the front, and gain, pan, tune,
+//! fine tune and the amp envelope's attack, decay, sustain and release for
+//! each of the first [`AUTOMATED_PADS`] pads, all built from
 //! [`crate::settings`] (range, default, unit, step, text both ways).
 //!
 //! Parameter ids are a contract with saved projects: `gain` for the master,
-//! `pgain_N`, `pan_N`, `tune_N`, `fine_N` for pad N (1-based). New parameters
-//! get new ids; these never change meaning. The kit (samples, mappings, the
+//! `pgain_N`, `pan_N`, `tune_N`, `fine_N`, `att_N`, `dec_N`, `sus_N`, `rel_N`
+//! for pad N (1-based). New parameters get new ids; these never change
+//! meaning. The kit (samples, mappings, the
 //! other pad settings, whether audio is embedded) is the persisted field
 //! `kit`. The per-pad parameters are an automation layer over the kit's
 //! values: the engine applies them on top, the kit never stores them.
@@ -77,6 +79,18 @@ pub struct PadParamSet {
     /// [`settings::TUNE_CENTS`].
     #[id = "fine"]
     pub fine: FloatParam,
+    /// [`settings::ATTACK_S`].
+    #[id = "att"]
+    pub attack: FloatParam,
+    /// [`settings::DECAY_S`].
+    #[id = "dec"]
+    pub decay: FloatParam,
+    /// [`settings::SUSTAIN_PCT`].
+    #[id = "sus"]
+    pub sustain: FloatParam,
+    /// [`settings::RELEASE_S`].
+    #[id = "rel"]
+    pub release: FloatParam,
 }
 
 /// A float parameter from its table entry: range, default, unit, step, and
@@ -84,6 +98,15 @@ pub struct PadParamSet {
 fn float_param(s: &'static Setting) -> FloatParam {
     FloatParam::new(s.name, s.default, FloatRange::Linear { min: s.min, max: s.max })
         .with_unit(s.unit)
+        .with_step_size(s.step)
+        .with_value_to_string(Arc::new(move |v| s.format(v)))
+        .with_string_to_value(Arc::new(move |t| s.parse(t)))
+}
+
+/// A time parameter (seconds): as [`float_param`], on a skewed range so
+/// that the short times a drum needs get most of a knob's travel.
+fn time_param(s: &'static Setting) -> FloatParam {
+    FloatParam::new(s.name, s.default, FloatRange::Skewed { min: s.min, max: s.max, factor: FloatRange::skew_factor(-2.5) })
         .with_step_size(s.step)
         .with_value_to_string(Arc::new(move |v| s.format(v)))
         .with_string_to_value(Arc::new(move |t| s.parse(t)))
@@ -104,6 +127,10 @@ impl PadParamSet {
             pan: float_param(&settings::PAN),
             tune: int_param(&settings::TUNE_SEMITONES),
             fine: float_param(&settings::TUNE_CENTS),
+            attack: time_param(&settings::ATTACK_S),
+            decay: time_param(&settings::DECAY_S),
+            sustain: float_param(&settings::SUSTAIN_PCT),
+            release: time_param(&settings::RELEASE_S),
         }
     }
 
@@ -111,7 +138,16 @@ impl PadParamSet {
     ///
     /// Thread: any. No allocation.
     pub fn automation(&self) -> Automation {
-        Automation { gain_db: self.gain.value(), pan: self.pan.value(), tune_semitones: self.tune.value(), tune_cents: self.fine.value() }
+        Automation {
+            gain_db: self.gain.value(),
+            pan: self.pan.value(),
+            tune_semitones: self.tune.value(),
+            tune_cents: self.fine.value(),
+            attack: self.attack.value(),
+            decay: self.decay.value(),
+            sustain: self.sustain.value(),
+            release: self.release.value(),
+        }
     }
 }
 
