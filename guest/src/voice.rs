@@ -216,7 +216,7 @@ impl Voice {
     /// when the sample or its fade ends.
     ///
     /// # Safety
-    /// As for [`Voice::at`].
+    /// As for [`Voice::raw_at`].
     ///
     /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
     pub unsafe fn render(&mut self, mem: &Memory, out_l: &mut [f32], out_r: &mut [f32]) {
@@ -235,7 +235,7 @@ impl Voice {
     /// count and kernel, so the per-sample work has no branches on either.
     ///
     /// # Safety
-    /// As for [`Voice::at`], with the region in format `S`.
+    /// As for [`Voice::raw_at`], with the region in format `S`.
     #[inline(always)]
     unsafe fn render_as<S: Stored>(&mut self, mem: &Memory, out_l: &mut [f32], out_r: &mut [f32]) {
         // SAFETY: forwarded from the caller.
@@ -249,12 +249,35 @@ impl Voice {
         }
     }
 
-    /// [`Voice::render`] for `S` samples, `CH` channels and one kernel.
+    /// [`Voice::render`] for `S` samples, `CH` channels and one kernel;
+    /// the level's per-frame work (envelope, fade) is compiled in only when
+    /// the level moves. A level that does not move at the start of a call
+    /// (sustain or the neutral settings, no fade) cannot start moving before
+    /// the call ends: that takes an event, and events fall between calls.
     ///
     /// # Safety
-    /// As for [`Voice::at`].
+    /// As for [`Voice::raw_at`].
     #[inline(always)]
     unsafe fn render_with<S: Stored, const CH: usize, const CUBIC: bool>(&mut self, mem: &Memory, out_l: &mut [f32], out_r: &mut [f32]) {
+        // SAFETY: forwarded from the caller.
+        unsafe {
+            if self.amp_env.moving() || (self.stage == Stage::Fading && self.env_step > 0.0) {
+                self.render_loop::<S, CH, CUBIC, true>(mem, out_l, out_r)
+            } else {
+                self.render_loop::<S, CH, CUBIC, false>(mem, out_l, out_r)
+            }
+        }
+    }
+
+    /// The per-frame loop of [`Voice::render_with`]; `MOVING`: the envelope
+    /// or the fade moves. Both variants compute the gain with the same
+    /// expression, so a voice sounds the same bits whichever runs
+    /// (block-size invariance).
+    ///
+    /// # Safety
+    /// As for [`Voice::raw_at`].
+    #[inline(always)]
+    unsafe fn render_loop<S: Stored, const CH: usize, const CUBIC: bool, const MOVING: bool>(&mut self, mem: &Memory, out_l: &mut [f32], out_r: &mut [f32]) {
         // The moving state lives in locals for the loop: sample reads go
         // through raw addresses, which the compiler must assume could alias
         // `self`, so fields would be stored and reloaded every frame.
@@ -265,6 +288,7 @@ impl Voice {
         // on the velocity gain: scaling by a power of two is exact, so this
         // gives the bits of scaling every sample, for no multiply per frame.
         let velocity = voice.velocity * S::SCALE;
+        let steady = velocity * env * amp_env.level;
         let mut ended = false;
         for (l, r) in out_l.iter_mut().zip(out_r.iter_mut()) {
             if pos >= end {
@@ -275,7 +299,7 @@ impl Voice {
             let t = (pos - i as f64) as f32;
             // SAFETY: forwarded from the caller; 0 <= i < frames (checked above).
             let (sl, sr) = unsafe { voice.read::<S, CH, CUBIC>(mem, i, t) };
-            let g = velocity * env * amp_env.level;
+            let g = if MOVING { velocity * env * amp_env.level } else { steady };
             *l += sl * (g * amp[0]);
             *r += sr * (g * amp[1]);
 
@@ -289,14 +313,14 @@ impl Voice {
                     amp[1] += voice.amp_step[1];
                 }
             }
-            if fading {
+            if MOVING && fading {
                 env -= voice.env_step;
                 if env <= 0.0 {
                     ended = true;
                     break;
                 }
             }
-            if amp_env.moving() {
+            if MOVING && amp_env.moving() {
                 amp_env.advance();
                 if amp_env.segment == Segment::Done {
                     ended = true;
