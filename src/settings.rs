@@ -89,6 +89,16 @@ pub const VELOCITY_AMOUNT_PCT: Setting =
 /// eighth power ([`crate::engine::triggering::velocity_gain`]).
 pub const VELOCITY_CURVE_PCT: Setting =
     Setting { name: "Velocity curve", min: -100.0, max: 100.0, default: 0.0, unit: " %", step: 1.0, display: Display::Decimals(0) };
+/// How far a full pitch bend moves a pad (semitones, up and down).
+pub const BEND_RANGE_ST: Setting = Setting {
+    name: "Bend range",
+    min: 0.0,
+    max: abi::param::BEND_RANGE_MAX,
+    default: abi::param::BEND_RANGE_DEFAULT,
+    unit: " st",
+    step: 1.0,
+    display: Display::Decimals(0),
+};
 /// Pads sharing a choke group (1..) cut each other off; 0 = none.
 pub const CHOKE_GROUP: Setting = Setting { name: "Choke group", min: 0.0, max: 16.0, default: 0.0, unit: "", step: 1.0, display: Display::ZeroIsOff };
 /// A sample's own gain within its pad (dB), added to the pad's.
@@ -102,7 +112,7 @@ pub const NOTE: Setting = Setting { name: "Note", min: 0.0, max: 127.0, default:
 pub const VELOCITY: Setting = Setting { name: "Velocity", min: 1.0, max: 127.0, default: 127.0, unit: "", step: 1.0, display: Display::Decimals(0) };
 
 /// Every entry, for tests and documentation.
-pub const ALL: [Setting; 17] = [
+pub const ALL: [Setting; 18] = [
     MASTER_GAIN_DB,
     PAD_GAIN_DB,
     PAN,
@@ -116,6 +126,7 @@ pub const ALL: [Setting; 17] = [
     ENV_CURVE_PCT,
     VELOCITY_AMOUNT_PCT,
     VELOCITY_CURVE_PCT,
+    BEND_RANGE_ST,
     CHOKE_GROUP,
     SAMPLE_GAIN_DB,
     SAMPLE_TUNE_CENTS,

@@ -197,7 +197,7 @@ fn gtk_and_qt_drags_land_on_the_pad_under_the_pointer_in_every_kind_of_host_wind
             (o.dst_x as i32, o.dst_y as i32)
         };
         let background = (26, 27, 31);
-        wait_for("the editor to draw", 20, &mut s, |_| {
+        wait_for("the editor to draw", 60, &mut s, |_| {
             let (x, y) = origin(&conn);
             pixel(&conn, root, x + size.width as i32 - 3, y + size.height as i32 / 2) == background
         });

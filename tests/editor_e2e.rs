@@ -142,7 +142,7 @@ fn wav_and_flac_files_dragged_from_a_file_manager_onto_pads_play_on_the_next_not
     // The editor draws its background, then the kit (the first pad's name
     // area turns from empty-pad to loaded-pad colour once loaded).
     let background = (26, 27, 31);
-    wait_for("the editor to draw", 20, &mut s, |_| pixel(&conn, root, window.0 as i32 - 3, window.1 as i32 / 2) == background);
+    wait_for("the editor to draw", 60, &mut s, |_| pixel(&conn, root, window.0 as i32 - 3, window.1 as i32 / 2) == background);
     let (kick_x, kick_y) = pad_centre(0, window);
     wait_for("the kit to load and show", 20, &mut s, |_| pixel(&conn, root, kick_x, kick_y - 30) == (38, 40, 46));
 

@@ -5,6 +5,8 @@
 mod common;
 use common::*;
 
+use wasm_sampler::cli::render::FrameEvent;
+use wasm_sampler::engine::triggering::NoteEvent;
 use wasm_sampler::kit::{Interpolation, Mapping, PadSettings};
 use wasm_sampler::DspBackend;
 
@@ -140,4 +142,116 @@ fn every_depth_at_a_pitch_plays_the_bits_of_its_values_as_float_in_wasm_and_nati
             }
         }
     }
+}
+
+/// Reverse plays the window from its last frame to its first: at neutral
+/// settings exactly the reversed samples; at any pitch, depth, channel
+/// count and kernel exactly what the reversed file plays forward (the guest
+/// reads the mirrored taps and puts the lanes back in played order), in
+/// wasm and natively.
+#[test]
+fn reverse_plays_the_bits_of_the_reversed_file_at_every_depth_pitch_and_kernel() {
+    let dir = tempdir();
+    // Neutral: a 48 kHz float file on a drum pad plays reversed, bit for bit.
+    let values = signal(2_000, 4);
+    let path = path_in(&dir, "neutral.wav");
+    write_float_wav(&path, 48_000, 1, &values);
+    for kind in KINDS {
+        let e = engine(kind, 48_000.0);
+        e.load_file(0, &path).unwrap();
+        e.set_settings(0, PadSettings { reverse: true, ..PadSettings::default() });
+        let out = render_fixed(&e, &[note_on(0, 36, 1.0)], 2_100, 256);
+        let expected: Vec<f32> = values.iter().rev().map(|v| v + 0.0).chain([0.0; 100]).collect();
+        assert_eq!(first_difference(&out.left, &expected), None, "{kind:?}: the reversed samples");
+    }
+    for bits in [16u16, 24] {
+        for channels in [1u16, 2] {
+            let scale = (1i64 << (bits - 1)) as f64;
+            let ints: Vec<i32> = signal(401 * channels as usize, bits as u32 + 7).iter().map(|&x| (x as f64 * (scale - 1.0)) as i32).collect();
+            let reversed: Vec<i32> = ints.chunks(channels as usize).rev().flatten().copied().collect();
+            let (fwd, rev) = (path_in(&dir, &format!("f{bits}_{channels}.wav")), path_in(&dir, &format!("r{bits}_{channels}.wav")));
+            write_int_wav(&fwd, 44_100, channels, bits, &ints);
+            write_int_wav(&rev, 44_100, channels, bits, &reversed);
+            for interp in [Interpolation::Cubic, Interpolation::Linear] {
+                for kind in KINDS {
+                    let play = |path: &std::path::Path, reverse: bool| {
+                        let e = engine(kind, 48_000.0);
+                        e.set_mapping(0, Mapping::pitched(0, 127));
+                        e.load_file(0, path).unwrap();
+                        e.set_root(0, 60);
+                        e.set_settings(0, PadSettings { interpolation: interp, reverse, ..PadSettings::default() });
+                        render_fixed(&e, &[note_on(0, 60, 1.0), note_on(3, 67, 0.7), note_on(5, 53, 0.5)], 900, 100)
+                    };
+                    let (reversed_playback, forward_of_reversed) = (play(&fwd, true), play(&rev, false));
+                    assert!(reversed_playback.left.iter().filter(|&&v| v != 0.0).count() > 400);
+                    assert_identical(&reversed_playback, &forward_of_reversed, &format!("{kind:?} {bits}-bit {channels} ch {interp:?}"));
+                }
+            }
+        }
+    }
+}
+
+fn bend(frame: u64, channel: u8, value: f32) -> FrameEvent {
+    FrameEvent { frame, event: NoteEvent::PitchBend { frame: 0, channel, value } }
+}
+
+/// Upward zero crossings of `x` in `range`.
+fn crossings(x: &[f32], range: std::ops::Range<usize>) -> usize {
+    x[range].windows(2).filter(|w| w[0] < 0.0 && w[1] >= 0.0).count()
+}
+
+#[test]
+fn a_full_bend_over_a_twelve_semitone_range_doubles_the_frequency() {
+    let dir = tempdir();
+    // 480 Hz at 48 kHz: a period of 100 frames.
+    let sine: Vec<f32> = (0..48_000).map(|i| (std::f64::consts::TAU * i as f64 / 100.0).sin() as f32 * 0.5).collect();
+    let path = path_in(&dir, "sine.wav");
+    write_float_wav(&path, 48_000, 1, &sine);
+    let mut renders = Vec::new();
+    for kind in KINDS {
+        for block in [64, 256, 1_000] {
+            // Channel 1 bends fully up at frame 2000 (a 5 ms glide): a note
+            // on channel 0 does not move; one on channel 1 does.
+            let straight = [note_on(0, 60, 1.0), bend(2_000, 1, 1.0)];
+            let bent = [FrameEvent { frame: 0, event: NoteEvent::On { frame: 0, channel: 1, note: 62, velocity: 1.0 } }, bend(2_000, 1, 1.0)];
+            let play = |events: &[FrameEvent]| render_fixed(&engine_with_bend(kind, &path), events, 6_000, block);
+            renders.push((kind, block, play(&straight), play(&bent)));
+        }
+    }
+    for (kind, block, straight, bent) in &renders {
+        assert_eq!(crossings(&straight.left, 1_000..5_000), 40, "{kind:?} {block}: 480 Hz unbent");
+        // Note 62 is 2 semitones up before the bend; a full bend adds 12.
+        let before = crossings(&bent.left, 100..1_900) as f64 / 1_800.0 * 48_000.0;
+        let after = crossings(&bent.left, 2_400..5_900) as f64 / 3_500.0 * 48_000.0;
+        assert!((after / before - 2.0).abs() < 0.06, "{kind:?} {block}: {before} Hz -> {after} Hz");
+    }
+    for (kind, block, straight, bent) in &renders[1..] {
+        assert_identical(straight, &renders[0].2, &format!("{kind:?} blocks of {block}, unbent"));
+        assert_identical(bent, &renders[0].3, &format!("{kind:?} blocks of {block}, bent"));
+    }
+}
+
+/// An engine with a pitched pad of `path`, 12-semitone bend range.
+fn engine_with_bend(kind: DspBackend, path: &std::path::Path) -> Rig {
+    let e = engine(kind, 48_000.0);
+    e.set_mapping(0, Mapping::pitched(0, 127));
+    e.load_file(0, path).unwrap();
+    e.set_root(0, 60);
+    e.set_settings(0, PadSettings { bend_range: 12.0, ..PadSettings::default() });
+    e
+}
+
+#[test]
+fn a_centred_bend_keeps_neutral_playback_bit_exact_and_a_bend_sets_later_notes() {
+    let dir = tempdir();
+    let values = signal(3_000, 9);
+    let path = path_in(&dir, "tone.wav");
+    write_float_wav(&path, 48_000, 1, &values);
+    let e = engine_with_bend(DspBackend::Wasm, &path);
+    let out = render_fixed(&e, &[bend(0, 0, 0.0), note_on(10, 60, 1.0)], 3_100, 256);
+    assert_eq!(first_difference(&out.left[10..3_010], &values), None, "bend 0: the file bit for bit");
+    // A bend sent before a note: the note starts bent (an octave up: half as long).
+    let e = engine_with_bend(DspBackend::Wasm, &path);
+    let out = render_fixed(&e, &[bend(0, 0, 1.0), note_on(10, 60, 1.0)], 3_100, 256);
+    assert_eq!(out.left[10..].iter().rposition(|&v| v != 0.0).map(|i| i + 1), Some(1_500), "an octave up from the first frame");
 }

@@ -114,7 +114,15 @@ pub mod kind {
     pub const ALL_SOUND_OFF: u32 = 6;
     /// Fade out quickly the voices started with `note_id`, one-shots too.
     pub const NOTE_CHOKE: u32 = 7;
+    /// Pitch bend of MIDI channel `id` (the channel bits of a note id,
+    /// `note_id >> 7`): `value` -1..=1 of each slot's bend range. Sounding
+    /// voices of that channel glide to it over 5 ms; later notes start there.
+    pub const BEND: u32 = 8;
 }
+
+/// Channels a note id can carry (`note_id >> 7`): MIDI's 16 and the
+/// editor's audition channel.
+pub const CHANNELS: u32 = 17;
 
 /// Slot parameters (`Event::param` for `SLOT_PARAM`, and the `slot_param` export).
 pub mod param {
@@ -154,6 +162,14 @@ pub mod param {
     /// 1 is linear (default), below 1 moves fast first (an exponential-like
     /// decay), above 1 slow first. [`CURVE_MIN`]..=[`CURVE_MAX`].
     pub const CURVE: u32 = 8;
+    /// Playback direction: 0 forward (default), 1 reverse (from the play
+    /// window's last frame to its first).
+    pub const REVERSE: u32 = 9;
+    /// Pitch-bend range in semitones, 0..=[`BEND_RANGE_MAX`] (default
+    /// [`BEND_RANGE_DEFAULT`]): a full bend of ±1 moves the pitch this far.
+    pub const BEND_RANGE: u32 = 10;
+    pub const BEND_RANGE_MAX: f32 = 48.0;
+    pub const BEND_RANGE_DEFAULT: f32 = 2.0;
 
     /// Longest attack, hold or decay (seconds).
     pub const ENV_TIME_MAX: f32 = 30.0;
@@ -207,6 +223,10 @@ impl Event {
     /// Set slot parameter `param` to `value`.
     pub const fn slot_param(frame: u32, slot: u32, param: u32, value: f32) -> Self {
         Event { kind: kind::SLOT_PARAM, frame, slot, id: param, rate: 0.0, value, flags: 0 }
+    }
+    /// Pitch bend `value` (-1..=1) on `channel`.
+    pub const fn bend(frame: u32, channel: u32, value: f32) -> Self {
+        Event { kind: kind::BEND, frame, slot: 0, id: channel, rate: 0.0, value, flags: 0 }
     }
     /// Release every gate voice.
     pub const fn all_notes_off(frame: u32) -> Self {

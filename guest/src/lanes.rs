@@ -137,6 +137,20 @@ impl F4 {
         return F4([self.0[2], self.0[3], self.0[0], self.0[1]]);
     }
 
+    /// `[d, c, b, a]` of `[a, b, c, d]`.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    #[inline(always)]
+    pub fn reversed(self) -> F4 {
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        return F4(arch::i32x4_shuffle::<3, 2, 1, 0>(self.0, self.0));
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SSE and SSE2 are part of the x86_64 baseline, on in every build.
+        return unsafe { F4(arch::_mm_shuffle_ps::<0b00_01_10_11>(self.0, self.0)) };
+        #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
+        return F4([self.0[3], self.0[2], self.0[1], self.0[0]]);
+    }
+
     /// `[a, a, b, b]` of `[a, b, c, d]`.
     ///
     /// Thread: any, the audio thread included. No allocation.
@@ -249,6 +263,7 @@ mod tests {
         assert_eq!((x - y).to_array(), [1.0, -6.0, 4.25, 1e-3 - 3.0]);
         assert_eq!((x * y).to_array(), [0.75, -8.0, -3.25, 1e-3 * 3.0]);
         assert_eq!(x.swap_halves().to_array(), [3.25, 1e-3, 1.5, -2.0]);
+        assert_eq!(x.reversed().to_array(), [1e-3, 3.25, -2.0, 1.5]);
         assert_eq!(x.dup_low().to_array(), [1.5, 1.5, -2.0, -2.0]);
         assert_eq!(x.dup_high().to_array(), [3.25, 3.25, 1e-3, 1e-3]);
         assert_eq!(F4::splat(-0.25).to_array(), [-0.25; 4]);

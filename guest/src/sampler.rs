@@ -37,6 +37,10 @@ pub struct Slot {
     pub decay: f32,
     pub sustain: f32,
     pub curve: f32,
+    /// Plays the window from its last frame to its first.
+    pub reverse: bool,
+    /// Semitones a full pitch bend moves.
+    pub bend_range: f32,
 }
 
 impl Slot {
@@ -57,6 +61,8 @@ impl Slot {
         decay: param::DECAY_DEFAULT,
         sustain: 1.0,
         curve: 1.0,
+        reverse: false,
+        bend_range: param::BEND_RANGE_DEFAULT,
     };
 
     /// Channel gains: gain times a balance law that keeps both sides at unity
@@ -76,6 +82,8 @@ pub struct Sampler {
     max_frames: u32,
     slots: [Slot; abi::SLOT_CAPACITY as usize],
     voices: [Voice; abi::VOICE_CAPACITY as usize],
+    /// Each channel's pitch bend, -1..=1.
+    bends: [f32; abi::CHANNELS as usize],
     next_stamp: u32,
     header: Header,
 }
@@ -96,6 +104,7 @@ impl Sampler {
             max_frames: abi::MAX_FRAMES,
             slots: [Slot::EMPTY; abi::SLOT_CAPACITY as usize],
             voices: [Voice::IDLE; abi::VOICE_CAPACITY as usize],
+            bends: [0.0; abi::CHANNELS as usize],
             next_stamp: 0,
             header: Header {
                 abi_version: abi::ABI_VERSION,
@@ -221,6 +230,8 @@ impl Sampler {
             param::DECAY if (0.0..=param::ENV_TIME_MAX).contains(&value) => s.decay = value,
             param::SUSTAIN if (0.0..=1.0).contains(&value) => s.sustain = value,
             param::CURVE if (param::CURVE_MIN..=param::CURVE_MAX).contains(&value) => s.curve = value,
+            param::REVERSE if value == 0.0 || value == 1.0 => s.reverse = value == 1.0,
+            param::BEND_RANGE if (0.0..=param::BEND_RANGE_MAX).contains(&value) => s.bend_range = value,
             _ => return status::BAD_PARAM,
         }
         if id == param::GAIN || id == param::PAN {
@@ -317,6 +328,7 @@ impl Sampler {
             kind::ALL_NOTES_OFF => self.release_gates(|_| true),
             kind::ALL_SOUND_OFF => self.fade_voices(|_| true),
             kind::NOTE_CHOKE => self.fade_voices(|v| v.note_id == e.id),
+            kind::BEND => self.bend(e),
             _ => self.header.events_ignored += 1,
         }
     }
@@ -336,6 +348,22 @@ impl Sampler {
         let fade = self.fade_frames(FADE_SECONDS);
         for v in self.voices.iter_mut().filter(|v| v.is_active() && which(v)) {
             v.fade_out(fade);
+        }
+    }
+
+    /// A channel's pitch bend: kept for later notes, and its sounding
+    /// voices glide to it.
+    fn bend(&mut self, e: &Event) {
+        let ramp = self.fade_frames(PARAM_RAMP_SECONDS);
+        let Some(bend) = self.bends.get_mut(e.id as usize).filter(|_| e.value.is_finite()) else {
+            self.header.events_ignored += 1;
+            return;
+        };
+        *bend = e.value.clamp(-1.0, 1.0);
+        let (voices, slots, bend) = (&mut self.voices, &self.slots, *bend);
+        for v in voices.iter_mut().filter(|v| v.is_active() && v.note_id >> 7 == e.id) {
+            let range = slots.get(v.slot as usize).map_or(param::BEND_RANGE_DEFAULT, |s| s.bend_range);
+            v.glide_to(bend_ratio(bend, range), ramp);
         }
     }
 
@@ -386,6 +414,11 @@ impl Sampler {
             pos: 0.0,
             rate: e.rate,
             interp: slot.interp,
+            reverse: slot.reverse,
+            bend: self.bends.get((e.id >> 7) as usize).map_or(1.0, |&b| bend_ratio(b, slot.bend_range)),
+            bend_step: 0.0,
+            bend_left: 0,
+            bend_target: 1.0,
             velocity: e.value,
             env: 1.0,
             env_step: 0.0,
@@ -397,6 +430,16 @@ impl Sampler {
         };
         self.next_stamp = self.next_stamp.wrapping_add(1);
         self.header.voices_started += 1;
+    }
+}
+
+/// The rate ratio of a bend (-1..=1) over a range in semitones: exactly 1
+/// with no bend.
+fn bend_ratio(bend: f32, range: f32) -> f64 {
+    if bend == 0.0 {
+        1.0
+    } else {
+        libm::exp2(bend as f64 * range as f64 / 12.0)
     }
 }
 

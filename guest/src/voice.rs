@@ -44,6 +44,14 @@ pub struct Voice {
     /// Source frames per output frame.
     pub rate: f64,
     pub interp: Kernel,
+    /// Reads the region from its last frame to its first.
+    pub reverse: bool,
+    /// Pitch-bend ratio on the rate (1 = none), its per-frame step while
+    /// gliding and the frames of glide left.
+    pub bend: f64,
+    pub bend_step: f64,
+    pub bend_left: u32,
+    pub bend_target: f64,
     /// Velocity gain (linear).
     pub velocity: f32,
     /// Fade level 0..=1 and its per-frame decrement while fading (steal,
@@ -74,6 +82,11 @@ impl Voice {
         pos: 0.0,
         rate: 1.0,
         interp: Kernel::Cubic,
+        reverse: false,
+        bend: 1.0,
+        bend_step: 0.0,
+        bend_left: 0,
+        bend_target: 1.0,
         velocity: 0.0,
         env: 0.0,
         env_step: 0.0,
@@ -126,6 +139,17 @@ impl Voice {
         self.stage = Stage::Fading;
     }
 
+    /// Glides the pitch-bend ratio to `target` over `frames` (at least 1);
+    /// the last frame lands on `target` exactly.
+    ///
+    /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
+    pub fn glide_to(&mut self, target: f64, frames: u32) {
+        let frames = frames.max(1);
+        self.bend_step = (target - self.bend) / frames as f64;
+        self.bend_left = frames;
+        self.bend_target = target;
+    }
+
     /// Moves the channel gains to `target` over `ramp` frames (0 = at once).
     ///
     /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
@@ -146,12 +170,24 @@ impl Voice {
     /// # Safety
     /// The voice's region must be one published with `slot_load` and not freed.
     #[inline(always)]
-    unsafe fn raw_at<S: Stored, const CH: usize>(&self, mem: &Memory, i: i64, ch: usize) -> f32 {
+    unsafe fn raw_at<S: Stored, const CH: usize, const REV: bool>(&self, mem: &Memory, i: i64, ch: usize) -> f32 {
         if i < 0 || i >= self.frames as i64 {
             return 0.0;
         }
-        // SAFETY: 0 <= i < frames and ch < channels, so the index lies in the region.
-        unsafe { mem.sample_raw::<S>(self.data, i as usize * CH + ch) }
+        // SAFETY: 0 <= i < frames and ch < channels, so the index (mirrored
+        // or not) lies in the region.
+        unsafe { mem.sample_raw::<S>(self.data, self.frame_at::<REV>(i) * CH + ch) }
+    }
+
+    /// Where frame `i` of the played order lies in the region: `i`, or
+    /// counted from the end when reversed. `0 <= i < frames`.
+    #[inline(always)]
+    fn frame_at<const REV: bool>(&self, i: i64) -> usize {
+        if REV {
+            (self.frames as i64 - 1 - i) as usize
+        } else {
+            i as usize
+        }
     }
 
     /// Four raw values from frame `i`, with 0 outside the sample: frames
@@ -161,10 +197,10 @@ impl Voice {
     /// # Safety
     /// As for [`Voice::raw_at`].
     #[inline(always)]
-    unsafe fn raw4<S: Stored, const CH: usize>(&self, mem: &Memory, i: i64) -> F4 {
+    unsafe fn raw4<S: Stored, const CH: usize, const REV: bool>(&self, mem: &Memory, i: i64) -> F4 {
         // SAFETY: forwarded; raw_at checks each index.
         unsafe {
-            let v = |k: i64| self.raw_at::<S, CH>(mem, i + k / CH as i64, k as usize % CH);
+            let v = |k: i64| self.raw_at::<S, CH, REV>(mem, i + k / CH as i64, k as usize % CH);
             F4::new(v(0), v(1), v(2), v(3))
         }
     }
@@ -179,12 +215,13 @@ impl Voice {
     /// # Safety
     /// As for [`Voice::raw_at`]; `0 <= i < frames`.
     #[inline(always)]
-    unsafe fn read<S: Stored, const CH: usize, const CUBIC: bool>(&self, mem: &Memory, i: i64, t: f32) -> (f32, f32) {
+    unsafe fn read<S: Stored, const CH: usize, const CUBIC: bool, const REV: bool>(&self, mem: &Memory, i: i64, t: f32) -> (f32, f32) {
         // SAFETY: 0 <= i < frames (caller); the `inside` tests check that
-        // every tap a vector load reads lies inside the region.
+        // every tap a vector load reads lies inside the region (the tests are
+        // symmetric, so they hold for the mirrored frames too).
         unsafe {
             if t == 0.0 {
-                let at = i as usize * CH;
+                let at = self.frame_at::<REV>(i) * CH;
                 let l = mem.sample_raw::<S>(self.data, at);
                 return (l, if CH == 2 { mem.sample_raw::<S>(self.data, at + 1) } else { l });
             }
@@ -192,21 +229,42 @@ impl Voice {
             if CUBIC {
                 let w = cubic_weights(t);
                 let inside = i >= 1 && i + 2 < frames;
-                let first = (i - 1) as usize * CH;
+                // The taps are frames i - 1 ..= i + 2 of the played order;
+                // reversed, they lie in memory from frame(i + 2) up, and
+                // the loaded lanes are put back in played order.
+                let first = if REV { self.frame_at::<REV>(i + 2) } else { (i - 1) as usize } * CH;
                 if CH == 2 {
-                    let (a, b) =
-                        if inside { mem.samples8_raw::<S>(self.data, first) } else { (self.raw4::<S, CH>(mem, i - 1), self.raw4::<S, CH>(mem, i + 1)) };
+                    let (a, b) = if !inside {
+                        (self.raw4::<S, CH, REV>(mem, i - 1), self.raw4::<S, CH, REV>(mem, i + 1))
+                    } else if REV {
+                        let (a, b) = mem.samples8_raw::<S>(self.data, first);
+                        (b.swap_halves(), a.swap_halves())
+                    } else {
+                        mem.samples8_raw::<S>(self.data, first)
+                    };
                     cubic_pair(a, b, w).low_pair()
                 } else {
-                    let y = if inside { mem.samples4_raw::<S>(self.data, first) } else { self.raw4::<S, CH>(mem, i - 1) };
+                    let y = if !inside {
+                        self.raw4::<S, CH, REV>(mem, i - 1)
+                    } else if REV {
+                        mem.samples4_raw::<S>(self.data, first).reversed()
+                    } else {
+                        mem.samples4_raw::<S>(self.data, first)
+                    };
                     let v = cubic_mono(y, w);
                     (v, v)
                 }
             } else if CH == 2 {
-                let v = if i + 1 < frames { mem.samples4_raw::<S>(self.data, i as usize * 2) } else { self.raw4::<S, CH>(mem, i) };
+                let v = if i + 1 >= frames {
+                    self.raw4::<S, CH, REV>(mem, i)
+                } else if REV {
+                    mem.samples4_raw::<S>(self.data, self.frame_at::<REV>(i + 1) * 2).swap_halves()
+                } else {
+                    mem.samples4_raw::<S>(self.data, i as usize * 2)
+                };
                 linear_pair(v, t).low_pair()
             } else {
-                let v = linear(self.raw_at::<S, CH>(mem, i, 0), self.raw_at::<S, CH>(mem, i + 1, 0), t);
+                let v = linear(self.raw_at::<S, CH, REV>(mem, i, 0), self.raw_at::<S, CH, REV>(mem, i + 1, 0), t);
                 (v, v)
             }
         }
@@ -232,7 +290,8 @@ impl Voice {
     }
 
     /// [`Voice::render`] for samples stored as `S`: one loop per channel
-    /// count and kernel, so the per-sample work has no branches on either.
+    /// count, kernel and direction, so the per-sample work has no branches
+    /// on any of them.
     ///
     /// # Safety
     /// As for [`Voice::raw_at`], with the region in format `S`.
@@ -240,49 +299,63 @@ impl Voice {
     unsafe fn render_as<S: Stored>(&mut self, mem: &Memory, out_l: &mut [f32], out_r: &mut [f32]) {
         // SAFETY: forwarded from the caller.
         unsafe {
-            match (self.channels == 2, self.interp == Kernel::Cubic) {
-                (false, true) => self.render_with::<S, 1, true>(mem, out_l, out_r),
-                (false, false) => self.render_with::<S, 1, false>(mem, out_l, out_r),
-                (true, true) => self.render_with::<S, 2, true>(mem, out_l, out_r),
-                (true, false) => self.render_with::<S, 2, false>(mem, out_l, out_r),
+            match (self.channels == 2, self.interp == Kernel::Cubic, self.reverse) {
+                (false, true, false) => self.render_with::<S, 1, true, false>(mem, out_l, out_r),
+                (false, false, false) => self.render_with::<S, 1, false, false>(mem, out_l, out_r),
+                (true, true, false) => self.render_with::<S, 2, true, false>(mem, out_l, out_r),
+                (true, false, false) => self.render_with::<S, 2, false, false>(mem, out_l, out_r),
+                (false, true, true) => self.render_with::<S, 1, true, true>(mem, out_l, out_r),
+                (false, false, true) => self.render_with::<S, 1, false, true>(mem, out_l, out_r),
+                (true, true, true) => self.render_with::<S, 2, true, true>(mem, out_l, out_r),
+                (true, false, true) => self.render_with::<S, 2, false, true>(mem, out_l, out_r),
             }
         }
     }
 
     /// [`Voice::render`] for `S` samples, `CH` channels and one kernel;
-    /// the level's per-frame work (envelope, fade) is compiled in only when
-    /// the level moves. A level that does not move at the start of a call
-    /// (sustain or the neutral settings, no fade) cannot start moving before
-    /// the call ends: that takes an event, and events fall between calls.
+    /// the per-frame work of a moving level (envelope, fade) or pitch (bend
+    /// glide) is compiled in only when one moves. What does not move at the
+    /// start of a call (sustain or the neutral settings, no fade, no glide)
+    /// cannot start moving before the call ends: that takes an event, and
+    /// events fall between calls.
     ///
     /// # Safety
     /// As for [`Voice::raw_at`].
     #[inline(always)]
-    unsafe fn render_with<S: Stored, const CH: usize, const CUBIC: bool>(&mut self, mem: &Memory, out_l: &mut [f32], out_r: &mut [f32]) {
+    unsafe fn render_with<S: Stored, const CH: usize, const CUBIC: bool, const REV: bool>(&mut self, mem: &Memory, out_l: &mut [f32], out_r: &mut [f32]) {
         // SAFETY: forwarded from the caller.
         unsafe {
-            if self.amp_env.moving() || (self.stage == Stage::Fading && self.env_step > 0.0) {
-                self.render_loop::<S, CH, CUBIC, true>(mem, out_l, out_r)
+            if self.amp_env.moving() || (self.stage == Stage::Fading && self.env_step > 0.0) || self.bend_left > 0 {
+                self.render_loop::<S, CH, CUBIC, REV, true>(mem, out_l, out_r)
             } else {
-                self.render_loop::<S, CH, CUBIC, false>(mem, out_l, out_r)
+                self.render_loop::<S, CH, CUBIC, REV, false>(mem, out_l, out_r)
             }
         }
     }
 
-    /// The per-frame loop of [`Voice::render_with`]; `MOVING`: the envelope
-    /// or the fade moves. Both variants compute the gain with the same
+    /// The per-frame loop of [`Voice::render_with`]; `MOVING`: the envelope,
+    /// the fade or the bend moves. Both variants compute the gain with the same
     /// expression, so a voice sounds the same bits whichever runs
     /// (block-size invariance).
     ///
     /// # Safety
     /// As for [`Voice::raw_at`].
     #[inline(always)]
-    unsafe fn render_loop<S: Stored, const CH: usize, const CUBIC: bool, const MOVING: bool>(&mut self, mem: &Memory, out_l: &mut [f32], out_r: &mut [f32]) {
+    unsafe fn render_loop<S: Stored, const CH: usize, const CUBIC: bool, const REV: bool, const MOVING: bool>(
+        &mut self,
+        mem: &Memory,
+        out_l: &mut [f32],
+        out_r: &mut [f32],
+    ) {
         // The moving state lives in locals for the loop: sample reads go
         // through raw addresses, which the compiler must assume could alias
         // `self`, so fields would be stored and reloaded every frame.
         let voice = *self;
         let (mut pos, mut env, mut amp, mut ramp_left, mut amp_env) = (self.pos, self.env, self.amp, self.ramp_left, self.amp_env);
+        let (mut bend, mut bend_left) = (self.bend, self.bend_left);
+        // The read position's step: the rate times the bend (exactly the
+        // rate with no bend), constant unless a glide moves it.
+        let mut step = voice.rate * bend;
         let (end, fading) = (self.frames as f64, self.stage == Stage::Fading && self.env_step > 0.0);
         // Samples are read raw and the format's scale (a power of two) rides
         // on the velocity gain: scaling by a power of two is exact, so this
@@ -298,12 +371,17 @@ impl Voice {
             let i = pos as i64; // pos >= 0, so truncation is floor
             let t = (pos - i as f64) as f32;
             // SAFETY: forwarded from the caller; 0 <= i < frames (checked above).
-            let (sl, sr) = unsafe { voice.read::<S, CH, CUBIC>(mem, i, t) };
+            let (sl, sr) = unsafe { voice.read::<S, CH, CUBIC, REV>(mem, i, t) };
             let g = if MOVING { velocity * env * amp_env.level } else { steady };
             *l += sl * (g * amp[0]);
             *r += sr * (g * amp[1]);
 
-            pos += voice.rate;
+            pos += step;
+            if MOVING && bend_left > 0 {
+                bend_left -= 1;
+                bend = if bend_left == 0 { voice.bend_target } else { bend + voice.bend_step };
+                step = voice.rate * bend;
+            }
             if ramp_left > 0 {
                 ramp_left -= 1;
                 if ramp_left == 0 {
@@ -329,6 +407,7 @@ impl Voice {
             }
         }
         (self.pos, self.env, self.amp, self.ramp_left, self.amp_env) = (pos, env, amp, ramp_left, amp_env);
+        (self.bend, self.bend_left) = (bend, bend_left);
         if ended {
             self.stage = Stage::Free;
         }

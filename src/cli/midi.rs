@@ -10,7 +10,7 @@ use std::path::Path;
 
 use midly::{MetaMessage, MidiMessage, Smf, Timing, TrackEventKind};
 
-use crate::engine::triggering::NoteEvent;
+use crate::engine::triggering::{bend_from_14_bit, NoteEvent};
 
 /// A note event at a time in seconds from the start of the file.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -87,6 +87,7 @@ pub fn parse_midi(bytes: &[u8]) -> Result<Vec<TimedEvent>, String> {
                     MidiMessage::NoteOn { key, .. } | MidiMessage::NoteOff { key, .. } => NoteEvent::Off { frame: 0, channel, note: key.as_int() },
                     MidiMessage::Controller { controller, .. } if controller.as_int() == 123 => NoteEvent::AllNotesOff { frame: 0 },
                     MidiMessage::Controller { controller, .. } if controller.as_int() == 120 => NoteEvent::AllSoundOff { frame: 0 },
+                    MidiMessage::PitchBend { bend } => NoteEvent::PitchBend { frame: 0, channel, value: bend_from_14_bit(bend.0.as_int()) },
                     _ => continue,
                 }
             }

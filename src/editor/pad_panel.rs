@@ -166,7 +166,7 @@ impl SamplerApp {
     }
 
     /// Gain, pan and tune (the host's parameters for the first pads, the
-    /// kit's values for the others) and interpolation.
+    /// kit's values for the others), interpolation, direction and bend range.
     fn sound_settings(&mut self, ui: &mut Ui, pad: usize, edited: &mut PadModel) {
         let s = &mut edited.settings;
         if pad < AUTOMATED_PADS {
@@ -205,6 +205,14 @@ impl SamplerApp {
         ui.horizontal(|ui| {
             ui.selectable_value(&mut s.interpolation, Interpolation::Cubic, "Cubic");
             ui.selectable_value(&mut s.interpolation, Interpolation::Linear, "Linear");
+        });
+        ui.end_row();
+        ui.label("Direction");
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut s.reverse, false, "Forward");
+            ui.selectable_value(&mut s.reverse, true, "Reverse");
+            ui.label(egui::RichText::new(settings::BEND_RANGE_ST.name).color(DIM));
+            ui.add(drag(&mut s.bend_range, &settings::BEND_RANGE_ST));
         });
         ui.end_row();
     }

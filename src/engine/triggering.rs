@@ -94,6 +94,26 @@ pub enum NoteEvent {
     AllSoundOff {
         frame: u32,
     },
+    /// Pitch bend of a channel, -1..=1 of each pad's bend range
+    /// ([`bend_from_14_bit`] from MIDI).
+    PitchBend {
+        frame: u32,
+        channel: u8,
+        value: f32,
+    },
+}
+
+/// A MIDI pitch-bend value (14 bits, 8192 = none) as -1..=1: exactly 0 at
+/// 8192, -1 at 0 and +1 at 16383.
+///
+/// Thread: any, the audio thread included. No allocation.
+pub fn bend_from_14_bit(raw: u16) -> f32 {
+    let offset = raw.min(16_383) as f32 - 8_192.0;
+    if offset >= 0.0 {
+        offset / 8_191.0
+    } else {
+        offset / 8_192.0
+    }
 }
 
 impl NoteEvent {
@@ -104,7 +124,8 @@ impl NoteEvent {
             | NoteEvent::Off { frame, .. }
             | NoteEvent::Choke { frame, .. }
             | NoteEvent::AllNotesOff { frame }
-            | NoteEvent::AllSoundOff { frame } => frame,
+            | NoteEvent::AllSoundOff { frame }
+            | NoteEvent::PitchBend { frame, .. } => frame,
         }
     }
 
@@ -117,7 +138,8 @@ impl NoteEvent {
             | NoteEvent::Off { frame, .. }
             | NoteEvent::Choke { frame, .. }
             | NoteEvent::AllNotesOff { frame }
-            | NoteEvent::AllSoundOff { frame } => *frame = new_frame,
+            | NoteEvent::AllSoundOff { frame }
+            | NoteEvent::PitchBend { frame, .. } => *frame = new_frame,
         }
         self
     }
@@ -258,6 +280,7 @@ pub fn translate(event: &NoteEvent, pads: &[Option<LivePad>], automation: &[Opti
         NoteEvent::Choke { frame, channel, note } => out.push(Event::note_choke(frame, note_id(channel, note))),
         NoteEvent::AllNotesOff { frame } => out.push(Event::all_notes_off(frame)),
         NoteEvent::AllSoundOff { frame } => out.push(Event::all_sound_off(frame)),
+        NoteEvent::PitchBend { frame, channel, value } => out.push(Event::bend(frame, note_id(channel, 0) >> 7, value.clamp(-1.0, 1.0))),
     }
 }
 
@@ -289,6 +312,16 @@ mod tests {
         assert_eq!(gain(127.0 * (1.0 / 127.0)), 1.0, "MIDI 127 as hosts convert it");
         assert_eq!(gain(0.5), 0.25);
         assert_eq!(gain(126.0 / 127.0), (126.0f32 / 127.0) * (126.0 / 127.0));
+    }
+
+    #[test]
+    fn a_centred_bend_is_exactly_zero_and_the_ends_are_full() {
+        assert_eq!(bend_from_14_bit(8_192), 0.0);
+        assert_eq!((bend_from_14_bit(0), bend_from_14_bit(16_383)), (-1.0, 1.0));
+        assert_eq!(bend_from_14_bit(4_096), -0.5);
+        // As nice-plug normalizes it (raw / 16383) and back.
+        let centre = 8_192.0f32 / 16_383.0;
+        assert_eq!(bend_from_14_bit((centre * 16_383.0).round() as u16), 0.0);
     }
 
     #[test]

@@ -158,6 +158,12 @@ pub struct PadSettings {
     pub velocity_amount: f32,
     #[serde(default = "defaults::velocity_curve")]
     pub velocity_curve: f32,
+    /// Plays the sample's window from its last frame to its first.
+    #[serde(default)]
+    pub reverse: bool,
+    /// [`settings::BEND_RANGE_ST`].
+    #[serde(default = "defaults::bend_range")]
+    pub bend_range: f32,
 }
 
 /// Serde defaults for settings older kits lack: the table's defaults.
@@ -184,6 +190,9 @@ mod defaults {
     pub fn velocity_curve() -> f32 {
         settings::VELOCITY_CURVE_PCT.default
     }
+    pub fn bend_range() -> f32 {
+        settings::BEND_RANGE_ST.default
+    }
 }
 
 impl Default for PadSettings {
@@ -202,6 +211,8 @@ impl Default for PadSettings {
             curve: defaults::curve(),
             velocity_amount: defaults::velocity_amount(),
             velocity_curve: defaults::velocity_curve(),
+            reverse: false,
+            bend_range: defaults::bend_range(),
         }
     }
 }
@@ -262,7 +273,7 @@ impl PadSettings {
     /// Gain is exactly 1.0 when both gains are 0 dB.
     ///
     /// Thread: any, the audio thread included. No allocation.
-    pub fn guest_params(&self, sample_gain_db: f32) -> [(u32, f32); 9] {
+    pub fn guest_params(&self, sample_gain_db: f32) -> [(u32, f32); 11] {
         let db = settings::PAD_GAIN_DB.clamp(self.gain_db) + settings::SAMPLE_GAIN_DB.clamp(sample_gain_db);
         [
             (abi::param::GAIN, settings::db_to_gain(db).min(abi::param::GAIN_MAX)),
@@ -274,6 +285,8 @@ impl PadSettings {
             (abi::param::DECAY, settings::DECAY_S.clamp(self.decay)),
             (abi::param::SUSTAIN, settings::SUSTAIN_PCT.clamp(self.sustain) / 100.0),
             (abi::param::CURVE, settings::env_curve_constant(self.curve)),
+            (abi::param::REVERSE, if self.reverse { 1.0 } else { 0.0 }),
+            (abi::param::BEND_RANGE, settings::BEND_RANGE_ST.clamp(self.bend_range)),
         ]
     }
 
@@ -449,6 +462,7 @@ impl PadModel {
         check(&settings::ENV_CURVE_PCT, s.curve)?;
         check(&settings::VELOCITY_AMOUNT_PCT, s.velocity_amount)?;
         check(&settings::VELOCITY_CURVE_PCT, s.velocity_curve)?;
+        check(&settings::BEND_RANGE_ST, s.bend_range)?;
         if self.samples.len() > settings::MAX_SAMPLES_PER_PAD {
             return Err(format!("{} samples, at most {}", self.samples.len(), settings::MAX_SAMPLES_PER_PAD));
         }

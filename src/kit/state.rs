@@ -19,7 +19,8 @@ use crate::kit::model::{Mapping, PadModel, PadSettings, SampleParams, SampleReco
 use crate::settings::{self, MAX_PADS};
 
 /// Version of the kit format written by this build. 3 added the amp
-/// envelope and the velocity response to each pad's settings; version 2
+/// envelope, the velocity response, reverse and the pitch-bend range to each
+/// pad's settings; version 2
 /// kits load with their defaults (the sound they had), version 1 kits are
 /// converted.
 pub const KIT_VERSION: u32 = 3;
@@ -269,6 +270,8 @@ mod tests {
             curve: 50.0,
             velocity_amount: 80.0,
             velocity_curve: -25.0,
+            reverse: true,
+            bend_range: 12.0,
         };
         kit
     }
@@ -289,7 +292,7 @@ mod tests {
         kit.pad_mut(0).samples.push(record("/s/kick.wav", SampleParams::whole(36)));
         assert_eq!(
             serde_json::to_string(&kit.to_json()).unwrap(),
-            r#"{"embed_audio":false,"pads":[{"mapping":{"choke_group":0,"mode":"one_shot","trigger":{"note":36},"velocity":[1,127]},"samples":[{"end":0,"file":"/s/kick.wav","gain_db":0.0,"root_key":36,"start":0,"tune_cents":0.0}],"settings":{"attack":0.0,"curve":0.0,"decay":0.5,"gain_db":0.0,"hold":0.0,"interpolation":"cubic","pan":0.0,"release":0.009999999776482582,"sustain":100.0,"tune_cents":0.0,"tune_semitones":0,"velocity_amount":100.0,"velocity_curve":0.0}}],"version":3}"#
+            r#"{"embed_audio":false,"pads":[{"mapping":{"choke_group":0,"mode":"one_shot","trigger":{"note":36},"velocity":[1,127]},"samples":[{"end":0,"file":"/s/kick.wav","gain_db":0.0,"root_key":36,"start":0,"tune_cents":0.0}],"settings":{"attack":0.0,"bend_range":2.0,"curve":0.0,"decay":0.5,"gain_db":0.0,"hold":0.0,"interpolation":"cubic","pan":0.0,"release":0.009999999776482582,"reverse":false,"sustain":100.0,"tune_cents":0.0,"tune_semitones":0,"velocity_amount":100.0,"velocity_curve":0.0}}],"version":3}"#
         );
     }
 

@@ -208,6 +208,13 @@ impl Plugin for WasmSampler {
                 }
                 NoteEvent::MidiCC { timing, cc: CC_ALL_NOTES_OFF, .. } => Some(EngineNote::AllNotesOff { frame: timing }),
                 NoteEvent::MidiCC { timing, cc: CC_ALL_SOUND_OFF, .. } => Some(EngineNote::AllSoundOff { frame: timing }),
+                // nice-plug gives the 14-bit value over 16383; back to the
+                // integer, so that a centred wheel is exactly no bend.
+                NoteEvent::MidiPitchBend { timing, channel, value } => Some(EngineNote::PitchBend {
+                    frame: timing,
+                    channel,
+                    value: crate::engine::triggering::bend_from_14_bit((value.clamp(0.0, 1.0) * 16_383.0).round() as u16),
+                }),
                 _ => None,
             };
             if let Some(note) = note {
