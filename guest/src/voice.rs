@@ -231,25 +231,26 @@ impl Voice {
                 let inside = i >= 1 && i + 2 < frames;
                 // The taps are frames i - 1 ..= i + 2 of the played order;
                 // reversed, they lie in memory from frame(i + 2) up, and
-                // the loaded lanes are put back in played order.
-                let first = if REV { self.frame_at::<REV>(i + 2) } else { (i - 1) as usize } * CH;
+                // the loaded lanes are put back in played order. Only asked
+                // when `inside` (at the edges those frames do not exist).
+                let first = || if REV { self.frame_at::<REV>(i + 2) } else { (i - 1) as usize } * CH;
                 if CH == 2 {
                     let (a, b) = if !inside {
                         (self.raw4::<S, CH, REV>(mem, i - 1), self.raw4::<S, CH, REV>(mem, i + 1))
                     } else if REV {
-                        let (a, b) = mem.samples8_raw::<S>(self.data, first);
+                        let (a, b) = mem.samples8_raw::<S>(self.data, first());
                         (b.swap_halves(), a.swap_halves())
                     } else {
-                        mem.samples8_raw::<S>(self.data, first)
+                        mem.samples8_raw::<S>(self.data, first())
                     };
                     cubic_pair(a, b, w).low_pair()
                 } else {
                     let y = if !inside {
                         self.raw4::<S, CH, REV>(mem, i - 1)
                     } else if REV {
-                        mem.samples4_raw::<S>(self.data, first).reversed()
+                        mem.samples4_raw::<S>(self.data, first()).reversed()
                     } else {
-                        mem.samples4_raw::<S>(self.data, first)
+                        mem.samples4_raw::<S>(self.data, first())
                     };
                     let v = cubic_mono(y, w);
                     (v, v)
