@@ -122,11 +122,7 @@ fn every_depth_at_a_pitch_plays_the_bits_of_its_values_as_float_in_wasm_and_nati
                 let mut outs = Vec::new();
                 for kind in KINDS {
                     for path in [&int_path, &float_path] {
-                        let e = engine(kind, 48_000.0);
-                        e.set_mapping(0, Mapping::pitched(0, 127));
-                        e.load_file(0, path).unwrap();
-                        e.set_root(0, 60);
-                        e.set_settings(0, PadSettings { interpolation: interp, ..PadSettings::default() });
+                        let e = pitched_pad(kind, path, PadSettings { interpolation: interp, ..PadSettings::default() });
                         // Up a fifth and down a major third, at 44.1 kHz
                         // into 48 kHz: no position lands on a whole frame.
                         outs.push(render_fixed(&e, &[note_on(0, 67, 0.9), note_on(0, 56, 0.6)], 600, 128));
@@ -175,11 +171,7 @@ fn reverse_plays_the_bits_of_the_reversed_file_at_every_depth_pitch_and_kernel()
             for interp in [Interpolation::Cubic, Interpolation::Linear] {
                 for kind in KINDS {
                     let play = |path: &std::path::Path, reverse: bool| {
-                        let e = engine(kind, 48_000.0);
-                        e.set_mapping(0, Mapping::pitched(0, 127));
-                        e.load_file(0, path).unwrap();
-                        e.set_root(0, 60);
-                        e.set_settings(0, PadSettings { interpolation: interp, reverse, ..PadSettings::default() });
+                        let e = pitched_pad(kind, path, PadSettings { interpolation: interp, reverse, ..PadSettings::default() });
                         render_fixed(&e, &[note_on(0, 60, 1.0), note_on(3, 67, 0.7), note_on(5, 53, 0.5)], 900, 100)
                     };
                     let (reversed_playback, forward_of_reversed) = (play(&fwd, true), play(&rev, false));
@@ -233,11 +225,17 @@ fn a_full_bend_over_a_twelve_semitone_range_doubles_the_frequency() {
 
 /// An engine with a pitched pad of `path`, 12-semitone bend range.
 fn engine_with_bend(kind: DspBackend, path: &std::path::Path) -> Rig {
+    pitched_pad(kind, path, PadSettings { bend_range: 12.0, ..PadSettings::default() })
+}
+
+/// An engine at 48 kHz with pad 0 playing `path` over the whole keyboard,
+/// root key 60, with `settings`.
+fn pitched_pad(kind: DspBackend, path: &std::path::Path, settings: PadSettings) -> Rig {
     let e = engine(kind, 48_000.0);
     e.set_mapping(0, Mapping::pitched(0, 127));
     e.load_file(0, path).unwrap();
     e.set_root(0, 60);
-    e.set_settings(0, PadSettings { bend_range: 12.0, ..PadSettings::default() });
+    e.set_settings(0, settings);
     e
 }
 
