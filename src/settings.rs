@@ -27,6 +27,9 @@ pub enum Display {
     Seconds,
     /// A whole number; 0 is shown as "off" (choke groups).
     ZeroIsOff,
+    /// Frequency: whole hertz below 1 kHz ("440 Hz"), else kilohertz with
+    /// two decimals ("2.50 kHz").
+    Hertz,
 }
 
 /// One setting: what it is called, its range, default, unit and display.
@@ -99,6 +102,44 @@ pub const BEND_RANGE_ST: Setting = Setting {
     step: 1.0,
     display: Display::Decimals(0),
 };
+/// The filter's cutoff (Hz), before key, velocity and envelope tracking.
+pub const CUTOFF_HZ: Setting = Setting {
+    name: "Cutoff",
+    min: abi::param::CUTOFF_MIN,
+    max: abi::param::CUTOFF_MAX,
+    default: abi::param::CUTOFF_DEFAULT,
+    unit: "",
+    step: 1.0,
+    display: Display::Hertz,
+};
+/// The filter's resonance: the peak, in dB, a 12 dB/oct low-pass section
+/// has over Butterworth at the cutoff (`Q = 10^(dB/20)/√2`).
+pub const RESONANCE_DB: Setting =
+    Setting { name: "Resonance", min: 0.0, max: abi::param::RESONANCE_MAX, default: 0.0, unit: " dB", step: 0.1, display: Display::Decimals(1) };
+/// How far the cutoff follows the note: 100 % moves it an octave per
+/// octave above the pad's root.
+pub const KEYTRACK_PCT: Setting = Setting { name: "Key tracking", min: 0.0, max: 100.0, default: 0.0, unit: " %", step: 1.0, display: Display::Decimals(0) };
+/// Octaves the cutoff falls from full velocity to velocity 0 (negative:
+/// rises).
+pub const FILTER_VELOCITY_OCT: Setting = Setting {
+    name: "Velocity to cutoff",
+    min: -abi::param::MOD_OCTAVES_MAX,
+    max: abi::param::MOD_OCTAVES_MAX,
+    default: 0.0,
+    unit: " oct",
+    step: 0.01,
+    display: Display::Decimals(2),
+};
+/// Octaves the amp envelope adds to the cutoff at its full level.
+pub const FILTER_ENVELOPE_OCT: Setting = Setting {
+    name: "Envelope to cutoff",
+    min: -abi::param::MOD_OCTAVES_MAX,
+    max: abi::param::MOD_OCTAVES_MAX,
+    default: 0.0,
+    unit: " oct",
+    step: 0.01,
+    display: Display::Decimals(2),
+};
 /// Pads sharing a choke group (1..) cut each other off; 0 = none.
 pub const CHOKE_GROUP: Setting = Setting { name: "Choke group", min: 0.0, max: 16.0, default: 0.0, unit: "", step: 1.0, display: Display::ZeroIsOff };
 /// A sample's own gain within its pad (dB), added to the pad's.
@@ -112,7 +153,7 @@ pub const NOTE: Setting = Setting { name: "Note", min: 0.0, max: 127.0, default:
 pub const VELOCITY: Setting = Setting { name: "Velocity", min: 1.0, max: 127.0, default: 127.0, unit: "", step: 1.0, display: Display::Decimals(0) };
 
 /// Every entry, for tests and documentation.
-pub const ALL: [Setting; 18] = [
+pub const ALL: [Setting; 23] = [
     MASTER_GAIN_DB,
     PAD_GAIN_DB,
     PAN,
@@ -127,6 +168,11 @@ pub const ALL: [Setting; 18] = [
     VELOCITY_AMOUNT_PCT,
     VELOCITY_CURVE_PCT,
     BEND_RANGE_ST,
+    CUTOFF_HZ,
+    RESONANCE_DB,
+    KEYTRACK_PCT,
+    FILTER_VELOCITY_OCT,
+    FILTER_ENVELOPE_OCT,
     CHOKE_GROUP,
     SAMPLE_GAIN_DB,
     SAMPLE_TUNE_CENTS,
@@ -197,6 +243,13 @@ impl Setting {
                     fixed(v.round(), 0)
                 }
             }
+            Display::Hertz => {
+                if v < 999.5 {
+                    format!("{} Hz", fixed(v, 0))
+                } else {
+                    format!("{} kHz", fixed(v / 1000.0, 2))
+                }
+            }
         }
     }
 
@@ -241,6 +294,13 @@ impl Setting {
                     t.parse::<f32>().ok()?
                 }
             }
+            Display::Hertz => {
+                if let Some(k) = strip_suffix_ignoring_case(t, "khz").or_else(|| strip_suffix_ignoring_case(t, "k")) {
+                    k.trim().parse::<f32>().ok()? * 1000.0
+                } else {
+                    strip_suffix_ignoring_case(t, "hz").unwrap_or(t).trim().parse::<f32>().ok()?
+                }
+            }
         };
         v.is_finite().then(|| self.clamp(v))
     }
@@ -266,6 +326,12 @@ fn fixed(v: f32, decimals: usize) -> String {
         Some(rest) if rest.bytes().all(|b| b == b'0' || b == b'.') => rest.to_string(),
         _ => text,
     }
+}
+
+/// `t` without `suffix` (ASCII, any case), if it ends with it.
+fn strip_suffix_ignoring_case<'a>(t: &'a str, suffix: &str) -> Option<&'a str> {
+    let cut = t.len().checked_sub(suffix.len())?;
+    (t.is_char_boundary(cut) && t[cut..].eq_ignore_ascii_case(suffix)).then(|| &t[..cut])
 }
 
 /// `v` with negative zero made positive.
@@ -328,6 +394,11 @@ mod tests {
         assert_eq!(RELEASE_S.parse("250 ms"), Some(0.25));
         assert_eq!(RELEASE_S.parse("2.5 s"), Some(2.5));
         assert_eq!(CHOKE_GROUP.parse("off"), Some(0.0));
+        assert_eq!(CUTOFF_HZ.parse("440 Hz"), Some(440.0));
+        assert_eq!(CUTOFF_HZ.parse("2.5 kHz"), Some(2500.0));
+        assert_eq!(CUTOFF_HZ.parse("12k"), Some(12_000.0));
+        assert_eq!(CUTOFF_HZ.format_with_unit(999.4), "999 Hz");
+        assert_eq!(CUTOFF_HZ.format_with_unit(999.5), "1.00 kHz");
         assert_eq!(PAD_GAIN_DB.parse("loud"), None);
         assert_eq!(PAD_GAIN_DB.parse("NaN"), None);
     }

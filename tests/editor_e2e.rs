@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 
 use clack_extensions::gui::{GuiApiType, GuiConfiguration, GuiSize, PluginGui, Window as ClapWindow};
 use clack_host::prelude::*;
+use wasm_sampler::editor::look;
 use wasm_sampler::kit::Kit;
 use wasm_sampler::kit::{Mapping, SampleParams, SampleRecord};
 use x11rb::connection::Connection;
@@ -54,6 +55,33 @@ fn editor_size(state: &[u8]) -> (u64, u64) {
     let json: serde_json::Value = serde_json::from_slice(&state[8..]).unwrap();
     let size: serde_json::Value = serde_json::from_str(json["fields"]["editor-size"].as_str().unwrap()).unwrap();
     (size["width"].as_u64().unwrap(), size["height"].as_u64().unwrap())
+}
+
+/// A pad's filter settings in a saved state.
+fn pad_filter(state: &[u8], pad: usize) -> serde_json::Value {
+    let json: serde_json::Value = serde_json::from_slice(&state[8..]).unwrap();
+    let kit: serde_json::Value = serde_json::from_str(json["fields"]["kit"].as_str().unwrap()).unwrap();
+    kit["pads"][pad]["settings"]["filter"].clone()
+}
+
+/// A parameter's plain value in a saved state.
+fn param(state: &[u8], id: &str) -> f64 {
+    let json: serde_json::Value = serde_json::from_slice(&state[8..]).unwrap();
+    json["params"][id]["f32"].as_f64().unwrap_or_else(|| panic!("no parameter {id} in {}", json["params"]))
+}
+
+/// Share of a signal's energy in its first difference (grows with its
+/// high-frequency content).
+fn brightness(x: &[f32]) -> f64 {
+    let e: f64 = x.iter().map(|&v| v as f64 * v as f64).sum();
+    let d: f64 = x.windows(2).map(|w| (w[1] - w[0]) as f64).map(|v| v * v).sum();
+    d / e
+}
+
+/// Clicks tab `i` of the selected pad's panel.
+fn click_tab(display: &str, screen: egui::Vec2, i: usize) {
+    let c = look::tab_rect(i, screen).center();
+    xdotool(display, &["mousemove", &(c.x as i32).to_string(), &(c.y as i32).to_string(), "click", "1"]);
 }
 
 /// Open sockets of this process (the X connections among them).
@@ -247,6 +275,53 @@ fn wav_and_flac_files_dragged_from_a_file_manager_onto_pads_play_on_the_next_not
     let expected: Vec<f32> = ints.iter().map(|&v| v as f32 / 32_768.0).chain([0.0; 100]).collect();
     assert_eq!(first_difference(&played[0], &expected), None, "the dropped {} plays bit for bit", gtk_hit.display());
     s.play(&[(0, Msg::AllSoundOff)], 2048);
+
+    // Pad 12's Filter tab: pick the low-pass, then drag the response's
+    // handle from the top of the range (20 kHz, no resonance) to about
+    // 500 Hz and +10 dB. Pad 12's cutoff and resonance are host
+    // parameters: the project saves what the drag set, and the next note
+    // is filtered.
+    let screen = egui::vec2(window.0 as f32, window.1 as f32);
+    let at = |p: egui::Pos2| [(p.x.round() as i32).to_string(), (p.y.round() as i32).to_string()];
+    let settle = |s: &mut Session| {
+        for _ in 0..15 {
+            s.tick();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    let (px, py) = pad_centre(11, window);
+    xdotool(&xvfb.display, &["mousemove", &px.to_string(), &py.to_string(), "click", "1"]);
+    settle(&mut s);
+    s.play(&[(0, Msg::AllSoundOff)], 2048);
+    let [x, y] = at(look::tab_rect(2, screen).center());
+    xdotool(&xvfb.display, &["mousemove", &x, &y, "click", "1"]);
+    settle(&mut s);
+    let section = look::section_rect(screen);
+    let [x, y] = at(look::choice_rect(1, section).center());
+    xdotool(&xvfb.display, &["mousemove", &x, &y, "click", "1"]);
+    wait_for("the low-pass to reach the kit", 5, &mut s, |s| pad_filter(&save_state(&mut s.inst), 11)["type"] == "low_pass");
+    settle(&mut s);
+    let graph = look::filter_graph_rect(section);
+    let [x0, y0] = at(look::filter_handle(graph, 20_000.0, 0.0, 40.0));
+    let [x1, y1] = at(look::filter_handle(graph, 2_000.0, 5.0, 40.0));
+    let [x2, y2] = at(look::filter_handle(graph, 500.0, 10.0, 40.0));
+    xdotool(&xvfb.display, &["mousemove", &x0, &y0, "mousedown", "1"]);
+    settle(&mut s);
+    xdotool(&xvfb.display, &["mousemove", &x1, &y1]);
+    settle(&mut s);
+    xdotool(&xvfb.display, &["mousemove", &x2, &y2]);
+    settle(&mut s);
+    xdotool(&xvfb.display, &["mouseup", "1"]);
+    let dragged = |state: &[u8]| (param(state, "cut_12"), param(state, "res_12"));
+    wait_for("the dragged cutoff and resonance to reach the host", 5, &mut s, |s| {
+        let (cutoff, resonance) = dragged(&save_state(&mut s.inst));
+        (450.0..550.0).contains(&cutoff) && (9.0..11.0).contains(&resonance)
+    });
+    let played = s.play(&[(0, Msg::On(47))], ints.len() + 100);
+    let (dry, wet) = (brightness(&expected), brightness(&played[0]));
+    assert!(wet < dry / 10.0, "the next note is low-passed: brightness {wet} (unfiltered {dry})");
+    s.play(&[(0, Msg::AllSoundOff)], 2048);
+    click_tab(&xvfb.display, screen, 0);
 
     if let Some(path) = std::env::var_os("WASM_SAMPLER_SCREENSHOT") {
         // Select the kick pad, so the panel shows a waveform with the kit

@@ -14,7 +14,7 @@ fn every_parameters_text_reads_back_to_the_same_text_over_its_whole_range() {
     let plugin = WasmSampler::default();
     let params = plugin.params();
     let map = params.param_map();
-    assert_eq!(map.len(), 1 + 8 * settings::AUTOMATED_PADS, "master gain and eight per automated pad");
+    assert_eq!(map.len(), 1 + 10 * settings::AUTOMATED_PADS, "master gain and ten per automated pad");
     for (id, ptr, _group) in &map {
         for i in 0..=STEPS {
             let normalized = i as f32 / STEPS as f32;
@@ -47,6 +47,8 @@ fn parameter_ranges_and_defaults_come_from_the_settings_table() {
         ("dec_16", settings::DECAY_S),
         ("sus_1", settings::SUSTAIN_PCT),
         ("rel_1", settings::RELEASE_S),
+        ("cut_1", settings::CUTOFF_HZ),
+        ("res_16", settings::RESONANCE_DB),
     ];
     for (id, s) in table {
         let (_, ptr, _) = params.param_map().into_iter().find(|(i, _, _)| i == id).unwrap_or_else(|| panic!("no parameter {id}"));

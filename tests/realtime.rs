@@ -13,7 +13,7 @@ use std::sync::Arc;
 use nice_assert_no_alloc::assert_no_alloc;
 use wasm_sampler::cli::demo;
 use wasm_sampler::engine::triggering::NoteEvent;
-use wasm_sampler::kit::{Automation, Interpolation, Mapping, PadSettings, PlayMode};
+use wasm_sampler::kit::{Automation, FilterSettings, FilterSlope, FilterType, Interpolation, Mapping, PadSettings, PlayMode};
 use wasm_sampler::settings::AUTOMATED_PADS;
 
 // The global allocator is nice-plug's AllocDisabler (feature
@@ -79,7 +79,8 @@ fn process_never_allocates_while_samples_load_on_another_thread() {
 /// so an allocation anywhere on the normal path aborts the test): drum,
 /// pitched, gate and one-shot pads, choke groups, resampling at two source
 /// rates with both interpolations, velocity layers, automation of gain, pan
-/// and tune moving every few blocks, auditions on their own channel, notes
+/// tune, envelope, cutoff and resonance moving every few blocks, filters of
+/// every type with key, velocity and envelope tracking, auditions on their own channel, notes
 /// off, chokes, all-notes-off, all-sound-off, resets, and another thread
 /// replacing samples, trimming them and editing settings meanwhile.
 #[test]
@@ -95,6 +96,19 @@ fn the_normal_path_allocates_nothing_over_10000_blocks_with_every_feature_on() {
         rig.load_file(7, &a).unwrap();
         rig.set_mapping(7, Mapping { velocity: (1, 63), ..Mapping::drum(60) });
         rig.set_settings(7, PadSettings { interpolation: Interpolation::Linear, ..PadSettings::default() });
+        // Filters on the demo kit's first pads: every type, both slopes,
+        // every modulation.
+        for (pad, kind) in [FilterType::LowPass, FilterType::HighPass, FilterType::BandPass].into_iter().enumerate() {
+            let filter = FilterSettings {
+                kind,
+                slope: if pad == 1 { FilterSlope::Db24 } else { FilterSlope::Db12 },
+                keytrack: 50.0,
+                velocity: 2.0,
+                envelope: 3.0,
+                ..FilterSettings::default()
+            };
+            rig.set_settings(pad, PadSettings { filter, decay: 0.2, sustain: 30.0, ..PadSettings::default() });
+        }
 
         let stop = Arc::new(AtomicBool::new(false));
         let editor = {
@@ -148,6 +162,8 @@ fn the_normal_path_allocates_nothing_over_10000_blocks_with_every_feature_on() {
                         decay: 0.5 + (t % 4.0) / 10.0,
                         sustain: 100.0 - (t % 9.0) * 10.0,
                         release: 0.01 + (t % 2.0) / 10.0,
+                        cutoff: 100.0 + (t % 10.0) * 1_500.0,
+                        resonance: t % 30.0,
                     };
                 }
             }

@@ -125,7 +125,7 @@ def main():
         # its sample record.
         _, again = parse_preset(plugin.preset_data)
         saved_kit = json.loads(json.loads(dict(again)[b"Comp"])["fields"]["kit"])
-        if saved_kit.get("version") != 3 or [p["samples"][0]["file"] for p in saved_kit["pads"]] != files:
+        if saved_kit.get("version") != 4 or [p["samples"][0]["file"] for p in saved_kit["pads"]] != files:
             failures.append(f"saved kit lost its files: {saved_kit}")
 
     for f in failures:

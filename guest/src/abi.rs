@@ -15,7 +15,7 @@
 
 /// Version of this ABI. The host refuses a guest whose `abi_version` export
 /// returns anything else. Bump on any change to this file's layout.
-pub const ABI_VERSION: u32 = 3;
+pub const ABI_VERSION: u32 = 4;
 
 /// Size of one WebAssembly page in bytes.
 pub const PAGE_SIZE: u32 = 65_536;
@@ -169,6 +169,36 @@ pub mod param {
     /// [`BEND_RANGE_DEFAULT`]): a full bend of ±1 moves the pitch this far.
     pub const BEND_RANGE: u32 = 10;
     pub const BEND_RANGE_MAX: f32 = 48.0;
+    /// Filter type: [`FILTER_OFF`] (default), [`FILTER_LOW_PASS`],
+    /// [`FILTER_HIGH_PASS`] or [`FILTER_BAND_PASS`] (`crate::filter`).
+    pub const FILTER_TYPE: u32 = 11;
+    pub const FILTER_OFF: u32 = 0;
+    pub const FILTER_LOW_PASS: u32 = 1;
+    pub const FILTER_HIGH_PASS: u32 = 2;
+    pub const FILTER_BAND_PASS: u32 = 3;
+    /// Filter slope: 0 = 12 dB/oct (one section, default), 1 = 24 dB/oct.
+    pub const FILTER_SLOPE: u32 = 12;
+    /// Cutoff in Hz, [`CUTOFF_MIN`]..=[`CUTOFF_MAX`] (default
+    /// [`CUTOFF_DEFAULT`]); a voice's cutoff after modulation stays within
+    /// 10 Hz..0.49 of the output rate.
+    pub const CUTOFF: u32 = 13;
+    pub const CUTOFF_MIN: f32 = 20.0;
+    pub const CUTOFF_MAX: f32 = 20_000.0;
+    pub const CUTOFF_DEFAULT: f32 = 20_000.0;
+    /// Resonance in dB, 0..=[`RESONANCE_MAX`]: the section's Q is
+    /// `10^(dB/20)/√2`, so 0 is Butterworth (no peak).
+    pub const RESONANCE: u32 = 14;
+    pub const RESONANCE_MAX: f32 = 40.0;
+    /// Key tracking, 0..=1: octaves of cutoff per octave of the note above
+    /// the pad's root (the note-on's key offset).
+    pub const KEYTRACK: u32 = 15;
+    /// Velocity to cutoff, octaves, ±[`MOD_OCTAVES_MAX`]: how far the
+    /// cutoff falls from full velocity down to velocity 0 (negative: rises).
+    pub const FILTER_VELOCITY: u32 = 16;
+    /// Amp envelope to cutoff, octaves, ±[`MOD_OCTAVES_MAX`]: added times
+    /// the envelope's level (0..=1).
+    pub const FILTER_ENVELOPE: u32 = 17;
+    pub const MOD_OCTAVES_MAX: f32 = 8.0;
     pub const BEND_RANGE_DEFAULT: f32 = 2.0;
 
     /// Longest attack, hold or decay (seconds).
@@ -182,6 +212,8 @@ pub mod param {
 
 /// `NOTE_ON` flag: the voice is gated (note-off releases it).
 pub const FLAG_GATE: u32 = 1;
+/// A velocity of 1 in a note-on's flags (bits 16..32).
+pub const VELOCITY_ONE: u32 = 32_768;
 
 /// One event in the queue at [`EVENTS`]. 32 bytes, 8-aligned.
 #[repr(C)]
@@ -199,14 +231,30 @@ pub struct Event {
     pub rate: f64,
     /// `NOTE_ON`: velocity gain; `SLOT_PARAM`: the value.
     pub value: f32,
-    /// `NOTE_ON`: [`FLAG_GATE`].
+    /// `NOTE_ON`: [`FLAG_GATE`]; bits 8..16 the note's distance from the
+    /// pad's root in semitones (i8), bits 16..32 the MIDI velocity 0..=1
+    /// times [`VELOCITY_ONE`] (for the filter's key and velocity tracking).
     pub flags: u32,
 }
 
 impl Event {
     /// A note-on for `slot` at `frame`.
+    /// The note is the pad's root, at full velocity ([`Event::with_key`]).
     pub const fn note_on(frame: u32, slot: u32, note_id: u32, velocity_gain: f32, rate: f64, gate: bool) -> Self {
-        Event { kind: kind::NOTE_ON, frame, slot, id: note_id, rate, value: velocity_gain, flags: if gate { FLAG_GATE } else { 0 } }
+        let flags = (if gate { FLAG_GATE } else { 0 }) | VELOCITY_ONE << 16;
+        Event { kind: kind::NOTE_ON, frame, slot, id: note_id, rate, value: velocity_gain, flags }
+    }
+    /// This note-on with its distance from the pad's root (semitones,
+    /// clamped to ±127) and its MIDI velocity (0..=1, in steps of
+    /// 1/[`VELOCITY_ONE`]).
+    pub fn with_key(self, semitones: i32, velocity: f32) -> Self {
+        let key = semitones.clamp(-127, 127) as i8 as u8 as u32;
+        let velocity = (velocity.clamp(0.0, 1.0) * VELOCITY_ONE as f32 + 0.5) as u32;
+        Event { flags: (self.flags & FLAG_GATE) | key << 8 | velocity << 16, ..self }
+    }
+    /// A note-on's key offset and velocity (see [`Event::with_key`]).
+    pub fn key(&self) -> (f32, f32) {
+        ((self.flags >> 8) as u8 as i8 as f32, (self.flags >> 16) as f32 / VELOCITY_ONE as f32)
     }
     /// A note-off for the voices started with `note_id`.
     pub const fn note_off(frame: u32, note_id: u32) -> Self {

@@ -12,6 +12,7 @@
 
 pub mod abi;
 pub mod envelope;
+pub mod filter;
 pub mod interp;
 pub mod lanes;
 pub mod memory;

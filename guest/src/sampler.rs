@@ -6,6 +6,7 @@
 
 use crate::abi::{self, kind, param, status, Event, Header};
 use crate::envelope::Envelope;
+use crate::filter::{self, Filter, Response};
 use crate::interp::Kernel;
 use crate::memory::Memory;
 use crate::voice::{Stage, Voice};
@@ -41,6 +42,8 @@ pub struct Slot {
     pub reverse: bool,
     /// Semitones a full pitch bend moves.
     pub bend_range: f32,
+    /// The filter's settings.
+    pub filter: filter::Settings,
 }
 
 impl Slot {
@@ -63,6 +66,7 @@ impl Slot {
         curve: 1.0,
         reverse: false,
         bend_range: param::BEND_RANGE_DEFAULT,
+        filter: filter::Settings::DEFAULT,
     };
 
     /// Channel gains: gain times a balance law that keeps both sides at unity
@@ -232,12 +236,30 @@ impl Sampler {
             param::CURVE if (param::CURVE_MIN..=param::CURVE_MAX).contains(&value) => s.curve = value,
             param::REVERSE if value == 0.0 || value == 1.0 => s.reverse = value == 1.0,
             param::BEND_RANGE if (0.0..=param::BEND_RANGE_MAX).contains(&value) => s.bend_range = value,
+            param::FILTER_TYPE if value == 0.0 => s.filter.response = None,
+            param::FILTER_TYPE if value == (value as u32) as f32 && Response::from_code(value as u32).is_some() => {
+                s.filter.response = Response::from_code(value as u32);
+            }
+            param::FILTER_SLOPE if value == 0.0 || value == 1.0 => s.filter.steep = value == 1.0,
+            param::CUTOFF if (param::CUTOFF_MIN..=param::CUTOFF_MAX).contains(&value) => s.filter.cutoff_hz = value,
+            param::RESONANCE if (0.0..=param::RESONANCE_MAX).contains(&value) => s.filter.resonance_db = value,
+            param::KEYTRACK if (0.0..=1.0).contains(&value) => s.filter.keytrack = value,
+            param::FILTER_VELOCITY if value.abs() <= param::MOD_OCTAVES_MAX => s.filter.velocity_octaves = value,
+            param::FILTER_ENVELOPE if value.abs() <= param::MOD_OCTAVES_MAX => s.filter.envelope_octaves = value,
             _ => return status::BAD_PARAM,
         }
         if id == param::GAIN || id == param::PAN {
             let amp = s.amp();
             for v in self.voices.iter_mut().filter(|v| v.is_active() && v.slot == slot) {
                 v.set_amp(amp, ramp);
+            }
+        }
+        if (param::FILTER_TYPE..=param::FILTER_ENVELOPE).contains(&id) {
+            let settings = s.filter;
+            let controls = self.frames(filter::RAMP_SECONDS).div_ceil(filter::CONTROL_FRAMES);
+            let per_octave = filter::SECONDS_PER_OCTAVE * self.sample_rate / filter::CONTROL_FRAMES as f32;
+            for v in self.voices.iter_mut().filter(|v| v.is_active() && v.slot == slot) {
+                v.filter.retarget(&settings, v.key, v.key_velocity, v.amp_env.level, controls, per_octave);
             }
         }
         status::OK
@@ -401,6 +423,8 @@ impl Sampler {
         };
 
         let amp = slot.amp();
+        let amp_env = Envelope::start(self.frames(slot.attack), self.frames(slot.hold), self.frames(slot.decay), slot.sustain, slot.curve);
+        let (key, key_velocity) = e.key();
         self.voices[index] = Voice {
             stage: Stage::Sustain,
             slot: e.slot,
@@ -422,7 +446,10 @@ impl Sampler {
             velocity: e.value,
             env: 1.0,
             env_step: 0.0,
-            amp_env: Envelope::start(self.frames(slot.attack), self.frames(slot.hold), self.frames(slot.decay), slot.sustain, slot.curve),
+            amp_env,
+            filter: Filter::start(&slot.filter, key, key_velocity, amp_env.level, self.sample_rate),
+            key,
+            key_velocity,
             amp,
             amp_target: amp,
             amp_step: [0.0; 2],

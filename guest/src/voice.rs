@@ -6,6 +6,7 @@
 
 use crate::abi;
 use crate::envelope::{Envelope, Segment};
+use crate::filter::Filter;
 use crate::interp::{cubic_mono, cubic_pair, cubic_weights, linear, linear_pair, Kernel};
 use crate::lanes::F4;
 use crate::memory::{Memory, Stored, F32, I16, I24, I8};
@@ -60,6 +61,10 @@ pub struct Voice {
     pub env_step: f32,
     /// The amp envelope (attack, hold, decay, sustain, release).
     pub amp_env: Envelope,
+    /// The filter, and the note's key offset and velocity it tracks.
+    pub filter: Filter,
+    pub key: f32,
+    pub key_velocity: f32,
     /// Channel gains from slot gain and pan, ramped to their targets.
     pub amp: [f32; 2],
     pub amp_target: [f32; 2],
@@ -91,6 +96,9 @@ impl Voice {
         env: 0.0,
         env_step: 0.0,
         amp_env: Envelope::FLAT,
+        filter: Filter::OFF,
+        key: 0.0,
+        key_velocity: 1.0,
         amp: [0.0; 2],
         amp_target: [0.0; 2],
         amp_step: [0.0; 2],
@@ -326,10 +334,12 @@ impl Voice {
     unsafe fn render_with<S: Stored, const CH: usize, const CUBIC: bool, const REV: bool>(&mut self, mem: &Memory, out_l: &mut [f32], out_r: &mut [f32]) {
         // SAFETY: forwarded from the caller.
         unsafe {
-            if self.amp_env.moving() || (self.stage == Stage::Fading && self.env_step > 0.0) || self.bend_left > 0 {
-                self.render_loop::<S, CH, CUBIC, REV, true>(mem, out_l, out_r)
+            if self.filter.on() {
+                self.render_loop::<S, CH, CUBIC, REV, true, true>(mem, out_l, out_r)
+            } else if self.amp_env.moving() || (self.stage == Stage::Fading && self.env_step > 0.0) || self.bend_left > 0 {
+                self.render_loop::<S, CH, CUBIC, REV, true, false>(mem, out_l, out_r)
             } else {
-                self.render_loop::<S, CH, CUBIC, REV, false>(mem, out_l, out_r)
+                self.render_loop::<S, CH, CUBIC, REV, false, false>(mem, out_l, out_r)
             }
         }
     }
@@ -337,12 +347,15 @@ impl Voice {
     /// The per-frame loop of [`Voice::render_with`]; `MOVING`: the envelope,
     /// the fade or the bend moves. Both variants compute the gain with the same
     /// expression, so a voice sounds the same bits whichever runs
-    /// (block-size invariance).
+    /// (block-size invariance). `FILTER` (always with `MOVING`): the
+    /// filter runs after the gain and before the channel gains (pan), so
+    /// the envelope's edges pass through it as they would through a
+    /// filter after a VCA.
     ///
     /// # Safety
     /// As for [`Voice::raw_at`].
     #[inline(always)]
-    unsafe fn render_loop<S: Stored, const CH: usize, const CUBIC: bool, const REV: bool, const MOVING: bool>(
+    unsafe fn render_loop<S: Stored, const CH: usize, const CUBIC: bool, const REV: bool, const MOVING: bool, const FILTER: bool>(
         &mut self,
         mem: &Memory,
         out_l: &mut [f32],
@@ -354,6 +367,7 @@ impl Voice {
         let voice = *self;
         let (mut pos, mut env, mut amp, mut ramp_left, mut amp_env) = (self.pos, self.env, self.amp, self.ramp_left, self.amp_env);
         let (mut bend, mut bend_left) = (self.bend, self.bend_left);
+        let mut filter = self.filter;
         // The read position's step: the rate times the bend (exactly the
         // rate with no bend), constant unless a glide moves it.
         let mut step = voice.rate * bend;
@@ -374,8 +388,15 @@ impl Voice {
             // SAFETY: forwarded from the caller; 0 <= i < frames (checked above).
             let (sl, sr) = unsafe { voice.read::<S, CH, CUBIC, REV>(mem, i, t) };
             let g = if MOVING { velocity * env * amp_env.level } else { steady };
-            *l += sl * (g * amp[0]);
-            *r += sr * (g * amp[1]);
+            if FILTER {
+                let (fl, fr) = filter.tick::<CH>(sl * g, sr * g);
+                filter.control(amp_env.level);
+                *l += fl * amp[0];
+                *r += fr * amp[1];
+            } else {
+                *l += sl * (g * amp[0]);
+                *r += sr * (g * amp[1]);
+            }
 
             pos += step;
             if MOVING && bend_left > 0 {
@@ -409,6 +430,9 @@ impl Voice {
         }
         (self.pos, self.env, self.amp, self.ramp_left, self.amp_env) = (pos, env, amp, ramp_left, amp_env);
         (self.bend, self.bend_left) = (bend, bend_left);
+        if FILTER {
+            self.filter = filter;
+        }
         if ended {
             self.stage = Stage::Free;
         }

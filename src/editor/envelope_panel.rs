@@ -95,7 +95,7 @@ impl SamplerApp {
 }
 
 /// A compact field over a setting's range, showing and taking its text.
-fn field<'a>(value: &'a mut f32, s: &'static Setting) -> egui::DragValue<'a> {
+pub(super) fn field<'a>(value: &'a mut f32, s: &'static Setting) -> egui::DragValue<'a> {
     let speed = if s.display == settings::Display::Seconds { 0.002 } else { s.step as f64 };
     egui::DragValue::new(value)
         .range(s.range())

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use egui::{pos2, vec2, Align2, Color32, FontId, Rect, Stroke, Vec2};
+use egui::{pos2, vec2, Align2, Color32, FontId, Pos2, Rect, Stroke, Vec2};
 
 use super::model::PADS_PER_PAGE;
 
@@ -63,6 +63,97 @@ pub fn grid_rect(screen: Vec2) -> Rect {
 /// Thread: any. No allocation.
 pub fn panel_rect(screen: Vec2) -> Rect {
     Rect::from_min_max(pos2((screen.x * 0.5).round() + MARGIN, TOP_BAR + MARGIN * 0.5), pos2(screen.x - MARGIN, screen.y - BOTTOM))
+}
+
+/// Where the selected pad's tabs start below the panel's top (past its
+/// header, waveform and play-window row), their size, and the labels'
+/// order. Fixed, so the tabs stay put whatever pad is selected (and tests
+/// can find them).
+pub const TAB_TOP: f32 = 172.0;
+pub const TAB_SIZE: Vec2 = vec2(84.0, 22.0);
+/// The panel's content inset from its edge.
+pub const PANEL_INSET: f32 = 12.0;
+
+/// Tab `i` of the selected pad's panel (0 Pad, 1 Envelope, 2 Filter).
+///
+/// Thread: any. No allocation.
+pub fn tab_rect(i: usize, screen: Vec2) -> Rect {
+    let inner = panel_rect(screen).shrink(PANEL_INSET);
+    Rect::from_min_size(pos2(inner.min.x + i as f32 * (TAB_SIZE.x + 4.0), inner.min.y + TAB_TOP), TAB_SIZE)
+}
+
+/// The area under the tabs, where the selected tab's settings go.
+///
+/// Thread: any. No allocation.
+pub fn section_rect(screen: Vec2) -> Rect {
+    let inner = panel_rect(screen).shrink(PANEL_INSET);
+    Rect::from_min_max(pos2(inner.min.x, inner.min.y + TAB_TOP + TAB_SIZE.y + 6.0), inner.max)
+}
+
+/// Choice button `i` of the row of [`CHOICES`] at the top of a section
+/// (the filter's type and slope buttons), sharing the section's width.
+///
+/// Thread: any. No allocation.
+pub fn choice_rect(i: usize, section: Rect) -> Rect {
+    let width = (section.width() - 4.0 * (CHOICES - 1) as f32) / CHOICES as f32;
+    Rect::from_min_size(pos2(section.min.x + i as f32 * (width + 4.0), section.min.y), vec2(width, CHOICE_HEIGHT))
+}
+/// Buttons in a choice row, and their height.
+pub const CHOICES: usize = 6;
+pub const CHOICE_HEIGHT: f32 = 22.0;
+
+/// The filter's response graph in a section.
+///
+/// Thread: any. No allocation.
+pub fn filter_graph_rect(section: Rect) -> Rect {
+    Rect::from_min_size(pos2(section.min.x, section.min.y + CHOICE_HEIGHT + 6.0), vec2(section.width(), 64.0))
+}
+
+/// The filter graph's frequency span (Hz, log axis) and level span (dB).
+pub const GRAPH_LOWEST_HZ: f32 = 20.0;
+pub const GRAPH_HIGHEST_HZ: f32 = 20_000.0;
+pub const GRAPH_TOP_DB: f32 = 24.0;
+pub const GRAPH_BOTTOM_DB: f32 = -48.0;
+
+/// x of `hz` in the filter graph `rect`.
+///
+/// Thread: any. No allocation.
+pub fn graph_x(rect: Rect, hz: f32) -> f32 {
+    let inner = rect.shrink2(vec2(8.0, 6.0));
+    let octaves = (GRAPH_HIGHEST_HZ / GRAPH_LOWEST_HZ).log2();
+    inner.min.x + inner.width() * ((hz / GRAPH_LOWEST_HZ).log2() / octaves).clamp(0.0, 1.0)
+}
+
+/// The frequency at x `px` of the filter graph `rect`.
+///
+/// Thread: any. No allocation.
+pub fn graph_hz(rect: Rect, px: f32) -> f32 {
+    let inner = rect.shrink2(vec2(8.0, 6.0));
+    let octaves = (GRAPH_HIGHEST_HZ / GRAPH_LOWEST_HZ).log2();
+    GRAPH_LOWEST_HZ * 2f32.powf(((px - inner.min.x) / inner.width()).clamp(0.0, 1.0) * octaves)
+}
+
+/// y of level `db` in the filter graph `rect`.
+///
+/// Thread: any. No allocation.
+pub fn graph_y(rect: Rect, db: f32) -> f32 {
+    let inner = rect.shrink2(vec2(8.0, 6.0));
+    inner.min.y + inner.height() * ((GRAPH_TOP_DB - db) / (GRAPH_TOP_DB - GRAPH_BOTTOM_DB)).clamp(0.0, 1.0)
+}
+
+/// Where the filter graph's handle sits: at the cutoff, as high above the
+/// 0 dB line as the resonance is far up its range (full range: the top).
+///
+/// Thread: any. No allocation.
+pub fn filter_handle(rect: Rect, cutoff: f32, resonance: f32, resonance_max: f32) -> Pos2 {
+    pos2(graph_x(rect, cutoff), graph_y(rect, resonance / resonance_max * GRAPH_TOP_DB))
+}
+
+/// The resonance a handle at y `py` of the filter graph `rect` stands for.
+///
+/// Thread: any. No allocation.
+pub fn handle_resonance(rect: Rect, py: f32, resonance_max: f32) -> f32 {
+    (graph_y(rect, 0.0) - py) / (graph_y(rect, 0.0) - graph_y(rect, GRAPH_TOP_DB)) * resonance_max
 }
 
 /// A pad's colour (memory map, waveform): hues around the wheel.

@@ -5,7 +5,8 @@
 //! - [`model`]: what the pads show and what a drop does, without a window.
 //! - [`window`]: egui on a baseview OpenGL window that accepts OS file drops.
 //! - [`app`]: the editor's state and frame; [`look`]: layout and colours;
-//!   the panels `pad_grid`, `pad_panel` (with `envelope_panel`) and
+//!   the panels `pad_grid`, `pad_panel` (with `envelope_panel` and
+//!   `filter_panel`) and
 //!   `memory_view` are widgets of their own.
 //! - This module: nice-plug's `Editor` for the plugin (open, parent, size).
 //!
@@ -20,6 +21,7 @@
 pub mod app;
 pub mod browser;
 mod envelope_panel;
+mod filter_panel;
 pub mod look;
 mod memory_view;
 pub mod model;

@@ -1,6 +1,7 @@
 //! The selected pad's panel: a header (name, Load…, Clear), the sample's
 //! waveform with its play-window markers, and the pad's settings in tabs
-//! ("Pad": sound and trigger; "Envelope": `envelope_panel`). Every
+//! ("Pad": sound and trigger; "Envelope": `envelope_panel`; "Filter":
+//! `filter_panel`). Every
 //! widget edits a copy of the pad's model; a changed copy goes to the kit
 //! store as one edit, which validates and publishes it.
 //!
@@ -12,7 +13,7 @@ use egui::{pos2, vec2, Color32, Rect, Sense, Ui, Vec2};
 use nice_plug_egui::widgets::ParamSlider;
 
 use super::app::SamplerApp;
-use super::look::{draw_peaks, pad_colour, panel_rect, DIM, ERROR, TEXT};
+use super::look::{self, draw_peaks, pad_colour, panel_rect, DIM, ERROR, TEXT};
 use super::model::note_name;
 use crate::kit::{Interpolation, PadModel, PadView, PlayMode, Trigger};
 use crate::settings::{self, Setting, AUTOMATED_PADS};
@@ -24,6 +25,8 @@ pub(super) enum Tab {
     Pad,
     /// The amp envelope and the velocity response.
     Envelope,
+    /// The filter.
+    Filter,
 }
 
 impl SamplerApp {
@@ -34,25 +37,30 @@ impl SamplerApp {
         let pad = self.selected;
         let empty = PadView { model: PadModel::empty(pad), sample: None, error: None, loading: false };
         let view = pads.get(pad).unwrap_or(&empty);
-        let mut child = ui.new_child(egui::UiBuilder::new().max_rect(rect.shrink(12.0)).layout(egui::Layout::top_down(egui::Align::Min)));
-        let ui = &mut child;
-        self.panel_header(ui, pad, view, pads);
+        let mut child = ui.new_child(egui::UiBuilder::new().max_rect(rect.shrink(look::PANEL_INSET)).layout(egui::Layout::top_down(egui::Align::Min)));
+        self.panel_header(&mut child, pad, view, pads);
         let mut edited = view.model.clone();
-        self.window_editor(ui, pad, view, &mut edited);
-        ui.add_space(4.0);
-        ui.horizontal(|ui| {
-            ui.selectable_value(&mut self.tab, Tab::Pad, "Pad");
-            ui.selectable_value(&mut self.tab, Tab::Envelope, "Envelope");
-        });
-        ui.add_space(4.0);
+        self.window_editor(&mut child, pad, view, &mut edited);
+        // The tabs and their section at fixed places (look.rs).
+        for (i, (tab, label)) in [(Tab::Pad, "Pad"), (Tab::Envelope, "Envelope"), (Tab::Filter, "Filter")].into_iter().enumerate() {
+            if ui.put(look::tab_rect(i, screen), egui::Button::selectable(self.tab == tab, label)).clicked() {
+                self.tab = tab;
+            }
+        }
+        let mut section = ui.new_child(egui::UiBuilder::new().max_rect(look::section_rect(screen)).layout(egui::Layout::top_down(egui::Align::Min)));
+        let ui = &mut section;
         match self.tab {
+            // The longest tab scrolls when the window is small.
             Tab::Pad => {
-                egui::Grid::new("pad-settings").num_columns(2).spacing([10.0, 6.0]).show(ui, |ui| {
-                    self.sound_settings(ui, pad, &mut edited);
-                    mapping_settings(ui, &mut edited, view.sample.is_some());
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    egui::Grid::new("pad-settings").num_columns(2).spacing([10.0, 6.0]).show(ui, |ui| {
+                        self.sound_settings(ui, pad, &mut edited);
+                        mapping_settings(ui, &mut edited, view.sample.is_some());
+                    });
                 });
             }
             Tab::Envelope => self.envelope_section(ui, pad, &mut edited),
+            Tab::Filter => self.filter_section(ui, pad, &mut edited),
         }
         if edited != view.model {
             // Settings and sample parameters only: the records' files (and
@@ -104,10 +112,14 @@ impl SamplerApp {
                 None => "Empty: drop an audio file here or use Load…".to_string(),
             },
         };
-        ui.label(egui::RichText::new(info).small().color(DIM));
-        if let Some(error) = &view.error {
-            ui.colored_label(ERROR, error.as_str());
-        }
+        // One line either way (the tabs below sit at a fixed height): the
+        // error, when there is one, in place of what the sample is.
+        let (line, colour) = match &view.error {
+            Some(error) => (error.as_str(), ERROR),
+            None => (info.as_str(), DIM),
+        };
+        let width = ui.available_width();
+        ui.label(egui::RichText::new(look::elide(line, width, 10.0)).small().color(colour)).on_hover_text(line);
     }
 
     /// The large waveform with the play window's start and end markers

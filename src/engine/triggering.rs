@@ -267,13 +267,12 @@ pub fn translate(event: &NoteEvent, pads: &[Option<LivePad>], automation: &[Opti
             }
             for (i, pad) in pads.iter().enumerate().filter_map(|(i, p)| Some((i, p.as_ref()?))).filter(|(_, p)| hit(p)) {
                 let settings = pad.settings.with(automation.get(i).and_then(Option::as_ref));
-                let semitones = pad.mapping.transpose(note, pad.sample.root_key) as f64
-                    + settings.semitones()
-                    + crate::settings::SAMPLE_TUNE_CENTS.clamp(pad.sample.tune_cents) as f64 / 100.0;
+                let key = pad.mapping.transpose(note, pad.sample.root_key);
+                let semitones = key as f64 + settings.semitones() + crate::settings::SAMPLE_TUNE_CENTS.clamp(pad.sample.tune_cents) as f64 / 100.0;
                 let rate = playback_rate(pad.source_rate as f64, output_rate, semitones);
                 let gate = pad.mapping.mode == PlayMode::Gate;
                 let gain = velocity_gain(velocity, settings.velocity_amount, settings.velocity_curve);
-                out.push(Event::note_on(frame, pad.slot, note_id(channel, note), gain, rate, gate));
+                out.push(Event::note_on(frame, pad.slot, note_id(channel, note), gain, rate, gate).with_key(key, velocity));
             }
         }
         NoteEvent::Off { frame, channel, note } => out.push(Event::note_off(frame, note_id(channel, note))),
@@ -355,7 +354,7 @@ mod tests {
         let mut out = EventBuffer::with_capacity(8);
         translate(&on(72, 1.0), &pads, &[], 48_000.0, &mut out);
         translate(&on(47, 1.0), &pads, &[], 48_000.0, &mut out);
-        assert_eq!(out.as_slice(), &[Event::note_on(7, 0, 72, 1.0, 2.0, true)]);
+        assert_eq!(out.as_slice(), &[Event::note_on(7, 0, 72, 1.0, 2.0, true).with_key(12, 1.0)]);
     }
 
     #[test]
@@ -415,6 +414,6 @@ mod tests {
         p.as_mut().unwrap().sample.root_key = 48;
         let mut out = EventBuffer::with_capacity(8);
         translate(&on(60, 1.0), &[p], &[], 48_000.0, &mut out);
-        assert_eq!(out.as_slice(), &[Event::note_on(7, 0, 60, 1.0, 2.0, true)]);
+        assert_eq!(out.as_slice(), &[Event::note_on(7, 0, 60, 1.0, 2.0, true).with_key(12, 1.0)], "12 semitones above the root, for key tracking");
     }
 }

@@ -11,6 +11,9 @@ pub mod model;
 pub mod state;
 pub mod store;
 
-pub use model::{Automation, Interpolation, LoopPoints, Mapping, PadModel, PadSettings, PlayMode, SampleParams, SampleRecord, Trigger};
+pub use model::{
+    Automation, FilterSettings, FilterSlope, FilterType, Interpolation, LoopPoints, Mapping, PadModel, PadSettings, PlayMode, SampleParams, SampleRecord,
+    Trigger,
+};
 pub use state::{EmbeddedAudio, Kit, SampleAudio, KIT_VERSION};
 pub use store::{KitStore, PadView};

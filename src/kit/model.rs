@@ -64,6 +64,73 @@ impl Interpolation {
     }
 }
 
+/// The filter's response type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FilterType {
+    Off,
+    LowPass,
+    HighPass,
+    BandPass,
+}
+
+/// The filter's slope: one second-order section or two.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FilterSlope {
+    #[serde(rename = "12db")]
+    Db12,
+    #[serde(rename = "24db")]
+    Db24,
+}
+
+/// A pad's filter (guest/src/filter.rs has the design). Ranges, units and
+/// defaults: [`crate::settings`].
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FilterSettings {
+    #[serde(rename = "type")]
+    pub kind: FilterType,
+    pub slope: FilterSlope,
+    /// [`settings::CUTOFF_HZ`].
+    pub cutoff: f32,
+    /// [`settings::RESONANCE_DB`].
+    pub resonance: f32,
+    /// [`settings::KEYTRACK_PCT`].
+    pub keytrack: f32,
+    /// [`settings::FILTER_VELOCITY_OCT`].
+    pub velocity: f32,
+    /// [`settings::FILTER_ENVELOPE_OCT`]: the amp envelope moves the cutoff.
+    pub envelope: f32,
+}
+
+impl Default for FilterSettings {
+    fn default() -> Self {
+        FilterSettings {
+            kind: FilterType::Off,
+            slope: FilterSlope::Db12,
+            cutoff: settings::CUTOFF_HZ.default,
+            resonance: settings::RESONANCE_DB.default,
+            keytrack: settings::KEYTRACK_PCT.default,
+            velocity: settings::FILTER_VELOCITY_OCT.default,
+            envelope: settings::FILTER_ENVELOPE_OCT.default,
+        }
+    }
+}
+
+impl FilterSettings {
+    /// The guest's code for the type (`abi::param::FILTER_TYPE`).
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    pub fn type_code(&self) -> f32 {
+        (match self.kind {
+            FilterType::Off => abi::param::FILTER_OFF,
+            FilterType::LowPass => abi::param::FILTER_LOW_PASS,
+            FilterType::HighPass => abi::param::FILTER_HIGH_PASS,
+            FilterType::BandPass => abi::param::FILTER_BAND_PASS,
+        }) as f32
+    }
+}
+
 /// Which notes and velocities play a pad, and how.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Mapping {
@@ -164,6 +231,9 @@ pub struct PadSettings {
     /// [`settings::BEND_RANGE_ST`].
     #[serde(default = "defaults::bend_range")]
     pub bend_range: f32,
+    /// The filter; kits from before it load with it off.
+    #[serde(default)]
+    pub filter: FilterSettings,
 }
 
 /// Serde defaults for settings older kits lack: the table's defaults.
@@ -213,6 +283,7 @@ impl Default for PadSettings {
             velocity_curve: defaults::velocity_curve(),
             reverse: false,
             bend_range: defaults::bend_range(),
+            filter: FilterSettings::default(),
         }
     }
 }
@@ -231,6 +302,9 @@ pub struct Automation {
     pub decay: f32,
     pub sustain: f32,
     pub release: f32,
+    /// The filter's cutoff and resonance.
+    pub cutoff: f32,
+    pub resonance: f32,
 }
 
 impl Automation {
@@ -244,6 +318,8 @@ impl Automation {
         decay: settings::DECAY_S.default,
         sustain: settings::SUSTAIN_PCT.default,
         release: settings::RELEASE_S.default,
+        cutoff: settings::CUTOFF_HZ.default,
+        resonance: settings::RESONANCE_DB.default,
     };
 }
 
@@ -262,6 +338,7 @@ impl PadSettings {
                 decay: a.decay,
                 sustain: a.sustain,
                 release: a.release,
+                filter: FilterSettings { cutoff: a.cutoff, resonance: a.resonance, ..self.filter },
                 ..*self
             },
             None => *self,
@@ -273,8 +350,9 @@ impl PadSettings {
     /// Gain is exactly 1.0 when both gains are 0 dB.
     ///
     /// Thread: any, the audio thread included. No allocation.
-    pub fn guest_params(&self, sample_gain_db: f32) -> [(u32, f32); 11] {
+    pub fn guest_params(&self, sample_gain_db: f32) -> [(u32, f32); 18] {
         let db = settings::PAD_GAIN_DB.clamp(self.gain_db) + settings::SAMPLE_GAIN_DB.clamp(sample_gain_db);
+        let f = &self.filter;
         [
             (abi::param::GAIN, settings::db_to_gain(db).min(abi::param::GAIN_MAX)),
             (abi::param::PAN, settings::PAN.clamp(self.pan)),
@@ -287,6 +365,13 @@ impl PadSettings {
             (abi::param::CURVE, settings::env_curve_constant(self.curve)),
             (abi::param::REVERSE, if self.reverse { 1.0 } else { 0.0 }),
             (abi::param::BEND_RANGE, settings::BEND_RANGE_ST.clamp(self.bend_range)),
+            (abi::param::FILTER_TYPE, f.type_code()),
+            (abi::param::FILTER_SLOPE, if f.slope == FilterSlope::Db24 { 1.0 } else { 0.0 }),
+            (abi::param::CUTOFF, settings::CUTOFF_HZ.clamp(f.cutoff)),
+            (abi::param::RESONANCE, settings::RESONANCE_DB.clamp(f.resonance)),
+            (abi::param::KEYTRACK, settings::KEYTRACK_PCT.clamp(f.keytrack) / 100.0),
+            (abi::param::FILTER_VELOCITY, settings::FILTER_VELOCITY_OCT.clamp(f.velocity)),
+            (abi::param::FILTER_ENVELOPE, settings::FILTER_ENVELOPE_OCT.clamp(f.envelope)),
         ]
     }
 
@@ -463,6 +548,11 @@ impl PadModel {
         check(&settings::VELOCITY_AMOUNT_PCT, s.velocity_amount)?;
         check(&settings::VELOCITY_CURVE_PCT, s.velocity_curve)?;
         check(&settings::BEND_RANGE_ST, s.bend_range)?;
+        check(&settings::CUTOFF_HZ, s.filter.cutoff)?;
+        check(&settings::RESONANCE_DB, s.filter.resonance)?;
+        check(&settings::KEYTRACK_PCT, s.filter.keytrack)?;
+        check(&settings::FILTER_VELOCITY_OCT, s.filter.velocity)?;
+        check(&settings::FILTER_ENVELOPE_OCT, s.filter.envelope)?;
         if self.samples.len() > settings::MAX_SAMPLES_PER_PAD {
             return Err(format!("{} samples, at most {}", self.samples.len(), settings::MAX_SAMPLES_PER_PAD));
         }

@@ -18,12 +18,12 @@ use serde::{Deserialize, Serialize};
 use crate::kit::model::{Mapping, PadModel, PadSettings, SampleParams, SampleRecord, Trigger};
 use crate::settings::{self, MAX_PADS};
 
-/// Version of the kit format written by this build. 3 added the amp
-/// envelope, the velocity response, reverse and the pitch-bend range to each
-/// pad's settings; version 2
-/// kits load with their defaults (the sound they had), version 1 kits are
+/// Version of the kit format written by this build. 4 added the filter, 3
+/// the amp envelope, the velocity response, reverse and the pitch-bend
+/// range to each pad's settings; version 2 and 3 kits load with the new
+/// settings at their defaults (the sound they had), version 1 kits are
 /// converted.
-pub const KIT_VERSION: u32 = 3;
+pub const KIT_VERSION: u32 = 4;
 
 /// Sample audio carried inside the project (the file's own bytes).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -272,6 +272,15 @@ mod tests {
             velocity_curve: -25.0,
             reverse: true,
             bend_range: 12.0,
+            filter: crate::kit::FilterSettings {
+                kind: crate::kit::FilterType::BandPass,
+                slope: crate::kit::FilterSlope::Db24,
+                cutoff: 2_500.0,
+                resonance: 6.0,
+                keytrack: 50.0,
+                velocity: 1.5,
+                envelope: -2.0,
+            },
         };
         kit
     }
@@ -292,7 +301,7 @@ mod tests {
         kit.pad_mut(0).samples.push(record("/s/kick.wav", SampleParams::whole(36)));
         assert_eq!(
             serde_json::to_string(&kit.to_json()).unwrap(),
-            r#"{"embed_audio":false,"pads":[{"mapping":{"choke_group":0,"mode":"one_shot","trigger":{"note":36},"velocity":[1,127]},"samples":[{"end":0,"file":"/s/kick.wav","gain_db":0.0,"root_key":36,"start":0,"tune_cents":0.0}],"settings":{"attack":0.0,"bend_range":2.0,"curve":0.0,"decay":0.5,"gain_db":0.0,"hold":0.0,"interpolation":"cubic","pan":0.0,"release":0.009999999776482582,"reverse":false,"sustain":100.0,"tune_cents":0.0,"tune_semitones":0,"velocity_amount":100.0,"velocity_curve":0.0}}],"version":3}"#
+            r#"{"embed_audio":false,"pads":[{"mapping":{"choke_group":0,"mode":"one_shot","trigger":{"note":36},"velocity":[1,127]},"samples":[{"end":0,"file":"/s/kick.wav","gain_db":0.0,"root_key":36,"start":0,"tune_cents":0.0}],"settings":{"attack":0.0,"bend_range":2.0,"curve":0.0,"decay":0.5,"filter":{"cutoff":20000.0,"envelope":0.0,"keytrack":0.0,"resonance":0.0,"slope":"12db","type":"off","velocity":0.0},"gain_db":0.0,"hold":0.0,"interpolation":"cubic","pan":0.0,"release":0.009999999776482582,"reverse":false,"sustain":100.0,"tune_cents":0.0,"tune_semitones":0,"velocity_amount":100.0,"velocity_curve":0.0}}],"version":4}"#
         );
     }
 

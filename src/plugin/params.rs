@@ -1,11 +1,12 @@
 //! The plugin's parameters: master gain on the front, and gain, pan, tune,
-//! fine tune and the amp envelope's attack, decay, sustain and release for
+//! fine tune, the amp envelope's attack, decay, sustain and release and the
+//! filter's cutoff and resonance for
 //! each of the first [`AUTOMATED_PADS`] pads, all built from
 //! [`crate::settings`] (range, default, unit, step, text both ways).
 //!
 //! Parameter ids are a contract with saved projects: `gain` for the master,
-//! `pgain_N`, `pan_N`, `tune_N`, `fine_N`, `att_N`, `dec_N`, `sus_N`, `rel_N`
-//! for pad N (1-based). New parameters get new ids; these never change
+//! `pgain_N`, `pan_N`, `tune_N`, `fine_N`, `att_N`, `dec_N`, `sus_N`, `rel_N`,
+//! `cut_N`, `res_N` for pad N (1-based). New parameters get new ids; these never change
 //! meaning. The kit (samples, mappings, the
 //! other pad settings, whether audio is embedded) is the persisted field
 //! `kit`. The per-pad parameters are an automation layer over the kit's
@@ -91,6 +92,12 @@ pub struct PadParamSet {
     /// [`settings::RELEASE_S`].
     #[id = "rel"]
     pub release: FloatParam,
+    /// [`settings::CUTOFF_HZ`].
+    #[id = "cut"]
+    pub cutoff: FloatParam,
+    /// [`settings::RESONANCE_DB`].
+    #[id = "res"]
+    pub resonance: FloatParam,
 }
 
 /// A float parameter from its table entry: range, default, unit, step, and
@@ -106,6 +113,15 @@ fn float_param(s: &'static Setting) -> FloatParam {
 /// A time parameter (seconds): as [`float_param`], on a skewed range so
 /// that the short times a drum needs get most of a knob's travel.
 fn time_param(s: &'static Setting) -> FloatParam {
+    FloatParam::new(s.name, s.default, FloatRange::Skewed { min: s.min, max: s.max, factor: FloatRange::skew_factor(-2.5) })
+        .with_step_size(s.step)
+        .with_value_to_string(Arc::new(move |v| s.format(v)))
+        .with_string_to_value(Arc::new(move |t| s.parse(t)))
+}
+
+/// A frequency parameter (Hz): as [`float_param`], on a range skewed so
+/// that equal knob travel is close to equal musical intervals.
+fn frequency_param(s: &'static Setting) -> FloatParam {
     FloatParam::new(s.name, s.default, FloatRange::Skewed { min: s.min, max: s.max, factor: FloatRange::skew_factor(-2.5) })
         .with_step_size(s.step)
         .with_value_to_string(Arc::new(move |v| s.format(v)))
@@ -131,6 +147,8 @@ impl PadParamSet {
             decay: time_param(&settings::DECAY_S),
             sustain: float_param(&settings::SUSTAIN_PCT),
             release: time_param(&settings::RELEASE_S),
+            cutoff: frequency_param(&settings::CUTOFF_HZ),
+            resonance: float_param(&settings::RESONANCE_DB),
         }
     }
 
@@ -147,6 +165,8 @@ impl PadParamSet {
             decay: self.decay.value(),
             sustain: self.sustain.value(),
             release: self.release.value(),
+            cutoff: self.cutoff.value(),
+            resonance: self.resonance.value(),
         }
     }
 }
