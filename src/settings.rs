@@ -140,6 +140,8 @@ pub const FILTER_ENVELOPE_OCT: Setting = Setting {
     step: 0.01,
     display: Display::Decimals(2),
 };
+/// A forward loop's crossfade (seconds).
+pub const LOOP_CROSSFADE_S: Setting = Setting { name: "Crossfade", min: 0.0, max: 1.0, default: 0.0, unit: "", step: 0.001, display: Display::Seconds };
 /// Pads sharing a choke group (1..) cut each other off; 0 = none.
 pub const CHOKE_GROUP: Setting = Setting { name: "Choke group", min: 0.0, max: 16.0, default: 0.0, unit: "", step: 1.0, display: Display::ZeroIsOff };
 /// A sample's own gain within its pad (dB), added to the pad's.
@@ -153,7 +155,7 @@ pub const NOTE: Setting = Setting { name: "Note", min: 0.0, max: 127.0, default:
 pub const VELOCITY: Setting = Setting { name: "Velocity", min: 1.0, max: 127.0, default: 127.0, unit: "", step: 1.0, display: Display::Decimals(0) };
 
 /// Every entry, for tests and documentation.
-pub const ALL: [Setting; 23] = [
+pub const ALL: [Setting; 24] = [
     MASTER_GAIN_DB,
     PAD_GAIN_DB,
     PAN,
@@ -173,6 +175,7 @@ pub const ALL: [Setting; 23] = [
     KEYTRACK_PCT,
     FILTER_VELOCITY_OCT,
     FILTER_ENVELOPE_OCT,
+    LOOP_CROSSFADE_S,
     CHOKE_GROUP,
     SAMPLE_GAIN_DB,
     SAMPLE_TUNE_CENTS,

@@ -64,6 +64,13 @@ fn pad_filter(state: &[u8], pad: usize) -> serde_json::Value {
     kit["pads"][pad]["settings"]["filter"].clone()
 }
 
+/// A pad's first sample record in a saved state.
+fn pad_sample(state: &[u8], pad: usize) -> serde_json::Value {
+    let json: serde_json::Value = serde_json::from_slice(&state[8..]).unwrap();
+    let kit: serde_json::Value = serde_json::from_str(json["fields"]["kit"].as_str().unwrap()).unwrap();
+    kit["pads"][pad]["samples"][0].clone()
+}
+
 /// A parameter's plain value in a saved state.
 fn param(state: &[u8], id: &str) -> f64 {
     let json: serde_json::Value = serde_json::from_slice(&state[8..]).unwrap();
@@ -320,6 +327,17 @@ fn wav_and_flac_files_dragged_from_a_file_manager_onto_pads_play_on_the_next_not
     let played = s.play(&[(0, Msg::On(47))], ints.len() + 100);
     let (dry, wet) = (brightness(&expected), brightness(&played[0]));
     assert!(wet < dry / 10.0, "the next note is low-passed: brightness {wet} (unfiltered {dry})");
+    s.play(&[(0, Msg::AllSoundOff)], 2048);
+
+    // The Loop tab: Forward loops the whole sample (no file loop marked),
+    // so the next note is still sounding long after the sample's length.
+    click_tab(&xvfb.display, screen, 3);
+    settle(&mut s);
+    let [x, y] = at(look::wide_choice_rect(1, section).center());
+    xdotool(&xvfb.display, &["mousemove", &x, &y, "click", "1"]);
+    wait_for("the forward loop to reach the kit", 5, &mut s, |s| pad_sample(&save_state(&mut s.inst), 11)["loop"]["mode"] == "forward");
+    let played = s.play(&[(0, Msg::On(47))], 4 * ints.len());
+    assert!(played[0][3 * ints.len()..].iter().any(|&v| v.abs() > 1e-3), "the looped note keeps sounding");
     s.play(&[(0, Msg::AllSoundOff)], 2048);
     click_tab(&xvfb.display, screen, 0);
 

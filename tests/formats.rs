@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
 use wasm_sampler::decode::{FileKind, StoredFormat};
-use wasm_sampler::kit::{Kit, LoopPoints, Mapping};
+use wasm_sampler::kit::{Kit, Loop, LoopMode, LoopPoints, Mapping};
 use wasm_sampler::DspBackend;
 
 /// Integer values for `bits`: both extremes, zero, ±1, then a ramp mixed
@@ -480,4 +480,12 @@ fn root_notes_and_loops_marked_in_the_file_are_kept_with_the_pad() {
     write_int_wav(&plain, 48_000, 1, 16, &values);
     e.load_file(2, &plain).unwrap();
     assert_eq!(e.kit().pads[2].samples[0].params.file_loop, None);
+    // The sample's loop starts off, at the file's points; turned on, it
+    // plays them: after frame 3 000 the output repeats every 2 000 frames.
+    assert_eq!(wav_params.looping, Loop { start: 1_000, end: 3_000, ..Loop::default() });
+    let one_shot = render_fixed(&e, &[note_on(0, 36, 1.0)], 5_000, 512).left;
+    assert!(one_shot[4_000..].iter().all(|&v| v == 0.0), "off: the sample plays once");
+    e.store.edit(0, |p| p.samples[0].params.looping.mode = LoopMode::Forward).unwrap();
+    let looped = render_fixed(&e, &[note_on(0, 36, 1.0)], 9_000, 512).left;
+    assert_eq!(first_difference(&looped[3_000..], &looped[1_000..7_000]), None);
 }

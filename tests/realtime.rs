@@ -13,7 +13,7 @@ use std::sync::Arc;
 use nice_assert_no_alloc::assert_no_alloc;
 use wasm_sampler::cli::demo;
 use wasm_sampler::engine::triggering::NoteEvent;
-use wasm_sampler::kit::{Automation, FilterSettings, FilterSlope, FilterType, Interpolation, Mapping, PadSettings, PlayMode};
+use wasm_sampler::kit::{Automation, FilterSettings, FilterSlope, FilterType, Interpolation, Loop, LoopMode, Mapping, PadSettings, PlayMode};
 use wasm_sampler::settings::AUTOMATED_PADS;
 
 // The global allocator is nice-plug's AllocDisabler (feature
@@ -80,7 +80,8 @@ fn process_never_allocates_while_samples_load_on_another_thread() {
 /// pitched, gate and one-shot pads, choke groups, resampling at two source
 /// rates with both interpolations, velocity layers, automation of gain, pan
 /// tune, envelope, cutoff and resonance moving every few blocks, filters of
-/// every type with key, velocity and envelope tracking, auditions on their own channel, notes
+/// every type with key, velocity and envelope tracking, forward (crossfaded,
+/// sustain) and ping-pong loops, auditions on their own channel, notes
 /// off, chokes, all-notes-off, all-sound-off, resets, and another thread
 /// replacing samples, trimming them and editing settings meanwhile.
 #[test]
@@ -96,6 +97,12 @@ fn the_normal_path_allocates_nothing_over_10000_blocks_with_every_feature_on() {
         rig.load_file(7, &a).unwrap();
         rig.set_mapping(7, Mapping { velocity: (1, 63), ..Mapping::drum(60) });
         rig.set_settings(7, PadSettings { interpolation: Interpolation::Linear, ..PadSettings::default() });
+        // Loops: forward with a crossfade and a sustain loop on pad 7,
+        // ping-pong on pad 6.
+        rig.store
+            .edit(7, |p| p.samples[0].params.looping = Loop { mode: LoopMode::Forward, start: 5_000, end: 9_000, crossfade: 0.01, sustain: true })
+            .unwrap();
+        rig.store.edit(6, |p| p.samples[0].params.looping = Loop { mode: LoopMode::PingPong, start: 2_000, end: 2_500, ..Loop::default() }).unwrap();
         // Filters on the demo kit's first pads: every type, both slopes,
         // every modulation.
         for (pad, kind) in [FilterType::LowPass, FilterType::HighPass, FilterType::BandPass].into_iter().enumerate() {

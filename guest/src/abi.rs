@@ -210,6 +210,19 @@ pub mod param {
     pub const CURVE_MAX: f32 = 8.0;
 }
 
+/// Loop modes (`slot_loop`'s `mode`; guest/src/looping.rs has the rules).
+pub mod looping {
+    /// Play the window once.
+    pub const OFF: u32 = 0;
+    /// Repeat `start..end`.
+    pub const FORWARD: u32 = 1;
+    /// Play `start..end` forward, then back, and so on.
+    pub const PING_PONG: u32 = 2;
+    /// Flag: at note-off leave the loop and play on to the window's end
+    /// (without it the loop runs until the envelope ends the voice).
+    pub const SUSTAIN: u32 = 4;
+}
+
 /// `NOTE_ON` flag: the voice is gated (note-off releases it).
 pub const FLAG_GATE: u32 = 1;
 /// A velocity of 1 in a note-on's flags (bits 16..32).
@@ -422,6 +435,9 @@ pub mod status {
     pub const BAD_FRAMES: i32 = -7;
     /// A sample format `format` does not define.
     pub const BAD_FORMAT: i32 = -8;
+    /// A loop mode `looping` does not define, or loop points outside the
+    /// slot's frames (`start < end <= frames`).
+    pub const BAD_LOOP: i32 = -9;
 }
 
 const _: () = {

@@ -15,6 +15,7 @@ pub mod envelope;
 pub mod filter;
 pub mod interp;
 pub mod lanes;
+pub mod looping;
 pub mod memory;
 pub mod sampler;
 pub mod voice;

@@ -8,6 +8,7 @@ use crate::abi::{self, kind, param, status, Event, Header};
 use crate::envelope::Envelope;
 use crate::filter::{self, Filter, Response};
 use crate::interp::Kernel;
+use crate::looping::Looping;
 use crate::memory::Memory;
 use crate::voice::{Stage, Voice};
 
@@ -44,6 +45,12 @@ pub struct Slot {
     pub bend_range: f32,
     /// The filter's settings.
     pub filter: filter::Settings,
+    /// The loop: `abi::looping` mode, window frames `start..end`, crossfade
+    /// frames (see `slot_loop`).
+    pub loop_mode: u32,
+    pub loop_start: u32,
+    pub loop_end: u32,
+    pub loop_fade: u32,
 }
 
 impl Slot {
@@ -67,6 +74,10 @@ impl Slot {
         reverse: false,
         bend_range: param::BEND_RANGE_DEFAULT,
         filter: filter::Settings::DEFAULT,
+        loop_mode: abi::looping::OFF,
+        loop_start: 0,
+        loop_end: 0,
+        loop_fade: 0,
     };
 
     /// Channel gains: gain times a balance law that keeps both sides at unity
@@ -187,9 +198,34 @@ impl Sampler {
         s.loaded = true;
         s.data = data;
         s.frames = frames;
+        // A new region starts without a loop (`slot_loop` sets one).
+        s.loop_mode = abi::looping::OFF;
         s.channels = channels;
         s.format = format;
         s.source_rate = source_rate;
+        status::OK
+    }
+
+    /// Sets `slot`'s loop: `mode` from `abi::looping`, `start..end` in the
+    /// loaded window's frames, and `fade` frames of crossfade (forward
+    /// loops; cut to the loop's start and length so that every frame it
+    /// reads lies in the window). Applies to notes started afterwards.
+    ///
+    /// Thread: the one running the DSP (the audio thread for `process`; the engine lock holder otherwise). No allocation (the guest has no allocator).
+    pub fn slot_loop(&mut self, slot: u32, mode: u32, start: u32, end: u32, fade: u32) -> i32 {
+        let Some(s) = self.slots.get_mut(slot as usize) else {
+            return status::BAD_SLOT;
+        };
+        let kind = mode & !abi::looping::SUSTAIN;
+        if kind > abi::looping::PING_PONG || mode > (abi::looping::PING_PONG | abi::looping::SUSTAIN) {
+            return status::BAD_LOOP;
+        }
+        if kind != abi::looping::OFF && !(start < end && end <= s.frames) {
+            return status::BAD_LOOP;
+        }
+        s.loop_mode = mode;
+        (s.loop_start, s.loop_end) = (start, end);
+        s.loop_fade = if kind == abi::looping::FORWARD { fade.min(start).min(end - start) } else { 0 };
         status::OK
     }
 
@@ -340,7 +376,14 @@ impl Sampler {
     fn apply(&mut self, e: &Event) {
         match e.kind {
             kind::NOTE_ON => self.note_on(e),
-            kind::NOTE_OFF => self.release_gates(|v| v.note_id == e.id),
+            kind::NOTE_OFF => {
+                self.release_gates(|v| v.note_id == e.id);
+                // A one-shot ignores note-off, except that its sustain loop
+                // lets go.
+                for v in self.voices.iter_mut().filter(|v| v.is_active() && !v.gate && v.note_id == e.id) {
+                    v.looping.release(v.frames);
+                }
+            }
             kind::CHOKE => self.fade_voices(|v| v.slot == e.slot),
             kind::SLOT_PARAM => {
                 if self.slot_param(e.slot, e.id, e.value) != status::OK {
@@ -448,6 +491,7 @@ impl Sampler {
             env_step: 0.0,
             amp_env,
             filter: Filter::start(&slot.filter, key, key_velocity, amp_env.level, self.sample_rate),
+            looping: Looping::start(slot.loop_mode, slot.loop_start, slot.loop_end, slot.loop_fade, slot.frames, slot.reverse),
             key,
             key_velocity,
             amp,

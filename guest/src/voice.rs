@@ -9,6 +9,7 @@ use crate::envelope::{Envelope, Segment};
 use crate::filter::Filter;
 use crate::interp::{cubic_mono, cubic_pair, cubic_weights, linear, linear_pair, Kernel};
 use crate::lanes::F4;
+use crate::looping::Looping;
 use crate::memory::{Memory, Stored, F32, I16, I24, I8};
 
 /// What the voice's envelope is doing.
@@ -65,6 +66,8 @@ pub struct Voice {
     pub filter: Filter,
     pub key: f32,
     pub key_velocity: f32,
+    /// The loop (or none), in played order.
+    pub looping: Looping,
     /// Channel gains from slot gain and pan, ramped to their targets.
     pub amp: [f32; 2],
     pub amp_target: [f32; 2],
@@ -99,6 +102,7 @@ impl Voice {
         filter: Filter::OFF,
         key: 0.0,
         key_velocity: 1.0,
+        looping: Looping::none(0),
         amp: [0.0; 2],
         amp_target: [0.0; 2],
         amp_step: [0.0; 2],
@@ -128,6 +132,7 @@ impl Voice {
     pub fn release(&mut self, frames: u32) {
         if self.stage != Stage::Free {
             self.amp_env.release(frames);
+            self.looping.release(self.frames);
             self.stage = Stage::Fading;
         }
     }
@@ -179,6 +184,8 @@ impl Voice {
     /// The voice's region must be one published with `slot_load` and not freed.
     #[inline(always)]
     unsafe fn raw_at<S: Stored, const CH: usize, const REV: bool>(&self, mem: &Memory, i: i64, ch: usize) -> f32 {
+        // Past a loop's end, the frame the loop plays there.
+        let i = if i >= self.looping.tap_end { self.looping.tap(i) } else { i };
         if i < 0 || i >= self.frames as i64 {
             return 0.0;
         }
@@ -233,7 +240,9 @@ impl Voice {
                 let l = mem.sample_raw::<S>(self.data, at);
                 return (l, if CH == 2 { mem.sample_raw::<S>(self.data, at + 1) } else { l });
             }
-            let frames = self.frames as i64;
+            // Vector loads only where no tap reaches the loop's end (or the
+            // sample's); the gathered path maps those taps.
+            let frames = self.looping.tap_end;
             if CUBIC {
                 let w = cubic_weights(t);
                 let inside = i >= 1 && i + 2 < frames;
@@ -368,10 +377,12 @@ impl Voice {
         let (mut pos, mut env, mut amp, mut ramp_left, mut amp_env) = (self.pos, self.env, self.amp, self.ramp_left, self.amp_env);
         let (mut bend, mut bend_left) = (self.bend, self.bend_left);
         let mut filter = self.filter;
+        let mut looping = self.looping;
         // The read position's step: the rate times the bend (exactly the
         // rate with no bend), constant unless a glide moves it.
-        let mut step = voice.rate * bend;
-        let (end, fading) = (self.frames as f64, self.stage == Stage::Fading && self.env_step > 0.0);
+        let mut step = voice.rate * bend * looping.dir;
+        let fading = self.stage == Stage::Fading && self.env_step > 0.0;
+        let loop_len = looping.end - looping.start;
         // Samples are read raw and the format's scale (a power of two) rides
         // on the velocity gain: scaling by a power of two is exact, so this
         // gives the bits of scaling every sample, for no multiply per frame.
@@ -379,14 +390,29 @@ impl Voice {
         let steady = velocity * env * amp_env.level;
         let mut ended = false;
         for (l, r) in out_l.iter_mut().zip(out_r.iter_mut()) {
-            if pos >= end {
-                ended = true;
-                break;
+            if pos >= looping.hi || pos < looping.lo {
+                // The end of the sample, or a loop's turn.
+                if !looping.cross(&mut pos) {
+                    ended = true;
+                    break;
+                }
+                step = voice.rate * bend * looping.dir;
             }
             let i = pos as i64; // pos >= 0, so truncation is floor
             let t = (pos - i as f64) as f32;
             // SAFETY: forwarded from the caller; 0 <= i < frames (checked above).
-            let (sl, sr) = unsafe { voice.read::<S, CH, CUBIC, REV>(mem, i, t) };
+            let (mut sl, mut sr) = unsafe { voice.read::<S, CH, CUBIC, REV>(mem, i, t) };
+            if pos >= looping.fade_from {
+                // A forward loop's crossfade: toward the frames one loop
+                // length earlier (fade <= start: they lie in the sample).
+                let back = pos - loop_len;
+                let j = back as i64;
+                // SAFETY: 0 <= back < frames (the slot cut the fade to the loop's start).
+                let (bl, br) = unsafe { voice.read::<S, CH, CUBIC, REV>(mem, j, (back - j as f64) as f32) };
+                let w = ((pos - looping.fade_from) * looping.fade_scale) as f32;
+                sl += (bl - sl) * w;
+                sr += (br - sr) * w;
+            }
             let g = if MOVING { velocity * env * amp_env.level } else { steady };
             if FILTER {
                 let (fl, fr) = filter.tick::<CH>(sl * g, sr * g);
@@ -402,7 +428,7 @@ impl Voice {
             if MOVING && bend_left > 0 {
                 bend_left -= 1;
                 bend = if bend_left == 0 { voice.bend_target } else { bend + voice.bend_step };
-                step = voice.rate * bend;
+                step = voice.rate * bend * looping.dir;
             }
             if ramp_left > 0 {
                 ramp_left -= 1;
@@ -433,6 +459,7 @@ impl Voice {
         if FILTER {
             self.filter = filter;
         }
+        self.looping = looping;
         if ended {
             self.stage = Stage::Free;
         }

@@ -54,6 +54,11 @@ pub extern "C" fn slot_load(slot: u32, data: u32, frames: u32, channels: u32, fo
 }
 
 #[no_mangle]
+pub extern "C" fn slot_loop(slot: u32, mode: u32, start: u32, end: u32, fade: u32) -> i32 {
+    sampler().slot_loop(slot, mode, start, end, fade)
+}
+
+#[no_mangle]
 pub extern "C" fn slot_retire(slot: u32) {
     sampler().slot_retire(slot)
 }

@@ -98,6 +98,13 @@ pub fn choice_rect(i: usize, section: Rect) -> Rect {
     let width = (section.width() - 4.0 * (CHOICES - 1) as f32) / CHOICES as f32;
     Rect::from_min_size(pos2(section.min.x + i as f32 * (width + 4.0), section.min.y), vec2(width, CHOICE_HEIGHT))
 }
+/// Button `i` of a choice row of half as many buttons, each as wide as two.
+///
+/// Thread: any. No allocation.
+pub fn wide_choice_rect(i: usize, section: Rect) -> Rect {
+    choice_rect(2 * i, section).union(choice_rect(2 * i + 1, section))
+}
+
 /// Buttons in a choice row, and their height.
 pub const CHOICES: usize = 6;
 pub const CHOICE_HEIGHT: f32 = 22.0;

@@ -6,7 +6,7 @@
 //! - [`window`]: egui on a baseview OpenGL window that accepts OS file drops.
 //! - [`app`]: the editor's state and frame; [`look`]: layout and colours;
 //!   the panels `pad_grid`, `pad_panel` (with `envelope_panel` and
-//!   `filter_panel`) and
+//!   `filter_panel`, `loop_panel`) and
 //!   `memory_view` are widgets of their own.
 //! - This module: nice-plug's `Editor` for the plugin (open, parent, size).
 //!
@@ -23,6 +23,7 @@ pub mod browser;
 mod envelope_panel;
 mod filter_panel;
 pub mod look;
+mod loop_panel;
 mod memory_view;
 pub mod model;
 mod pad_grid;

@@ -1,7 +1,7 @@
 //! The selected pad's panel: a header (name, Load…, Clear), the sample's
 //! waveform with its play-window markers, and the pad's settings in tabs
 //! ("Pad": sound and trigger; "Envelope": `envelope_panel`; "Filter":
-//! `filter_panel`). Every
+//! `filter_panel`; "Loop": `loop_panel`). Every
 //! widget edits a copy of the pad's model; a changed copy goes to the kit
 //! store as one edit, which validates and publishes it.
 //!
@@ -14,6 +14,7 @@ use nice_plug_egui::widgets::ParamSlider;
 
 use super::app::SamplerApp;
 use super::look::{self, draw_peaks, pad_colour, panel_rect, DIM, ERROR, TEXT};
+use super::loop_panel::loop_section;
 use super::model::note_name;
 use crate::kit::{Interpolation, PadModel, PadView, PlayMode, Trigger};
 use crate::settings::{self, Setting, AUTOMATED_PADS};
@@ -27,6 +28,8 @@ pub(super) enum Tab {
     Envelope,
     /// The filter.
     Filter,
+    /// The sample's loop.
+    Loop,
 }
 
 impl SamplerApp {
@@ -42,7 +45,7 @@ impl SamplerApp {
         let mut edited = view.model.clone();
         self.window_editor(&mut child, pad, view, &mut edited);
         // The tabs and their section at fixed places (look.rs).
-        for (i, (tab, label)) in [(Tab::Pad, "Pad"), (Tab::Envelope, "Envelope"), (Tab::Filter, "Filter")].into_iter().enumerate() {
+        for (i, (tab, label)) in [(Tab::Pad, "Pad"), (Tab::Envelope, "Envelope"), (Tab::Filter, "Filter"), (Tab::Loop, "Loop")].into_iter().enumerate() {
             if ui.put(look::tab_rect(i, screen), egui::Button::selectable(self.tab == tab, label)).clicked() {
                 self.tab = tab;
             }
@@ -61,6 +64,7 @@ impl SamplerApp {
             }
             Tab::Envelope => self.envelope_section(ui, pad, &mut edited),
             Tab::Filter => self.filter_section(ui, pad, &mut edited),
+            Tab::Loop => loop_section(ui, view, &mut edited),
         }
         if edited != view.model {
             // Settings and sample parameters only: the records' files (and
@@ -134,11 +138,20 @@ impl SamplerApp {
         let (start, len) = params.window(frames);
         let window = (start as f32 / frames as f32, (start + len) as f32 / frames as f32);
         draw_peaks(&ui.painter_at(wave_rect), inner, w, pad_colour(pad), Some(window));
+        let x = |f: u32| inner.min.x + inner.width() * (f as f32 / frames as f32);
         if let Some(l) = params.file_loop {
             // The file's own loop: a band under the waveform.
-            let x = |f: u32| inner.min.x + inner.width() * (f as f32 / frames as f32);
             let band = Rect::from_x_y_ranges(x(l.start)..=x(l.end), inner.max.y - 4.0..=inner.max.y);
             ui.painter().rect_filled(band, 1.0, Color32::from_rgb(120, 200, 120));
+        }
+        let (mode, loop_start, loop_end, _) = params.guest_loop(frames, sample.info.sample_rate as f32);
+        if mode != wasm_sampler_guest::abi::looping::OFF {
+            // The loop that plays: a shaded span with its two edges.
+            let (a, b) = (x(start + loop_start), x(start + loop_end));
+            ui.painter().rect_filled(Rect::from_x_y_ranges(a..=b, inner.min.y..=inner.max.y), 0.0, Color32::from_rgba_unmultiplied(120, 200, 120, 28));
+            for edge in [a, b] {
+                ui.painter().line_segment([pos2(edge, inner.min.y), pos2(edge, inner.max.y)], egui::Stroke::new(1.0, Color32::from_rgb(120, 200, 120)));
+            }
         }
         for (which, at) in [(0, window.0), (1, window.1)] {
             let x = inner.min.x + inner.width() * at;
@@ -168,7 +181,7 @@ impl SamplerApp {
             ui.label(egui::RichText::new(format!("of {frames} frames")).color(DIM));
             if let Some(l) = params.file_loop {
                 ui.label(egui::RichText::new(format!("· file loop {}–{}", l.start, l.end)).color(DIM))
-                    .on_hover_text("The loop the file marks (WAV smpl, AIFF INST). Kept with the pad; not played yet.");
+                    .on_hover_text("The loop the file marks (WAV smpl, AIFF INST): where the Loop tab's points start.");
             }
             if (params.start, params.end) != (0, 0) && ui.small_button("Whole sample").clicked() {
                 params.start = 0;

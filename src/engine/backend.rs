@@ -140,6 +140,7 @@ struct Exports {
     slot_retire: TypedFunc<u32, ()>,
     slot_voices: TypedFunc<u32, u32>,
     slot_param: TypedFunc<(u32, u32, f32), i32>,
+    slot_loop: TypedFunc<(u32, u32, u32, u32, u32), i32>,
     process: TypedFunc<(u32, u32), u32>,
 }
 
@@ -351,6 +352,17 @@ impl Guest {
         })
     }
 
+    /// Sets guest slot `slot`'s loop (`abi::looping` mode, window frames
+    /// `start..end`, crossfade frames); returns the guest's status.
+    ///
+    /// Thread: any, under the engine lock. No allocation.
+    pub fn slot_loop(&mut self, slot: u32, mode: u32, start: u32, end: u32, fade: u32) -> Result<i32, Trap> {
+        self.call(|g| match &mut g.dsp {
+            Dsp::Wasm { exports, .. } => exports.slot_loop.call(&mut g.store, (slot, mode, start, end, fade)),
+            Dsp::Native(s) => Ok(s.slot_loop(slot, mode, start, end, fade)),
+        })
+    }
+
     /// Silences every voice.
     ///
     /// Thread: any, under the engine lock. No allocation.
@@ -472,6 +484,7 @@ fn instantiate(store: &mut Store<()>, module: &Module, memory: Memory) -> Result
         slot_retire: func(store, &instance, "slot_retire")?,
         slot_voices: func(store, &instance, "slot_voices")?,
         slot_param: func(store, &instance, "slot_param")?,
+        slot_loop: func(store, &instance, "slot_loop")?,
         process: func(store, &instance, "process")?,
     };
     Ok((instance, exports))

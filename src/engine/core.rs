@@ -129,7 +129,17 @@ impl Core {
     fn load_slot(&mut self, sample: &LoadedSample, params: &crate::kit::SampleParams) -> Result<(), String> {
         let (start, frames) = params.window(sample.info.frames);
         let data = sample.region.offset + start as u64 * sample.info.channels as u64 * sample.info.format.bytes_per_sample() as u64;
-        match self.guest.slot_load(sample.slot, data as u32, frames, sample.info.channels as u32, sample.info.format.abi(), sample.info.sample_rate as f32) {
+        let status = self
+            .guest
+            .slot_load(sample.slot, data as u32, frames, sample.info.channels as u32, sample.info.format.abi(), sample.info.sample_rate as f32)
+            .and_then(|status| {
+                let (mode, start, end, fade) = params.guest_loop(sample.info.frames, sample.info.sample_rate as f32);
+                match status {
+                    abi::status::OK => self.guest.slot_loop(sample.slot, mode, start, end, fade),
+                    refused => Ok(refused),
+                }
+            });
+        match status {
             Ok(abi::status::OK) => Ok(()),
             Ok(code) => Err(format!("the guest refused the sample (status {code})")),
             Err(t) => {
@@ -162,9 +172,12 @@ impl Core {
         };
         let same_sample = sample.as_ref().map(|s| s.slot) == old.sample.as_ref().map(|s| s.slot);
         if let (true, Some(s)) = (same_sample, &sample) {
-            // A new window re-points the slot (sounding voices finish
-            // reading the window they started with).
-            if snap.sample_params.window(s.info.frames) != old.sample_params.window(s.info.frames) {
+            // A new window or loop re-points the slot (sounding voices
+            // finish reading the window they started with, with their loop).
+            let rate = s.info.sample_rate as f32;
+            if snap.sample_params.window(s.info.frames) != old.sample_params.window(s.info.frames)
+                || snap.sample_params.guest_loop(s.info.frames, rate) != old.sample_params.guest_loop(s.info.frames, rate)
+            {
                 self.load_slot(s, &snap.sample_params)?;
             }
         }

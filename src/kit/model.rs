@@ -405,9 +405,53 @@ pub struct SampleParams {
     #[serde(default)]
     pub tune_cents: f32,
     /// The loop the file itself marks (WAV `smpl`, AIFF `INST`/`MARK`),
-    /// kept with the sample; shown in the editor, not played yet.
+    /// kept with the sample; drawn in the editor, and where a new
+    /// sample's [`Loop`] points start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_loop: Option<LoopPoints>,
+    /// The loop the sample plays (off unless the user turns it on).
+    #[serde(default, rename = "loop", skip_serializing_if = "Loop::is_off")]
+    pub looping: Loop,
+}
+
+/// How a loop repeats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoopMode {
+    Off,
+    Forward,
+    PingPong,
+}
+
+/// The loop a sample plays: frames `start..end` of the file (`end` 0 = the
+/// play window's end), kept inside the play window; a crossfade (forward
+/// loops); and whether note-off lets go of it (`sustain`: the sample plays
+/// on to its end) or it runs until the envelope ends the voice.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Loop {
+    pub mode: LoopMode,
+    pub start: u32,
+    pub end: u32,
+    /// [`settings::LOOP_CROSSFADE_S`].
+    #[serde(default)]
+    pub crossfade: f32,
+    #[serde(default)]
+    pub sustain: bool,
+}
+
+impl Default for Loop {
+    fn default() -> Self {
+        Loop { mode: LoopMode::Off, start: 0, end: 0, crossfade: settings::LOOP_CROSSFADE_S.default, sustain: false }
+    }
+}
+
+impl Loop {
+    /// Whether the loop is off (then it is not saved).
+    ///
+    /// Thread: any. No allocation.
+    pub fn is_off(&self) -> bool {
+        *self == Loop::default()
+    }
 }
 
 /// A loop over frames `start..end` of a sample (`end` exclusive).
@@ -422,7 +466,30 @@ impl SampleParams {
     ///
     /// Thread: any. No allocation.
     pub fn whole(root_key: u8) -> Self {
-        SampleParams { start: 0, end: 0, root_key, gain_db: 0.0, tune_cents: 0.0, file_loop: None }
+        SampleParams { start: 0, end: 0, root_key, gain_db: 0.0, tune_cents: 0.0, file_loop: None, looping: Loop::default() }
+    }
+
+    /// The guest's loop for a sample of `frames` frames at `rate` Hz, as
+    /// `slot_loop` takes it: (mode with flags, start, end, crossfade
+    /// frames), the points relative to the play window and inside it. Off
+    /// when the loop is off or covers no frame of the window.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    pub fn guest_loop(&self, frames: u32, rate: f32) -> (u32, u32, u32, u32) {
+        let (first, len) = self.window(frames);
+        let l = &self.looping;
+        let mode = match l.mode {
+            LoopMode::Off => return (abi::looping::OFF, 0, 0, 0),
+            LoopMode::Forward => abi::looping::FORWARD,
+            LoopMode::PingPong => abi::looping::PING_PONG,
+        };
+        let end = if l.end == 0 { first + len } else { l.end };
+        let (start, end) = (l.start.clamp(first, first + len) - first, end.clamp(first, first + len) - first);
+        if start >= end {
+            return (abi::looping::OFF, 0, 0, 0);
+        }
+        let fade = (settings::LOOP_CROSSFADE_S.clamp(l.crossfade) * rate).round() as u32;
+        (mode | if l.sustain { abi::looping::SUSTAIN } else { 0 }, start, end, fade)
     }
 
     /// The played window of a sample of `frames` frames, as (first frame,
@@ -563,6 +630,11 @@ impl PadModel {
             if let Some(l) = r.params.file_loop.filter(|l| l.start >= l.end) {
                 return Err(format!("loop {}..{} is empty or reversed", l.start, l.end));
             }
+            let l = &r.params.looping;
+            if l.end != 0 && l.start >= l.end {
+                return Err(format!("loop {}..{} is empty or reversed", l.start, l.end));
+            }
+            check(&settings::LOOP_CROSSFADE_S, l.crossfade)?;
         }
         Ok(())
     }

@@ -353,6 +353,10 @@ impl KitStore {
         // The file's own root note and loop, where it marks them.
         let mut params = SampleParams::whole(info.meta.root_key.unwrap_or(model.default_root()));
         params.file_loop = info.meta.loop_frames.map(|(start, end)| LoopPoints { start, end });
+        // The loop stays off, at the file's points where it marks some.
+        if let Some(l) = params.file_loop {
+            (params.looping.start, params.looping.end) = (l.start, l.end);
+        }
         model.samples = vec![SampleRecord { file: file.to_path_buf(), params, embedded }];
         engine.publish(pad, snapshot(&model), SampleChange::Replace(reservation, source)).map_err(|reason| LoadError::new(file, reason))?;
         *kit.pad_mut(pad) = model;

@@ -14,6 +14,7 @@ const TEMPLATE: &str = r#"
   (func (export "slot_retire") (param i32))
   (func (export "slot_voices") (param i32) (result i32) (i32.const 0))
   (func (export "slot_param") (param i32 i32 f32) (result i32) (i32.const 0))
+  (func (export "slot_loop") (param i32 i32 i32 i32 i32) (result i32) (i32.const 0))
   (func (export "PROCESS_NAME") (param $frames i32) (param $events i32) (result i32)
     (local $i i32)
     PROCESS_PRELUDE
