@@ -25,7 +25,7 @@ use wasm_sampler::cli::render::{length_for, render, to_frames, Blocks, FrameEven
 use wasm_sampler::engine::backend::GuestModule;
 use wasm_sampler::engine::triggering::NoteEvent;
 use wasm_sampler::engine::{Engine, EngineOptions};
-use wasm_sampler::kit::{KitStore, Mapping};
+use wasm_sampler::kit::{FilterSettings, FilterSlope, FilterType, KitStore, Loop, LoopMode, Mapping, PadSettings};
 use wasm_sampler::DspBackend;
 
 fn engine(backend: DspBackend) -> Engine {
@@ -65,6 +65,23 @@ fn dsp(c: &mut Criterion) {
         kit.load_samples(0, "stress", &data, 2, 44_100).unwrap();
         kit.edit(0, |p| p.samples[0].params.root_key = 48).unwrap();
         g.bench_with_input(BenchmarkId::new("64_voices_1s", format!("{kind:?}")), &kind, |b, _| {
+            b.iter(|| black_box(render(&e, &stress, frames, &Blocks::Fixed(256))))
+        });
+        // The same voices through a 24 dB/oct low-pass whose cutoff the amp
+        // envelope moves the whole second (coefficients remade every 8
+        // frames), then with a crossfaded forward loop instead.
+        let filter =
+            FilterSettings { kind: FilterType::LowPass, slope: FilterSlope::Db24, cutoff: 300.0, resonance: 6.0, envelope: 5.0, ..FilterSettings::default() };
+        kit.edit(0, |p| p.settings = PadSettings { filter, decay: 2.0, sustain: 0.0, ..PadSettings::default() }).unwrap();
+        g.bench_with_input(BenchmarkId::new("64_voices_1s_filter_24db_moving", format!("{kind:?}")), &kind, |b, _| {
+            b.iter(|| black_box(render(&e, &stress, frames, &Blocks::Fixed(256))))
+        });
+        kit.edit(0, |p| {
+            p.settings = PadSettings::default();
+            p.samples[0].params.looping = Loop { mode: LoopMode::Forward, start: 1_000, end: 5_410, crossfade: 0.02, sustain: false };
+        })
+        .unwrap();
+        g.bench_with_input(BenchmarkId::new("64_voices_1s_loop", format!("{kind:?}")), &kind, |b, _| {
             b.iter(|| black_box(render(&e, &stress, frames, &Blocks::Fixed(256))))
         });
     }

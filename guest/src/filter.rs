@@ -26,9 +26,10 @@
 //! **Control.** A voice's cutoff lives in octaves (log2 Hz): the slot's
 //! cutoff, plus key tracking and velocity fixed at note-on, plus the amp
 //! envelope's level times the envelope amount. Cutoff and resonance changes
-//! glide over [`RAMP_SECONDS`]; the coefficients follow every
-//! [`CONTROL_FRAMES`] frames of the voice's life while anything moves, and
-//! not at all while nothing does. The grid is the voice's own frame count,
+//! glide over [`RAMP_SECONDS`]; a new design is made every
+//! [`CONTROL_FRAMES`] frames of the voice's life while anything moves (and
+//! none while nothing does), and the coefficients glide to it frame by
+//! frame. The grid is the voice's own frame count,
 //! so block sizes do not change the output.
 
 use crate::abi::param;
@@ -37,8 +38,9 @@ use crate::abi::param;
 /// and Nyquist (1).
 const THIRD_POINT: f64 = 0.1;
 
-/// Frames between coefficient updates while the cutoff or resonance moves.
-pub const CONTROL_FRAMES: u32 = 8;
+/// Frames between designs while the cutoff or resonance moves (0.7 ms at
+/// 48 kHz); the coefficients glide from one design to the next in between.
+pub const CONTROL_FRAMES: u32 = 32;
 /// Shortest glide of cutoff and resonance changes on sounding voices
 /// (seconds).
 pub const RAMP_SECONDS: f32 = 0.010;
@@ -179,6 +181,9 @@ impl Biquad {
 /// gain `g` and damping `k`, and the mix `m0 x + m1 band + m2 low`.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Coefs {
+    /// Integrator gain and damping (kept for gliding between designs).
+    g: f32,
+    k: f32,
     a1: f32,
     a2: f32,
     a3: f32,
@@ -201,7 +206,43 @@ impl Coefs {
         let c1 = 2.0 * g * (b.b0 - b.b2) / d0;
         let c0 = (b.b0 + b.b1 + b.b2) / d0;
         let a1 = 1.0 / (1.0 + g * (g + k));
-        Coefs { a1: a1 as f32, a2: (g * a1) as f32, a3: (g * g * a1) as f32, m0: c2 as f32, m1: (c1 - c2 * k) as f32, m2: (c0 - c2) as f32 }
+        Coefs {
+            g: g as f32,
+            k: k as f32,
+            a1: a1 as f32,
+            a2: (g * a1) as f32,
+            a3: (g * g * a1) as f32,
+            m0: c2 as f32,
+            m1: (c1 - c2 * k) as f32,
+            m2: (c0 - c2) as f32,
+        }
+    }
+
+    /// These coefficients moved one frame along `delta` (in g, k and the
+    /// mix), with `a1..a3` made again from the new g and k.
+    #[inline(always)]
+    fn glide(&mut self, delta: &Coefs) {
+        self.g += delta.g;
+        self.k += delta.k;
+        self.m0 += delta.m0;
+        self.m1 += delta.m1;
+        self.m2 += delta.m2;
+        self.a1 = 1.0 / (1.0 + self.g * (self.g + self.k));
+        self.a2 = self.g * self.a1;
+        self.a3 = self.g * self.a2;
+    }
+
+    /// The per-frame step from `self` to `to` over `frames` frames.
+    fn step_to(&self, to: &Coefs, frames: u32) -> Coefs {
+        let n = frames as f32;
+        Coefs {
+            g: (to.g - self.g) / n,
+            k: (to.k - self.k) / n,
+            m0: (to.m0 - self.m0) / n,
+            m1: (to.m1 - self.m1) / n,
+            m2: (to.m2 - self.m2) / n,
+            ..Coefs::default()
+        }
     }
 }
 
@@ -260,6 +301,13 @@ pub struct Filter {
     response: Option<Response>,
     steep: bool,
     coefs: [Coefs; 2],
+    /// The coefficients of the last design, and the per-frame step the
+    /// current ones glide toward them by for `gliding` more frames (a
+    /// design every control point, the coefficients in between moving
+    /// smoothly: no steps at the control rate).
+    target: [Coefs; 2],
+    delta: [Coefs; 2],
+    gliding: u32,
     /// Section × channel.
     state: [[State; 2]; 2],
     /// The cutoff before the envelope (octaves), gliding to its target.
@@ -290,7 +338,10 @@ impl Filter {
     pub const OFF: Filter = Filter {
         response: None,
         steep: false,
-        coefs: [Coefs { a1: 0.0, a2: 0.0, a3: 0.0, m0: 1.0, m1: 0.0, m2: 0.0 }; 2],
+        coefs: [Coefs { g: 0.0, k: 0.0, a1: 0.0, a2: 0.0, a3: 0.0, m0: 1.0, m1: 0.0, m2: 0.0 }; 2],
+        target: [Coefs { g: 0.0, k: 0.0, a1: 0.0, a2: 0.0, a3: 0.0, m0: 1.0, m1: 0.0, m2: 0.0 }; 2],
+        delta: [Coefs { g: 0.0, k: 0.0, a1: 0.0, a2: 0.0, a3: 0.0, m0: 0.0, m1: 0.0, m2: 0.0 }; 2],
+        gliding: 0,
         state: [[State { ic1: 0.0, ic2: 0.0 }; 2]; 2],
         octave: 0.0,
         octave_target: 0.0,
@@ -333,7 +384,7 @@ impl Filter {
             ceiling: libm::log2f(CUTOFF_CEILING * rate),
             ..Filter::OFF
         };
-        f.design(level);
+        f.design(level, true);
         f
     }
 
@@ -368,20 +419,28 @@ impl Filter {
         if response != before || s.steep != self.steep {
             self.response = Some(response);
             self.steep = s.steep;
-            self.design(level);
+            self.design(level, true);
         }
     }
 
-    /// Makes the coefficients for the cutoff and resonance now, with the
-    /// envelope at `level`.
-    fn design(&mut self, level: f32) {
+    /// Designs for the cutoff and resonance now, with the envelope at
+    /// `level`: the coefficients take the design at once (`at_once`: a new
+    /// note, a new type or slope) or glide to it over the next control
+    /// period.
+    fn design(&mut self, level: f32, at_once: bool) {
         let Some(response) = self.response else { return };
         let octave = (self.octave + self.envelope_octaves * level).clamp(self.floor, self.ceiling);
         let (sections, count) = sections(response, self.steep, self.w_per_hz * libm::exp2(octave as f64), self.resonance);
         self.designed_level = level;
-        self.coefs[0] = Coefs::from_biquad(&sections[0]);
-        if count == 2 {
-            self.coefs[1] = Coefs::from_biquad(&sections[1]);
+        for (k, b) in sections.iter().enumerate().take(count) {
+            self.target[k] = Coefs::from_biquad(b);
+            self.delta[k] = self.coefs[k].step_to(&self.target[k], CONTROL_FRAMES);
+        }
+        if at_once {
+            self.coefs = self.target;
+            self.gliding = 0;
+        } else {
+            self.gliding = CONTROL_FRAMES;
         }
     }
 
@@ -391,6 +450,18 @@ impl Filter {
     /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
     #[inline(always)]
     pub fn tick<const CH: usize>(&mut self, l: f32, r: f32) -> (f32, f32) {
+        if self.gliding > 0 {
+            self.gliding -= 1;
+            if self.gliding == 0 {
+                self.coefs = self.target;
+            } else {
+                let [d0, d1] = self.delta;
+                self.coefs[0].glide(&d0);
+                if self.steep {
+                    self.coefs[1].glide(&d1);
+                }
+            }
+        }
         let [c0, c1] = self.coefs;
         let [s0, s1] = &mut self.state;
         let mut yl = s0[0].tick(&c0, l);
@@ -430,7 +501,7 @@ impl Filter {
             }
         }
         if moved {
-            self.design(level);
+            self.design(level, false);
         }
     }
 }
@@ -441,7 +512,7 @@ impl Filter {
 ///
 /// Thread: any. No allocation.
 pub fn sections(response: Response, steep: bool, w0: f64, resonance_db: f32) -> ([Biquad; 2], usize) {
-    let boost = libm::pow(10.0, resonance_db as f64 / 20.0);
+    let boost = if resonance_db == 0.0 { 1.0 } else { libm::exp(resonance_db as f64 * (core::f64::consts::LN_10 / 20.0)) };
     let q = core::f64::consts::FRAC_1_SQRT_2 * boost;
     if !steep {
         let b = Biquad::matched(response, w0, q);

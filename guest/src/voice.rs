@@ -343,12 +343,16 @@ impl Voice {
     unsafe fn render_with<S: Stored, const CH: usize, const CUBIC: bool, const REV: bool>(&mut self, mem: &Memory, out_l: &mut [f32], out_r: &mut [f32]) {
         // SAFETY: forwarded from the caller.
         unsafe {
+            // Filters and loops take the full loop; the plain voices keep a
+            // loop without their per-frame checks.
             if self.filter.on() {
-                self.render_loop::<S, CH, CUBIC, REV, true, true>(mem, out_l, out_r)
+                self.render_loop::<S, CH, CUBIC, REV, true, true, true>(mem, out_l, out_r)
+            } else if self.looping.mode != crate::abi::looping::OFF {
+                self.render_loop::<S, CH, CUBIC, REV, true, false, true>(mem, out_l, out_r)
             } else if self.amp_env.moving() || (self.stage == Stage::Fading && self.env_step > 0.0) || self.bend_left > 0 {
-                self.render_loop::<S, CH, CUBIC, REV, true, false>(mem, out_l, out_r)
+                self.render_loop::<S, CH, CUBIC, REV, true, false, false>(mem, out_l, out_r)
             } else {
-                self.render_loop::<S, CH, CUBIC, REV, false, false>(mem, out_l, out_r)
+                self.render_loop::<S, CH, CUBIC, REV, false, false, false>(mem, out_l, out_r)
             }
         }
     }
@@ -359,12 +363,17 @@ impl Voice {
     /// (block-size invariance). `FILTER` (always with `MOVING`): the
     /// filter runs after the gain and before the channel gains (pan), so
     /// the envelope's edges pass through it as they would through a
-    /// filter after a VCA.
+    /// filter after a VCA. `LOOP` (with `MOVING`): the read position's
+    /// range is the loop's (guest/src/looping.rs) and a crossfade may run;
+    /// without it the voice ends at its window's end.
     ///
     /// # Safety
     /// As for [`Voice::raw_at`].
-    #[inline(always)]
-    unsafe fn render_loop<S: Stored, const CH: usize, const CUBIC: bool, const REV: bool, const MOVING: bool, const FILTER: bool>(
+    // One function per variant: inlined, the variants made `process` one
+    // wasm function of 130 000 instructions; apart, each is a few thousand
+    // and Cranelift allocates registers for each loop on its own.
+    #[inline(never)]
+    unsafe fn render_loop<S: Stored, const CH: usize, const CUBIC: bool, const REV: bool, const MOVING: bool, const FILTER: bool, const LOOP: bool>(
         &mut self,
         mem: &Memory,
         out_l: &mut [f32],
@@ -382,7 +391,7 @@ impl Voice {
         // rate with no bend), constant unless a glide moves it.
         let mut step = voice.rate * bend * looping.dir;
         let fading = self.stage == Stage::Fading && self.env_step > 0.0;
-        let loop_len = looping.end - looping.start;
+        let (loop_len, end) = (looping.end - looping.start, self.frames as f64);
         // Samples are read raw and the format's scale (a power of two) rides
         // on the velocity gain: scaling by a power of two is exact, so this
         // gives the bits of scaling every sample, for no multiply per frame.
@@ -390,7 +399,12 @@ impl Voice {
         let steady = velocity * env * amp_env.level;
         let mut ended = false;
         for (l, r) in out_l.iter_mut().zip(out_r.iter_mut()) {
-            if pos >= looping.hi || pos < looping.lo {
+            if !LOOP {
+                if pos >= end {
+                    ended = true;
+                    break;
+                }
+            } else if pos >= looping.hi || pos < looping.lo {
                 // The end of the sample, or a loop's turn.
                 if !looping.cross(&mut pos) {
                     ended = true;
@@ -402,7 +416,7 @@ impl Voice {
             let t = (pos - i as f64) as f32;
             // SAFETY: forwarded from the caller; 0 <= i < frames (checked above).
             let (mut sl, mut sr) = unsafe { voice.read::<S, CH, CUBIC, REV>(mem, i, t) };
-            if pos >= looping.fade_from {
+            if LOOP && pos >= looping.fade_from {
                 // A forward loop's crossfade: toward the frames one loop
                 // length earlier (fade <= start: they lie in the sample).
                 let back = pos - loop_len;
