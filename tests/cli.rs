@@ -1,6 +1,6 @@
-//! `wasm-sampler-render`, run as a program: the demo, samples and MIDI files
-//! from disk, engine and block-size options, stats, and every bad input
-//! ending in one line and a non-zero exit code.
+//! `wasm-sampler-render`, run as a program: the demo, samples, kit files
+//! and MIDI files from disk, engine and block-size options, stats, and every
+//! bad input ending in one line and a non-zero exit code.
 
 mod common;
 use common::*;
@@ -10,6 +10,9 @@ use std::process::{Command, Output};
 
 use midly::num::{u15, u28, u4, u7};
 use midly::{Format, Header, MetaMessage, MidiMessage, Smf, Timing, TrackEvent, TrackEventKind};
+use wasm_sampler::cli::midi::read_midi_file;
+use wasm_sampler::cli::render::{length_for, render, to_frames, Blocks};
+use wasm_sampler::kit::{FilterSettings, FilterSlope, FilterType, Loop, LoopMode, PadSettings};
 
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_wasm-sampler-render")).args(args).output().unwrap()
@@ -207,4 +210,87 @@ fn stats_count_sample_bytes_at_each_files_own_depth() {
     assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
     assert_eq!(json["sample_bytes"], expected);
+}
+
+/// A kit built in the engine, with samples in `folder/samples` and one
+/// outside it: filter, envelope, reverse and a loop on its pads.
+fn kit_in(folder: &Path, outside: &Path) -> Rig {
+    std::fs::create_dir_all(folder.join("samples")).unwrap();
+    write_float_wav(&folder.join("samples/kick.wav"), 48_000, 1, &signal(6_000, 21));
+    let ints: Vec<i32> = signal(9_000, 22).iter().map(|&v| (v * 20_000.0) as i32).collect();
+    write_int_wav(&folder.join("samples/Snare 1.wav"), 44_100, 2, 16, &ints);
+    write_float_wav(outside, 48_000, 1, &signal(3_000, 23));
+    let e = engine(wasm_sampler::DspBackend::Wasm, 48_000.0);
+    e.load_file(0, &folder.join("samples/kick.wav")).unwrap();
+    e.load_file(1, &folder.join("samples/Snare 1.wav")).unwrap();
+    e.load_file(2, outside).unwrap();
+    let filter =
+        FilterSettings { kind: FilterType::LowPass, slope: FilterSlope::Db24, cutoff: 900.0, resonance: 9.0, envelope: 2.0, ..FilterSettings::default() };
+    e.set_settings(0, PadSettings { filter, decay: 0.1, sustain: 20.0, ..PadSettings::default() });
+    e.set_settings(1, PadSettings { reverse: true, attack: 0.002, gain_db: -3.0, pan: 0.4, ..PadSettings::default() });
+    e.store.edit(2, |p| p.samples[0].params.looping = Loop { mode: LoopMode::PingPong, start: 500, end: 2_500, ..Loop::default() }).unwrap();
+    e
+}
+
+#[test]
+fn a_kit_file_keeps_its_samples_relative_moves_with_its_folder_and_renders_like_the_kit_it_was_saved_from() {
+    let dir = tempdir();
+    let (folder, outside) = (dir.path().join("My Kit"), dir.path().join("elsewhere.wav"));
+    let rig = kit_in(&folder, &outside);
+    let file = folder.join("my kit.json");
+    wasm_sampler::kit::file::write(&rig.kit(), &file).unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("\"file\": \"samples/kick.wav\"") && text.contains("\"file\": \"samples/Snare 1.wav\""), "{text}");
+    assert!(text.contains(&format!("\"file\": \"{}\"", outside.display())), "a sample outside the folder stays absolute");
+    // Read back: the same kit, paths absolute again; written again: the same bytes.
+    let back = wasm_sampler::kit::file::read(&file).unwrap();
+    assert_eq!(back, rig.kit());
+    wasm_sampler::kit::file::write(&back, &file).unwrap();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text, "byte-identical");
+
+    // The folder moves; the CLI renders the moved kit exactly as the engine
+    // the kit was saved from renders the same MIDI.
+    let moved = dir.path().join("moved");
+    std::fs::rename(&folder, &moved).unwrap();
+    let mid = path_in(&dir, "beat.mid");
+    write_midi(&mid, &[(0, 36), (240, 37), (480, 38), (960, 36)]);
+    let out = path_in(&dir, "out.wav");
+    let kit_arg = moved.join("my kit.json");
+    let o = run(&["--kit", kit_arg.to_str().unwrap(), "--midi", mid.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (_, left, right) = read_stereo(&out);
+    let events = to_frames(&read_midi_file(&mid).unwrap(), 48_000);
+    let expected = render(&rig.engine, &events, length_for(&events, 48_000, 2.0), &Blocks::Fixed(256));
+    assert!(expected.left.iter().any(|&v| v != 0.0));
+    assert_eq!(first_difference(&left, &expected.left), None, "left");
+    assert_eq!(first_difference(&right, &expected.right), None, "right");
+}
+
+#[test]
+fn bad_kit_files_end_with_one_line_naming_the_file_and_the_pad() {
+    let dir = tempdir();
+    let (folder, outside) = (dir.path().join("kit"), dir.path().join("gone.wav"));
+    let rig = kit_in(&folder, &outside);
+    let file = folder.join("kit.json");
+    wasm_sampler::kit::file::write(&rig.kit(), &file).unwrap();
+    std::fs::remove_file(&outside).unwrap();
+    std::fs::write(path_in(&dir, "notes.json"), "these are notes, not a kit").unwrap();
+    std::fs::write(path_in(&dir, "other.json"), "{\"name\": 1}").unwrap();
+    std::fs::write(path_in(&dir, "kit.sfz"), "<region> sample=kick.wav").unwrap();
+    let mid = path_in(&dir, "beat.mid");
+    write_midi(&mid, &[(0, 36)]);
+    let out = path_in(&dir, "out.wav");
+    let cases = [
+        (file.clone(), format!("{}: pad 3: {}: file not found", file.display(), outside.display())),
+        (path_in(&dir, "notes.json"), "notes.json: not a kit file (line 1:".to_string()),
+        (path_in(&dir, "other.json"), "other.json: not a kit file (no \"pads\")".to_string()),
+        (path_in(&dir, "kit.sfz"), "kit.sfz: SFZ kits are not read yet".to_string()),
+        (path_in(&dir, "none.json"), "none.json: file not found".to_string()),
+    ];
+    for (kit, reason) in cases {
+        let o = run(&["--kit", kit.to_str().unwrap(), "--midi", mid.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1), "{}", kit.display());
+        let line = stderr_line(&o);
+        assert!(line.contains(&reason), "expected `{reason}` in `{line}`");
+    }
 }

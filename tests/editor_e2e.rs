@@ -361,6 +361,26 @@ fn wav_and_flac_files_dragged_from_a_file_manager_onto_pads_play_on_the_next_not
         eprintln!("screenshot saved to {}", PathBuf::from(path).display());
     }
 
+    // A kit file dropped on the editor opens as the kit: its sample (saved
+    // relative to the kit file) lands on pad 1, and the kit's other pads go.
+    let kit_dir = path_in(&dir, "a kit");
+    std::fs::create_dir_all(kit_dir.join("drums")).unwrap();
+    let rim = kit_dir.join("drums/rim.wav");
+    write_float_wav(&rim, 48_000, 1, &signal(1_500, 31));
+    let mut kit_to_open = Kit::default();
+    kit_to_open.pad_mut(0).samples.push(SampleRecord { file: rim.clone(), params: SampleParams::whole(36), embedded: None });
+    let kit_path = kit_dir.join("rim kit.json");
+    wasm_sampler::kit::file::write(&kit_to_open, &kit_path).unwrap();
+    assert!(std::fs::read_to_string(&kit_path).unwrap().contains("\"drums/rim.wav\""));
+    let (verdict, _source) = Drag::start(&xvfb.display, Toolkit::Qt5, &[&kit_path], pad_centre(3, window)).release();
+    assert_eq!(verdict, "accepted");
+    wait_for("the dropped kit to replace the pads", 20, &mut s, |s| {
+        let state = save_state(&mut s.inst);
+        kit_file(&state, 0).as_deref() == Some(rim.as_path()) && kit_file(&state, 1).is_none()
+    });
+    let played = s.play(&[(0, Msg::On(36))], 1_600);
+    assert_eq!(first_difference(&played[0][..1_500], &signal(1_500, 31)), None, "the kit's sample plays on pad 1");
+
     // The host resizes the editor: it follows, and the project remembers.
     gui.set_size(&s.inst.plugin_handle(), GuiSize { width: 1200, height: 800 }).expect("gui.set_size");
     conn.configure_window(parent, &ConfigureWindowAux::new().width(1200).height(800)).unwrap();

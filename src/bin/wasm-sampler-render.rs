@@ -13,11 +13,13 @@ use wasm_sampler::engine::{DspBackend, Engine, EngineOptions, GuestModule};
 use wasm_sampler::kit::{KitStore, Mapping};
 
 const USAGE: &str = "\
-usage: wasm-sampler-render --out OUT.wav [--sample NOTE=PATH]... [--midi FILE.mid]
+usage: wasm-sampler-render --out OUT.wav [--kit KIT.json] [--sample NOTE=PATH]... [--midi FILE.mid]
                            [--rate HZ] [--block N] [--tail SECONDS] [--demo] [--stats STATS.json]
                            [--engine wasm|native] [--guest FILE.wasm]
 
   --out OUT.wav        32-bit float stereo WAV to write (required)
+  --kit KIT.json       open a kit file (saved by the editor or written by hand; sample
+                       paths relative to the kit file's folder); --sample pads follow its pads
   --sample NOTE=PATH   load an audio file (WAV, AIFF, FLAC, Ogg Vorbis, MP3) into a one-shot pad
                        triggered by MIDI note NOTE (0-127); repeatable
   --midi FILE.mid      Standard MIDI File (format 0 or 1) to play
@@ -32,6 +34,7 @@ usage: wasm-sampler-render --out OUT.wav [--sample NOTE=PATH]... [--midi FILE.mi
 struct Args {
     out: PathBuf,
     samples: Vec<(u8, PathBuf)>,
+    kit: Option<PathBuf>,
     midi: Option<PathBuf>,
     rate: u32,
     block: usize,
@@ -49,6 +52,7 @@ fn parse_args() -> Result<Option<Args>, String> {
     let mut args = Args {
         out: PathBuf::new(),
         samples: Vec::new(),
+        kit: None,
         midi: None,
         rate: 48_000,
         block: 256,
@@ -97,6 +101,7 @@ fn parse_args() -> Result<Option<Args>, String> {
                     .ok_or_else(|| format!("--tail {v}: expected seconds from 0 to 3600"))?;
             }
             Long("demo") => args.demo = true,
+            Long("kit") => args.kit = Some(PathBuf::from(parser.value().map_err(|e| e.to_string())?)),
             Long("stats") => args.stats = Some(PathBuf::from(parser.value().map_err(|e| e.to_string())?)),
             Long("engine") => {
                 let v = text(parser.value().map_err(|e| e.to_string())?, "--engine")?;
@@ -117,6 +122,9 @@ fn parse_args() -> Result<Option<Args>, String> {
     args.out = out.ok_or("--out OUT.wav is required (see --help)")?;
     if args.guest.is_some() && args.engine == DspBackend::Native {
         return Err("--guest runs a wasm module; it cannot be combined with --engine native".into());
+    }
+    if args.demo && args.kit.is_some() {
+        return Err("--kit and --demo both fill the pads; give one of them".into());
     }
     if !args.demo && args.midi.is_none() {
         return Err("nothing to play: give --midi FILE.mid or --demo".into());
@@ -154,6 +162,9 @@ fn run(args: Args) -> Result<(), String> {
     if args.demo {
         demo::load_kit(&kit).map_err(|e| e.to_string())?;
         pad = demo::kit().len();
+    }
+    if let Some(path) = &args.kit {
+        pad = open_kit(&kit, path)?;
     }
     for (note, path) in &args.samples {
         kit.edit(pad, |p| p.mapping = Mapping::drum(*note))?;
@@ -198,6 +209,26 @@ fn run(args: Args) -> Result<(), String> {
         stats.engine.memory_bytes
     );
     Ok(())
+}
+
+/// Opens the kit file at `path`, loading every sample; returns the next
+/// free pad. Any pad that cannot load fails the
+/// render, naming the pad and the file.
+fn open_kit(store: &KitStore, path: &std::path::Path) -> Result<usize, String> {
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("sfz")) {
+        return Err(format!("{}: SFZ kits are not read yet (kit files are JSON)", path.display()));
+    }
+    let kit = wasm_sampler::kit::file::read(path)?;
+    let pads = kit.pads.len();
+    store.set_kit(kit);
+    let mut failed = None;
+    store.load_kit(&std::sync::atomic::AtomicBool::new(false), |pad, e| {
+        failed.get_or_insert_with(|| format!("{}: pad {}: {e}", path.display(), pad + 1));
+    });
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(pads),
+    }
 }
 
 fn main() -> ExitCode {

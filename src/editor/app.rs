@@ -22,7 +22,7 @@ use egui::{pos2, vec2, Align2, Color32, FontId, Pos2, Rect, Sense, Ui, Vec2};
 use nice_plug::context::gui::GuiContext;
 use nice_plug_egui::widgets::ParamSlider;
 
-use super::browser::{home_dir, Browser, BrowserAction};
+use super::browser::{home_dir, Browser, BrowserAction, Purpose};
 use super::look::{elide, pad_rect, ACCENT, ANIMATION, DIM, FLASH, MARGIN, PEAK_COLUMNS, TEXT, TOP_BAR};
 use super::model::{self, DropTarget, PADS_PER_PAGE};
 use super::window::{FileDrag, WindowApp};
@@ -247,6 +247,16 @@ impl SamplerApp {
         self.refresh();
         let target = self.drop_target(pos, screen);
         let occupied = occupied(&self.view.pads);
+        // A kit file dropped opens as the kit (the first, if several).
+        let (kits, paths): (Vec<PathBuf>, Vec<PathBuf>) = paths.iter().cloned().partition(|p| crate::kit::file::is_kit_file(p));
+        if let Some(kit) = kits.first() {
+            self.last_dir = kit.parent().map(|d| d.to_path_buf());
+            self.shared.open_kit(kit.clone());
+        }
+        for extra in kits.iter().skip(1) {
+            self.shared.link.post_message(format!("Not opened: {}: one kit at a time", extra.display()));
+        }
+        let paths = &paths[..];
         let plan = model::plan_drop(target, paths, &occupied, model::is_audio_file);
         for refused in &plan.refused {
             self.shared.link.post_message(format!("Not loaded: {refused}"));
@@ -286,6 +296,14 @@ impl SamplerApp {
         }
         let mut bar = ui.new_child(egui::UiBuilder::new().max_rect(right).layout(egui::Layout::right_to_left(egui::Align::Center)));
         let setter = self.gui.param_setter();
+        let start = || self.last_dir.clone().or_else(home_dir).unwrap_or_else(|| PathBuf::from("/"));
+        if bar.button("Save kit…").on_hover_text("Save the pads to a kit file (samples beside it are saved relative to it)").clicked() {
+            self.browser = Some(Browser::for_purpose(Purpose::SaveKit, start()));
+        }
+        if bar.button("Open kit…").on_hover_text("Replace the pads with a kit file's").clicked() {
+            self.browser = Some(Browser::for_purpose(Purpose::OpenKit, start()));
+        }
+        bar.add_space(8.0);
         let mut embed = self.shared.store.embed_audio();
         if bar.checkbox(&mut embed, "Embed samples").on_hover_text("Save each pad's audio inside the project").changed() {
             self.shared.store.set_embed_audio(embed);
@@ -360,6 +378,16 @@ impl WindowApp for SamplerApp {
             match browser.ui(ui.ctx()) {
                 BrowserAction::None => {}
                 BrowserAction::Close => self.browser = None,
+                BrowserAction::OpenKit(path) => {
+                    self.last_dir = path.parent().map(|d| d.to_path_buf());
+                    self.shared.open_kit(path);
+                    self.browser = None;
+                }
+                BrowserAction::SaveKit(path) => {
+                    self.last_dir = path.parent().map(|d| d.to_path_buf());
+                    self.shared.save_kit(path);
+                    self.browser = None;
+                }
                 BrowserAction::Load { pad, path } => {
                     if let Err(reason) = model::is_audio_file(&path) {
                         self.shared.link.post_message(format!("Not loaded: {reason}"));

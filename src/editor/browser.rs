@@ -19,12 +19,40 @@ pub struct Entry {
     pub is_dir: bool,
 }
 
+/// What the browser is choosing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// A sample for this pad.
+    Sample(usize),
+    /// A kit file to open.
+    OpenKit,
+    /// Where to save the kit.
+    SaveKit,
+}
+
+impl Purpose {
+    /// Whether the browser lists `path` (audio files, or kit files).
+    fn shows(self, path: &Path) -> bool {
+        match self {
+            Purpose::Sample(_) => crate::decode::has_audio_extension(path),
+            _ => crate::kit::file::is_kit_file(path),
+        }
+    }
+}
+
 /// Lists `dir` for the browser: sub-folders first, then audio files, each
 /// sorted by name without regard to case; hidden entries (leading dot) and
 /// other files are left out.
 ///
 /// Thread: any non-real-time thread (does file-system I/O). Allocates.
 pub fn list_dir(dir: &Path) -> Result<Vec<Entry>, String> {
+    list_dir_for(dir, Purpose::Sample(0))
+}
+
+/// [`list_dir`] listing the files `purpose` wants.
+///
+/// Thread: any non-real-time thread (does file-system I/O). Allocates.
+pub fn list_dir_for(dir: &Path, purpose: Purpose) -> Result<Vec<Entry>, String> {
     let read = std::fs::read_dir(dir).map_err(|e| format!("{}: {}", dir.display(), crate::decode::io_reason(&e, dir)))?;
     let mut entries: Vec<Entry> = read
         .filter_map(|e| e.ok())
@@ -36,8 +64,8 @@ pub fn list_dir(dir: &Path) -> Result<Vec<Entry>, String> {
             let path = e.path();
             // Follows symlinks, so a linked sample folder opens like any other.
             let is_dir = path.is_dir();
-            let audio = crate::decode::has_audio_extension(&path);
-            (is_dir || audio).then_some(Entry { name, path, is_dir })
+            let wanted = !is_dir && purpose.shows(&path);
+            (is_dir || wanted).then_some(Entry { name, path, is_dir })
         })
         .collect();
     entries.sort_by(|a, b| b.is_dir.cmp(&a.is_dir).then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase())));
@@ -55,12 +83,15 @@ enum Listing {
 pub enum BrowserAction {
     None,
     Load { pad: usize, path: PathBuf },
+    OpenKit(PathBuf),
+    SaveKit(PathBuf),
     Close,
 }
 
-/// An open browser choosing a file for one pad.
+/// An open browser choosing a sample for a pad, a kit to open, or where
+/// to save the kit.
 pub struct Browser {
-    pub pad: usize,
+    pub purpose: Purpose,
     dir: PathBuf,
     path_text: String,
     listing: Listing,
@@ -82,9 +113,29 @@ impl Browser {
     ///
     /// Thread: the editor's. Allocates; spawns the listing thread.
     pub fn new(pad: usize, dir: PathBuf) -> Self {
-        let mut browser = Browser { pad, dir: PathBuf::new(), path_text: String::new(), listing: Listing::Ready(Vec::new()), threads: Vec::new() };
+        Browser::for_purpose(Purpose::Sample(pad), dir)
+    }
+
+    /// Opens on `dir` for `purpose` and starts listing it.
+    ///
+    /// Thread: the editor's. Allocates; spawns the listing thread.
+    pub fn for_purpose(purpose: Purpose, dir: PathBuf) -> Self {
+        let mut browser = Browser { purpose, dir: PathBuf::new(), path_text: String::new(), listing: Listing::Ready(Vec::new()), threads: Vec::new() };
         browser.open(dir);
+        if purpose == Purpose::SaveKit {
+            browser.path_text = browser.dir.join("My kit.json").display().to_string();
+        }
         browser
+    }
+
+    /// What choosing `path` (a file) does.
+    fn choose(&self, path: PathBuf) -> BrowserAction {
+        match self.purpose {
+            Purpose::Sample(pad) => BrowserAction::Load { pad, path },
+            Purpose::OpenKit => BrowserAction::OpenKit(path),
+            Purpose::SaveKit if crate::kit::file::is_kit_file(&path) => BrowserAction::SaveKit(path),
+            Purpose::SaveKit => BrowserAction::SaveKit(path.with_extension(crate::kit::file::EXTENSION)),
+        }
     }
 
     /// The folder shown.
@@ -96,9 +147,9 @@ impl Browser {
 
     fn open(&mut self, dir: PathBuf) {
         let (tx, rx) = mpsc::channel();
-        let target = dir.clone();
+        let (target, purpose) = (dir.clone(), self.purpose);
         let spawned = std::thread::Builder::new().name("wasm-sampler-browse".into()).spawn(move || {
-            let _ = tx.send(list_dir(&target));
+            let _ = tx.send(list_dir_for(&target, purpose));
         });
         self.threads.retain(|t| !t.is_finished());
         self.listing = match spawned {
@@ -132,7 +183,13 @@ impl Browser {
         let mut action = BrowserAction::None;
         let mut open = true;
         let mut go_to: Option<PathBuf> = None;
-        egui::Window::new(format!("Load a sample into pad {}", self.pad + 1))
+        let mut pick: Option<String> = None;
+        let title = match self.purpose {
+            Purpose::Sample(pad) => format!("Load a sample into pad {}", pad + 1),
+            Purpose::OpenKit => "Open a kit".to_string(),
+            Purpose::SaveKit => "Save the kit as (type a name, press Enter)".to_string(),
+        };
+        egui::Window::new(title)
             .id(egui::Id::unique("wasm-sampler-browser"))
             .open(&mut open)
             .collapsible(false)
@@ -154,7 +211,7 @@ impl Browser {
                         if typed.is_dir() {
                             go_to = Some(typed);
                         } else {
-                            action = BrowserAction::Load { pad: self.pad, path: typed };
+                            action = self.choose(typed);
                         }
                     }
                 });
@@ -171,7 +228,7 @@ impl Browser {
                         ui.colored_label(egui::Color32::from_rgb(240, 110, 100), e);
                     }
                     Listing::Ready(entries) if entries.is_empty() => {
-                        ui.weak("No folders or audio files here.");
+                        ui.weak(if matches!(self.purpose, Purpose::Sample(_)) { "No folders or audio files here." } else { "No folders or kit files here." });
                     }
                     Listing::Ready(entries) => {
                         for entry in entries {
@@ -180,7 +237,12 @@ impl Browser {
                             if entry.is_dir && response.clicked() {
                                 go_to = Some(entry.path.clone());
                             } else if !entry.is_dir && response.clicked() {
-                                action = BrowserAction::Load { pad: self.pad, path: entry.path.clone() };
+                                if self.purpose == Purpose::SaveKit {
+                                    // Saving over a kit: its name goes in the field first.
+                                    pick = Some(entry.path.display().to_string());
+                                } else {
+                                    action = self.choose(entry.path.clone());
+                                }
                             }
                         }
                     }
@@ -188,6 +250,9 @@ impl Browser {
             });
         if let Some(dir) = go_to {
             self.open(dir);
+        }
+        if let Some(text) = pick {
+            self.path_text = text;
         }
         if !open || ctx.input(|i| i.key_pressed(egui::Key::Escape)) {
             return BrowserAction::Close;

@@ -5,8 +5,10 @@
 //! - [`state`]: the kit as a project saves it (JSON, versioned, embedded
 //!   audio), read back without ever failing;
 //! - [`store`]: the [`KitStore`], the sole owner of the kit, which loads
-//!   samples and publishes each pad to the engine together with its sample.
+//!   samples and publishes each pad to the engine together with its sample;
+//! - [`file`]: kits saved on their own, samples relative to the file.
 
+pub mod file;
 pub mod model;
 pub mod state;
 pub mod store;

@@ -31,6 +31,10 @@ pub(crate) enum Job {
     LoadKit,
     /// Load one file into one pad.
     LoadPad(usize, PathBuf),
+    /// Replace the kit with a kit file's, and load it.
+    OpenKit(PathBuf),
+    /// Write the kit to a kit file.
+    SaveKit(PathBuf),
 }
 
 /// The threads, the loader's queue, and their flags.
@@ -99,6 +103,23 @@ impl Shared {
         self.send(Job::LoadPad(pad, path));
     }
 
+    /// Opens the kit file at `path` in the background: it replaces the kit
+    /// and loads; a file that is not a kit changes nothing and posts one
+    /// line naming it and the reason.
+    ///
+    /// Thread: any non-real-time thread (may start the loader thread). Allocates.
+    pub fn open_kit(self: &Arc<Self>, path: PathBuf) {
+        self.send(Job::OpenKit(path));
+    }
+
+    /// Saves the kit to a kit file at `path` in the background (samples in
+    /// its folder are written relative to it) and posts the outcome.
+    ///
+    /// Thread: any non-real-time thread (may start the loader thread). Allocates.
+    pub fn save_kit(self: &Arc<Self>, path: PathBuf) {
+        self.send(Job::SaveKit(path));
+    }
+
     /// Queues a job, starting the thread on the first one.
     pub(crate) fn send(self: &Arc<Self>, job: Job) {
         let mut jobs = self.loader.jobs.lock();
@@ -150,6 +171,22 @@ fn run(shared: Weak<Shared>, jobs: mpsc::Receiver<Job>) {
                     shared.report(pad, &e);
                 }
             }
+            Job::OpenKit(path) => match crate::kit::file::read(&path) {
+                Ok(kit) => {
+                    store.set_kit(kit);
+                    if store.engine().is_some() {
+                        store.load_kit(&shared.loader.stopping, |pad, e| shared.report(pad, e));
+                    } else {
+                        shared.loader.defer_kit();
+                    }
+                    shared.link.post_message(format!("Opened the kit {}", path.display()));
+                }
+                Err(e) => shared.link.post_message(e),
+            },
+            Job::SaveKit(path) => match crate::kit::file::write(&store.kit(), &path) {
+                Ok(()) => shared.link.post_message(format!("Saved the kit to {}", path.display())),
+                Err(e) => shared.link.post_message(e),
+            },
         }
     }
 }
