@@ -303,6 +303,11 @@ impl SamplerApp {
         if bar.button("Open kit…").on_hover_text("Replace the pads with a kit file's").clicked() {
             self.browser = Some(Browser::for_purpose(Purpose::OpenKit, start()));
         }
+        let missing = self.view.pads.iter().any(|p| p.error.as_deref().is_some_and(|e| e.contains("file not found")));
+        if missing && bar.button("Find missing…").on_hover_text("Search a folder, and all below it, for the samples that are not where the kit says").clicked()
+        {
+            self.browser = Some(Browser::for_purpose(Purpose::FindMissing, start()));
+        }
         bar.add_space(8.0);
         let mut embed = self.shared.store.embed_audio();
         if bar.checkbox(&mut embed, "Embed samples").on_hover_text("Save each pad's audio inside the project").changed() {
@@ -381,6 +386,11 @@ impl WindowApp for SamplerApp {
                 BrowserAction::OpenKit(path) => {
                     self.last_dir = path.parent().map(|d| d.to_path_buf());
                     self.shared.open_kit(path);
+                    self.browser = None;
+                }
+                BrowserAction::FindMissing(folder) => {
+                    self.last_dir = Some(folder.clone());
+                    self.shared.find_missing(folder);
                     self.browser = None;
                 }
                 BrowserAction::SaveKit(path) => {

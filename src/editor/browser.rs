@@ -28,6 +28,8 @@ pub enum Purpose {
     OpenKit,
     /// Where to save the kit.
     SaveKit,
+    /// A folder to search for missing samples.
+    FindMissing,
 }
 
 impl Purpose {
@@ -35,6 +37,7 @@ impl Purpose {
     fn shows(self, path: &Path) -> bool {
         match self {
             Purpose::Sample(_) => crate::decode::has_audio_extension(path),
+            Purpose::FindMissing => false,
             _ => crate::kit::file::is_kit_file(path),
         }
     }
@@ -85,6 +88,7 @@ pub enum BrowserAction {
     Load { pad: usize, path: PathBuf },
     OpenKit(PathBuf),
     SaveKit(PathBuf),
+    FindMissing(PathBuf),
     Close,
 }
 
@@ -135,6 +139,7 @@ impl Browser {
             Purpose::OpenKit => BrowserAction::OpenKit(path),
             Purpose::SaveKit if crate::kit::file::is_kit_file(&path) => BrowserAction::SaveKit(path),
             Purpose::SaveKit => BrowserAction::SaveKit(path.with_extension(crate::kit::file::EXTENSION)),
+            Purpose::FindMissing => BrowserAction::FindMissing(path),
         }
     }
 
@@ -188,6 +193,7 @@ impl Browser {
             Purpose::Sample(pad) => format!("Load a sample into pad {}", pad + 1),
             Purpose::OpenKit => "Open a kit".to_string(),
             Purpose::SaveKit => "Save the kit as (type a name, press Enter)".to_string(),
+            Purpose::FindMissing => "Find missing samples: open the folder to search, then Search here".to_string(),
         };
         egui::Window::new(title)
             .id(egui::Id::unique("wasm-sampler-browser"))
@@ -204,6 +210,9 @@ impl Browser {
                     }
                     if ui.button("Home").clicked() {
                         go_to = home_dir();
+                    }
+                    if self.purpose == Purpose::FindMissing && ui.button("Search here").clicked() {
+                        action = BrowserAction::FindMissing(self.dir.clone());
                     }
                     let field = ui.add(egui::TextEdit::singleline(&mut self.path_text).desired_width(f32::INFINITY).hint_text("folder or file"));
                     if field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
@@ -228,7 +237,11 @@ impl Browser {
                         ui.colored_label(egui::Color32::from_rgb(240, 110, 100), e);
                     }
                     Listing::Ready(entries) if entries.is_empty() => {
-                        ui.weak(if matches!(self.purpose, Purpose::Sample(_)) { "No folders or audio files here." } else { "No folders or kit files here." });
+                        ui.weak(match self.purpose {
+                            Purpose::Sample(_) => "No folders or audio files here.",
+                            Purpose::FindMissing => "No folders here.",
+                            _ => "No folders or kit files here.",
+                        });
                     }
                     Listing::Ready(entries) => {
                         for entry in entries {

@@ -6,10 +6,12 @@
 //!   audio), read back without ever failing;
 //! - [`store`]: the [`KitStore`], the sole owner of the kit, which loads
 //!   samples and publishes each pad to the engine together with its sample;
-//! - [`file`]: kits saved on their own, samples relative to the file.
+//! - [`file`]: kits saved on their own, samples relative to the file;
+//! - [`relink`]: finding moved samples by name under a folder.
 
 pub mod file;
 pub mod model;
+pub mod relink;
 pub mod state;
 pub mod store;
 

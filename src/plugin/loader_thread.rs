@@ -35,6 +35,8 @@ pub(crate) enum Job {
     OpenKit(PathBuf),
     /// Write the kit to a kit file.
     SaveKit(PathBuf),
+    /// Look for the missing samples under a folder and reload the kit.
+    FindMissing(PathBuf),
 }
 
 /// The threads, the loader's queue, and their flags.
@@ -120,6 +122,15 @@ impl Shared {
         self.send(Job::SaveKit(path));
     }
 
+    /// Searches `folder` (and below) for the kit's missing samples by file
+    /// name in the background, points their pads at what it finds, keeping
+    /// their settings, and posts how many it found.
+    ///
+    /// Thread: any non-real-time thread (may start the loader thread). Allocates.
+    pub fn find_missing(self: &Arc<Self>, folder: PathBuf) {
+        self.send(Job::FindMissing(folder));
+    }
+
     /// Queues a job, starting the thread on the first one.
     pub(crate) fn send(self: &Arc<Self>, job: Job) {
         let mut jobs = self.loader.jobs.lock();
@@ -173,21 +184,35 @@ fn run(shared: Weak<Shared>, jobs: mpsc::Receiver<Job>) {
             }
             Job::OpenKit(path) => match crate::kit::file::read(&path) {
                 Ok(kit) => {
-                    store.set_kit(kit);
-                    if store.engine().is_some() {
-                        store.load_kit(&shared.loader.stopping, |pad, e| shared.report(pad, e));
-                    } else {
-                        shared.loader.defer_kit();
-                    }
+                    replace_kit(&shared, kit);
                     shared.link.post_message(format!("Opened the kit {}", path.display()));
                 }
                 Err(e) => shared.link.post_message(e),
             },
+            Job::FindMissing(folder) => {
+                let mut kit = store.kit();
+                let done = crate::kit::relink::relink(&mut kit, &folder);
+                if done.found > 0 {
+                    replace_kit(&shared, kit);
+                }
+                let of = done.found + done.still_missing;
+                shared.link.post_message(format!("Found {} of {of} missing samples in {}", done.found, folder.display()));
+            }
             Job::SaveKit(path) => match crate::kit::file::write(&store.kit(), &path) {
                 Ok(()) => shared.link.post_message(format!("Saved the kit to {}", path.display())),
                 Err(e) => shared.link.post_message(e),
             },
         }
+    }
+}
+
+/// Replaces the kit and loads it (or leaves it for the engine's start).
+fn replace_kit(shared: &Shared, kit: crate::kit::Kit) {
+    shared.store.set_kit(kit);
+    if shared.store.engine().is_some() {
+        shared.store.load_kit(&shared.loader.stopping, |pad, e| shared.report(pad, e));
+    } else {
+        shared.loader.defer_kit();
     }
 }
 

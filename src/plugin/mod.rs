@@ -398,4 +398,31 @@ mod tests {
         assert_eq!(pad.sample_params.window(pad.sample.as_ref().unwrap().info.frames), (0, 2_000), "plays whole");
         shared.loader.stop();
     }
+
+    #[test]
+    fn a_moved_sample_is_found_by_name_under_a_folder_and_its_pad_loads_it_with_its_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.wav");
+        write_wav(&a, 1_000);
+        let (shared, engine) = activated();
+        shared.load_pad(0, a.clone());
+        wait_until("a to load", || !shared.store.is_loading(0));
+        shared.store.edit(0, |p| p.samples[0].params.start = 100).unwrap();
+        // The sample moves into a folder of folders; the kit reloads
+        // (as a project opening) and misses it.
+        let moved = dir.path().join("library/drums/A.WAV");
+        std::fs::create_dir_all(moved.parent().unwrap()).unwrap();
+        std::fs::rename(&a, &moved).unwrap();
+        let kit = shared.store.kit();
+        shared.store.set_kit(kit);
+        shared.send(loader_thread::Job::LoadKit);
+        wait_until("the reload to miss the file", || shared.store.pads()[0].error.as_deref().is_some_and(|e| e.contains("file not found")));
+        shared.find_missing(dir.path().join("library"));
+        wait_until("the pad to point at the moved file", || shared.store.kit().pads[0].samples[0].file == moved && shared.store.pads()[0].error.is_none());
+        wait_until("the message", || shared.link.messages().iter().any(|(_, m)| m.starts_with("Found 1 of 1 missing samples")));
+        let pad = &engine.pads()[0];
+        assert_eq!(pad.sample.as_ref().map(|s| s.info.frames), Some(1_000), "loaded");
+        assert_eq!(pad.sample_params.start, 100, "with its settings");
+        shared.loader.stop();
+    }
 }
