@@ -276,7 +276,7 @@ fn bad_kit_files_end_with_one_line_naming_the_file_and_the_pad() {
     std::fs::remove_file(&outside).unwrap();
     std::fs::write(path_in(&dir, "notes.json"), "these are notes, not a kit").unwrap();
     std::fs::write(path_in(&dir, "other.json"), "{\"name\": 1}").unwrap();
-    std::fs::write(path_in(&dir, "kit.sfz"), "<region> sample=kick.wav").unwrap();
+    std::fs::write(path_in(&dir, "kit.sfz"), "<region> sample=kick.wav\nthis is not sfz\n").unwrap();
     let mid = path_in(&dir, "beat.mid");
     write_midi(&mid, &[(0, 36)]);
     let out = path_in(&dir, "out.wav");
@@ -284,7 +284,7 @@ fn bad_kit_files_end_with_one_line_naming_the_file_and_the_pad() {
         (file.clone(), format!("{}: pad 3: {}: file not found", file.display(), outside.display())),
         (path_in(&dir, "notes.json"), "notes.json: not a kit file (line 1:".to_string()),
         (path_in(&dir, "other.json"), "other.json: not a kit file (no \"pads\")".to_string()),
-        (path_in(&dir, "kit.sfz"), "kit.sfz: SFZ kits are not read yet".to_string()),
+        (path_in(&dir, "kit.sfz"), "kit.sfz:2: cannot read `this is not sfz`".to_string()),
         (path_in(&dir, "none.json"), "none.json: file not found".to_string()),
     ];
     for (kit, reason) in cases {

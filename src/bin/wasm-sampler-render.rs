@@ -13,13 +13,14 @@ use wasm_sampler::engine::{DspBackend, Engine, EngineOptions, GuestModule};
 use wasm_sampler::kit::{KitStore, Mapping};
 
 const USAGE: &str = "\
-usage: wasm-sampler-render --out OUT.wav [--kit KIT.json] [--sample NOTE=PATH]... [--midi FILE.mid]
+usage: wasm-sampler-render --out OUT.wav [--kit KIT.json|KIT.sfz] [--sample NOTE=PATH]... [--midi FILE.mid]
                            [--rate HZ] [--block N] [--tail SECONDS] [--demo] [--stats STATS.json]
                            [--engine wasm|native] [--guest FILE.wasm]
 
   --out OUT.wav        32-bit float stereo WAV to write (required)
-  --kit KIT.json       open a kit file (saved by the editor or written by hand; sample
-                       paths relative to the kit file's folder); --sample pads follow its pads
+  --kit KIT.json|.sfz  open a kit file (saved by the editor or written by hand; sample
+                       paths relative to the kit file's folder) or an SFZ file, one pad per
+                       region; --sample pads follow its pads
   --sample NOTE=PATH   load an audio file (WAV, AIFF, FLAC, Ogg Vorbis, MP3) into a one-shot pad
                        triggered by MIDI note NOTE (0-127); repeatable
   --midi FILE.mid      Standard MIDI File (format 0 or 1) to play
@@ -215,10 +216,10 @@ fn run(args: Args) -> Result<(), String> {
 /// free pad. Any pad that cannot load fails the
 /// render, naming the pad and the file.
 fn open_kit(store: &KitStore, path: &std::path::Path) -> Result<usize, String> {
-    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("sfz")) {
-        return Err(format!("{}: SFZ kits are not read yet (kit files are JSON)", path.display()));
+    let (kit, note) = wasm_sampler::kit::file::open(path)?;
+    if let Some(note) = note {
+        eprintln!("wasm-sampler-render: {note}");
     }
-    let kit = wasm_sampler::kit::file::read(path)?;
     let pads = kit.pads.len();
     store.set_kit(kit);
     let mut failed = None;

@@ -137,7 +137,7 @@ impl Browser {
         match self.purpose {
             Purpose::Sample(pad) => BrowserAction::Load { pad, path },
             Purpose::OpenKit => BrowserAction::OpenKit(path),
-            Purpose::SaveKit if crate::kit::file::is_kit_file(&path) => BrowserAction::SaveKit(path),
+            Purpose::SaveKit if path.extension().is_some_and(|e| e.eq_ignore_ascii_case(crate::kit::file::EXTENSION)) => BrowserAction::SaveKit(path),
             Purpose::SaveKit => BrowserAction::SaveKit(path.with_extension(crate::kit::file::EXTENSION)),
             Purpose::FindMissing => BrowserAction::FindMissing(path),
         }

@@ -20,10 +20,21 @@ use super::Kit;
 /// The extension kit files are saved with and recognised by.
 pub const EXTENSION: &str = "json";
 
-/// Whether `path` names a kit file (by its extension; reading it then
-/// tells whether it is one).
+/// Whether `path` names a kit file or an SFZ file (by its extension;
+/// reading it then tells whether it is one).
 pub fn is_kit_file(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case(EXTENSION))
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case(EXTENSION) || e.eq_ignore_ascii_case("sfz"))
+}
+
+/// Opens a kit file or an SFZ file ([`super::sfz`]): the kit, and a note
+/// of what an SFZ file has that the kit does not use.
+pub fn open(path: &Path) -> Result<(Kit, Option<String>), String> {
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("sfz")) {
+        let import = super::sfz::read(path)?;
+        Ok((import.kit, import.note))
+    } else {
+        read(path).map(|kit| (kit, None))
+    }
 }
 
 /// The kit's JSON as a kit file at `path` holds it: samples under the
@@ -107,6 +118,7 @@ mod tests {
     #[test]
     fn kit_files_are_recognised_by_their_extension() {
         assert!(is_kit_file(Path::new("/k/My Kit.JSON")));
+        assert!(is_kit_file(Path::new("/k/drums.SFZ")));
         assert!(!is_kit_file(Path::new("/k/kick.wav")));
     }
 }

@@ -7,11 +7,13 @@
 //! - [`store`]: the [`KitStore`], the sole owner of the kit, which loads
 //!   samples and publishes each pad to the engine together with its sample;
 //! - [`file`]: kits saved on their own, samples relative to the file;
-//! - [`relink`]: finding moved samples by name under a folder.
+//! - [`relink`]: finding moved samples by name under a folder;
+//! - [`sfz`]: SFZ files read into a kit.
 
 pub mod file;
 pub mod model;
 pub mod relink;
+pub mod sfz;
 pub mod state;
 pub mod store;
 

@@ -182,10 +182,10 @@ fn run(shared: Weak<Shared>, jobs: mpsc::Receiver<Job>) {
                     shared.report(pad, &e);
                 }
             }
-            Job::OpenKit(path) => match crate::kit::file::read(&path) {
-                Ok(kit) => {
+            Job::OpenKit(path) => match crate::kit::file::open(&path) {
+                Ok((kit, note)) => {
                     replace_kit(&shared, kit);
-                    shared.link.post_message(format!("Opened the kit {}", path.display()));
+                    shared.link.post_message(note.unwrap_or_else(|| format!("Opened the kit {}", path.display())));
                 }
                 Err(e) => shared.link.post_message(e),
             },

@@ -1,0 +1,567 @@
+//! SFZ import: the open text format most free sample libraries and drum
+//! kits ship in, read into a [`Kit`], one pad per `<region>`.
+//!
+//! Written by hand: the Rust SFZ crates on crates.io parse a small subset
+//! (no `#include`/`#define`, no `<control>` `default_path`) and keep the
+//! text, while a kit needs the values checked and mapped onto pad
+//! settings, with a file and line for every problem.
+//!
+//! Read: the headers `<control>`, `<global>`, `<master>`, `<group>`,
+//! `<region>` (each level's opcodes are the defaults of the levels below),
+//! `//` and `/* */` comments, `#define $NAME value`, `#include "file"`
+//! (relative to the including file), sample paths with `/` or `\`,
+//! matched without regard to case where the exact name is missing, and
+//! note names (`c4` = 60, `c#4`, `db4`). The opcodes [`OPCODES`] map onto
+//! the pad (README, "SFZ"); any other opcode is listed once in the
+//! import's note, never fatal. A line that is not SFZ is an error naming
+//! the file and the line.
+//!
+//! Thread: non-real-time (file I/O). Allocates.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use super::model::{FilterSettings, FilterSlope, FilterType, Loop, LoopMode, Mapping, PadModel, PlayMode, SampleParams, SampleRecord, Trigger};
+use super::Kit;
+use crate::settings;
+
+/// The opcodes that map onto pad settings.
+pub const OPCODES: [&str; 33] = [
+    "sample",
+    "default_path",
+    "key",
+    "lokey",
+    "hikey",
+    "pitch_keycenter",
+    "lovel",
+    "hivel",
+    "volume",
+    "pan",
+    "tune",
+    "transpose",
+    "offset",
+    "end",
+    "direction",
+    "loop_mode",
+    "loopmode",
+    "loop_start",
+    "loopstart",
+    "loop_end",
+    "loopend",
+    "ampeg_attack",
+    "ampeg_hold",
+    "ampeg_decay",
+    "ampeg_sustain",
+    "ampeg_release",
+    "fil_type",
+    "cutoff",
+    "resonance",
+    "pitch_keytrack",
+    "amp_veltrack",
+    "group",
+    "off_by",
+];
+
+/// The deepest `#include` nesting read.
+const MAX_INCLUDE_DEPTH: usize = 16;
+
+/// A kit read from an SFZ file, and what of the file it does not use.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Import {
+    pub kit: Kit,
+    /// One line listing ignored opcodes and headers, if any.
+    pub note: Option<String>,
+}
+
+/// Reads the SFZ file at `path` into a kit.
+///
+/// Errors: one line, `file:line: reason` for text that is not SFZ, or
+/// `file: reason`.
+pub fn read(path: &Path) -> Result<Import, String> {
+    let mut parser = Parser::default();
+    parser.file(path, 0)?;
+    parser.finish(path)
+}
+
+/// Opcodes in force at one level.
+type Opcodes = BTreeMap<String, (String, PathBuf, usize)>;
+
+#[derive(Default)]
+struct Parser {
+    defines: Vec<(String, String)>,
+    control: Opcodes,
+    global: Opcodes,
+    master: Opcodes,
+    group: Opcodes,
+    /// The header being filled, and the regions read so far.
+    level: Level,
+    region: Option<Opcodes>,
+    regions: Vec<Opcodes>,
+    ignored: BTreeSet<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Level {
+    #[default]
+    None,
+    Control,
+    Global,
+    Master,
+    Group,
+    Region,
+    /// A header this import does not use (`<curve>`, `<effect>`, …).
+    Other,
+}
+
+impl Parser {
+    fn file(&mut self, path: &Path, depth: usize) -> Result<(), String> {
+        let bytes = std::fs::read(path).map_err(|e| format!("{}: {}", path.display(), crate::decode::io_reason(&e, path)))?;
+        let text = String::from_utf8_lossy(&bytes);
+        let mut in_comment = false;
+        for (n, raw) in text.lines().enumerate() {
+            let line_no = n + 1;
+            let at = |why: String| format!("{}:{line_no}: {why}", path.display());
+            let mut line = strip_comments(raw, &mut in_comment);
+            if line.trim().is_empty() {
+                continue;
+            }
+            let trimmed = line.trim_start().to_string();
+            if let Some(rest) = trimmed.strip_prefix("#define") {
+                let mut parts = rest.split_whitespace();
+                match (parts.next(), parts.next()) {
+                    (Some(name), Some(value)) if name.starts_with('$') => {
+                        self.defines.retain(|(n, _)| n != name);
+                        self.defines.push((name.to_string(), value.to_string()));
+                        // Longest names first, so $AB is not read as $A + "B".
+                        self.defines.sort_by_key(|d| std::cmp::Reverse(d.0.len()));
+                    }
+                    _ => return Err(at("#define needs $NAME and a value".into())),
+                }
+                continue;
+            }
+            if let Some(rest) = trimmed.strip_prefix("#include") {
+                let name = rest.trim().trim_matches('"');
+                if name.is_empty() {
+                    return Err(at("#include needs a file name".into()));
+                }
+                if depth >= MAX_INCLUDE_DEPTH {
+                    return Err(at(format!("#include nested more than {MAX_INCLUDE_DEPTH} deep")));
+                }
+                let folder = path.parent().unwrap_or(Path::new("."));
+                let included = find_file(folder, &self.expand(name)).unwrap_or_else(|| folder.join(name.replace('\\', "/")));
+                if !included.is_file() {
+                    return Err(at(format!("#include \"{name}\": no such file beside {}", path.display())));
+                }
+                self.file(&included, depth + 1)?;
+                continue;
+            }
+            line = self.expand(&line);
+            self.line(&line, path, line_no).map_err(at)?;
+        }
+        Ok(())
+    }
+
+    /// `text` with every `$NAME` defined so far replaced.
+    fn expand(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (name, value) in &self.defines {
+            out = out.replace(name.as_str(), value);
+        }
+        out
+    }
+
+    /// One line of headers and opcodes.
+    fn line(&mut self, line: &str, path: &Path, line_no: usize) -> Result<(), String> {
+        let mut rest = line.trim();
+        while !rest.is_empty() {
+            if let Some(after) = rest.strip_prefix('<') {
+                let end = after.find('>').ok_or_else(|| format!("unclosed header `<{after}`"))?;
+                self.header(&after[..end]);
+                rest = after[end + 1..].trim_start();
+                continue;
+            }
+            let eq = rest.find('=').ok_or_else(|| format!("cannot read `{}`", rest.chars().take(40).collect::<String>()))?;
+            let name = rest[..eq].trim();
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(format!("cannot read `{}`", rest.chars().take(40).collect::<String>()));
+            }
+            let value_and_more = &rest[eq + 1..];
+            // The value runs to the next `name=` or header; a sample path
+            // may hold spaces.
+            let end = next_opcode_or_header(value_and_more);
+            let value = value_and_more[..end].trim();
+            self.opcode(name, value, path, line_no);
+            rest = value_and_more[end..].trim_start();
+        }
+        Ok(())
+    }
+
+    fn header(&mut self, name: &str) {
+        self.close_region();
+        self.level = match name.trim() {
+            "control" => Level::Control,
+            "global" => {
+                self.global.clear();
+                self.master.clear();
+                self.group.clear();
+                Level::Global
+            }
+            "master" => {
+                self.master.clear();
+                self.group.clear();
+                Level::Master
+            }
+            "group" => {
+                self.group.clear();
+                Level::Group
+            }
+            "region" => {
+                self.region = Some(Opcodes::new());
+                Level::Region
+            }
+            other => {
+                self.ignored.insert(format!("<{other}>"));
+                Level::Other
+            }
+        };
+    }
+
+    fn close_region(&mut self) {
+        if let Some(region) = self.region.take() {
+            let mut merged = self.control.clone();
+            for level in [&self.global, &self.master, &self.group, &region] {
+                merged.extend(level.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            self.regions.push(merged);
+        }
+    }
+
+    fn opcode(&mut self, name: &str, value: &str, path: &Path, line_no: usize) {
+        if !OPCODES.contains(&name) {
+            self.ignored.insert(name.to_string());
+            return;
+        }
+        let entry = (value.to_string(), path.to_path_buf(), line_no);
+        let target = match self.level {
+            Level::Control => &mut self.control,
+            Level::Global => &mut self.global,
+            Level::Master => &mut self.master,
+            Level::Group => &mut self.group,
+            Level::Region => self.region.get_or_insert_with(Opcodes::new),
+            Level::None | Level::Other => return,
+        };
+        target.insert(name.to_string(), entry);
+    }
+
+    fn finish(mut self, path: &Path) -> Result<Import, String> {
+        self.close_region();
+        if self.regions.len() > settings::MAX_PADS {
+            return Err(format!("{}: {} regions, and a kit has at most {} pads", path.display(), self.regions.len(), settings::MAX_PADS));
+        }
+        let mut kit = Kit::default();
+        let mut chokes = Chokes::default();
+        for (i, region) in self.regions.iter().enumerate() {
+            let pad = region_pad(i, region, &mut chokes)?;
+            *kit.pad_mut(i) = pad;
+        }
+        for (i, group) in chokes.assign(self.regions.len()) {
+            kit.pad_mut(i).mapping.choke_group = group;
+        }
+        for (i, pad) in kit.pads.iter().enumerate() {
+            pad.validate().map_err(|e| format!("{}: region {}: {e}", path.display(), i + 1))?;
+        }
+        let note = (!self.ignored.is_empty()).then(|| format!("{}: ignored: {}", path.display(), self.ignored.iter().cloned().collect::<Vec<_>>().join(", ")));
+        Ok(Import { kit, note })
+    }
+}
+
+/// SFZ `group`/`off_by` pairs, made into this kit's symmetric choke groups
+/// (regions linked by `off_by` share one group).
+#[derive(Default)]
+struct Chokes {
+    /// Each region's SFZ group and off_by.
+    regions: Vec<(usize, Option<i64>, Option<i64>)>,
+}
+
+impl Chokes {
+    fn assign(&self, count: usize) -> Vec<(usize, u8)> {
+        // Union of the SFZ groups each off_by links.
+        let mut parent: BTreeMap<i64, i64> = BTreeMap::new();
+        fn find(parent: &mut BTreeMap<i64, i64>, g: i64) -> i64 {
+            let p = *parent.entry(g).or_insert(g);
+            if p == g {
+                g
+            } else {
+                let r = find(parent, p);
+                parent.insert(g, r);
+                r
+            }
+        }
+        let linked: Vec<(i64, i64)> = self.regions.iter().filter_map(|&(_, g, o)| Some((g?, o?))).collect();
+        for (g, o) in &linked {
+            let (a, b) = (find(&mut parent, *g), find(&mut parent, *o));
+            parent.insert(a, b);
+        }
+        let mut ids: BTreeMap<i64, u8> = BTreeMap::new();
+        let mut out = Vec::new();
+        for &(i, g, _) in self.regions.iter().filter(|r| r.0 < count) {
+            let Some(g) = g else { continue };
+            if !linked.iter().any(|(a, b)| *a == g || *b == g) {
+                continue;
+            }
+            let root = find(&mut parent, g);
+            let next = ids.len() as u8 + 1;
+            let id = *ids.entry(root).or_insert(next);
+            if id <= settings::CHOKE_GROUP.max as u8 {
+                out.push((i, id));
+            }
+        }
+        out
+    }
+}
+
+/// A region's opcodes as a pad.
+fn region_pad(index: usize, region: &Opcodes, chokes: &mut Chokes) -> Result<PadModel, String> {
+    let get = |name: &str| region.get(name);
+    let num = |name: &str| -> Result<Option<f64>, String> {
+        match get(name) {
+            None => Ok(None),
+            Some((v, file, line)) => v.parse::<f64>().map(Some).map_err(|_| format!("{}:{line}: {name}={v}: not a number", file.display())),
+        }
+    };
+    let note = |name: &str| -> Result<Option<u8>, String> {
+        match get(name) {
+            None => Ok(None),
+            Some((v, file, line)) => {
+                parse_note(v).map(Some).ok_or_else(|| format!("{}:{line}: {name}={v}: not a note (0-127 or a name like c#4)", file.display()))
+            }
+        }
+    };
+    let (value, file, _) = get("sample").ok_or_else(|| format!("region {} has no sample", index + 1))?;
+    let folder = file.parent().unwrap_or(Path::new("."));
+    let default_path = get("default_path").map(|(v, _, _)| v.as_str()).unwrap_or("");
+    let relative = format!("{default_path}{value}");
+    let sample = find_file(folder, &relative).unwrap_or_else(|| folder.join(relative.replace('\\', "/")));
+
+    let key = note("key")?;
+    let lo = note("lokey")?.or(key).unwrap_or(0);
+    let hi = note("hikey")?.or(key).unwrap_or(127);
+    let center = note("pitch_keycenter")?.or(key).unwrap_or(60);
+    let keytrack = num("pitch_keytrack")?.unwrap_or(100.0);
+    let trigger = if lo == hi && (center == lo || keytrack == 0.0) { Trigger::Note(lo) } else { Trigger::Range { lo: lo.min(hi), hi: hi.max(lo) } };
+    let velocity = (num("lovel")?.unwrap_or(1.0).clamp(1.0, 127.0) as u8, num("hivel")?.unwrap_or(127.0).clamp(1.0, 127.0) as u8);
+    let loop_mode = get("loop_mode").or_else(|| get("loopmode")).map(|(v, _, _)| v.as_str());
+    let mode = if loop_mode == Some("one_shot") { PlayMode::OneShot } else { PlayMode::Gate };
+
+    let mut pad = PadModel::empty(index);
+    pad.mapping = Mapping { trigger, velocity: (velocity.0.min(velocity.1), velocity.1.max(velocity.0)), mode, choke_group: 0 };
+    let s = &mut pad.settings;
+    s.gain_db = settings::PAD_GAIN_DB.clamp(num("volume")?.unwrap_or(0.0) as f32);
+    s.pan = settings::PAN.clamp((num("pan")?.unwrap_or(0.0) / 100.0) as f32);
+    s.tune_semitones = settings::TUNE_SEMITONES.clamp(num("transpose")?.unwrap_or(0.0) as f32) as i32;
+    s.reverse = get("direction").is_some_and(|(v, _, _)| v == "reverse");
+    s.attack = settings::ATTACK_S.clamp(num("ampeg_attack")?.unwrap_or(0.0) as f32);
+    s.hold = settings::HOLD_S.clamp(num("ampeg_hold")?.unwrap_or(0.0) as f32);
+    // SFZ's decay defaults to 0 with sustain 100: no decay at all, as ours.
+    s.decay = settings::DECAY_S.clamp(num("ampeg_decay")?.unwrap_or(0.0) as f32);
+    s.sustain = settings::SUSTAIN_PCT.clamp(num("ampeg_sustain")?.unwrap_or(100.0) as f32);
+    s.release = settings::RELEASE_S.clamp(num("ampeg_release")?.unwrap_or(0.001) as f32);
+    s.velocity_amount = settings::VELOCITY_AMOUNT_PCT.clamp(num("amp_veltrack")?.unwrap_or(100.0).abs() as f32);
+    if let Some((kind, file, line)) = get("fil_type") {
+        let (kind, slope) = match kind.as_str() {
+            "lpf_1p" | "lpf_2p" => (FilterType::LowPass, FilterSlope::Db12),
+            "lpf_4p" => (FilterType::LowPass, FilterSlope::Db24),
+            "hpf_1p" | "hpf_2p" => (FilterType::HighPass, FilterSlope::Db12),
+            "hpf_4p" => (FilterType::HighPass, FilterSlope::Db24),
+            "bpf_1p" | "bpf_2p" => (FilterType::BandPass, FilterSlope::Db12),
+            "bpf_4p" => (FilterType::BandPass, FilterSlope::Db24),
+            other => return Err(format!("{}:{line}: fil_type={other}: not a filter this sampler has", file.display())),
+        };
+        s.filter = FilterSettings { kind, slope, ..FilterSettings::default() };
+    }
+    if let Some(cutoff) = num("cutoff")? {
+        if s.filter.kind == FilterType::Off {
+            // SFZ: a cutoff without a type is a 2-pole low-pass.
+            s.filter.kind = FilterType::LowPass;
+        }
+        s.filter.cutoff = settings::CUTOFF_HZ.clamp(cutoff as f32);
+    }
+    s.filter.resonance = settings::RESONANCE_DB.clamp(num("resonance")?.unwrap_or(0.0) as f32);
+
+    let mut params = SampleParams::whole(center);
+    params.tune_cents = settings::SAMPLE_TUNE_CENTS.clamp(num("tune")?.unwrap_or(0.0) as f32);
+    params.start = num("offset")?.unwrap_or(0.0).max(0.0) as u32;
+    if let Some(end) = num("end")? {
+        // SFZ's end is the last frame played.
+        params.end = (end.max(0.0) as u32).saturating_add(1);
+    }
+    let looping = match loop_mode {
+        Some("loop_continuous") => Some(false),
+        Some("loop_sustain") => Some(true),
+        _ => None,
+    };
+    if let Some(sustain) = looping {
+        let start = num("loop_start")?.or(num("loopstart")?).unwrap_or(0.0).max(0.0) as u32;
+        let end = num("loop_end")?.or(num("loopend")?).map_or(0, |e| (e.max(0.0) as u32).saturating_add(1));
+        params.looping = Loop { mode: LoopMode::Forward, start, end, sustain, ..Loop::default() };
+    }
+    pad.samples.push(SampleRecord { file: sample, params, embedded: None });
+    chokes.regions.push((index, num("group")?.map(|g| g as i64), num("off_by")?.map(|g| g as i64)));
+    Ok(pad)
+}
+
+/// A note number or name: `60`, `c4` (= 60), `c#4`, `db4`, `c-1` (= 0).
+pub fn parse_note(text: &str) -> Option<u8> {
+    let t = text.trim();
+    if let Ok(n) = t.parse::<i32>() {
+        return u8::try_from(n).ok().filter(|n| *n <= 127);
+    }
+    let mut chars = t.chars();
+    let letter = chars.next()?.to_ascii_lowercase();
+    let base = match letter {
+        'c' => 0,
+        'd' => 2,
+        'e' => 4,
+        'f' => 5,
+        'g' => 7,
+        'a' => 9,
+        'b' => 11,
+        _ => return None,
+    };
+    let rest: String = chars.collect();
+    let (shift, octave) = match rest.chars().next() {
+        Some('#') => (1, &rest[1..]),
+        Some('b') if rest.len() > 1 && rest[1..].parse::<i32>().is_ok() => (-1, &rest[1..]),
+        _ => (0, rest.as_str()),
+    };
+    let octave: i32 = octave.parse().ok()?;
+    let n = (octave + 1) * 12 + base + shift;
+    u8::try_from(n).ok().filter(|n| *n <= 127)
+}
+
+/// `relative` (with `/` or `\`) under `folder`: as written if it exists,
+/// else each name matched without regard to case.
+fn find_file(folder: &Path, relative: &str) -> Option<PathBuf> {
+    let relative = relative.trim();
+    let direct = if Path::new(relative).is_absolute() { PathBuf::from(relative) } else { folder.join(relative.replace('\\', "/")) };
+    if direct.exists() {
+        return Some(direct);
+    }
+    if Path::new(relative).is_absolute() {
+        return None;
+    }
+    let mut at = folder.to_path_buf();
+    for name in relative.split(['/', '\\']).filter(|n| !n.is_empty() && *n != ".") {
+        if name == ".." {
+            at.pop();
+            continue;
+        }
+        let exact = at.join(name);
+        if exact.exists() {
+            at = exact;
+            continue;
+        }
+        let entry = std::fs::read_dir(&at).ok()?.filter_map(Result::ok).find(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case(name))?;
+        at = entry.path();
+    }
+    Some(at)
+}
+
+/// Where the value starting `text` ends: at the next `name=` (after
+/// whitespace) or header.
+fn next_opcode_or_header(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'<' {
+            return i;
+        }
+        if bytes[i].is_ascii_whitespace() {
+            let start = i;
+            let mut j = i;
+            while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            let mut k = j;
+            while k < bytes.len() && (bytes[k].is_ascii_alphanumeric() || bytes[k] == b'_') {
+                k += 1;
+            }
+            if k > j && k < bytes.len() && bytes[k] == b'=' {
+                return start;
+            }
+            if j < bytes.len() && bytes[j] == b'<' {
+                return start;
+            }
+            i = j;
+            continue;
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
+/// `line` without `//` comments and `/* */` comments (which may span lines:
+/// `in_comment` carries that over).
+fn strip_comments(line: &str, in_comment: &mut bool) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    loop {
+        if *in_comment {
+            match rest.find("*/") {
+                Some(end) => {
+                    *in_comment = false;
+                    rest = &rest[end + 2..];
+                }
+                None => return out,
+            }
+        }
+        let block = rest.find("/*");
+        let line_comment = rest.find("//");
+        match (block, line_comment) {
+            (Some(b), l) if l.is_none_or(|l| b < l) => {
+                out.push_str(&rest[..b]);
+                out.push(' ');
+                *in_comment = true;
+                rest = &rest[b + 2..];
+            }
+            (_, Some(l)) => {
+                out.push_str(&rest[..l]);
+                return out;
+            }
+            _ => {
+                out.push_str(rest);
+                return out;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn note_names_follow_sfz_with_c4_as_middle_c() {
+        assert_eq!(parse_note("c4"), Some(60));
+        assert_eq!(parse_note("C#4"), Some(61));
+        assert_eq!(parse_note("db4"), Some(61));
+        assert_eq!(parse_note("c-1"), Some(0));
+        assert_eq!(parse_note("g9"), Some(127));
+        assert_eq!(parse_note("36"), Some(36));
+        assert_eq!(parse_note("h2"), None);
+        assert_eq!(parse_note("128"), None);
+    }
+
+    #[test]
+    fn comments_go_and_values_run_to_the_next_opcode() {
+        let mut c = false;
+        assert_eq!(strip_comments("a=1 // b=2", &mut c), "a=1 ");
+        assert_eq!(strip_comments("a=1 /* b=2", &mut c), "a=1  ");
+        assert!(c);
+        assert_eq!(strip_comments("still */ c=3", &mut c).trim(), "c=3");
+        let v = "Kick 01.wav lokey=36";
+        assert_eq!(&v[..next_opcode_or_header(v)], "Kick 01.wav");
+        let v = "60<region>";
+        assert_eq!(&v[..next_opcode_or_header(v)], "60");
+    }
+}
