@@ -25,7 +25,7 @@ use wasm_sampler::cli::render::{length_for, render, to_frames, Blocks, FrameEven
 use wasm_sampler::engine::backend::GuestModule;
 use wasm_sampler::engine::triggering::NoteEvent;
 use wasm_sampler::engine::{Engine, EngineOptions};
-use wasm_sampler::kit::{FilterSettings, FilterSlope, FilterType, KitStore, Loop, LoopMode, Mapping, PadSettings};
+use wasm_sampler::kit::{FilterSettings, FilterSlope, FilterType, Interpolation, KitStore, Loop, LoopMode, Mapping, PadSettings};
 use wasm_sampler::DspBackend;
 
 fn engine(backend: DspBackend) -> Engine {
@@ -82,6 +82,15 @@ fn dsp(c: &mut Criterion) {
         })
         .unwrap();
         g.bench_with_input(BenchmarkId::new("64_voices_1s_loop", format!("{kind:?}")), &kind, |b, _| {
+            b.iter(|| black_box(render(&e, &stress, frames, &Blocks::Fixed(256))))
+        });
+        // The plain voices with the 16-point sinc kernel.
+        kit.edit(0, |p| {
+            p.samples[0].params.looping = Loop::default();
+            p.settings = PadSettings { interpolation: Interpolation::Sinc, ..PadSettings::default() };
+        })
+        .unwrap();
+        g.bench_with_input(BenchmarkId::new("64_voices_1s_sinc", format!("{kind:?}")), &kind, |b, _| {
             b.iter(|| black_box(render(&e, &stress, frames, &Blocks::Fixed(256))))
         });
     }

@@ -118,7 +118,7 @@ fn every_depth_at_a_pitch_plays_the_bits_of_its_values_as_float_in_wasm_and_nati
             write_int_wav(&int_path, 44_100, channels, bits, &ints);
             let float_path = path_in(&dir, &format!("f{bits}_{channels}.wav"));
             write_float_wav(&float_path, 44_100, channels, &ints.iter().map(|&v| (v as f64 / scale) as f32).collect::<Vec<_>>());
-            for interp in [Interpolation::Cubic, Interpolation::Linear] {
+            for interp in [Interpolation::Cubic, Interpolation::Linear, Interpolation::Sinc] {
                 let mut outs = Vec::new();
                 for kind in KINDS {
                     for path in [&int_path, &float_path] {
@@ -168,7 +168,7 @@ fn reverse_plays_the_bits_of_the_reversed_file_at_every_depth_pitch_and_kernel()
             let (fwd, rev) = (path_in(&dir, &format!("f{bits}_{channels}.wav")), path_in(&dir, &format!("r{bits}_{channels}.wav")));
             write_int_wav(&fwd, 44_100, channels, bits, &ints);
             write_int_wav(&rev, 44_100, channels, bits, &reversed);
-            for interp in [Interpolation::Cubic, Interpolation::Linear] {
+            for interp in [Interpolation::Cubic, Interpolation::Linear, Interpolation::Sinc] {
                 for kind in KINDS {
                     let play = |path: &std::path::Path, reverse: bool| {
                         let e = pitched_pad(kind, path, PadSettings { interpolation: interp, reverse, ..PadSettings::default() });

@@ -144,7 +144,8 @@ pub mod param {
     pub const RELEASE_MIN: f32 = 0.001;
     pub const RELEASE_MAX: f32 = 30.0;
     pub const RELEASE_DEFAULT: f32 = 0.010;
-    /// Interpolation: 0 = 4-point cubic Hermite (default), 1 = linear.
+    /// Interpolation: 0 = 4-point cubic Hermite (default), 1 = linear,
+    /// 2 = 16-point windowed sinc.
     pub const INTERPOLATION: u32 = 3;
     /// Amp envelope attack, seconds, 0..=[`ENV_TIME_MAX`] (default 0).
     pub const ATTACK: u32 = 4;

@@ -265,6 +265,7 @@ impl Sampler {
             param::RELEASE if (param::RELEASE_MIN..=param::RELEASE_MAX).contains(&value) => s.release = value,
             param::INTERPOLATION if value == 0.0 => s.interp = Kernel::Cubic,
             param::INTERPOLATION if value == 1.0 => s.interp = Kernel::Linear,
+            param::INTERPOLATION if value == 2.0 => s.interp = Kernel::Sinc,
             param::ATTACK if (0.0..=param::ENV_TIME_MAX).contains(&value) => s.attack = value,
             param::HOLD if (0.0..=param::ENV_TIME_MAX).contains(&value) => s.hold = value,
             param::DECAY if (0.0..=param::ENV_TIME_MAX).contains(&value) => s.decay = value,
@@ -648,7 +649,7 @@ mod tests {
         assert_eq!(s.slot_param(0, param::GAIN, -1.0), status::BAD_PARAM);
         assert_eq!(s.slot_param(0, param::PAN, 1.5), status::BAD_PARAM);
         assert_eq!(s.slot_param(0, param::RELEASE, 0.0), status::BAD_PARAM);
-        assert_eq!(s.slot_param(0, param::INTERPOLATION, 2.0), status::BAD_PARAM);
+        assert_eq!(s.slot_param(0, param::INTERPOLATION, 3.0), status::BAD_PARAM);
         assert_eq!(s.slot_param(0, 99, 0.0), status::BAD_PARAM);
         assert_eq!(s.slot_param(0, param::PAN, f32::NAN), status::BAD_PARAM);
         assert_eq!(s.slot_param(abi::SLOT_CAPACITY, param::GAIN, 1.0), status::BAD_SLOT);

@@ -7,7 +7,12 @@
 use crate::abi;
 use crate::envelope::{Envelope, Segment};
 use crate::filter::Filter;
-use crate::interp::{cubic_mono, cubic_pair, cubic_weights, linear, linear_pair, Kernel};
+use crate::interp::{cubic_mono, cubic_pair, cubic_weights, linear, linear_pair, sinc_weights, Kernel, SINC_TAPS};
+
+/// The kernels as the loops' const parameter `K`.
+const LINEAR: u8 = 0;
+const CUBIC: u8 = 1;
+const SINC: u8 = 2;
 use crate::lanes::F4;
 use crate::looping::Looping;
 use crate::memory::{Memory, Stored, F32, I16, I24, I8};
@@ -230,7 +235,7 @@ impl Voice {
     /// # Safety
     /// As for [`Voice::raw_at`]; `0 <= i < frames`.
     #[inline(always)]
-    unsafe fn read<S: Stored, const CH: usize, const CUBIC: bool, const REV: bool>(&self, mem: &Memory, i: i64, t: f32) -> (f32, f32) {
+    unsafe fn read<S: Stored, const CH: usize, const K: u8, const REV: bool>(&self, mem: &Memory, i: i64, t: f32) -> (f32, f32) {
         // SAFETY: 0 <= i < frames (caller); the `inside` tests check that
         // every tap a vector load reads lies inside the region (the tests are
         // symmetric, so they hold for the mirrored frames too).
@@ -243,7 +248,28 @@ impl Voice {
             // Vector loads only where no tap reaches the loop's end (or the
             // sample's); the gathered path maps those taps.
             let frames = self.looping.tap_end;
-            if CUBIC {
+            if K == SINC {
+                let w = sinc_weights(t);
+                let first = i - (SINC_TAPS as i64 / 2 - 1);
+                let (mut l, mut r) = (0.0f32, 0.0f32);
+                if first >= 0 && first + (SINC_TAPS as i64) < frames {
+                    for (k, &wk) in w.iter().enumerate() {
+                        let at = self.frame_at::<REV>(first + k as i64) * CH;
+                        l += wk * mem.sample_raw::<S>(self.data, at);
+                        if CH == 2 {
+                            r += wk * mem.sample_raw::<S>(self.data, at + 1);
+                        }
+                    }
+                } else {
+                    for (k, &wk) in w.iter().enumerate() {
+                        l += wk * self.raw_at::<S, CH, REV>(mem, first + k as i64, 0);
+                        if CH == 2 {
+                            r += wk * self.raw_at::<S, CH, REV>(mem, first + k as i64, 1);
+                        }
+                    }
+                }
+                (l, if CH == 2 { r } else { l })
+            } else if K == CUBIC {
                 let w = cubic_weights(t);
                 let inside = i >= 1 && i + 2 < frames;
                 // The taps are frames i - 1 ..= i + 2 of the played order;
@@ -317,15 +343,30 @@ impl Voice {
     unsafe fn render_as<S: Stored>(&mut self, mem: &Memory, out_l: &mut [f32], out_r: &mut [f32]) {
         // SAFETY: forwarded from the caller.
         unsafe {
-            match (self.channels == 2, self.interp == Kernel::Cubic, self.reverse) {
-                (false, true, false) => self.render_with::<S, 1, true, false>(mem, out_l, out_r),
-                (false, false, false) => self.render_with::<S, 1, false, false>(mem, out_l, out_r),
-                (true, true, false) => self.render_with::<S, 2, true, false>(mem, out_l, out_r),
-                (true, false, false) => self.render_with::<S, 2, false, false>(mem, out_l, out_r),
-                (false, true, true) => self.render_with::<S, 1, true, true>(mem, out_l, out_r),
-                (false, false, true) => self.render_with::<S, 1, false, true>(mem, out_l, out_r),
-                (true, true, true) => self.render_with::<S, 2, true, true>(mem, out_l, out_r),
-                (true, false, true) => self.render_with::<S, 2, false, true>(mem, out_l, out_r),
+            match (self.interp, self.reverse) {
+                (Kernel::Cubic, false) => self.render_channels::<S, CUBIC, false>(mem, out_l, out_r),
+                (Kernel::Linear, false) => self.render_channels::<S, LINEAR, false>(mem, out_l, out_r),
+                (Kernel::Sinc, false) => self.render_channels::<S, SINC, false>(mem, out_l, out_r),
+                (Kernel::Cubic, true) => self.render_channels::<S, CUBIC, true>(mem, out_l, out_r),
+                (Kernel::Linear, true) => self.render_channels::<S, LINEAR, true>(mem, out_l, out_r),
+                (Kernel::Sinc, true) => self.render_channels::<S, SINC, true>(mem, out_l, out_r),
+            }
+        }
+    }
+
+    /// [`Voice::render_as`] for one kernel `K` and direction: one loop per
+    /// channel count.
+    ///
+    /// # Safety
+    /// As for [`Voice::raw_at`], with the region in format `S`.
+    #[inline(always)]
+    unsafe fn render_channels<S: Stored, const K: u8, const REV: bool>(&mut self, mem: &Memory, out_l: &mut [f32], out_r: &mut [f32]) {
+        // SAFETY: forwarded from the caller.
+        unsafe {
+            if self.channels == 2 {
+                self.render_with::<S, 2, K, REV>(mem, out_l, out_r)
+            } else {
+                self.render_with::<S, 1, K, REV>(mem, out_l, out_r)
             }
         }
     }
@@ -340,19 +381,19 @@ impl Voice {
     /// # Safety
     /// As for [`Voice::raw_at`].
     #[inline(always)]
-    unsafe fn render_with<S: Stored, const CH: usize, const CUBIC: bool, const REV: bool>(&mut self, mem: &Memory, out_l: &mut [f32], out_r: &mut [f32]) {
+    unsafe fn render_with<S: Stored, const CH: usize, const K: u8, const REV: bool>(&mut self, mem: &Memory, out_l: &mut [f32], out_r: &mut [f32]) {
         // SAFETY: forwarded from the caller.
         unsafe {
             // Filters and loops take the full loop; the plain voices keep a
             // loop without their per-frame checks.
             if self.filter.on() {
-                self.render_loop::<S, CH, CUBIC, REV, true, true, true>(mem, out_l, out_r)
+                self.render_loop::<S, CH, K, REV, true, true, true>(mem, out_l, out_r)
             } else if self.looping.mode != crate::abi::looping::OFF {
-                self.render_loop::<S, CH, CUBIC, REV, true, false, true>(mem, out_l, out_r)
+                self.render_loop::<S, CH, K, REV, true, false, true>(mem, out_l, out_r)
             } else if self.amp_env.moving() || (self.stage == Stage::Fading && self.env_step > 0.0) || self.bend_left > 0 {
-                self.render_loop::<S, CH, CUBIC, REV, true, false, false>(mem, out_l, out_r)
+                self.render_loop::<S, CH, K, REV, true, false, false>(mem, out_l, out_r)
             } else {
-                self.render_loop::<S, CH, CUBIC, REV, false, false, false>(mem, out_l, out_r)
+                self.render_loop::<S, CH, K, REV, false, false, false>(mem, out_l, out_r)
             }
         }
     }
@@ -373,7 +414,7 @@ impl Voice {
     // wasm function of 130 000 instructions; apart, each is a few thousand
     // and Cranelift allocates registers for each loop on its own.
     #[inline(never)]
-    unsafe fn render_loop<S: Stored, const CH: usize, const CUBIC: bool, const REV: bool, const MOVING: bool, const FILTER: bool, const LOOP: bool>(
+    unsafe fn render_loop<S: Stored, const CH: usize, const K: u8, const REV: bool, const MOVING: bool, const FILTER: bool, const LOOP: bool>(
         &mut self,
         mem: &Memory,
         out_l: &mut [f32],
@@ -415,14 +456,14 @@ impl Voice {
             let i = pos as i64; // pos >= 0, so truncation is floor
             let t = (pos - i as f64) as f32;
             // SAFETY: forwarded from the caller; 0 <= i < frames (checked above).
-            let (mut sl, mut sr) = unsafe { voice.read::<S, CH, CUBIC, REV>(mem, i, t) };
+            let (mut sl, mut sr) = unsafe { voice.read::<S, CH, K, REV>(mem, i, t) };
             if LOOP && pos >= looping.fade_from {
                 // A forward loop's crossfade: toward the frames one loop
                 // length earlier (fade <= start: they lie in the sample).
                 let back = pos - loop_len;
                 let j = back as i64;
                 // SAFETY: 0 <= back < frames (the slot cut the fade to the loop's start).
-                let (bl, br) = unsafe { voice.read::<S, CH, CUBIC, REV>(mem, j, (back - j as f64) as f32) };
+                let (bl, br) = unsafe { voice.read::<S, CH, K, REV>(mem, j, (back - j as f64) as f32) };
                 let w = ((pos - looping.fade_from) * looping.fade_scale) as f32;
                 sl += (bl - sl) * w;
                 sr += (br - sr) * w;

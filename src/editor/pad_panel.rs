@@ -230,6 +230,7 @@ impl SamplerApp {
         ui.horizontal(|ui| {
             ui.selectable_value(&mut s.interpolation, Interpolation::Cubic, "Cubic");
             ui.selectable_value(&mut s.interpolation, Interpolation::Linear, "Linear");
+            ui.selectable_value(&mut s.interpolation, Interpolation::Sinc, "Sinc");
         });
         ui.end_row();
         ui.label("Direction");

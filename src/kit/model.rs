@@ -50,6 +50,8 @@ pub enum PlayMode {
 pub enum Interpolation {
     Cubic,
     Linear,
+    /// 16-point windowed sinc: the cleanest, about 4 times the cubic's work.
+    Sinc,
 }
 
 impl Interpolation {
@@ -60,6 +62,7 @@ impl Interpolation {
         match self {
             Interpolation::Cubic => 0.0,
             Interpolation::Linear => 1.0,
+            Interpolation::Sinc => 2.0,
         }
     }
 }
