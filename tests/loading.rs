@@ -293,3 +293,46 @@ fn waveform_overview_read_in_chunks_matches_one_pass_over_the_whole_sample() {
     assert_eq!(e.engine.sample_peaks(0, 700).unwrap()[0], (min, max));
     assert_eq!(e.engine.sample_peaks(1, 700), None, "an empty pad has no overview");
 }
+
+/// A kit load the user cancels (here from the report of its first pad's
+/// failure, so the point is exact) leaves every pad it had not reached
+/// silent, with its file and settings kept and the reason on the pad; no
+/// pad stays marked loading; the same kit loads whole next time.
+#[test]
+fn a_cancelled_kit_load_leaves_the_pads_it_had_not_reached_silent_with_their_files_and_the_reason() {
+    let dir = tempdir();
+    let e = engine(DspBackend::Wasm, 48_000.0);
+    let mut kit = wasm_sampler::kit::Kit::default();
+    let missing = path_in(&dir, "missing.wav");
+    let record = |file: &Path, start| wasm_sampler::kit::SampleRecord {
+        file: file.to_path_buf(),
+        params: wasm_sampler::kit::SampleParams { start, ..wasm_sampler::kit::SampleParams::whole(60) },
+        embedded: None,
+    };
+    kit.pad_mut(0).samples.push(record(&missing, 0));
+    for pad in 1..6 {
+        let path = path_in(&dir, &format!("s{pad}.wav"));
+        write_float_wav(&path, 48_000, 1, &signal(2_000, pad as u32));
+        kit.pad_mut(pad).samples.push(record(&path, 10 * pad as u32));
+    }
+    e.store.set_kit(kit.clone());
+    assert_eq!(e.store.kit_progress(), Some((0, 6)), "nothing done yet");
+    e.store.load_kit(&std::sync::atomic::AtomicBool::new(false), |pad, _| {
+        if pad == 0 {
+            e.store.cancel_kit_load();
+        }
+    });
+    let pads = e.store.pads();
+    assert!(pads[0].error.as_deref().unwrap().ends_with("file not found"));
+    for (i, pad) in pads.iter().enumerate().skip(1) {
+        assert!(pad.sample.is_none() && !pad.loading, "pad {}: silent, not loading", i + 1);
+        assert!(pad.error.as_deref().unwrap().ends_with("not loaded: the kit's loading was cancelled"), "{:?}", pad.error);
+    }
+    assert_eq!(e.store.kit(), kit, "files and settings kept");
+    assert_eq!(e.store.kit_progress(), None);
+    assert!(e.engine.pads().iter().all(|p| p.sample.is_none()), "nothing plays");
+    // Opened again, it loads whole (but for the file that is not there).
+    e.store.set_kit(kit);
+    e.store.load_kit(&std::sync::atomic::AtomicBool::new(false), |_, _| {});
+    assert!(e.store.pads()[1..6].iter().all(|p| p.sample.is_some() && p.error.is_none()));
+}

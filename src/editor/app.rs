@@ -296,6 +296,15 @@ impl SamplerApp {
         }
         let mut bar = ui.new_child(egui::UiBuilder::new().max_rect(right).layout(egui::Layout::right_to_left(egui::Align::Center)));
         let setter = self.gui.param_setter();
+        if let Some((done, total)) = self.shared.store.kit_progress() {
+            // A kit is loading: how far, and a way out.
+            if bar.button("Cancel").on_hover_text("Stop loading the kit; the pads not loaded yet stay silent, keeping their files").clicked() {
+                self.shared.store.cancel_kit_load();
+            }
+            bar.add(egui::Spinner::new());
+            bar.label(egui::RichText::new(format!("Loading the kit: {done} of {total} pads")).color(TEXT));
+            bar.add_space(8.0);
+        }
         let start = || self.last_dir.clone().or_else(home_dir).unwrap_or_else(|| PathBuf::from("/"));
         if bar.button("Save kit…").on_hover_text("Save the pads to a kit file (samples beside it are saved relative to it)").clicked() {
             self.browser = Some(Browser::for_purpose(Purpose::SaveKit, start()));

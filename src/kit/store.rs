@@ -65,6 +65,8 @@ pub struct KitStore {
     generation: AtomicU64,
     /// Kits loaded completely (for hosts and tests that wait for loading).
     kits_loaded: AtomicU64,
+    /// The user cancelled the kit load running now (cleared by `set_kit`).
+    cancel_kit: AtomicBool,
 }
 
 impl Default for KitStore {
@@ -76,6 +78,7 @@ impl Default for KitStore {
             pending: Mutex::new(BTreeMap::new()),
             generation: AtomicU64::new(0),
             kits_loaded: AtomicU64::new(0),
+            cancel_kit: AtomicBool::new(false),
         }
     }
 }
@@ -404,8 +407,28 @@ impl KitStore {
         }
         *live = kit;
         drop(live);
+        self.cancel_kit.store(false, Ordering::Release);
         self.errors.lock().clear();
         self.changed();
+    }
+
+    /// Stops the kit load running now after the pad it is on: the pads it
+    /// has not reached are published without their samples, keeping their
+    /// files and settings, each marked "not loaded: cancelled".
+    ///
+    /// Thread: any. No allocation.
+    pub fn cancel_kit_load(&self) {
+        self.cancel_kit.store(true, Ordering::Release);
+    }
+
+    /// How far a kit load has come: (pads done, pads in the kit), while one
+    /// is running.
+    ///
+    /// Thread: non-real-time. No allocation. Short locks.
+    pub fn kit_progress(&self) -> Option<(usize, usize)> {
+        let waiting = self.pending.lock().values().filter(|p| p.kit).count();
+        let total = self.kit.lock().pads.len();
+        (waiting > 0).then(|| (total.saturating_sub(waiting), total))
     }
 
     /// Loads every pad of the kit and publishes each with its sample; pads
@@ -425,6 +448,16 @@ impl KitStore {
             }
             // Each pad as the kit has it now.
             let Some(pad) = self.kit.lock().pads.get(i).cloned() else { break };
+            if self.cancel_kit.load(Ordering::Acquire) && self.waits_for_kit(i) {
+                // Cancelled: the pad goes silent, keeping its file and settings.
+                let file = pad.sample().map(|r| r.file.clone()).unwrap_or_default();
+                self.publish_kit_pad(&engine, i, &file, None);
+                if pad.sample().is_some() {
+                    self.note_result::<()>(i, &Err(LoadError::new(&file, "not loaded: the kit's loading was cancelled")));
+                }
+                i += 1;
+                continue;
+            }
             let result = self.load_kit_pad(&engine, i, &pad);
             if let Err(e) = &result {
                 report(i, e);
