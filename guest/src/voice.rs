@@ -8,14 +8,14 @@ use crate::abi;
 use crate::envelope::{Envelope, Segment};
 use crate::filter::Filter;
 use crate::interp::{cubic_mono, cubic_pair, cubic_weights, linear, linear_pair, sinc_weights, Kernel, SINC_TAPS};
+use crate::lanes::F4;
+use crate::looping::Looping;
+use crate::memory::{Memory, Stored, F32, I16, I24, I8};
 
 /// The kernels as the loops' const parameter `K`.
 const LINEAR: u8 = 0;
 const CUBIC: u8 = 1;
 const SINC: u8 = 2;
-use crate::lanes::F4;
-use crate::looping::Looping;
-use crate::memory::{Memory, Stored, F32, I16, I24, I8};
 
 /// What the voice's envelope is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -252,7 +252,7 @@ impl Voice {
                 let w = sinc_weights(t);
                 let first = i - (SINC_TAPS as i64 / 2 - 1);
                 let (mut l, mut r) = (0.0f32, 0.0f32);
-                if first >= 0 && first + (SINC_TAPS as i64) < frames {
+                if first >= 0 && first + SINC_TAPS as i64 <= frames {
                     for (k, &wk) in w.iter().enumerate() {
                         let at = self.frame_at::<REV>(first + k as i64) * CH;
                         l += wk * mem.sample_raw::<S>(self.data, at);

@@ -38,7 +38,7 @@ pub(super) fn loop_section(ui: &mut Ui, view: &PadView, edited: &mut PadModel) {
     egui::Grid::new("loop-fields").num_columns(6).spacing([6.0, 6.0]).show(ui, |ui| {
         ui.label(egui::RichText::new("Start").color(DIM));
         let mut start = l.start;
-        if ui.add(egui::DragValue::new(&mut start).range(0..=frames - 1).speed(10.0)).changed() {
+        if ui.add(egui::DragValue::new(&mut start).range(0..=frames.saturating_sub(1)).speed(10.0)).changed() {
             l.start = start;
             if l.end != 0 && l.end <= start {
                 l.end = start + 1;
@@ -46,7 +46,7 @@ pub(super) fn loop_section(ui: &mut Ui, view: &PadView, edited: &mut PadModel) {
         }
         ui.label(egui::RichText::new("End").color(DIM));
         let mut end = if l.end == 0 { first + len } else { l.end };
-        if ui.add(egui::DragValue::new(&mut end).range(l.start + 1..=frames).speed(10.0)).changed() {
+        if ui.add(egui::DragValue::new(&mut end).range((l.start + 1).min(frames)..=frames).speed(10.0)).changed() {
             l.end = end;
         }
         ui.label(egui::RichText::new(settings::LOOP_CROSSFADE_S.name).color(DIM));

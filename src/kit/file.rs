@@ -8,8 +8,8 @@
 //! names, so the folder can move or go to another machine with its
 //! samples. Samples elsewhere keep their absolute paths. Reading resolves
 //! relative paths against the kit file's folder, takes absolute ones as
-//! they are, and accepts `\` as a separator in relative paths (kits
-//! written on Windows). Writing the kit just read gives the same bytes.
+//! they are, and accepts `\` as a separator in relative paths and names in
+//! another case ([`resolve`]; kits written on Windows). Writing the kit just read gives the same bytes.
 //!
 //! Thread: non-real-time (file I/O). Everything here allocates.
 
@@ -83,21 +83,32 @@ fn folder_of(path: &Path) -> PathBuf {
     absolute.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
-/// `file` from a kit file in `folder`: absolute as it is, relative joined
-/// to the folder name by name (`\` or `/` between names).
-fn resolve(folder: &Path, file: &Path) -> PathBuf {
+/// `file` (from a kit or SFZ file in `folder`) as a path: absolute as it
+/// is; relative joined to the folder name by name (`\` or `/` between
+/// names, `..` going up), each name that does not exist as written matched
+/// without regard to case (kits made on Windows or macOS often differ in
+/// case only). Names matching nothing are kept as written, so the error
+/// names the path the kit gives.
+///
+/// Thread: non-real-time (reads folder listings). Allocates.
+pub fn resolve(folder: &Path, file: &Path) -> PathBuf {
     if file.is_absolute() {
         return file.to_path_buf();
     }
     let text = file.to_string_lossy();
     let mut out = folder.to_path_buf();
     for name in text.split(['/', '\\']).filter(|n| !n.is_empty() && *n != ".") {
-        match Path::new(name).components().next() {
-            Some(Component::ParentDir) => {
-                out.pop();
-            }
-            _ => out.push(name),
+        if matches!(Path::new(name).components().next(), Some(Component::ParentDir)) {
+            out.pop();
+            continue;
         }
+        let exact = out.join(name);
+        let found = if exact.exists() {
+            None
+        } else {
+            std::fs::read_dir(&out).ok().and_then(|d| d.filter_map(Result::ok).find(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case(name)))
+        };
+        out = found.map_or(exact, |e| e.path());
     }
     out
 }
@@ -113,6 +124,10 @@ mod tests {
         assert_eq!(resolve(folder, Path::new("samples\\Snare 1.wav")), PathBuf::from("/kits/808/samples/Snare 1.wav"));
         assert_eq!(resolve(folder, Path::new("../shared/clap.wav")), PathBuf::from("/kits/shared/clap.wav"));
         assert_eq!(resolve(folder, Path::new("/abs/hat.wav")), PathBuf::from("/abs/hat.wav"));
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("Drums")).unwrap();
+        std::fs::write(dir.path().join("Drums/Kick 1.WAV"), b"x").unwrap();
+        assert_eq!(resolve(dir.path(), Path::new("drums\\kick 1.wav")), dir.path().join("Drums/Kick 1.WAV"), "names in another case");
     }
 
     #[test]

@@ -148,7 +148,7 @@ impl Parser {
                     return Err(at(format!("#include nested more than {MAX_INCLUDE_DEPTH} deep")));
                 }
                 let folder = path.parent().unwrap_or(Path::new("."));
-                let included = find_file(folder, &self.expand(name)).unwrap_or_else(|| folder.join(name.replace('\\', "/")));
+                let included = super::file::resolve(folder, Path::new(&self.expand(name)));
                 if !included.is_file() {
                     return Err(at(format!("#include \"{name}\": no such file beside {}", path.display())));
                 }
@@ -264,7 +264,7 @@ impl Parser {
             let pad = region_pad(i, region, &mut chokes)?;
             *kit.pad_mut(i) = pad;
         }
-        for (i, group) in chokes.assign(self.regions.len()) {
+        for (i, group) in chokes.assign() {
             kit.pad_mut(i).mapping.choke_group = group;
         }
         for (i, pad) in kit.pads.iter().enumerate() {
@@ -284,7 +284,7 @@ struct Chokes {
 }
 
 impl Chokes {
-    fn assign(&self, count: usize) -> Vec<(usize, u8)> {
+    fn assign(&self) -> Vec<(usize, u8)> {
         // Union of the SFZ groups each off_by links.
         let mut parent: BTreeMap<i64, i64> = BTreeMap::new();
         fn find(parent: &mut BTreeMap<i64, i64>, g: i64) -> i64 {
@@ -304,7 +304,7 @@ impl Chokes {
         }
         let mut ids: BTreeMap<i64, u8> = BTreeMap::new();
         let mut out = Vec::new();
-        for &(i, g, _) in self.regions.iter().filter(|r| r.0 < count) {
+        for &(i, g, _) in &self.regions {
             let Some(g) = g else { continue };
             if !linked.iter().any(|(a, b)| *a == g || *b == g) {
                 continue;
@@ -341,7 +341,7 @@ fn region_pad(index: usize, region: &Opcodes, chokes: &mut Chokes) -> Result<Pad
     let folder = file.parent().unwrap_or(Path::new("."));
     let default_path = get("default_path").map(|(v, _, _)| v.as_str()).unwrap_or("");
     let relative = format!("{default_path}{value}");
-    let sample = find_file(folder, &relative).unwrap_or_else(|| folder.join(relative.replace('\\', "/")));
+    let sample = super::file::resolve(folder, Path::new(relative.trim()));
 
     let key = note("key")?;
     let lo = note("lokey")?.or(key).unwrap_or(0);
@@ -437,34 +437,6 @@ pub fn parse_note(text: &str) -> Option<u8> {
     let octave: i32 = octave.parse().ok()?;
     let n = (octave + 1) * 12 + base + shift;
     u8::try_from(n).ok().filter(|n| *n <= 127)
-}
-
-/// `relative` (with `/` or `\`) under `folder`: as written if it exists,
-/// else each name matched without regard to case.
-fn find_file(folder: &Path, relative: &str) -> Option<PathBuf> {
-    let relative = relative.trim();
-    let direct = if Path::new(relative).is_absolute() { PathBuf::from(relative) } else { folder.join(relative.replace('\\', "/")) };
-    if direct.exists() {
-        return Some(direct);
-    }
-    if Path::new(relative).is_absolute() {
-        return None;
-    }
-    let mut at = folder.to_path_buf();
-    for name in relative.split(['/', '\\']).filter(|n| !n.is_empty() && *n != ".") {
-        if name == ".." {
-            at.pop();
-            continue;
-        }
-        let exact = at.join(name);
-        if exact.exists() {
-            at = exact;
-            continue;
-        }
-        let entry = std::fs::read_dir(&at).ok()?.filter_map(Result::ok).find(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case(name))?;
-        at = entry.path();
-    }
-    Some(at)
 }
 
 /// Where the value starting `text` ends: at the next `name=` (after
