@@ -8,14 +8,13 @@
 //!
 //! **Response.** The coefficients are not the usual prewarped bilinear ones,
 //! which squash the response towards Nyquist (a 12 dB low-pass set to
-//! 0.3·fs would be 19 dB below its analog prototype at 0.45·fs). They are
-//! magnitude-matched (M. Vicanek, "Matched Second Order Digital Filters",
-//! 2016): the poles are the analog poles mapped by `z = e^{sT}`, and the
-//! zeros are chosen so that the magnitude equals the analog prototype's at
-//! DC, at the cutoff and (low-pass, band-pass) towards Nyquist. That
-//! biquad is then written as the state-variable filter with the same
-//! transfer function ([`Coefs::from_biquad`]), which any stable biquad has.
-//! The design runs in f64 with `libm`, so wasm and native get the same bits.
+//! 0.3·fs would be 19 dB below its analog prototype at 0.45·fs). They
+//! follow the analog prototype's magnitude: matched at DC and the cutoff
+//! (M. Vicanek's matched second-order design), and above 0.04·fs fitted to
+//! it over one octave either side ([`design`] explains both). That biquad
+//! is then written as the state-variable filter with the same transfer
+//! function ([`Coefs::from_biquad`]), which any stable biquad has. The
+//! design runs in f64 with `libm`, so wasm and native get the same bits.
 //!
 //! **Prototypes.** With resonance `R` dB the quality is `Q = 10^(R/20)/√2`:
 //! 0 dB is a Butterworth section, −3 dB at the cutoff. 24 dB/oct is the
@@ -32,11 +31,11 @@
 //! frame. The grid is the voice's own frame count,
 //! so block sizes do not change the output.
 
-use crate::abi::param;
+pub mod design;
 
-/// Where the design's third matched frequency lies between the cutoff (0)
-/// and Nyquist (1).
-const THIRD_POINT: f64 = 0.1;
+pub use design::{sections, Biquad, BUTTERWORTH4};
+
+use crate::abi::param;
 
 /// Frames between designs while the cutoff or resonance moves (0.7 ms at
 /// 48 kHz); the coefficients glide from one design to the next in between.
@@ -81,99 +80,6 @@ impl Response {
             param::FILTER_BAND_PASS => Some(Response::Band),
             _ => None,
         }
-    }
-}
-
-/// |H(jx)|² of a second-order analog section with quality `q` at `x` =
-/// frequency / cutoff.
-fn prototype_sq(response: Response, x: f64, q: f64) -> f64 {
-    let (re, im) = (1.0 - x * x, x / q);
-    let den = re * re + im * im;
-    match response {
-        Response::Low => 1.0 / den,
-        Response::High => x * x * x * x / den,
-        Response::Band => x * x / (q * q) / den,
-    }
-}
-
-/// A second-order section as a digital biquad,
-/// `(b0 + b1 z⁻¹ + b2 z⁻²) / (1 + a1 z⁻¹ + a2 z⁻²)`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Biquad {
-    pub b0: f64,
-    pub b1: f64,
-    pub b2: f64,
-    pub a1: f64,
-    pub a2: f64,
-}
-
-impl Biquad {
-    /// The magnitude-matched section for `response` at `w0` radians per
-    /// sample (0 < w0 < π) with quality `q`.
-    ///
-    /// Thread: any. No allocation.
-    pub fn matched(response: Response, w0: f64, q: f64) -> Biquad {
-        let zeta = 0.5 / q;
-        let decay = libm::exp(-zeta * w0);
-        let a1 = if zeta <= 1.0 {
-            -2.0 * decay * libm::cos(libm::sqrt(1.0 - zeta * zeta) * w0)
-        } else {
-            -2.0 * decay * libm::cosh(libm::sqrt(zeta * zeta - 1.0) * w0)
-        };
-        let a2 = decay * decay;
-        // |H|² of a biquad in terms of phi0 = cos²(w/2), phi1 = sin²(w/2),
-        // phi2 = 4 phi0 phi1: (B0 phi0 + B1 phi1 + B2 phi2) / (A0 phi0 + ...).
-        let s = libm::sin(0.5 * w0);
-        let phi1 = s * s;
-        let phi0 = 1.0 - phi1;
-        let phi2 = 4.0 * phi0 * phi1;
-        let big_a0 = (1.0 + a1 + a2) * (1.0 + a1 + a2);
-        let big_a1 = (1.0 - a1 + a2) * (1.0 - a1 + a2);
-        let big_a2 = -4.0 * a2;
-        let den = big_a0 * phi0 + big_a1 * phi1 + big_a2 * phi2;
-        // The numerator's B0, B1, B2 make the digital |H|² equal to the
-        // prototype's at DC, at the cutoff and at a third frequency a tenth
-        // of the way from the cutoff to Nyquist (of the third points tried,
-        // the one with the smallest error one octave either side; Nyquist
-        // itself is worse near the top).
-        if response == Response::High {
-            // A double zero at DC and |H| = q at the cutoff; the
-            // three-point fit below is not realisable for high-passes
-            // near Nyquist, and this one is as close there.
-            let b0 = q * libm::sqrt(den) / (4.0 * phi1);
-            return Biquad { b0, b1: -2.0 * b0, b2: b0, a1, a2 };
-        }
-        let dc = if response == Response::Low { 1.0 } else { 0.0 };
-        let w1 = w0 + THIRD_POINT * (core::f64::consts::PI - w0);
-        let s1 = libm::sin(0.5 * w1);
-        let (psi1, psi0) = (s1 * s1, 1.0 - s1 * s1);
-        let psi2 = 4.0 * psi0 * psi1;
-        let den1 = big_a0 * psi0 + big_a1 * psi1 + big_a2 * psi2;
-        let big_b0 = big_a0 * dc;
-        // B1 phi1 + B2 phi2 = r at both frequencies (Cramer's rule).
-        let r0 = prototype_sq(response, 1.0, q) * den - big_b0 * phi0;
-        let r1 = prototype_sq(response, w1 / w0, q) * den1 - big_b0 * psi0;
-        let det = phi1 * psi2 - phi2 * psi1;
-        let big_b1 = (r0 * psi2 - phi2 * r1) / det;
-        let big_b2 = (phi1 * r1 - psi1 * r0) / det;
-        // Back to coefficients: (b0 + b1 + b2)² = B0, (b0 - b1 + b2)² = B1,
-        // -4 b0 b2 = B2.
-        let (r0, r1) = (libm::sqrt(big_b0), libm::sqrt(big_b1.max(0.0)));
-        let (sum, b1) = (0.5 * (r0 + r1), 0.5 * (r0 - r1));
-        let root = libm::sqrt((sum * sum + big_b2).max(0.0));
-        let b0 = 0.5 * (sum + root);
-        let (b0, b1, b2) = (b0, b1, sum - b0);
-        Biquad { b0, b1, b2, a1, a2 }
-    }
-
-    /// |H(e^{jw})| at `w` radians per sample, for drawing the response.
-    ///
-    /// Thread: any. No allocation.
-    pub fn magnitude(&self, w: f64) -> f64 {
-        let (c1, s1, c2, s2) = (libm::cos(w), libm::sin(w), libm::cos(2.0 * w), libm::sin(2.0 * w));
-        let (nr, ni) = (self.b0 + self.b1 * c1 + self.b2 * c2, -(self.b1 * s1 + self.b2 * s2));
-        let (dr, di) = (1.0 + self.a1 * c1 + self.a2 * c2, -(self.a1 * s1 + self.a2 * s2));
-        libm::sqrt((nr * nr + ni * ni) / (dr * dr + di * di))
     }
 }
 
@@ -506,49 +412,9 @@ impl Filter {
     }
 }
 
-/// The sections a filter runs at `w0` radians per sample with resonance
-/// `resonance_db`, and how many (1, or 2 when `steep`): the design the
-/// voices use, for drawing it too.
-///
-/// Thread: any. No allocation.
-pub fn sections(response: Response, steep: bool, w0: f64, resonance_db: f32) -> ([Biquad; 2], usize) {
-    let boost = if resonance_db == 0.0 { 1.0 } else { libm::exp(resonance_db as f64 * (core::f64::consts::LN_10 / 20.0)) };
-    let q = core::f64::consts::FRAC_1_SQRT_2 * boost;
-    if !steep {
-        let b = Biquad::matched(response, w0, q);
-        ([b, b], 1)
-    } else if response == Response::Band {
-        let b = Biquad::matched(response, w0, q);
-        ([b, b], 2)
-    } else {
-        ([Biquad::matched(response, w0, BUTTERWORTH4[0]), Biquad::matched(response, w0, BUTTERWORTH4[1] * boost)], 2)
-    }
-}
-
-/// The fourth-order Butterworth low-pass as two sections: their Q.
-pub const BUTTERWORTH4: [f64; 2] = [0.541_196_100_146_197, 1.306_562_964_876_376_5];
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use core::f64::consts::PI;
-
-    fn db(x: f64) -> f64 {
-        20.0 * libm::log10(x)
-    }
-
-    #[test]
-    fn a_butterworth_section_is_3_db_down_at_its_cutoff_and_unity_at_dc() {
-        for w0 in [0.01, 0.3, 1.0, 2.0, 0.45 * 2.0 * PI] {
-            let b = Biquad::matched(Response::Low, w0, core::f64::consts::FRAC_1_SQRT_2);
-            assert!((db(b.magnitude(w0)) + 3.0103).abs() < 1e-6, "w0 {w0}: {}", db(b.magnitude(w0)));
-            assert!((b.magnitude(1e-9) - 1.0).abs() < 1e-9);
-            let h = Biquad::matched(Response::High, w0, core::f64::consts::FRAC_1_SQRT_2);
-            assert!((db(h.magnitude(w0)) + 3.0103).abs() < 1e-6);
-            let bp = Biquad::matched(Response::Band, w0, 2.0);
-            assert!(db(bp.magnitude(w0)).abs() < 1e-6, "band-pass peak {}", db(bp.magnitude(w0)));
-        }
-    }
 
     #[test]
     fn the_state_variable_form_has_the_biquads_response() {
