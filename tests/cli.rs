@@ -12,7 +12,7 @@ use midly::num::{u15, u28, u4, u7};
 use midly::{Format, Header, MetaMessage, MidiMessage, Smf, Timing, TrackEvent, TrackEventKind};
 use wasm_sampler::cli::midi::read_midi_file;
 use wasm_sampler::cli::render::{length_for, render, to_frames, Blocks};
-use wasm_sampler::kit::{FilterSettings, FilterSlope, FilterType, Loop, LoopMode, PadSettings};
+use wasm_sampler::kit::{FilterSettings, FilterSlope, FilterType, Interpolation, Loop, LoopMode, PadSettings};
 
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_wasm-sampler-render")).args(args).output().unwrap()
@@ -128,6 +128,7 @@ fn bad_flags_and_bad_files_exit_non_zero_with_one_line() {
         (vec!["--demo".into(), "--out".into(), out.clone(), "--rate".into(), "fast".into()], "--rate fast"),
         (vec!["--demo".into(), "--out".into(), out.clone(), "--block".into(), "0".into()], "--block 0"),
         (vec!["--demo".into(), "--out".into(), out.clone(), "--engine".into(), "gpu".into()], "--engine gpu"),
+        (vec!["--demo".into(), "--out".into(), out.clone(), "--quality".into(), "best".into()], "--quality best: expected cubic, linear or sinc"),
         (vec!["--demo".into(), "--out".into(), out.clone(), "--sample".into(), "kick.wav".into()], "expected NOTE=PATH"),
         (vec!["--demo".into(), "--out".into(), out.clone(), "--sample".into(), "200=x.wav".into()], "0-127"),
         (vec!["--demo".into(), "--out".into(), out.clone(), "--sample".into(), format!("36={}", p("missing.wav"))], "missing.wav: file not found"),
@@ -229,6 +230,8 @@ fn kit_in(folder: &Path, outside: &Path) -> Rig {
     e.set_settings(0, PadSettings { filter, decay: 0.1, sustain: 20.0, ..PadSettings::default() });
     e.set_settings(1, PadSettings { reverse: true, attack: 0.002, gain_db: -3.0, pan: 0.4, ..PadSettings::default() });
     e.store.edit(2, |p| p.samples[0].params.looping = Loop { mode: LoopMode::PingPong, start: 500, end: 2_500, ..Loop::default() }).unwrap();
+    // The 44.1 kHz snare is resampled with the kit's kernel.
+    e.set_render_quality(Interpolation::Sinc);
     e
 }
 
@@ -264,6 +267,16 @@ fn a_kit_file_keeps_its_samples_relative_moves_with_its_folder_and_renders_like_
     assert!(expected.left.iter().any(|&v| v != 0.0));
     assert_eq!(first_difference(&left, &expected.left), None, "left");
     assert_eq!(first_difference(&right, &expected.right), None, "right");
+
+    // --quality overrides the kit file's render quality.
+    let o = run(&["--kit", kit_arg.to_str().unwrap(), "--midi", mid.to_str().unwrap(), "--quality", "linear", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (_, linear, _) = read_stereo(&out);
+    assert!(first_difference(&linear, &left).is_some(), "the snare is resampled differently");
+    rig.set_render_quality(Interpolation::Linear);
+    rig.engine.reset();
+    let expected = render(&rig.engine, &events, length_for(&events, 48_000, 2.0), &Blocks::Fixed(256));
+    assert_eq!(first_difference(&linear, &expected.left), None, "linear");
 }
 
 #[test]

@@ -101,3 +101,40 @@ fn sinc_renders_identically_in_wasm_and_native_at_every_block_size_and_copies_sa
     let left: Vec<f32> = data.iter().step_by(2).copied().collect();
     assert_eq!(first_difference(&out.left, &left), None);
 }
+
+#[test]
+fn pads_left_at_the_kit_default_play_with_the_kits_render_quality_and_follow_it_when_it_changes() {
+    let dir = tempdir();
+    let path = path_in(&dir, "stereo.wav");
+    write_float_wav(&path, 44_100, 2, &signal(9_000, 52));
+    let notes = [note_on(0, 55, 1.0), note_on(300, 67, 0.8)];
+    // A pitched pad with `interpolation`, in a kit of render quality
+    // `quality` set before or after the pad.
+    let play = |interpolation: Interpolation, quality: Interpolation, quality_first: bool| {
+        let e = engine(DspBackend::Wasm, 48_000.0);
+        if quality_first {
+            e.set_render_quality(quality);
+        }
+        e.set_mapping(0, Mapping { mode: PlayMode::OneShot, ..Mapping::pitched(0, 127) });
+        e.load_file(0, &path).unwrap();
+        e.set_root(0, 60);
+        e.set_settings(0, PadSettings { interpolation, ..PadSettings::default() });
+        if !quality_first {
+            e.set_render_quality(quality);
+        }
+        assert_eq!(e.render_quality(), quality);
+        render_fixed(&e, &notes, 10_000, 256)
+    };
+    assert_eq!(PadSettings::default().interpolation, Interpolation::Default, "new pads follow the kit");
+    let explicit = [Interpolation::Cubic, Interpolation::Linear, Interpolation::Sinc].map(|k| play(k, Interpolation::Cubic, true));
+    assert_ne!(explicit[0].left, explicit[1].left);
+    assert_ne!(explicit[0].left, explicit[2].left);
+    for (k, kernel) in [Interpolation::Cubic, Interpolation::Linear, Interpolation::Sinc].into_iter().enumerate() {
+        for quality_first in [true, false] {
+            let followed = play(Interpolation::Default, kernel, quality_first);
+            assert_identical(&explicit[k], &followed, &format!("kit quality {kernel:?}, set first: {quality_first}"));
+        }
+        // A pad that names its kernel ignores the kit's.
+        assert_identical(&explicit[1], &play(Interpolation::Linear, kernel, false), &format!("linear pad in a {kernel:?} kit"));
+    }
+}

@@ -10,11 +10,12 @@ use wasm_sampler::cli::demo;
 use wasm_sampler::cli::midi::{read_midi_file, TimedEvent};
 use wasm_sampler::cli::render::{length_for, render, to_frames, write_wav, Blocks};
 use wasm_sampler::engine::{DspBackend, Engine, EngineOptions, GuestModule};
-use wasm_sampler::kit::{KitStore, Mapping};
+use wasm_sampler::kit::{Interpolation, KitStore, Mapping};
 
 const USAGE: &str = "\
 usage: wasm-sampler-render --out OUT.wav [--kit KIT.json|KIT.sfz] [--sample NOTE=PATH]... [--midi FILE.mid]
-                           [--rate HZ] [--block N] [--tail SECONDS] [--demo] [--stats STATS.json]
+                           [--rate HZ] [--block N] [--tail SECONDS] [--quality cubic|linear|sinc]
+                           [--demo] [--stats STATS.json]
                            [--engine wasm|native] [--guest FILE.wasm]
 
   --out OUT.wav        32-bit float stereo WAV to write (required)
@@ -27,6 +28,9 @@ usage: wasm-sampler-render --out OUT.wav [--kit KIT.json|KIT.sfz] [--sample NOTE
   --rate HZ            output sample rate (default 48000)
   --block N            frames per engine call (default 256); the output does not depend on it
   --tail SECONDS       seconds rendered after the last event (default 2)
+  --quality KERNEL     render quality: the interpolation (cubic, linear or sinc) of every pad
+                       set to follow the kit (new pads, SFZ regions); default: the kit file's,
+                       else cubic
   --demo               load the embedded demo kit; without --midi, play the embedded pattern
   --stats STATS.json   write render statistics as JSON
   --engine wasm|native run the guest in wasmtime (default) or the same DSP compiled natively
@@ -40,6 +44,7 @@ struct Args {
     rate: u32,
     block: usize,
     tail: f64,
+    quality: Option<Interpolation>,
     demo: bool,
     stats: Option<PathBuf>,
     engine: DspBackend,
@@ -58,6 +63,7 @@ fn parse_args() -> Result<Option<Args>, String> {
         rate: 48_000,
         block: 256,
         tail: 2.0,
+        quality: None,
         demo: false,
         stats: None,
         engine: DspBackend::Wasm,
@@ -100,6 +106,15 @@ fn parse_args() -> Result<Option<Args>, String> {
                     .ok()
                     .filter(|t: &f64| t.is_finite() && (0.0..=3600.0).contains(t))
                     .ok_or_else(|| format!("--tail {v}: expected seconds from 0 to 3600"))?;
+            }
+            Long("quality") => {
+                let v = text(parser.value().map_err(|e| e.to_string())?, "--quality")?;
+                args.quality = Some(match v.as_str() {
+                    "cubic" => Interpolation::Cubic,
+                    "linear" => Interpolation::Linear,
+                    "sinc" => Interpolation::Sinc,
+                    _ => return Err(format!("--quality {v}: expected cubic, linear or sinc")),
+                });
             }
             Long("demo") => args.demo = true,
             Long("kit") => args.kit = Some(PathBuf::from(parser.value().map_err(|e| e.to_string())?)),
@@ -171,6 +186,9 @@ fn run(args: Args) -> Result<(), String> {
         kit.edit(pad, |p| p.mapping = Mapping::drum(*note))?;
         kit.load_file(pad, path).map_err(|e| e.to_string())?;
         pad += 1;
+    }
+    if let Some(quality) = args.quality {
+        kit.set_render_quality(quality);
     }
     let timed: Vec<TimedEvent> = match &args.midi {
         Some(path) => read_midi_file(path)?,

@@ -27,7 +27,7 @@ use super::look::{elide, pad_rect, ACCENT, ANIMATION, DIM, FLASH, MARGIN, PEAK_C
 use super::model::{self, DropTarget, PADS_PER_PAGE};
 use super::window::{FileDrag, WindowApp};
 use crate::engine::{Engine, SampleSource, Segment};
-use crate::kit::{PadModel, PadView, Trigger};
+use crate::kit::{Interpolation, PadModel, PadView, Trigger};
 use crate::plugin::params::{EditorSize, SamplerParams};
 use crate::plugin::{Audition, Shared};
 use crate::settings::MAX_PADS;
@@ -318,6 +318,7 @@ impl SamplerApp {
             self.browser = Some(Browser::for_purpose(Purpose::FindMissing, start()));
         }
         bar.add_space(8.0);
+        self.render_quality(&mut bar);
         let mut embed = self.shared.store.embed_audio();
         if bar.checkbox(&mut embed, "Embed samples").on_hover_text("Save each pad's audio inside the project").changed() {
             self.shared.store.set_embed_audio(embed);
@@ -325,6 +326,23 @@ impl SamplerApp {
         bar.add_space(16.0);
         bar.add(ParamSlider::for_param(&self.params.master_gain, &setter).with_width(140.0));
         bar.label(egui::RichText::new("Master").color(DIM));
+    }
+
+    /// The kit's render quality: the interpolation of every pad left at
+    /// "Kit".
+    fn render_quality(&self, bar: &mut Ui) {
+        let was = self.shared.store.render_quality();
+        let mut quality = was;
+        egui::ComboBox::from_id_salt("render-quality").selected_text(quality.name()).width(70.0).show_ui(bar, |ui| {
+            for kernel in [Interpolation::Cubic, Interpolation::Linear, Interpolation::Sinc] {
+                ui.selectable_value(&mut quality, kernel, kernel.name());
+            }
+        });
+        bar.label(egui::RichText::new("Quality").color(DIM)).on_hover_text("Interpolation of every pad set to \"Kit\"");
+        if quality != was {
+            self.shared.store.set_render_quality(quality);
+        }
+        bar.add_space(8.0);
     }
 
     fn message_line(&mut self, ui: &mut Ui, screen: Vec2) {

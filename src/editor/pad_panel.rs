@@ -227,10 +227,13 @@ impl SamplerApp {
             ui.end_row();
         }
         ui.label("Interpolation");
+        let kit = self.shared.store.render_quality();
         ui.horizontal(|ui| {
-            ui.selectable_value(&mut s.interpolation, Interpolation::Cubic, "Cubic");
-            ui.selectable_value(&mut s.interpolation, Interpolation::Linear, "Linear");
-            ui.selectable_value(&mut s.interpolation, Interpolation::Sinc, "Sinc");
+            ui.selectable_value(&mut s.interpolation, Interpolation::Default, format!("Kit ({})", kit.name()))
+                .on_hover_text("Follow the kit's render quality (top bar)");
+            for kernel in [Interpolation::Cubic, Interpolation::Linear, Interpolation::Sinc] {
+                ui.selectable_value(&mut s.interpolation, kernel, kernel.name());
+            }
         });
         ui.end_row();
         ui.label("Direction");

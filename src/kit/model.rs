@@ -48,6 +48,10 @@ pub enum PlayMode {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Interpolation {
+    /// The kit's render quality ([`crate::kit::Kit::render_quality`]),
+    /// whatever it is set to: what new pads use. Kits from before it keep
+    /// the kernel their pads name.
+    Default,
     Cubic,
     Linear,
     /// 16-point windowed sinc: the cleanest, about 4 times the cubic's work.
@@ -55,14 +59,40 @@ pub enum Interpolation {
 }
 
 impl Interpolation {
-    /// The guest's code for it (`abi::param::INTERPOLATION`).
+    /// The kernel a pad set to `self` plays with when the kit's render
+    /// quality is `quality` (cubic if that is `Default` too).
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    pub fn or(self, quality: Interpolation) -> Interpolation {
+        match (self, quality) {
+            (Interpolation::Default, Interpolation::Default) => Interpolation::Cubic,
+            (Interpolation::Default, quality) => quality,
+            (kernel, _) => kernel,
+        }
+    }
+
+    /// The guest's code for it (`abi::param::INTERPOLATION`). `Default`
+    /// never reaches the engine (the kit store resolves it with
+    /// [`Interpolation::or`]); if it did, it would play cubic.
     ///
     /// Thread: any, the audio thread included. No allocation.
     pub fn guest_code(self) -> f32 {
         match self {
-            Interpolation::Cubic => 0.0,
+            Interpolation::Cubic | Interpolation::Default => 0.0,
             Interpolation::Linear => 1.0,
             Interpolation::Sinc => 2.0,
+        }
+    }
+
+    /// The name the editor and the CLI show.
+    ///
+    /// Thread: any. No allocation.
+    pub fn name(self) -> &'static str {
+        match self {
+            Interpolation::Default => "Kit default",
+            Interpolation::Cubic => "Cubic",
+            Interpolation::Linear => "Linear",
+            Interpolation::Sinc => "Sinc",
         }
     }
 }
@@ -207,6 +237,8 @@ pub struct PadSettings {
     /// Gate release in seconds, [`settings::RELEASE_S`]: the envelope's
     /// release after note-off.
     pub release: f32,
+    /// The kernel; [`Interpolation::Default`] follows the kit's render
+    /// quality.
     pub interpolation: Interpolation,
     /// Amp envelope: [`settings::ATTACK_S`], [`settings::HOLD_S`],
     /// [`settings::DECAY_S`], [`settings::SUSTAIN_PCT`] and the segments'
@@ -276,7 +308,7 @@ impl Default for PadSettings {
             tune_semitones: settings::TUNE_SEMITONES.default as i32,
             tune_cents: settings::TUNE_CENTS.default,
             release: settings::RELEASE_S.default,
-            interpolation: Interpolation::Cubic,
+            interpolation: Interpolation::Default,
             attack: defaults::attack(),
             hold: defaults::hold(),
             decay: defaults::decay(),

@@ -15,15 +15,15 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
-use crate::kit::model::{Mapping, PadModel, PadSettings, SampleParams, SampleRecord, Trigger};
+use crate::kit::model::{Interpolation, Mapping, PadModel, PadSettings, SampleParams, SampleRecord, Trigger};
 use crate::settings::{self, MAX_PADS};
 
-/// Version of the kit format written by this build. 4 added the filter, 3
-/// the amp envelope, the velocity response, reverse and the pitch-bend
-/// range to each pad's settings; version 2 and 3 kits load with the new
-/// settings at their defaults (the sound they had), version 1 kits are
-/// converted.
-pub const KIT_VERSION: u32 = 4;
+/// Version of the kit format written by this build. 5 added the kit's
+/// render quality (and pads that follow it), 4 the filter, 3 the amp
+/// envelope, the velocity response, reverse and the pitch-bend range to
+/// each pad's settings; version 2 to 4 kits load with the new settings at
+/// their defaults (the sound they had), version 1 kits are converted.
+pub const KIT_VERSION: u32 = 5;
 
 /// Sample audio carried inside the project (the file's own bytes).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,12 +57,21 @@ pub struct Kit {
     /// Store each sample's audio in the project (so it opens on another
     /// machine). The kit is this setting's one owner.
     pub embed_audio: bool,
+    /// The interpolation of every pad set to [`Interpolation::Default`]:
+    /// the kit's render quality (cubic, linear or sinc; kits from before it
+    /// get cubic). The kit is this setting's one owner.
+    #[serde(default = "cubic")]
+    pub render_quality: Interpolation,
     pub pads: Vec<PadModel>,
+}
+
+fn cubic() -> Interpolation {
+    Interpolation::Cubic
 }
 
 impl Default for Kit {
     fn default() -> Self {
-        Kit { version: KIT_VERSION, embed_audio: false, pads: Vec::new() }
+        Kit { version: KIT_VERSION, embed_audio: false, render_quality: Interpolation::Cubic, pads: Vec::new() }
     }
 }
 
@@ -88,7 +97,8 @@ impl Kit {
         };
         match kit {
             Ok(kit) => match kit.check() {
-                Ok(()) => (Kit { version: KIT_VERSION, ..kit }, None),
+                // A render quality of "default" would follow itself.
+                Ok(()) => (Kit { version: KIT_VERSION, render_quality: kit.render_quality.or(Interpolation::Cubic), ..kit }, None),
                 Err(e) => empty(format!("kit state is invalid ({e})")),
             },
             Err(e) => empty(format!("kit state is unreadable ({e})")),
@@ -236,7 +246,7 @@ mod v1 {
                     }
                 })
                 .collect();
-            Kit { version: KIT_VERSION, embed_audio: self.embed_audio, pads }
+            Kit { version: KIT_VERSION, embed_audio: self.embed_audio, render_quality: Interpolation::Cubic, pads }
         }
     }
 }
@@ -301,18 +311,28 @@ mod tests {
         kit.pad_mut(0).samples.push(record("/s/kick.wav", SampleParams::whole(36)));
         assert_eq!(
             serde_json::to_string(&kit.to_json()).unwrap(),
-            r#"{"embed_audio":false,"pads":[{"mapping":{"choke_group":0,"mode":"one_shot","trigger":{"note":36},"velocity":[1,127]},"samples":[{"end":0,"file":"/s/kick.wav","gain_db":0.0,"root_key":36,"start":0,"tune_cents":0.0}],"settings":{"attack":0.0,"bend_range":2.0,"curve":0.0,"decay":0.5,"filter":{"cutoff":20000.0,"envelope":0.0,"keytrack":0.0,"resonance":0.0,"slope":"12db","type":"off","velocity":0.0},"gain_db":0.0,"hold":0.0,"interpolation":"cubic","pan":0.0,"release":0.009999999776482582,"reverse":false,"sustain":100.0,"tune_cents":0.0,"tune_semitones":0,"velocity_amount":100.0,"velocity_curve":0.0}}],"version":4}"#
+            r#"{"embed_audio":false,"pads":[{"mapping":{"choke_group":0,"mode":"one_shot","trigger":{"note":36},"velocity":[1,127]},"samples":[{"end":0,"file":"/s/kick.wav","gain_db":0.0,"root_key":36,"start":0,"tune_cents":0.0}],"settings":{"attack":0.0,"bend_range":2.0,"curve":0.0,"decay":0.5,"filter":{"cutoff":20000.0,"envelope":0.0,"keytrack":0.0,"resonance":0.0,"slope":"12db","type":"off","velocity":0.0},"gain_db":0.0,"hold":0.0,"interpolation":"default","pan":0.0,"release":0.009999999776482582,"reverse":false,"sustain":100.0,"tune_cents":0.0,"tune_semitones":0,"velocity_amount":100.0,"velocity_curve":0.0}}],"render_quality":"cubic","version":5}"#
         );
     }
 
     #[test]
-    fn a_version_2_kit_loads_with_the_neutral_envelope_and_velocity_response() {
+    fn a_version_2_kit_loads_with_the_neutral_envelope_and_velocity_response_and_its_pads_keep_their_kernel() {
         let v = serde_json::json!({"version": 2, "embed_audio": false, "pads": [{"mapping": {"trigger": {"note": 36}, "velocity": [1, 127], "mode": "gate", "choke_group": 0},
             "samples": [], "settings": {"gain_db": -2.0, "pan": 0.0, "tune_semitones": 0, "tune_cents": 0.0, "release": 0.25, "interpolation": "cubic"}}]});
         let (kit, err) = Kit::from_json(&v);
         assert_eq!(err, None);
         assert_eq!(kit.version, KIT_VERSION);
-        assert_eq!(kit.pads[0].settings, PadSettings { gain_db: -2.0, release: 0.25, ..PadSettings::default() });
+        assert_eq!(kit.pads[0].settings, PadSettings { gain_db: -2.0, release: 0.25, interpolation: Interpolation::Cubic, ..PadSettings::default() });
+        assert_eq!(kit.render_quality, Interpolation::Cubic);
+    }
+
+    #[test]
+    fn the_render_quality_round_trips_and_default_as_the_kits_own_reads_as_cubic() {
+        let kit = Kit { render_quality: Interpolation::Sinc, ..sample_kit() };
+        assert_eq!(Kit::from_json(&kit.to_json()), (kit.clone(), None));
+        let mut v = kit.to_json();
+        v["render_quality"] = serde_json::json!("default");
+        assert_eq!(Kit::from_json(&v).0.render_quality, Interpolation::Cubic);
     }
 
     #[test]
@@ -352,7 +372,7 @@ mod tests {
         let (kit, err) = Kit::from_json(&v);
         assert_eq!(err, None);
         assert!(kit.embed_audio);
-        assert_eq!(kit.pads[0].settings, PadSettings { gain_db: -1.0, ..PadSettings::default() });
+        assert_eq!(kit.pads[0].settings, PadSettings { gain_db: -1.0, interpolation: Interpolation::Cubic, ..PadSettings::default() });
         assert_eq!(kit.pads[0].mapping.choke_group, 2);
         assert_eq!(kit.pads[0].samples, vec![record("/s/kick.wav", SampleParams::whole(36))], "saved before trimming: untrimmed");
         assert_eq!(kit.pads[1].mapping.trigger, Trigger::Range { lo: 24, hi: 59 });

@@ -25,7 +25,7 @@ use parking_lot::Mutex;
 
 use crate::decode::{AudioFile, LoadError, SampleInfo, SampleSink, StoredFormat};
 use crate::engine::{Engine, LoadedSample, PadSnapshot, SampleChange, SampleSource};
-use crate::kit::model::{LoopPoints, PadModel, SampleParams, SampleRecord};
+use crate::kit::model::{Interpolation, LoopPoints, PadModel, PadSettings, SampleParams, SampleRecord};
 use crate::kit::state::{EmbeddedAudio, Kit, SampleAudio};
 use crate::settings::MAX_PADS;
 
@@ -223,6 +223,36 @@ impl KitStore {
         self.changed();
     }
 
+    /// The kit's render quality: the interpolation of every pad set to
+    /// [`Interpolation::Default`].
+    ///
+    /// Thread: non-real-time. No allocation. Short lock.
+    pub fn render_quality(&self) -> Interpolation {
+        self.kit.lock().render_quality
+    }
+
+    /// Sets the kit's render quality (`Default` means cubic) and republishes
+    /// every pad that follows it: their next notes play with it, sounding
+    /// ones carry on as they started.
+    ///
+    /// Thread: non-real-time (the editor, the CLI). Short locks; may
+    /// allocate.
+    pub fn set_render_quality(&self, quality: Interpolation) {
+        let quality = quality.or(Interpolation::Cubic);
+        let mut kit = self.kit.lock();
+        kit.render_quality = quality;
+        if let Some(engine) = self.engine() {
+            for (pad, model) in kit.pads.iter().enumerate() {
+                if model.settings.interpolation == Interpolation::Default && !self.waits_for_kit(pad) {
+                    // Settings only: publishing cannot fail for them.
+                    let _ = engine.publish(pad, snapshot(model, quality), SampleChange::Keep);
+                }
+            }
+        }
+        drop(kit);
+        self.changed();
+    }
+
     /// Changes `pad`'s model with `edit` (mapping, settings, the sample's
     /// window, root key, gain or tune) and publishes it. An edit that
     /// breaks a range, adds samples, or names a pad that cannot exist
@@ -242,7 +272,7 @@ impl KitStore {
             return Err("an edit cannot change the samples' files; load them instead".into());
         }
         if let (Some(engine), false) = (self.engine(), self.waits_for_kit(pad)) {
-            engine.publish(pad, snapshot(&model), SampleChange::Keep)?;
+            engine.publish(pad, snapshot(&model, kit.render_quality), SampleChange::Keep)?;
         }
         *kit.pad_mut(pad) = model;
         drop(kit);
@@ -260,9 +290,10 @@ impl KitStore {
         }
         let mut kit = self.kit.lock();
         if pad < kit.pads.len() || self.engine().is_some_and(|e| e.sample(pad).is_some()) {
+            let quality = kit.render_quality;
             let model = kit.pad_mut(pad);
             model.samples.clear();
-            let snap = snapshot(model);
+            let snap = snapshot(model, quality);
             if let Some(engine) = self.engine() {
                 let _ = engine.publish(pad, snap, SampleChange::Clear);
             }
@@ -361,7 +392,7 @@ impl KitStore {
             (params.looping.start, params.looping.end) = (l.start, l.end);
         }
         model.samples = vec![SampleRecord { file: file.to_path_buf(), params, embedded }];
-        engine.publish(pad, snapshot(&model), SampleChange::Replace(reservation, source)).map_err(|reason| LoadError::new(file, reason))?;
+        engine.publish(pad, snapshot(&model, kit.render_quality), SampleChange::Replace(reservation, source)).map_err(|reason| LoadError::new(file, reason))?;
         *kit.pad_mut(pad) = model;
         Ok(info)
     }
@@ -518,7 +549,7 @@ impl KitStore {
             }
             None => SampleChange::Clear,
         };
-        if let Err(reason) = engine.publish(i, snapshot(&model), change) {
+        if let Err(reason) = engine.publish(i, snapshot(&model, kit.render_quality), change) {
             eprintln!("wasm-sampler: pad {}: {}: {reason}", i + 1, file.display());
         }
         self.update_pending(i, |p| p.kit = false);
@@ -597,9 +628,11 @@ impl KitStore {
     }
 }
 
-/// What the engine is given of a model.
-fn snapshot(model: &PadModel) -> PadSnapshot {
-    PadSnapshot { mapping: model.mapping, settings: model.settings, sample_params: model.sample_params() }
+/// What the engine is given of a model, in a kit whose render quality is
+/// `quality`: the pad's interpolation resolved.
+fn snapshot(model: &PadModel, quality: Interpolation) -> PadSnapshot {
+    let settings = PadSettings { interpolation: model.settings.interpolation.or(quality), ..model.settings };
+    PadSnapshot { mapping: model.mapping, settings, sample_params: model.sample_params() }
 }
 
 fn check_pad(pad: usize, path: &Path) -> Result<(), LoadError> {
