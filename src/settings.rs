@@ -118,6 +118,11 @@ pub const RESONANCE_DB: Setting =
     Setting { name: "Resonance", min: 0.0, max: abi::param::RESONANCE_MAX, default: 0.0, unit: " dB", step: 0.1, display: Display::Decimals(1) };
 /// How far the cutoff follows the note: 100 % moves it an octave per
 /// octave above the pad's root.
+/// How far a key-range pad's pitch follows the keys: cents per key (100
+/// plays a semitone per key, 0 every key at the root's pitch, 50 quarter
+/// tones; SFZ `pitch_keytrack`).
+pub const PITCH_KEYTRACK_CT: Setting =
+    Setting { name: "Pitch tracking", min: -1200.0, max: 1200.0, default: 100.0, unit: " ct/key", step: 1.0, display: Display::Decimals(0) };
 pub const KEYTRACK_PCT: Setting = Setting { name: "Key tracking", min: 0.0, max: 100.0, default: 0.0, unit: " %", step: 1.0, display: Display::Decimals(0) };
 /// Octaves the cutoff falls from full velocity to velocity 0 (negative:
 /// rises).
@@ -155,7 +160,7 @@ pub const NOTE: Setting = Setting { name: "Note", min: 0.0, max: 127.0, default:
 pub const VELOCITY: Setting = Setting { name: "Velocity", min: 1.0, max: 127.0, default: 127.0, unit: "", step: 1.0, display: Display::Decimals(0) };
 
 /// Every entry, for tests and documentation.
-pub const ALL: [Setting; 24] = [
+pub const ALL: [Setting; 25] = [
     MASTER_GAIN_DB,
     PAD_GAIN_DB,
     PAN,
@@ -170,6 +175,7 @@ pub const ALL: [Setting; 24] = [
     VELOCITY_AMOUNT_PCT,
     VELOCITY_CURVE_PCT,
     BEND_RANGE_ST,
+    PITCH_KEYTRACK_CT,
     CUTOFF_HZ,
     RESONANCE_DB,
     KEYTRACK_PCT,

@@ -43,7 +43,7 @@ fn write_kit(dir: &Path) {
 <region> sample=hat.wav key=a#2 lovel=1 hivel=100 seq_length=2
 <group>
 <region> sample=bass.wav lokey=c2 hikey=c5 pitch_keycenter=c3 loop_mode=loop_sustain loop_start=1000 loop_end=2999
- fil_type=hpf_4p cutoff=200 ampeg_hold=0.01 ampeg_release=0.1 pitch_keytrack=100
+ fil_type=hpf_4p cutoff=200 ampeg_hold=0.01 ampeg_release=0.1 pitch_keytrack=50
 "#,
     )
     .unwrap();
@@ -84,6 +84,7 @@ fn by_hand(dir: &Path) -> Kit {
     p.settings = PadSettings {
         hold: 0.01,
         release: 0.1,
+        pitch_keytrack: 50.0,
         filter: FilterSettings { kind: FilterType::HighPass, slope: FilterSlope::Db24, cutoff: 200.0, ..FilterSettings::default() },
         ..base
     };

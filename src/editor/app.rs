@@ -295,7 +295,6 @@ impl SamplerApp {
             self.page += 1;
         }
         let mut bar = ui.new_child(egui::UiBuilder::new().max_rect(right).layout(egui::Layout::right_to_left(egui::Align::Center)));
-        let setter = self.gui.param_setter();
         if let Some((done, total)) = self.shared.store.kit_progress() {
             // A kit is loading: how far, and a way out.
             if bar.button("Cancel").on_hover_text("Stop loading the kit; the pads not loaded yet stay silent, keeping their files").clicked() {
@@ -305,44 +304,51 @@ impl SamplerApp {
             bar.label(egui::RichText::new(format!("Loading the kit: {done} of {total} pads")).color(TEXT));
             bar.add_space(8.0);
         }
-        let start = || self.last_dir.clone().or_else(home_dir).unwrap_or_else(|| PathBuf::from("/"));
-        if bar.button("Save kit…").on_hover_text("Save the pads to a kit file (samples beside it are saved relative to it)").clicked() {
-            self.browser = Some(Browser::for_purpose(Purpose::SaveKit, start()));
-        }
-        if bar.button("Open kit…").on_hover_text("Replace the pads with a kit file's").clicked() {
-            self.browser = Some(Browser::for_purpose(Purpose::OpenKit, start()));
-        }
+        let start = self.last_dir.clone().or_else(home_dir).unwrap_or_else(|| PathBuf::from("/"));
         let missing = self.view.pads.iter().any(|p| p.error.as_deref().is_some_and(|e| e.contains("file not found")));
         if missing && bar.button("Find missing…").on_hover_text("Search a folder, and all below it, for the samples that are not where the kit says").clicked()
         {
-            self.browser = Some(Browser::for_purpose(Purpose::FindMissing, start()));
+            self.browser = Some(Browser::for_purpose(Purpose::FindMissing, start.clone()));
         }
         bar.add_space(8.0);
-        self.render_quality(&mut bar);
-        let mut embed = self.shared.store.embed_audio();
-        if bar.checkbox(&mut embed, "Embed samples").on_hover_text("Save each pad's audio inside the project").changed() {
-            self.shared.store.set_embed_audio(embed);
-        }
+        self.kit_menu(&mut bar, start);
         bar.add_space(16.0);
+        let setter = self.gui.param_setter();
         bar.add(ParamSlider::for_param(&self.params.master_gain, &setter).with_width(140.0));
         bar.label(egui::RichText::new("Master").color(DIM));
     }
 
-    /// The kit's render quality: the interpolation of every pad left at
-    /// "Kit".
-    fn render_quality(&self, bar: &mut Ui) {
-        let was = self.shared.store.render_quality();
-        let mut quality = was;
-        egui::ComboBox::from_id_salt("render-quality").selected_text(quality.name()).width(70.0).show_ui(bar, |ui| {
-            for kernel in [Interpolation::Cubic, Interpolation::Linear, Interpolation::Sinc] {
-                ui.selectable_value(&mut quality, kernel, kernel.name());
+    /// The kit menu: open and save kit files (the browser starts in
+    /// `start`), embedding, and the render quality (the interpolation of
+    /// every pad left at "Kit").
+    fn kit_menu(&mut self, bar: &mut Ui, start: PathBuf) {
+        bar.menu_button("Kit ▾", |ui| {
+            if ui.button("Open kit…").on_hover_text("Replace the pads with a kit file's (or an SFZ file's)").clicked() {
+                self.browser = Some(Browser::for_purpose(Purpose::OpenKit, start.clone()));
+                ui.close();
+            }
+            if ui.button("Save kit…").on_hover_text("Save the pads to a kit file (samples beside it are saved relative to it)").clicked() {
+                self.browser = Some(Browser::for_purpose(Purpose::SaveKit, start));
+                ui.close();
+            }
+            ui.separator();
+            let mut embed = self.shared.store.embed_audio();
+            if ui.checkbox(&mut embed, "Embed samples").on_hover_text("Save each pad's audio inside the project").changed() {
+                self.shared.store.set_embed_audio(embed);
+            }
+            ui.separator();
+            ui.label(egui::RichText::new("Quality of pads set to Kit").color(DIM));
+            let was = self.shared.store.render_quality();
+            let mut quality = was;
+            ui.horizontal(|ui| {
+                for kernel in [Interpolation::Cubic, Interpolation::Linear, Interpolation::Sinc] {
+                    ui.selectable_value(&mut quality, kernel, kernel.name());
+                }
+            });
+            if quality != was {
+                self.shared.store.set_render_quality(quality);
             }
         });
-        bar.label(egui::RichText::new("Quality").color(DIM)).on_hover_text("Interpolation of every pad set to \"Kit\"");
-        if quality != was {
-            self.shared.store.set_render_quality(quality);
-        }
-        bar.add_space(8.0);
     }
 
     fn message_line(&mut self, ui: &mut Ui, screen: Vec2) {

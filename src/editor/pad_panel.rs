@@ -295,6 +295,10 @@ fn mapping_settings(ui: &mut Ui, edited: &mut PadModel, has_sample: bool) {
             if *lo > *hi {
                 std::mem::swap(lo, hi);
             }
+            ui.label(settings::PITCH_KEYTRACK_CT.name);
+            ui.add(drag(&mut edited.settings.pitch_keytrack, &settings::PITCH_KEYTRACK_CT))
+                .on_hover_text("Cents per key from the root: 100 plays a semitone per key, 0 every key at the root's pitch");
+            ui.end_row();
         }
     }
     if new_root != root {

@@ -268,7 +268,8 @@ pub fn translate(event: &NoteEvent, pads: &[Option<LivePad>], automation: &[Opti
             for (i, pad) in pads.iter().enumerate().filter_map(|(i, p)| Some((i, p.as_ref()?))).filter(|(_, p)| hit(p)) {
                 let settings = pad.settings.with(automation.get(i).and_then(Option::as_ref));
                 let key = pad.mapping.transpose(note, pad.sample.root_key);
-                let semitones = key as f64 + settings.semitones() + crate::settings::SAMPLE_TUNE_CENTS.clamp(pad.sample.tune_cents) as f64 / 100.0;
+                let semitones =
+                    settings.key_semitones(key) + settings.semitones() + crate::settings::SAMPLE_TUNE_CENTS.clamp(pad.sample.tune_cents) as f64 / 100.0;
                 let rate = playback_rate(pad.source_rate as f64, output_rate, semitones);
                 let gate = pad.mapping.mode == PlayMode::Gate;
                 let gain = velocity_gain(velocity, settings.velocity_amount, settings.velocity_curve);
@@ -355,6 +356,21 @@ mod tests {
         translate(&on(72, 1.0), &pads, &[], 48_000.0, &mut out);
         translate(&on(47, 1.0), &pads, &[], 48_000.0, &mut out);
         assert_eq!(out.as_slice(), &[Event::note_on(7, 0, 72, 1.0, 2.0, true).with_key(12, 1.0)]);
+    }
+
+    #[test]
+    fn pitch_tracking_scales_the_transposition_per_key() {
+        let rate = |cents: f32, note: u8| -> f64 {
+            let mut p = pad(Mapping::pitched(0, 127), 0);
+            p.as_mut().unwrap().settings.pitch_keytrack = cents;
+            let mut out = EventBuffer::with_capacity(8);
+            translate(&on(note, 1.0), &[p], &[], 48_000.0, &mut out);
+            out.as_slice()[0].rate
+        };
+        // 24 keys up: two octaves at 100, one at 50, none at 0, two down at -100.
+        assert_eq!([rate(100.0, 84), rate(50.0, 84), rate(0.0, 84), rate(-100.0, 84)], [4.0, 2.0, 1.0, 0.25]);
+        assert_eq!(rate(0.0, 20), 1.0, "every key at the root's pitch");
+        assert_eq!(rate(5_000.0, 61), 2.0, "clamped to 1200 cents per key: an octave a key");
     }
 
     #[test]

@@ -269,6 +269,10 @@ pub struct PadSettings {
     /// The filter; kits from before it load with it off.
     #[serde(default)]
     pub filter: FilterSettings,
+    /// [`settings::PITCH_KEYTRACK_CT`]: how a key-range pad's pitch
+    /// follows the keys.
+    #[serde(default = "defaults::pitch_keytrack")]
+    pub pitch_keytrack: f32,
 }
 
 /// Serde defaults for settings older kits lack: the table's defaults.
@@ -298,6 +302,9 @@ mod defaults {
     pub fn bend_range() -> f32 {
         settings::BEND_RANGE_ST.default
     }
+    pub fn pitch_keytrack() -> f32 {
+        settings::PITCH_KEYTRACK_CT.default
+    }
 }
 
 impl Default for PadSettings {
@@ -319,6 +326,7 @@ impl Default for PadSettings {
             reverse: false,
             bend_range: defaults::bend_range(),
             filter: FilterSettings::default(),
+            pitch_keytrack: defaults::pitch_keytrack(),
         }
     }
 }
@@ -408,6 +416,19 @@ impl PadSettings {
             (abi::param::FILTER_VELOCITY, settings::FILTER_VELOCITY_OCT.clamp(f.velocity)),
             (abi::param::FILTER_ENVELOPE, settings::FILTER_ENVELOPE_OCT.clamp(f.envelope)),
         ]
+    }
+
+    /// The pitch offset in semitones of a note `keys` above the sample's
+    /// root (`Mapping::transpose`): exactly `keys` at 100 cents per key.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    pub fn key_semitones(&self, keys: i32) -> f64 {
+        let cents = settings::PITCH_KEYTRACK_CT.clamp(self.pitch_keytrack);
+        if cents == 100.0 {
+            keys as f64
+        } else {
+            keys as f64 * cents as f64 / 100.0
+        }
     }
 
     /// The pad's transposition in semitones (tune plus fine tune).

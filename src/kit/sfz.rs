@@ -366,6 +366,7 @@ fn region_pad(index: usize, region: &Opcodes, chokes: &mut Chokes) -> Result<Pad
     s.decay = settings::DECAY_S.clamp(num("ampeg_decay")?.unwrap_or(0.0) as f32);
     s.sustain = settings::SUSTAIN_PCT.clamp(num("ampeg_sustain")?.unwrap_or(100.0) as f32);
     s.release = settings::RELEASE_S.clamp(num("ampeg_release")?.unwrap_or(0.001) as f32);
+    s.pitch_keytrack = settings::PITCH_KEYTRACK_CT.clamp(keytrack as f32);
     s.velocity_amount = settings::VELOCITY_AMOUNT_PCT.clamp(num("amp_veltrack")?.unwrap_or(100.0).abs() as f32);
     if let Some((kind, file, line)) = get("fil_type") {
         let (kind, slope) = match kind.as_str() {

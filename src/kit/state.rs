@@ -282,6 +282,7 @@ mod tests {
             velocity_curve: -25.0,
             reverse: true,
             bend_range: 12.0,
+            pitch_keytrack: 50.0,
             filter: crate::kit::FilterSettings {
                 kind: crate::kit::FilterType::BandPass,
                 slope: crate::kit::FilterSlope::Db24,
@@ -311,7 +312,7 @@ mod tests {
         kit.pad_mut(0).samples.push(record("/s/kick.wav", SampleParams::whole(36)));
         assert_eq!(
             serde_json::to_string(&kit.to_json()).unwrap(),
-            r#"{"embed_audio":false,"pads":[{"mapping":{"choke_group":0,"mode":"one_shot","trigger":{"note":36},"velocity":[1,127]},"samples":[{"end":0,"file":"/s/kick.wav","gain_db":0.0,"root_key":36,"start":0,"tune_cents":0.0}],"settings":{"attack":0.0,"bend_range":2.0,"curve":0.0,"decay":0.5,"filter":{"cutoff":20000.0,"envelope":0.0,"keytrack":0.0,"resonance":0.0,"slope":"12db","type":"off","velocity":0.0},"gain_db":0.0,"hold":0.0,"interpolation":"default","pan":0.0,"release":0.009999999776482582,"reverse":false,"sustain":100.0,"tune_cents":0.0,"tune_semitones":0,"velocity_amount":100.0,"velocity_curve":0.0}}],"render_quality":"cubic","version":5}"#
+            r#"{"embed_audio":false,"pads":[{"mapping":{"choke_group":0,"mode":"one_shot","trigger":{"note":36},"velocity":[1,127]},"samples":[{"end":0,"file":"/s/kick.wav","gain_db":0.0,"root_key":36,"start":0,"tune_cents":0.0}],"settings":{"attack":0.0,"bend_range":2.0,"curve":0.0,"decay":0.5,"filter":{"cutoff":20000.0,"envelope":0.0,"keytrack":0.0,"resonance":0.0,"slope":"12db","type":"off","velocity":0.0},"gain_db":0.0,"hold":0.0,"interpolation":"default","pan":0.0,"pitch_keytrack":100.0,"release":0.009999999776482582,"reverse":false,"sustain":100.0,"tune_cents":0.0,"tune_semitones":0,"velocity_amount":100.0,"velocity_curve":0.0}}],"render_quality":"cubic","version":5}"#
         );
     }
 
