@@ -339,6 +339,41 @@ fn wav_and_flac_files_dragged_from_a_file_manager_onto_pads_play_on_the_next_not
     let played = s.play(&[(0, Msg::On(47))], 4 * ints.len());
     assert!(played[0][3 * ints.len()..].iter().any(|&v| v.abs() > 1e-3), "the looped note keeps sounding");
     s.play(&[(0, Msg::AllSoundOff)], 2048);
+
+    // The Envelope tab: drag the decay's handle from 0.5 s at full sustain
+    // to about 0.2 s and half level. The host's dec_12 and sus_12 follow,
+    // and the next (looping) note falls to the dragged sustain level:
+    // after the decay it is that fraction of the note played before.
+    let before = s.play(&[(0, Msg::On(47))], 28_800);
+    s.play(&[(0, Msg::AllSoundOff)], 2048);
+    click_tab(&xvfb.display, screen, 1);
+    settle(&mut s);
+    let graph = look::envelope_graph_rect(section);
+    let release = param(&save_state(&mut s.inst), "rel_12") as f32;
+    let scale = look::EnvelopeScale::new(graph, 0.0, 0.0, 0.5, release);
+    let [x0, y0] = at(scale.handles(0.0, 0.0, 0.5, 100.0, release)[1]);
+    let [x1, y1] = at(scale.handles(0.0, 0.0, 0.35, 75.0, release)[1]);
+    let [x2, y2] = at(scale.handles(0.0, 0.0, 0.2, 50.0, release)[1]);
+    xdotool(&xvfb.display, &["mousemove", &x0, &y0, "mousedown", "1"]);
+    settle(&mut s);
+    xdotool(&xvfb.display, &["mousemove", &x1, &y1]);
+    settle(&mut s);
+    xdotool(&xvfb.display, &["mousemove", &x2, &y2]);
+    settle(&mut s);
+    xdotool(&xvfb.display, &["mouseup", "1"]);
+    let shaped = |state: &[u8]| (param(state, "dec_12"), param(state, "sus_12"));
+    wait_for("the dragged decay and sustain to reach the host", 5, &mut s, |s| {
+        let (decay, sustain) = shaped(&save_state(&mut s.inst));
+        (0.19..0.21).contains(&decay) && (47.0..53.0).contains(&sustain)
+    });
+    let (decay, sustain) = shaped(&save_state(&mut s.inst));
+    let after = s.play(&[(0, Msg::On(47))], 28_800);
+    s.play(&[(0, Msg::AllSoundOff)], 2048);
+    let energy = |x: &[f32]| x.iter().map(|&v| v as f64 * v as f64).sum::<f64>();
+    // From 0.1 s after the decay's end to 0.6 s.
+    let settled = ((decay + 0.1) * 48_000.0) as usize..28_800;
+    let ratio = (energy(&after[0][settled.clone()]) / energy(&before[0][settled])).sqrt();
+    assert!((ratio - sustain / 100.0).abs() < 1e-3, "after the decay the note sits at {ratio:.4} of its level, sustain {sustain} %");
     click_tab(&xvfb.display, screen, 0);
 
     if let Some(path) = std::env::var_os("WASM_SAMPLER_SCREENSHOT") {
@@ -359,6 +394,8 @@ fn wav_and_flac_files_dragged_from_a_file_manager_onto_pads_play_on_the_next_not
             .expect("ImageMagick's import");
         assert!(status.success(), "screenshot failed");
         eprintln!("screenshot saved to {}", PathBuf::from(path).display());
+        // The click auditioned the kick: silence it before the next check.
+        s.play(&[(0, Msg::AllSoundOff)], 2048);
     }
 
     // A kit file dropped on the editor opens as the kit: its sample (saved

@@ -322,7 +322,7 @@ impl SamplerApp {
     /// `start`), embedding, and the render quality (the interpolation of
     /// every pad left at "Kit").
     fn kit_menu(&mut self, bar: &mut Ui, start: PathBuf) {
-        bar.menu_button("Kit ▾", |ui| {
+        bar.menu_button("Kit", |ui| {
             if ui.button("Open kit…").on_hover_text("Replace the pads with a kit file's (or an SFZ file's)").clicked() {
                 self.browser = Some(Browser::for_purpose(Purpose::OpenKit, start.clone()));
                 ui.close();

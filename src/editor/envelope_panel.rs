@@ -15,7 +15,7 @@ use egui::{pos2, vec2, Color32, Pos2, Rect, Sense, Stroke, Ui};
 use nice_plug::prelude::FloatParam;
 
 use super::app::SamplerApp;
-use super::look::{pad_colour, DIM};
+use super::look::{self, pad_colour, DIM};
 use crate::kit::PadModel;
 use crate::settings::{self, Setting, AUTOMATED_PADS};
 
@@ -104,14 +104,6 @@ pub(super) fn field<'a>(value: &'a mut f32, s: &'static Setting) -> egui::DragVa
         .custom_parser(move |t| s.parse(t).map(|v| v as f64))
 }
 
-/// Seconds the graph spans: the envelope's length with a sustain plateau,
-/// rounded up to a step of this list so the scale stays put while a handle
-/// moves.
-fn span(shape: &Shape) -> f32 {
-    let length = (shape.attack + shape.hold + shape.decay) * 1.25 + shape.release + 0.05;
-    [0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0].into_iter().find(|&s| s >= length).unwrap_or(length)
-}
-
 /// The segment shape f(p) of guest/src/envelope.rs for a curve in percent.
 fn shaped(p: f32, curve_pct: f32) -> f32 {
     let c = settings::env_curve_constant(curve_pct);
@@ -120,16 +112,20 @@ fn shaped(p: f32, curve_pct: f32) -> f32 {
 
 /// Draws the envelope and lets its three handles be dragged.
 fn graph(ui: &mut Ui, pad: usize, shape: &mut Shape) {
-    let (rect, _) = ui.allocate_exact_size(vec2(ui.available_width(), 72.0), Sense::hover());
+    let rect = look::envelope_graph_rect(ui.max_rect());
+    ui.allocate_rect(rect, Sense::hover());
     ui.painter().rect_filled(rect, 4.0, Color32::from_rgb(22, 23, 27));
-    let inner = rect.shrink2(vec2(8.0, 6.0));
-    let seconds = span(shape);
-    let x = |t: f32| inner.min.x + inner.width() * (t / seconds).clamp(0.0, 1.0);
-    let y = |level: f32| inner.max.y - inner.height() * level;
-    let t_of = |px: f32| ((px - inner.min.x) / inner.width()).clamp(0.0, 1.0) * seconds;
+    // The span in use when a drag began stays until it ends: a span that
+    // followed the handle would move the time axis under the pointer.
+    let held = egui::Id::unique(("envelope-span", pad));
+    let scale = look::EnvelopeScale::new(rect, shape.attack, shape.hold, shape.decay, shape.release);
+    let scale = match ui.data(|d| d.get_temp::<f32>(held)) {
+        Some(seconds) => scale.spanning(seconds),
+        None => scale,
+    };
+    let (x, y) = (|t: f32| scale.x(t), |level: f32| scale.y(level));
     let sustain = shape.sustain / 100.0;
-    let decay_end = shape.attack + shape.hold + shape.decay;
-    let release_start = decay_end + (shape.attack + shape.hold + shape.decay) * 0.25 + 0.05;
+    let release_start = scale.release_start;
     let mut points = vec![pos2(x(0.0), y(0.0))];
     let segment = |points: &mut Vec<Pos2>, t0: f32, len: f32, from: f32, to: f32| {
         for k in 1..=24 {
@@ -144,20 +140,32 @@ fn graph(ui: &mut Ui, pad: usize, shape: &mut Shape) {
     segment(&mut points, release_start, shape.release, sustain, 0.0);
     let colour = pad_colour(pad);
     ui.painter().add(egui::Shape::line(points, Stroke::new(1.5, colour)));
-    ui.painter().text(rect.right_top() + vec2(-6.0, 4.0), egui::Align2::RIGHT_TOP, settings::ATTACK_S.format(seconds), egui::FontId::proportional(10.0), DIM);
+    ui.painter().text(
+        rect.right_top() + vec2(-6.0, 4.0),
+        egui::Align2::RIGHT_TOP,
+        settings::ATTACK_S.format(scale.seconds),
+        egui::FontId::proportional(10.0),
+        DIM,
+    );
 
-    let handles = [(0, pos2(x(shape.attack), y(1.0))), (1, pos2(x(decay_end), y(sustain))), (2, pos2(x(release_start + shape.release), y(0.0)))];
-    for (which, at) in handles {
+    let handles = scale.handles(shape.attack, shape.hold, shape.decay, shape.sustain, shape.release);
+    for (which, at) in handles.into_iter().enumerate() {
         let response = ui.interact(Rect::from_center_size(at, vec2(14.0, 14.0)), egui::Id::unique(("envelope", pad, which)), Sense::drag());
+        if response.drag_started() {
+            ui.data_mut(|d| d.insert_temp(held, scale.seconds));
+        }
+        if response.drag_stopped() {
+            ui.data_mut(|d| d.remove::<f32>(held));
+        }
         let hot = response.hovered() || response.dragged();
         ui.painter().circle(at, if hot { 5.0 } else { 4.0 }, Color32::from_rgb(22, 23, 27), Stroke::new(1.5, colour));
         let Some(p) = response.interact_pointer_pos().filter(|_| response.dragged()) else { continue };
-        let t = t_of(p.x);
+        let t = scale.time_at(p.x);
         match which {
             0 => shape.attack = settings::ATTACK_S.clamp(t),
             1 => {
                 shape.decay = settings::DECAY_S.clamp(t - shape.attack - shape.hold);
-                shape.sustain = settings::SUSTAIN_PCT.clamp(((inner.max.y - p.y) / inner.height() * 100.0).round());
+                shape.sustain = settings::SUSTAIN_PCT.clamp(scale.percent_at(p.y));
             }
             _ => shape.release = settings::RELEASE_S.clamp(t - release_start),
         }
@@ -170,11 +178,12 @@ mod tests {
 
     #[test]
     fn the_graph_span_covers_the_envelope_and_moves_in_steps() {
-        let short = Shape { attack: 0.0, hold: 0.0, decay: 0.1, sustain: 50.0, release: 0.01, curve: 0.0 };
-        assert_eq!(span(&short), 0.25);
-        assert_eq!(span(&Shape { decay: 0.11, ..short }), 0.25, "a small change keeps the scale");
-        assert_eq!(span(&Shape { attack: 3.0, ..short }), 5.0);
-        assert!(span(&Shape { attack: 30.0, hold: 30.0, decay: 30.0, release: 30.0, ..short }) >= 30.0 * 3.0 * 1.25 + 30.0);
+        let span =
+            |attack, hold, decay, release| look::EnvelopeScale::new(Rect::from_min_size(Pos2::ZERO, vec2(316.0, 72.0)), attack, hold, decay, release).seconds;
+        assert_eq!(span(0.0, 0.0, 0.1, 0.01), 0.25);
+        assert_eq!(span(0.0, 0.0, 0.11, 0.01), 0.25, "a small change keeps the scale");
+        assert_eq!(span(3.0, 0.0, 0.1, 0.01), 5.0);
+        assert!(span(30.0, 30.0, 30.0, 30.0) >= 30.0 * 3.0 * 1.25 + 30.0);
     }
 
     #[test]

@@ -163,6 +163,77 @@ pub fn handle_resonance(rect: Rect, py: f32, resonance_max: f32) -> f32 {
     (graph_y(rect, 0.0) - py) / (graph_y(rect, 0.0) - graph_y(rect, GRAPH_TOP_DB)) * resonance_max
 }
 
+/// The envelope graph at the top of the Envelope tab's section.
+///
+/// Thread: any. No allocation.
+pub fn envelope_graph_rect(section: Rect) -> Rect {
+    Rect::from_min_size(section.min, vec2(section.width(), 72.0))
+}
+
+/// How the envelope graph maps time and level for one envelope: the span
+/// it shows and where the drawn release starts (after a stretch of
+/// sustain).
+#[derive(Clone, Copy, Debug)]
+pub struct EnvelopeScale {
+    inner: Rect,
+    /// Seconds across the graph.
+    pub seconds: f32,
+    /// Where the release is drawn from (seconds).
+    pub release_start: f32,
+}
+
+impl EnvelopeScale {
+    /// The scale of graph `rect` for these segment times (seconds). The
+    /// span is the envelope's length with a sustain stretch, rounded up to
+    /// a step of a fixed list so it stays put while a handle moves.
+    ///
+    /// Thread: any. No allocation.
+    pub fn new(rect: Rect, attack: f32, hold: f32, decay: f32, release: f32) -> EnvelopeScale {
+        let to_sustain = attack + hold + decay;
+        let length = to_sustain * 1.25 + release + 0.05;
+        let seconds = [0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0].into_iter().find(|&s| s >= length).unwrap_or(length);
+        EnvelopeScale { inner: rect.shrink2(vec2(8.0, 6.0)), seconds, release_start: to_sustain * 1.25 + 0.05 }
+    }
+
+    /// This scale spanning `seconds` instead (held while a handle is
+    /// dragged, so the axis does not move under the pointer).
+    pub fn spanning(self, seconds: f32) -> EnvelopeScale {
+        EnvelopeScale { seconds, ..self }
+    }
+
+    /// x of time `t` (seconds).
+    pub fn x(&self, t: f32) -> f32 {
+        self.inner.min.x + self.inner.width() * (t / self.seconds).clamp(0.0, 1.0)
+    }
+
+    /// y of `level` (0..=1).
+    pub fn y(&self, level: f32) -> f32 {
+        self.inner.max.y - self.inner.height() * level
+    }
+
+    /// The time at x `px`.
+    pub fn time_at(&self, px: f32) -> f32 {
+        ((px - self.inner.min.x) / self.inner.width()).clamp(0.0, 1.0) * self.seconds
+    }
+
+    /// The level (percent) at y `py`.
+    pub fn percent_at(&self, py: f32) -> f32 {
+        ((self.inner.max.y - py) / self.inner.height() * 100.0).round()
+    }
+
+    /// The three handles: the attack's peak, the decay's end (at the
+    /// sustain level, percent) and the release's end.
+    ///
+    /// Thread: any. No allocation.
+    pub fn handles(&self, attack: f32, hold: f32, decay: f32, sustain: f32, release: f32) -> [Pos2; 3] {
+        [
+            pos2(self.x(attack), self.y(1.0)),
+            pos2(self.x(attack + hold + decay), self.y(sustain / 100.0)),
+            pos2(self.x(self.release_start + release), self.y(0.0)),
+        ]
+    }
+}
+
 /// A pad's colour (memory map, waveform): hues around the wheel.
 ///
 /// Thread: any. No allocation.
