@@ -36,7 +36,8 @@ use clack_extensions::gui::{GuiApiType, GuiConfiguration, PluginGui, Window as C
 use clack_host::prelude::*;
 use x11rb::connection::Connection;
 use x11rb::protocol::xproto::{
-    AtomEnum, ClientMessageEvent, ConnectionExt as _, CreateWindowAux, EventMask, PropMode, Window, WindowClass, CLIENT_MESSAGE_EVENT,
+    AtomEnum, ClientMessageEvent, ConfigureWindowAux, ConnectionExt as _, CreateWindowAux, EventMask, PropMode, StackMode, Window, WindowClass,
+    CLIENT_MESSAGE_EVENT,
 };
 use x11rb::protocol::Event;
 use x11rb::rust_connection::RustConnection;
@@ -197,14 +198,19 @@ fn gtk_and_qt_drags_land_on_the_pad_under_the_pointer_in_every_kind_of_host_wind
             (o.dst_x as i32, o.dst_y as i32)
         };
         let background = (26, 27, 31);
+        // Kept on top (a drag source's window from the last round may still
+        // be closing over it), probed at a point on the screen.
         wait_for("the editor to draw", 60, &mut s, |_| {
+            conn.configure_window(host_window.window, &ConfigureWindowAux::new().stack_mode(StackMode::ABOVE)).unwrap();
+            conn.flush().unwrap();
             let (x, y) = origin(&conn);
-            pixel(&conn, root, x + size.width as i32 - 3, y + size.height as i32 / 2) == background
+            let probe_x = (x + size.width as i32 - 3).min(SCREEN.0 as i32 - 1);
+            pixel(&conn, root, probe_x, y + size.height as i32 / 2) == background
         });
         let origin = origin(&conn);
         eprintln!("{behaviour:?} host window at {origin:?}");
         let at = |(x, y): (i32, i32)| (x + origin.0, y + origin.1);
-        wait_for("the editor to proxy its host window", 5, &mut s, |_| proxy_of(host_window.window).is_some_and(|p| Some(p) != host_window.own_proxy));
+        wait_for("the editor to proxy its host window", 30, &mut s, |_| proxy_of(host_window.window).is_some_and(|p| Some(p) != host_window.own_proxy));
 
         for toolkit in [Toolkit::Gtk3, Toolkit::Qt5] {
             let file = path_in(&dir, &format!("{behaviour:?} {toolkit:?}.wav"));
@@ -220,7 +226,7 @@ fn gtk_and_qt_drags_land_on_the_pad_under_the_pointer_in_every_kind_of_host_wind
         // Through the proxy, no drag message went to the host's window.
         assert_eq!(host_window.received.load(Ordering::Acquire), 0, "{behaviour:?} host received the drags itself");
         gui.destroy(&s.inst.plugin_handle());
-        wait_for("the host window's own proxy to be back", 5, &mut s, |_| proxy_of(host_window.window) == host_window.own_proxy);
+        wait_for("the host window's own proxy to be back", 30, &mut s, |_| proxy_of(host_window.window) == host_window.own_proxy);
         drop(host_window);
     }
 

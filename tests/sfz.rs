@@ -35,7 +35,7 @@ fn write_kit(dir: &Path) {
 <global> amp_veltrack=50 ampeg_release=0.05
 <region> sample=kick.wav key=$KICK volume=-3 pan=-20 tune=12
  ampeg_attack=0.002 ampeg_decay=0.2 ampeg_sustain=40 loop_mode=one_shot
- fil_type=lpf_2p cutoff=2000 resonance=3
+ fil_type=lpf_1p cutoff=2000 resonance=3
 <region> sample=SNARE.wav key=d2 transpose=2 direction=reverse offset=100 end=7999 loop_mode=one_shot
 <group> group=2 off_by=3 loop_mode=one_shot
 <region> sample=hat.wav key=f#2
@@ -63,7 +63,7 @@ fn by_hand(dir: &Path) -> Kit {
         attack: 0.002,
         decay: 0.2,
         sustain: 40.0,
-        filter: FilterSettings { kind: FilterType::LowPass, slope: FilterSlope::Db12, cutoff: 2_000.0, resonance: 3.0, ..FilterSettings::default() },
+        filter: FilterSettings { kind: FilterType::LowPass, slope: FilterSlope::Db6, cutoff: 2_000.0, resonance: 3.0, ..FilterSettings::default() },
         ..base
     };
     p.samples.push(record("Kick.wav", SampleParams { tune_cents: 12.0, ..SampleParams::whole(36) }));

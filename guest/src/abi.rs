@@ -15,7 +15,7 @@
 
 /// Version of this ABI. The host refuses a guest whose `abi_version` export
 /// returns anything else. Bump on any change to this file's layout.
-pub const ABI_VERSION: u32 = 4;
+pub const ABI_VERSION: u32 = 5;
 
 /// Size of one WebAssembly page in bytes.
 pub const PAGE_SIZE: u32 = 65_536;
@@ -177,7 +177,8 @@ pub mod param {
     pub const FILTER_LOW_PASS: u32 = 1;
     pub const FILTER_HIGH_PASS: u32 = 2;
     pub const FILTER_BAND_PASS: u32 = 3;
-    /// Filter slope: 0 = 12 dB/oct (one section, default), 1 = 24 dB/oct.
+    /// Filter slope: 0 = 12 dB/oct (one section, default), 1 = 24 dB/oct,
+    /// 2 = 6 dB/oct (one pole; a band-pass stays at 12).
     pub const FILTER_SLOPE: u32 = 12;
     /// Cutoff in Hz, [`CUTOFF_MIN`]..=[`CUTOFF_MAX`] (default
     /// [`CUTOFF_DEFAULT`]); a voice's cutoff after modulation stays within

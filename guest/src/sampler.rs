@@ -277,7 +277,7 @@ impl Sampler {
             param::FILTER_TYPE if value == (value as u32) as f32 && Response::from_code(value as u32).is_some() => {
                 s.filter.response = Response::from_code(value as u32);
             }
-            param::FILTER_SLOPE if value == 0.0 || value == 1.0 => s.filter.steep = value == 1.0,
+            param::FILTER_SLOPE if filter::Slope::from_code(value).is_some() => s.filter.slope = filter::Slope::from_code(value).unwrap_or(filter::Slope::Db12),
             param::CUTOFF if (param::CUTOFF_MIN..=param::CUTOFF_MAX).contains(&value) => s.filter.cutoff_hz = value,
             param::RESONANCE if (0.0..=param::RESONANCE_MAX).contains(&value) => s.filter.resonance_db = value,
             param::KEYTRACK if (0.0..=1.0).contains(&value) => s.filter.keytrack = value,

@@ -44,7 +44,7 @@ impl SamplerApp {
                 f.kind = kind;
             }
         }
-        for (i, (slope, label)) in [(FilterSlope::Db12, "12 dB"), (FilterSlope::Db24, "24 dB")].into_iter().enumerate() {
+        for (i, (slope, label)) in [(FilterSlope::Db6, "6 dB"), (FilterSlope::Db12, "12 dB"), (FilterSlope::Db24, "24 dB")].into_iter().enumerate() {
             if ui.put(look::choice_rect(TYPES.len() + i, section), egui::Button::selectable(f.slope == slope, label)).clicked() {
                 f.slope = slope;
             }
@@ -93,7 +93,7 @@ fn response_db(f: &FilterSettings, hz: f32) -> Option<f32> {
         FilterType::BandPass => Response::Band,
     };
     let w = |hz: f32| std::f64::consts::TAU * hz as f64 / DRAW_RATE;
-    let (biquads, count) = sections(response, f.slope == FilterSlope::Db24, w(f.cutoff), f.resonance);
+    let (biquads, count) = sections(response, f.slope.guest(), w(f.cutoff), f.resonance);
     let magnitude: f64 = biquads[..count].iter().map(|b| b.magnitude(w(hz))).product();
     Some((20.0 * magnitude.max(1e-9).log10()) as f32)
 }
@@ -148,6 +148,9 @@ mod tests {
         assert!(response_db(&low, 20.0).unwrap().abs() < 0.01, "flat well below it");
         let steep = FilterSettings { slope: FilterSlope::Db24, ..low };
         assert!((response_db(&steep, 4_000.0).unwrap() + 48.2).abs() < 0.5, "24 dB/oct: -48 dB two octaves up");
+        let gentle = FilterSettings { slope: FilterSlope::Db6, ..low };
+        assert!((response_db(&gentle, 1_000.0).unwrap() + 3.0103).abs() < 1e-3, "6 dB/oct: -3 dB at the cutoff");
+        assert!((response_db(&gentle, 4_000.0).unwrap() + 12.3).abs() < 0.5, "6 dB/oct: -12 dB two octaves up");
         let peak = FilterSettings { resonance: 12.0, ..low };
         assert!((response_db(&peak, 1_000.0).unwrap() - (12.0 - 3.0103)).abs() < 1e-3, "resonance raises the cutoff's level");
         assert_eq!(response_db(&FilterSettings::default(), 1_000.0), None, "off draws no curve");

@@ -106,7 +106,7 @@ pub fn wide_choice_rect(i: usize, section: Rect) -> Rect {
 }
 
 /// Buttons in a choice row, and their height.
-pub const CHOICES: usize = 6;
+pub const CHOICES: usize = 7;
 pub const CHOICE_HEIGHT: f32 = 22.0;
 
 /// The filter's response graph in a section.

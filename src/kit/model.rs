@@ -107,16 +107,43 @@ pub enum FilterType {
     BandPass,
 }
 
-/// The filter's slope: one second-order section or two.
+/// The filter's slope: one pole, one second-order section or two.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FilterSlope {
+    /// One pole (low- and high-pass; a band-pass stays at 12 dB/oct).
+    #[serde(rename = "6db")]
+    Db6,
     #[serde(rename = "12db")]
     Db12,
     #[serde(rename = "24db")]
     Db24,
 }
 
-/// A pad's filter (guest/src/filter.rs has the design). Ranges, units and
+impl FilterSlope {
+    /// The guest's code for it (`abi::param::FILTER_SLOPE`).
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    pub fn guest_code(self) -> f32 {
+        match self {
+            FilterSlope::Db12 => 0.0,
+            FilterSlope::Db24 => 1.0,
+            FilterSlope::Db6 => 2.0,
+        }
+    }
+
+    /// The guest's slope.
+    ///
+    /// Thread: any. No allocation.
+    pub fn guest(self) -> wasm_sampler_guest::filter::Slope {
+        match self {
+            FilterSlope::Db6 => wasm_sampler_guest::filter::Slope::Db6,
+            FilterSlope::Db12 => wasm_sampler_guest::filter::Slope::Db12,
+            FilterSlope::Db24 => wasm_sampler_guest::filter::Slope::Db24,
+        }
+    }
+}
+
+/// A pad's filter (guest/src/filter/ has the design). Ranges, units and
 /// defaults: [`crate::settings`].
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -409,7 +436,7 @@ impl PadSettings {
             (abi::param::REVERSE, if self.reverse { 1.0 } else { 0.0 }),
             (abi::param::BEND_RANGE, settings::BEND_RANGE_ST.clamp(self.bend_range)),
             (abi::param::FILTER_TYPE, f.type_code()),
-            (abi::param::FILTER_SLOPE, if f.slope == FilterSlope::Db24 { 1.0 } else { 0.0 }),
+            (abi::param::FILTER_SLOPE, f.slope.guest_code()),
             (abi::param::CUTOFF, settings::CUTOFF_HZ.clamp(f.cutoff)),
             (abi::param::RESONANCE, settings::RESONANCE_DB.clamp(f.resonance)),
             (abi::param::KEYTRACK, settings::KEYTRACK_PCT.clamp(f.keytrack) / 100.0),

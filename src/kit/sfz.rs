@@ -370,9 +370,11 @@ fn region_pad(index: usize, region: &Opcodes, chokes: &mut Chokes) -> Result<Pad
     s.velocity_amount = settings::VELOCITY_AMOUNT_PCT.clamp(num("amp_veltrack")?.unwrap_or(100.0).abs() as f32);
     if let Some((kind, file, line)) = get("fil_type") {
         let (kind, slope) = match kind.as_str() {
-            "lpf_1p" | "lpf_2p" => (FilterType::LowPass, FilterSlope::Db12),
+            "lpf_1p" => (FilterType::LowPass, FilterSlope::Db6),
+            "lpf_2p" => (FilterType::LowPass, FilterSlope::Db12),
             "lpf_4p" => (FilterType::LowPass, FilterSlope::Db24),
-            "hpf_1p" | "hpf_2p" => (FilterType::HighPass, FilterSlope::Db12),
+            "hpf_1p" => (FilterType::HighPass, FilterSlope::Db6),
+            "hpf_2p" => (FilterType::HighPass, FilterSlope::Db12),
             "hpf_4p" => (FilterType::HighPass, FilterSlope::Db24),
             "bpf_1p" | "bpf_2p" => (FilterType::BandPass, FilterSlope::Db12),
             "bpf_4p" => (FilterType::BandPass, FilterSlope::Db24),

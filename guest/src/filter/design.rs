@@ -41,6 +41,31 @@ const FIT_TOP: f64 = 0.9 * PI;
 /// longer follows a sharp resonance near Nyquist.
 const HIGH_PASS_FIT_MAX_Q: f64 = 5.0;
 
+/// How steep the filter is (`abi::param::FILTER_SLOPE`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slope {
+    /// One pole: 6 dB/oct (low- and high-pass; a band-pass stays at 12).
+    Db6,
+    /// One second-order section.
+    Db12,
+    /// Two second-order sections.
+    Db24,
+}
+
+impl Slope {
+    /// The slope for a `FILTER_SLOPE` value; `None` for unknown ones.
+    ///
+    /// Thread: any. No allocation.
+    pub fn from_code(value: f32) -> Option<Slope> {
+        match value {
+            0.0 => Some(Slope::Db12),
+            1.0 => Some(Slope::Db24),
+            2.0 => Some(Slope::Db6),
+            _ => None,
+        }
+    }
+}
+
 /// The fourth-order Butterworth low-pass as two sections: their Q.
 pub const BUTTERWORTH4: [f64; 2] = [0.541_196_100_146_197, 1.306_562_964_876_376_5];
 
@@ -311,6 +336,38 @@ impl Biquad {
         (g > 0.0).then(|| Biquad { b0: g, b1: -2.0 * g, b2: g, a1: 0.5 * (u - v) * g, a2: -0.25 * t * g * g })
     }
 
+    /// The one-pole low- or high-pass at `w0` (a band-pass gets the
+    /// second-order one): the analog pole mapped by `z = e^{sT}`, and the
+    /// zero set so that the magnitude equals the prototype's (`1/(1+jx)`,
+    /// `jx/(1+jx)`) at the cutoff (−3 dB) and, for the low-pass, at DC.
+    /// Measured within 0.9 dB of the prototype one octave either side up
+    /// to 0.45·fs (`tests/filter.rs`). Written as a biquad with `b2 = a2 =
+    /// 0`, which the state-variable form runs as well.
+    ///
+    /// Thread: any. No allocation.
+    pub fn one_pole(response: Response, w0: f64) -> Biquad {
+        let p = libm::exp(-w0);
+        let c = libm::cos(w0);
+        // |1 - p e^{-jw0}|² and |1 - e^{-jw0}|².
+        let den = 1.0 + p * p - 2.0 * p * c;
+        let zero = 2.0 * (1.0 - c);
+        match response {
+            Response::High => {
+                let b0 = libm::sqrt(0.5 * den / zero);
+                Biquad { b0, b1: -b0, b2: 0.0, a1: -p, a2: 0.0 }
+            }
+            Response::Low => {
+                // b0 + b1 = 1 - p (unity at DC); |b0 + b1 e^{-jw0}|² =
+                // (b0 + b1)² - b0 b1 · zero = den / 2 gives b0 b1.
+                let sum = 1.0 - p;
+                let product = (sum * sum - 0.5 * den) / zero;
+                let root = libm::sqrt((sum * sum - 4.0 * product).max(0.0));
+                Biquad { b0: 0.5 * (sum + root), b1: 0.5 * (sum - root), b2: 0.0, a1: -p, a2: 0.0 }
+            }
+            Response::Band => Biquad::design(response, w0, core::f64::consts::FRAC_1_SQRT_2),
+        }
+    }
+
     /// |H(e^{jw})| at `w` radians per sample, for drawing the response.
     ///
     /// Thread: any. No allocation.
@@ -359,11 +416,16 @@ fn solve3(m: [[f64; 3]; 3], v: [f64; 3]) -> Option<[f64; 3]> {
 }
 
 /// The sections a filter runs at `w0` radians per sample with resonance
-/// `resonance_db`, and how many (1, or 2 when `steep`): the design the
-/// voices use, for drawing it too.
+/// `resonance_db` (a one-pole has none), and how many (2 at 24 dB/oct): the
+/// design the voices use, for drawing it too.
 ///
 /// Thread: any. No allocation.
-pub fn sections(response: Response, steep: bool, w0: f64, resonance_db: f32) -> ([Biquad; 2], usize) {
+pub fn sections(response: Response, slope: Slope, w0: f64, resonance_db: f32) -> ([Biquad; 2], usize) {
+    if slope == Slope::Db6 && response != Response::Band {
+        let b = Biquad::one_pole(response, w0);
+        return ([b, b], 1);
+    }
+    let steep = slope == Slope::Db24;
     let boost = if resonance_db == 0.0 { 1.0 } else { libm::exp(resonance_db as f64 * (core::f64::consts::LN_10 / 20.0)) };
     let q = core::f64::consts::FRAC_1_SQRT_2 * boost;
     // The sections share the cutoff, so one grid serves both.

@@ -33,7 +33,7 @@
 
 pub mod design;
 
-pub use design::{sections, Biquad, BUTTERWORTH4};
+pub use design::{sections, Biquad, Slope, BUTTERWORTH4};
 
 use crate::abi::param;
 
@@ -176,8 +176,8 @@ impl State {
 pub struct Settings {
     /// `None`: off (the voice skips the filter entirely).
     pub response: Option<Response>,
-    /// Two sections (24 dB/oct) instead of one.
-    pub steep: bool,
+    /// One-pole (6 dB/oct; band-pass: 12), one section or two.
+    pub slope: Slope,
     pub cutoff_hz: f32,
     pub resonance_db: f32,
     /// Octaves of cutoff per octave of note above the root (0..=1).
@@ -192,7 +192,7 @@ impl Settings {
     /// Off, open, no modulation.
     pub const DEFAULT: Settings = Settings {
         response: None,
-        steep: false,
+        slope: Slope::Db12,
         cutoff_hz: param::CUTOFF_DEFAULT,
         resonance_db: 0.0,
         keytrack: 0.0,
@@ -205,7 +205,9 @@ impl Settings {
 #[derive(Clone, Copy, Debug)]
 pub struct Filter {
     response: Option<Response>,
+    /// Two sections (24 dB/oct) instead of one.
     steep: bool,
+    slope: Slope,
     coefs: [Coefs; 2],
     /// The coefficients of the last design, and the per-frame step the
     /// current ones glide toward them by for `gliding` more frames (a
@@ -244,6 +246,7 @@ impl Filter {
     pub const OFF: Filter = Filter {
         response: None,
         steep: false,
+        slope: Slope::Db12,
         coefs: [Coefs { g: 0.0, k: 0.0, a1: 0.0, a2: 0.0, a3: 0.0, m0: 1.0, m1: 0.0, m2: 0.0 }; 2],
         target: [Coefs { g: 0.0, k: 0.0, a1: 0.0, a2: 0.0, a3: 0.0, m0: 1.0, m1: 0.0, m2: 0.0 }; 2],
         delta: [Coefs { g: 0.0, k: 0.0, a1: 0.0, a2: 0.0, a3: 0.0, m0: 0.0, m1: 0.0, m2: 0.0 }; 2],
@@ -278,7 +281,8 @@ impl Filter {
         let octave = libm::log2f(s.cutoff_hz) + note_octaves;
         let mut f = Filter {
             response: Some(response),
-            steep: s.steep,
+            steep: s.slope == Slope::Db24,
+            slope: s.slope,
             octave,
             octave_target: octave,
             resonance: s.resonance_db,
@@ -322,9 +326,10 @@ impl Filter {
         self.resonance_step = (self.resonance_target - self.resonance) / n as f32;
         self.glide_left = n;
         self.envelope_octaves = s.envelope_octaves;
-        if response != before || s.steep != self.steep {
+        if response != before || s.slope != self.slope {
             self.response = Some(response);
-            self.steep = s.steep;
+            self.slope = s.slope;
+            self.steep = s.slope == Slope::Db24;
             self.design(level, true);
         }
     }
@@ -336,7 +341,7 @@ impl Filter {
     fn design(&mut self, level: f32, at_once: bool) {
         let Some(response) = self.response else { return };
         let octave = (self.octave + self.envelope_octaves * level).clamp(self.floor, self.ceiling);
-        let (sections, count) = sections(response, self.steep, self.w_per_hz * libm::exp2(octave as f64), self.resonance);
+        let (sections, count) = sections(response, self.slope, self.w_per_hz * libm::exp2(octave as f64), self.resonance);
         self.designed_level = level;
         for (k, b) in sections.iter().enumerate().take(count) {
             self.target[k] = Coefs::from_biquad(b);
