@@ -25,8 +25,9 @@ pub enum Display {
     /// Seconds: milliseconds below one second ("10 ms"), else seconds
     /// with two decimals ("1.50 s").
     Seconds,
-    /// A whole number; 0 is shown as "off" (choke groups).
-    ZeroIsOff,
+    /// A whole number; 0 is shown as this word ("off" for choke groups,
+    /// "all" for a pad's voices).
+    ZeroIs(&'static str),
     /// Frequency: whole hertz below 1 kHz ("440 Hz"), else kilohertz with
     /// two decimals ("2.50 kHz").
     Hertz,
@@ -148,7 +149,11 @@ pub const FILTER_ENVELOPE_OCT: Setting = Setting {
 /// A forward loop's crossfade (seconds).
 pub const LOOP_CROSSFADE_S: Setting = Setting { name: "Crossfade", min: 0.0, max: 1.0, default: 0.0, unit: "", step: 0.001, display: Display::Seconds };
 /// Pads sharing a choke group (1..) cut each other off; 0 = none.
-pub const CHOKE_GROUP: Setting = Setting { name: "Choke group", min: 0.0, max: 16.0, default: 0.0, unit: "", step: 1.0, display: Display::ZeroIsOff };
+pub const CHOKE_GROUP: Setting = Setting { name: "Choke group", min: 0.0, max: 16.0, default: 0.0, unit: "", step: 1.0, display: Display::ZeroIs("off") };
+/// A pad's voices at once: a note at the limit fades its oldest voice over
+/// 5 ms; 0, "all", leaves only the global limit.
+pub const PAD_VOICES: Setting =
+    Setting { name: "Voices", min: 0.0, max: abi::param::VOICES_MAX, default: 0.0, unit: "", step: 1.0, display: Display::ZeroIs("all") };
 /// A sample's own gain within its pad (dB), added to the pad's.
 pub const SAMPLE_GAIN_DB: Setting = Setting { name: "Sample gain", min: -60.0, max: 24.0, default: 0.0, unit: " dB", step: 0.1, display: Display::Decimals(1) };
 /// A sample's own tuning within its pad (cents), added to the pad's.
@@ -160,7 +165,7 @@ pub const NOTE: Setting = Setting { name: "Note", min: 0.0, max: 127.0, default:
 pub const VELOCITY: Setting = Setting { name: "Velocity", min: 1.0, max: 127.0, default: 127.0, unit: "", step: 1.0, display: Display::Decimals(0) };
 
 /// Every entry, for tests and documentation.
-pub const ALL: [Setting; 25] = [
+pub const ALL: [Setting; 26] = [
     MASTER_GAIN_DB,
     PAD_GAIN_DB,
     PAN,
@@ -183,6 +188,7 @@ pub const ALL: [Setting; 25] = [
     FILTER_ENVELOPE_OCT,
     LOOP_CROSSFADE_S,
     CHOKE_GROUP,
+    PAD_VOICES,
     SAMPLE_GAIN_DB,
     SAMPLE_TUNE_CENTS,
     NOTE,
@@ -245,9 +251,9 @@ impl Setting {
                     format!("{} s", fixed(v, 2))
                 }
             }
-            Display::ZeroIsOff => {
+            Display::ZeroIs(word) => {
                 if v.round() == 0.0 {
-                    "off".into()
+                    word.into()
                 } else {
                     fixed(v.round(), 0)
                 }
@@ -296,8 +302,8 @@ impl Setting {
                     t.strip_suffix('s').unwrap_or(t).trim().parse::<f32>().ok()?
                 }
             }
-            Display::ZeroIsOff => {
-                if t.eq_ignore_ascii_case("off") {
+            Display::ZeroIs(word) => {
+                if t.eq_ignore_ascii_case(word) {
                     0.0
                 } else {
                     t.parse::<f32>().ok()?

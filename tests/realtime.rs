@@ -13,7 +13,7 @@ use std::sync::Arc;
 use nice_assert_no_alloc::assert_no_alloc;
 use wasm_sampler::cli::demo;
 use wasm_sampler::engine::triggering::NoteEvent;
-use wasm_sampler::kit::{Automation, FilterSettings, FilterSlope, FilterType, Interpolation, Loop, LoopMode, Mapping, PadSettings, PlayMode};
+use wasm_sampler::kit::{Automation, FilterSettings, FilterSlope, FilterType, Interpolation, Loop, LoopMode, Mapping, PadSettings, PlayMode, Retrigger};
 use wasm_sampler::settings::AUTOMATED_PADS;
 
 // The global allocator is nice-plug's AllocDisabler (feature
@@ -96,7 +96,9 @@ fn the_normal_path_allocates_nothing_over_10000_blocks_with_every_feature_on() {
         rig.set_mapping(6, Mapping { choke_group: 2, ..Mapping::pitched(70, 90) });
         rig.load_file(7, &a).unwrap();
         rig.set_mapping(7, Mapping { velocity: (1, 63), ..Mapping::drum(60) });
-        rig.set_settings(7, PadSettings { interpolation: Interpolation::Linear, ..PadSettings::default() });
+        // A voice limit and a cutting retrigger on pad 7 (their fades run
+        // on the audio thread too).
+        rig.set_settings(7, PadSettings { interpolation: Interpolation::Linear, voices: 2, retrigger: Retrigger::Cut, ..PadSettings::default() });
         // Loops: forward with a crossfade and a sustain loop on pad 7,
         // ping-pong on pad 6.
         rig.store

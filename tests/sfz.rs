@@ -16,7 +16,9 @@ use wasm_sampler::cli::midi::TimedEvent;
 use wasm_sampler::cli::render::{length_for, render, to_frames, Blocks};
 use wasm_sampler::engine::triggering::NoteEvent;
 use wasm_sampler::kit::sfz;
-use wasm_sampler::kit::{FilterSettings, FilterSlope, FilterType, Kit, Loop, LoopMode, Mapping, PadSettings, PlayMode, SampleParams, SampleRecord, Trigger};
+use wasm_sampler::kit::{
+    FilterSettings, FilterSlope, FilterType, Kit, Loop, LoopMode, Mapping, PadSettings, PlayMode, Retrigger, SampleParams, SampleRecord, Trigger,
+};
 
 fn write_kit(dir: &Path) {
     std::fs::create_dir_all(dir.join("samples")).unwrap();
@@ -38,7 +40,7 @@ fn write_kit(dir: &Path) {
  fil_type=lpf_1p cutoff=2000 resonance=3
 <region> sample=SNARE.wav key=d2 transpose=2 direction=reverse offset=100 end=7999 loop_mode=one_shot
 <group> group=2 off_by=3 loop_mode=one_shot
-<region> sample=hat.wav key=f#2
+<region> sample=hat.wav key=f#2 polyphony=1 note_polyphony=1
 <group> group=3 off_by=2 loop_mode=one_shot
 <region> sample=hat.wav key=a#2 lovel=1 hivel=100 seq_length=2
 <group>
@@ -73,7 +75,7 @@ fn by_hand(dir: &Path) -> Kit {
     p.samples.push(record("snare.wav", SampleParams { start: 100, end: 8_000, ..SampleParams::whole(38) }));
     let p = kit.pad_mut(2);
     p.mapping = Mapping { choke_group: 1, ..one_shot(42) };
-    p.settings = base;
+    p.settings = PadSettings { voices: 1, retrigger: Retrigger::Cut, ..base };
     p.samples.push(record("hat.wav", SampleParams::whole(42)));
     let p = kit.pad_mut(3);
     p.mapping = Mapping { choke_group: 1, velocity: (1, 100), ..one_shot(46) };

@@ -202,6 +202,16 @@ pub mod param {
     pub const FILTER_ENVELOPE: u32 = 17;
     pub const MOD_OCTAVES_MAX: f32 = 8.0;
     pub const BEND_RANGE_DEFAULT: f32 = 2.0;
+    /// Voices of this slot sounding at once, a whole number 0..=
+    /// [`VOICES_MAX`] (0, the default: no limit of its own): a note-on at
+    /// the limit fades the slot's oldest sounding voice over
+    /// `FADE_SECONDS`.
+    pub const VOICES: u32 = 18;
+    pub const VOICES_MAX: f32 = 64.0;
+    /// Retrigger: 0 = ring (default), 1 = cut: a note-on fades the slot's
+    /// sounding voices of the same note id (channel and key) over
+    /// `FADE_SECONDS`.
+    pub const RETRIGGER: u32 = 19;
 
     /// Longest attack, hold or decay (seconds).
     pub const ENV_TIME_MAX: f32 = 30.0;

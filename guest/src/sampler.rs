@@ -43,6 +43,10 @@ pub struct Slot {
     pub reverse: bool,
     /// Semitones a full pitch bend moves.
     pub bend_range: f32,
+    /// Its voice limit (`abi::param::VOICES`, 0 = none of its own) and
+    /// retrigger (`abi::param::RETRIGGER`).
+    pub voices: u32,
+    pub retrigger_cut: bool,
     /// The filter's settings.
     pub filter: filter::Settings,
     /// The loop: `abi::looping` mode, window frames `start..end`, crossfade
@@ -73,6 +77,8 @@ impl Slot {
         curve: 1.0,
         reverse: false,
         bend_range: param::BEND_RANGE_DEFAULT,
+        voices: 0,
+        retrigger_cut: false,
         filter: filter::Settings::DEFAULT,
         loop_mode: abi::looping::OFF,
         loop_start: 0,
@@ -283,6 +289,8 @@ impl Sampler {
             param::KEYTRACK if (0.0..=1.0).contains(&value) => s.filter.keytrack = value,
             param::FILTER_VELOCITY if value.abs() <= param::MOD_OCTAVES_MAX => s.filter.velocity_octaves = value,
             param::FILTER_ENVELOPE if value.abs() <= param::MOD_OCTAVES_MAX => s.filter.envelope_octaves = value,
+            param::VOICES if (0.0..=param::VOICES_MAX).contains(&value) && value == (value as u32) as f32 => s.voices = value as u32,
+            param::RETRIGGER if value == 0.0 || value == 1.0 => s.retrigger_cut = value == 1.0,
             _ => return status::BAD_PARAM,
         }
         if id == param::GAIN || id == param::PAN {
@@ -442,6 +450,26 @@ impl Sampler {
             }
         };
         let fade = self.fade_frames(FADE_SECONDS);
+
+        // The slot's own rules: a cutting retrigger fades its voices of
+        // this note; at its voice limit its oldest voices fade.
+        let mine = |v: &Voice| v.stage == Stage::Sustain && v.slot == e.slot;
+        if slot.retrigger_cut {
+            for v in self.voices.iter_mut().filter(|v| mine(v) && v.note_id == e.id) {
+                v.fade_out(fade);
+            }
+        }
+        if slot.voices > 0 {
+            let stamp = self.next_stamp;
+            let mut sounding = self.voices.iter().filter(|v| mine(v)).count() as u32;
+            while sounding >= slot.voices {
+                match self.voices.iter_mut().filter(|v| mine(v)).max_by_key(|v| stamp.wrapping_sub(v.stamp)) {
+                    Some(v) => v.fade_out(fade),
+                    None => break,
+                }
+                sounding -= 1;
+            }
+        }
 
         // Polyphony limit: fade the oldest sustaining voice.
         let sustaining = self.voices.iter().filter(|v| v.stage == Stage::Sustain).count() as u32;

@@ -16,7 +16,7 @@ use super::app::SamplerApp;
 use super::look::{self, draw_peaks, pad_colour, panel_rect, DIM, ERROR, TEXT};
 use super::loop_panel::loop_section;
 use super::model::note_name;
-use crate::kit::{Interpolation, PadModel, PadView, PlayMode, Trigger};
+use crate::kit::{Interpolation, PadModel, PadView, PlayMode, Retrigger, Trigger};
 use crate::settings::{self, Setting, AUTOMATED_PADS};
 
 /// The tabs of the selected pad's panel, under the waveform.
@@ -263,6 +263,18 @@ fn mapping_settings(ui: &mut Ui, edited: &mut PadModel, has_sample: bool) {
     if ui.add(drag(&mut group, &settings::CHOKE_GROUP)).changed() {
         m.choke_group = group.round() as u8;
     }
+    ui.end_row();
+    let s = &mut edited.settings;
+    ui.label(settings::PAD_VOICES.name);
+    ui.horizontal(|ui| {
+        let mut voices = s.voices as f32;
+        if ui.add(drag(&mut voices, &settings::PAD_VOICES)).on_hover_text("Voices of this pad at once: a new note at the limit fades its oldest").changed() {
+            s.voices = voices.round() as u32;
+        }
+        ui.label(egui::RichText::new("Retrigger").color(DIM));
+        ui.selectable_value(&mut s.retrigger, Retrigger::Ring, "Ring").on_hover_text("A repeated note lets the last one play on");
+        ui.selectable_value(&mut s.retrigger, Retrigger::Cut, "Cut").on_hover_text("A repeated note fades the last one out");
+    });
     ui.end_row();
     ui.label("Trigger");
     ui.horizontal(|ui| {

@@ -300,6 +300,25 @@ pub struct PadSettings {
     /// follows the keys.
     #[serde(default = "defaults::pitch_keytrack")]
     pub pitch_keytrack: f32,
+    /// [`settings::PAD_VOICES`]: the pad's voices at once (0: no limit of
+    /// its own).
+    #[serde(default)]
+    pub voices: u32,
+    /// What a note does to the pad's voices still playing the same note.
+    #[serde(default)]
+    pub retrigger: Retrigger,
+}
+
+/// What a new note does to a pad's voices of the same note (channel and
+/// key) that are still sounding.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Retrigger {
+    /// They play on (a cymbal washing over itself).
+    #[default]
+    Ring,
+    /// They fade out over 5 ms (a drum that restarts).
+    Cut,
 }
 
 /// Serde defaults for settings older kits lack: the table's defaults.
@@ -354,6 +373,8 @@ impl Default for PadSettings {
             bend_range: defaults::bend_range(),
             filter: FilterSettings::default(),
             pitch_keytrack: defaults::pitch_keytrack(),
+            voices: 0,
+            retrigger: Retrigger::Ring,
         }
     }
 }
@@ -420,7 +441,7 @@ impl PadSettings {
     /// Gain is exactly 1.0 when both gains are 0 dB.
     ///
     /// Thread: any, the audio thread included. No allocation.
-    pub fn guest_params(&self, sample_gain_db: f32) -> [(u32, f32); 18] {
+    pub fn guest_params(&self, sample_gain_db: f32) -> [(u32, f32); 20] {
         let db = settings::PAD_GAIN_DB.clamp(self.gain_db) + settings::SAMPLE_GAIN_DB.clamp(sample_gain_db);
         let f = &self.filter;
         [
@@ -442,6 +463,8 @@ impl PadSettings {
             (abi::param::KEYTRACK, settings::KEYTRACK_PCT.clamp(f.keytrack) / 100.0),
             (abi::param::FILTER_VELOCITY, settings::FILTER_VELOCITY_OCT.clamp(f.velocity)),
             (abi::param::FILTER_ENVELOPE, settings::FILTER_ENVELOPE_OCT.clamp(f.envelope)),
+            (abi::param::VOICES, settings::PAD_VOICES.clamp(self.voices as f32).round()),
+            (abi::param::RETRIGGER, if self.retrigger == Retrigger::Cut { 1.0 } else { 0.0 }),
         ]
     }
 

@@ -21,12 +21,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use super::model::{FilterSettings, FilterSlope, FilterType, Loop, LoopMode, Mapping, PadModel, PlayMode, SampleParams, SampleRecord, Trigger};
+use super::model::{FilterSettings, FilterSlope, FilterType, Loop, LoopMode, Mapping, PadModel, PlayMode, Retrigger, SampleParams, SampleRecord, Trigger};
 use super::Kit;
 use crate::settings;
 
 /// The opcodes that map onto pad settings.
-pub const OPCODES: [&str; 33] = [
+pub const OPCODES: [&str; 35] = [
     "sample",
     "default_path",
     "key",
@@ -60,6 +60,8 @@ pub const OPCODES: [&str; 33] = [
     "amp_veltrack",
     "group",
     "off_by",
+    "polyphony",
+    "note_polyphony",
 ];
 
 /// The deepest `#include` nesting read.
@@ -367,6 +369,12 @@ fn region_pad(index: usize, region: &Opcodes, chokes: &mut Chokes) -> Result<Pad
     s.sustain = settings::SUSTAIN_PCT.clamp(num("ampeg_sustain")?.unwrap_or(100.0) as f32);
     s.release = settings::RELEASE_S.clamp(num("ampeg_release")?.unwrap_or(0.001) as f32);
     s.pitch_keytrack = settings::PITCH_KEYTRACK_CT.clamp(keytrack as f32);
+    s.voices = settings::PAD_VOICES.clamp(num("polyphony")?.unwrap_or(0.0) as f32).round() as u32;
+    // One voice per note cuts a repeated note; more, the pad's voice limit
+    // stands in for it.
+    if num("note_polyphony")?.is_some_and(|n| n <= 1.0) {
+        s.retrigger = Retrigger::Cut;
+    }
     s.velocity_amount = settings::VELOCITY_AMOUNT_PCT.clamp(num("amp_veltrack")?.unwrap_or(100.0).abs() as f32);
     if let Some((kind, file, line)) = get("fil_type") {
         let (kind, slope) = match kind.as_str() {

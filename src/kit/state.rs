@@ -19,7 +19,8 @@ use crate::kit::model::{Interpolation, Mapping, PadModel, PadSettings, SamplePar
 use crate::settings::{self, MAX_PADS};
 
 /// Version of the kit format written by this build. 5 added the kit's
-/// render quality (and pads that follow it), 4 the filter, 3 the amp
+/// render quality (and pads that follow it), a pad's pitch tracking,
+/// voices and retrigger, and the 6 dB slope; 4 the filter, 3 the amp
 /// envelope, the velocity response, reverse and the pitch-bend range to
 /// each pad's settings; version 2 to 4 kits load with the new settings at
 /// their defaults (the sound they had), version 1 kits are converted.
@@ -283,6 +284,8 @@ mod tests {
             reverse: true,
             bend_range: 12.0,
             pitch_keytrack: 50.0,
+            voices: 4,
+            retrigger: crate::kit::Retrigger::Cut,
             filter: crate::kit::FilterSettings {
                 kind: crate::kit::FilterType::BandPass,
                 slope: crate::kit::FilterSlope::Db24,
@@ -312,7 +315,7 @@ mod tests {
         kit.pad_mut(0).samples.push(record("/s/kick.wav", SampleParams::whole(36)));
         assert_eq!(
             serde_json::to_string(&kit.to_json()).unwrap(),
-            r#"{"embed_audio":false,"pads":[{"mapping":{"choke_group":0,"mode":"one_shot","trigger":{"note":36},"velocity":[1,127]},"samples":[{"end":0,"file":"/s/kick.wav","gain_db":0.0,"root_key":36,"start":0,"tune_cents":0.0}],"settings":{"attack":0.0,"bend_range":2.0,"curve":0.0,"decay":0.5,"filter":{"cutoff":20000.0,"envelope":0.0,"keytrack":0.0,"resonance":0.0,"slope":"12db","type":"off","velocity":0.0},"gain_db":0.0,"hold":0.0,"interpolation":"default","pan":0.0,"pitch_keytrack":100.0,"release":0.009999999776482582,"reverse":false,"sustain":100.0,"tune_cents":0.0,"tune_semitones":0,"velocity_amount":100.0,"velocity_curve":0.0}}],"render_quality":"cubic","version":5}"#
+            r#"{"embed_audio":false,"pads":[{"mapping":{"choke_group":0,"mode":"one_shot","trigger":{"note":36},"velocity":[1,127]},"samples":[{"end":0,"file":"/s/kick.wav","gain_db":0.0,"root_key":36,"start":0,"tune_cents":0.0}],"settings":{"attack":0.0,"bend_range":2.0,"curve":0.0,"decay":0.5,"filter":{"cutoff":20000.0,"envelope":0.0,"keytrack":0.0,"resonance":0.0,"slope":"12db","type":"off","velocity":0.0},"gain_db":0.0,"hold":0.0,"interpolation":"default","pan":0.0,"pitch_keytrack":100.0,"release":0.009999999776482582,"retrigger":"ring","reverse":false,"sustain":100.0,"tune_cents":0.0,"tune_semitones":0,"velocity_amount":100.0,"velocity_curve":0.0,"voices":0}}],"render_quality":"cubic","version":5}"#
         );
     }
 
