@@ -253,7 +253,7 @@ fn more_events_on_one_frame_than_the_queue_holds_are_all_delivered_and_shift_not
 }
 
 #[test]
-fn five_thousand_note_ons_on_one_frame_all_start_a_voice() {
+fn five_thousand_note_ons_on_one_frame_all_reach_the_guest_which_starts_64_and_cuts_none() {
     let dir = tempdir();
     let path = path_in(&dir, "s.wav");
     write_float_wav(&path, 48_000, 1, &signal(600, 22));
@@ -263,7 +263,8 @@ fn five_thousand_note_ons_on_one_frame_all_start_a_voice() {
     let (mut l, mut r) = (vec![0.0f32; 256], vec![0.0f32; 256]);
     e.process(&notes, &mut l, &mut r);
     let stats = e.stats();
-    assert_eq!((stats.voices_started, stats.events_dropped, stats.faults), (5_000, 0, 0));
+    assert_eq!((stats.voices_started, stats.events_ignored, stats.events_dropped, stats.faults), (64, 4_936, 0, 0));
+    assert_eq!(stats.voices_stolen, 0, "no voice is stolen before it is heard");
 }
 
 #[test]

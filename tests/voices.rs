@@ -119,3 +119,31 @@ fn a_cutting_retrigger_fades_the_same_notes_voice_and_ringing_or_another_key_pla
         assert_eq!(first_difference(&out.left[..until], &alone.left[..until]), None, "{what}: the first note plays on untouched");
     }
 }
+
+#[test]
+fn past_64_voices_the_quietest_is_stolen_with_a_5_ms_fade_and_no_step_above_the_bound() {
+    let dir = tempdir();
+    let (sine, silence) = (path_in(&dir, "sine.wav"), path_in(&dir, "silence.wav"));
+    write_float_wav(&sine, 48_000, 1, &lead_sine());
+    write_float_wav(&silence, 48_000, 1, &vec![0.0; 48_000]);
+    let cut = LEAD + 1_000;
+    // 63 silent voices at full velocity, then the sine at velocity 0.9
+    // (gain 0.81), then a 65th note: the sine's voice is the quietest,
+    // though not the oldest.
+    let mut events: Vec<_> = (0..63).map(|i| note_on(i, 38, 1.0)).collect();
+    events.push(note_on(63, 36, 0.9));
+    events.push(note_on(cut as u64, 38, 1.0));
+    let mut renders = Vec::new();
+    for (kind, block) in [(DspBackend::Wasm, 256), (DspBackend::Native, 100)] {
+        let e = engine(kind, 48_000.0);
+        e.load_file(0, &sine).unwrap();
+        e.set_mapping(0, drum());
+        e.load_file(1, &silence).unwrap();
+        e.set_mapping(1, Mapping { mode: PlayMode::OneShot, ..Mapping::drum(38) });
+        let out = render_fixed(&e, &events, (cut + 2_000) as u64, block);
+        assert_eq!((e.stats().voices_started, e.stats().voices_stolen), (65, 1));
+        renders.push(out);
+    }
+    assert_identical(&renders[0], &renders[1], "wasm and native");
+    assert_faded(&renders[0], cut, cut + 2_000, "the stolen voice");
+}

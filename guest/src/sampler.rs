@@ -106,6 +106,11 @@ pub struct Sampler {
     /// Each channel's pitch bend, -1..=1.
     bends: [f32; abi::CHANNELS as usize],
     next_stamp: u32,
+    /// Frames rendered since `init` (wrapping), and the frame the event
+    /// being applied takes effect at: a voice's age is counted on it, so
+    /// the same events steal the same voices at every block size.
+    clock: u32,
+    now: u32,
     header: Header,
 }
 
@@ -127,6 +132,8 @@ impl Sampler {
             voices: [Voice::IDLE; abi::VOICE_CAPACITY as usize],
             bends: [0.0; abi::CHANNELS as usize],
             next_stamp: 0,
+            clock: 0,
+            now: 0,
             header: Header {
                 abi_version: abi::ABI_VERSION,
                 sample_rate: 48_000.0,
@@ -168,6 +175,7 @@ impl Sampler {
     pub fn reset(&mut self, mem: &Memory) {
         self.voices = [Voice::IDLE; abi::VOICE_CAPACITY as usize];
         self.next_stamp = 0;
+        (self.clock, self.now) = (0, 0);
         self.header = Header { abi_version: abi::ABI_VERSION, sample_rate: self.sample_rate, max_frames: self.max_frames, ..Header::default() };
         if mem.contains(abi::HEADER, abi::HEADER_SIZE as u64) {
             // SAFETY: the header lies inside the memory (just checked).
@@ -352,6 +360,7 @@ impl Sampler {
         let mut next = 0;
         let mut cursor = 0u32;
         loop {
+            self.now = self.clock.wrapping_add(cursor);
             while next < events.len() && events[next].frame <= cursor {
                 self.apply(&events[next]);
                 next += 1;
@@ -368,9 +377,11 @@ impl Sampler {
             cursor = end;
         }
         // Events past the block end take effect at its end.
+        self.now = self.clock.wrapping_add(frames);
         for e in &events[next..] {
             self.apply(e);
         }
+        self.clock = self.clock.wrapping_add(frames);
 
         let active = self.active_voices();
         self.header.frames = frames;
@@ -471,26 +482,54 @@ impl Sampler {
             }
         }
 
-        // Polyphony limit: fade the oldest sustaining voice.
+        // Polyphony limit: fade the quietest sounding voice (the oldest of
+        // equals), never one younger than its fade would be (it would not
+        // yet have been heard); when every one is, the note is dropped (the
+        // spare voices stay for fades).
         let sustaining = self.voices.iter().filter(|v| v.stage == Stage::Sustain).count() as u32;
         if sustaining >= abi::POLYPHONY {
-            let stamp = self.next_stamp;
-            if let Some(v) = self.voices.iter_mut().filter(|v| v.stage == Stage::Sustain).max_by_key(|v| stamp.wrapping_sub(v.stamp)) {
-                v.fade_out(fade);
-                self.header.voices_stolen += 1;
+            let (stamp, now) = (self.next_stamp, self.now);
+            let older = |v: &&mut Voice| v.stage == Stage::Sustain && now.wrapping_sub(v.born) >= fade;
+            let mut victim: Option<&mut Voice> = None;
+            for v in self.voices.iter_mut().filter(older) {
+                let better = match &victim {
+                    None => true,
+                    Some(w) => v.level() < w.level() || (v.level() == w.level() && stamp.wrapping_sub(v.stamp) > stamp.wrapping_sub(w.stamp)),
+                };
+                if better {
+                    victim = Some(v);
+                }
+            }
+            match victim {
+                Some(v) => {
+                    v.fade_out(fade);
+                    self.header.voices_stolen += 1;
+                }
+                None => {
+                    self.header.events_ignored += 1;
+                    return;
+                }
             }
         }
-        // A free voice, or else the quietest fading one (nearly silent).
+        // A free voice, or else the quietest fading one (nearly silent);
+        // with neither, the note is dropped: a sounding voice is never cut
+        // without its fade.
         let index = match self.voices.iter().position(|v| v.stage == Stage::Free) {
             Some(i) => i,
             None => {
-                let mut best = 0;
+                let mut best = None;
                 for (i, v) in self.voices.iter().enumerate() {
-                    if v.stage == Stage::Fading && (self.voices[best].stage != Stage::Fading || v.loudness() < self.voices[best].loudness()) {
-                        best = i;
+                    if v.stage == Stage::Fading && best.is_none_or(|b: usize| v.loudness() < self.voices[b].loudness()) {
+                        best = Some(i);
                     }
                 }
-                best
+                match best {
+                    Some(i) => i,
+                    None => {
+                        self.header.events_ignored += 1;
+                        return;
+                    }
+                }
             }
         };
 
@@ -503,6 +542,7 @@ impl Sampler {
             note_id: e.id,
             gate: e.flags & abi::FLAG_GATE != 0,
             stamp: self.next_stamp,
+            born: self.now,
             data: slot.data,
             frames: slot.frames,
             channels: slot.channels,
@@ -731,12 +771,42 @@ mod tests {
     }
 
     #[test]
-    fn ninety_six_physical_voices_then_the_quietest_fading_one_is_reused() {
+    fn a_voice_younger_than_its_fade_is_never_stolen_notes_past_the_limit_then_are_dropped() {
         let (mut s, mut mem) = ready(&[1.0; 40_000]);
         let events: Vec<Event> = (0..abi::VOICE_CAPACITY + 1).map(|i| Event::note_on(0, 0, i, 1.0, 1.0, false)).collect();
         run(&mut s, &mut mem, 1, &events);
-        assert_eq!(s.active_voices(), abi::VOICE_CAPACITY);
-        assert_eq!(s.header().voices_started, abi::VOICE_CAPACITY + 1);
-        assert_eq!(s.header().voices_stolen, abi::VOICE_CAPACITY + 1 - abi::POLYPHONY);
+        assert_eq!(s.active_voices(), abi::POLYPHONY);
+        assert_eq!(s.header().voices_started, abi::POLYPHONY);
+        assert_eq!((s.header().voices_stolen, s.header().events_ignored), (0, abi::VOICE_CAPACITY + 1 - abi::POLYPHONY), "no voice cut");
+        // Still under 5 ms (240 frames) old: a note is dropped again.
+        run(&mut s, &mut mem, 238, &[]);
+        run(&mut s, &mut mem, 1, &[Event::note_on(0, 0, 499, 1.0, 1.0, false)]);
+        assert_eq!((s.header().voices_stolen, s.header().events_ignored), (0, abi::VOICE_CAPACITY + 2 - abi::POLYPHONY));
+        // 5 ms on, a note steals (the oldest, all being equal).
+        run(&mut s, &mut mem, 1, &[Event::note_on(0, 0, 500, 1.0, 1.0, false)]);
+        assert_eq!(s.header().voices_stolen, 1);
+        assert_eq!(s.voices.iter().find(|v| v.note_id == 0).map(|v| v.stage), Some(Stage::Fading));
+    }
+
+    #[test]
+    fn a_steal_takes_the_quietest_voice_then_the_oldest_never_one_just_started() {
+        let (mut s, mut mem) = ready(&[1.0; 40_000]);
+        let velocity = |i: u32| match i {
+            30 => 0.25,
+            10 | 20 => 0.5,
+            _ => 1.0,
+        };
+        let first: Vec<Event> = (0..abi::POLYPHONY).map(|i| Event::note_on(0, 0, i, velocity(i), 1.0, false)).collect();
+        run(&mut s, &mut mem, 240, &first);
+        let stage = |s: &Sampler, id: u32| s.voices.iter().find(|v| v.note_id == id).map(|v| v.stage);
+        // 5 ms later: a very quiet note steals the quietest (30); the next
+        // two take 10 then 20 (equals: the older first), never the quiet
+        // note just started; the fourth the oldest of the rest (0).
+        let second: Vec<Event> = [(100, 0.01), (101, 1.0), (102, 1.0), (103, 1.0)].map(|(id, v)| Event::note_on(0, 0, id, v, 1.0, false)).to_vec();
+        run(&mut s, &mut mem, 1, &second);
+        for (id, expected) in [(30, Stage::Fading), (10, Stage::Fading), (20, Stage::Fading), (0, Stage::Fading), (1, Stage::Sustain), (100, Stage::Sustain)] {
+            assert_eq!(stage(&s, id), Some(expected), "note {id}");
+        }
+        assert_eq!(s.header().voices_stolen, 4);
     }
 }

@@ -40,6 +40,8 @@ pub struct Voice {
     pub gate: bool,
     /// Start order, for oldest-first stealing.
     pub stamp: u32,
+    /// The sampler's frame clock when it started (its age, for stealing).
+    pub born: u32,
     /// Region of the sample data: byte offset, frames, channels (1 or 2)
     /// and storage format (`abi::format`).
     pub data: u32,
@@ -88,6 +90,7 @@ impl Voice {
         note_id: 0,
         gate: false,
         stamp: 0,
+        born: 0,
         data: 0,
         frames: 0,
         channels: 1,
@@ -128,6 +131,14 @@ impl Voice {
     /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
     pub fn loudness(&self) -> f32 {
         self.env * self.amp_env.level
+    }
+
+    /// How loud the voice is now, all gains counted: velocity, fade,
+    /// envelope and the louder channel's gain (what a steal compares).
+    ///
+    /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
+    pub fn level(&self) -> f32 {
+        self.velocity * self.env * self.amp_env.level * self.amp[0].max(self.amp[1])
     }
 
     /// Starts the envelope's release over `frames` output frames: a gate

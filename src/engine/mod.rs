@@ -175,6 +175,9 @@ pub struct EngineStats {
     pub peak_voices: u32,
     pub voices_started: u32,
     pub voices_stolen: u32,
+    /// Events the guest ignored: notes for empty slots, and notes past the
+    /// voice limit when every sounding voice is younger than its 5 ms fade.
+    pub events_ignored: u32,
     /// Regions waiting for their last voice before they are freed.
     pub regions_pending_free: usize,
     /// Guest faults (traps, deadline) since the engine was made.
@@ -535,6 +538,7 @@ impl Engine {
             peak_voices: header.peak_voices,
             voices_started: header.voices_started,
             voices_stolen: header.voices_stolen,
+            events_ignored: header.events_ignored,
             regions_pending_free: core.retired.len(),
             faults: core.faults,
             fault_silent_blocks: core.fault_silent_blocks,
