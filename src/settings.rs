@@ -150,6 +150,16 @@ pub const FILTER_ENVELOPE_OCT: Setting = Setting {
 pub const LOOP_CROSSFADE_S: Setting = Setting { name: "Crossfade", min: 0.0, max: 1.0, default: 0.0, unit: "", step: 0.001, display: Display::Seconds };
 /// Pads sharing a choke group (1..) cut each other off; 0 = none.
 pub const CHOKE_GROUP: Setting = Setting { name: "Choke group", min: 0.0, max: 16.0, default: 0.0, unit: "", step: 1.0, display: Display::ZeroIs("off") };
+/// How fast a choke fades a pad's voices (when its off mode is fast).
+pub const CHOKE_FADE_S: Setting = Setting {
+    name: "Choke fade",
+    min: abi::param::CHOKE_FADE_MIN,
+    max: abi::param::CHOKE_FADE_MAX,
+    default: 0.005,
+    unit: "",
+    step: 0.001,
+    display: Display::Seconds,
+};
 /// A pad's voices at once: a note at the limit fades its oldest voice over
 /// 5 ms; 0, "all", leaves only the global limit.
 pub const PAD_VOICES: Setting =
@@ -165,7 +175,7 @@ pub const NOTE: Setting = Setting { name: "Note", min: 0.0, max: 127.0, default:
 pub const VELOCITY: Setting = Setting { name: "Velocity", min: 1.0, max: 127.0, default: 127.0, unit: "", step: 1.0, display: Display::Decimals(0) };
 
 /// Every entry, for tests and documentation.
-pub const ALL: [Setting; 26] = [
+pub const ALL: [Setting; 27] = [
     MASTER_GAIN_DB,
     PAD_GAIN_DB,
     PAN,
@@ -188,6 +198,7 @@ pub const ALL: [Setting; 26] = [
     FILTER_ENVELOPE_OCT,
     LOOP_CROSSFADE_S,
     CHOKE_GROUP,
+    CHOKE_FADE_S,
     PAD_VOICES,
     SAMPLE_GAIN_DB,
     SAMPLE_TUNE_CENTS,

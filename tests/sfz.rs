@@ -17,7 +17,7 @@ use wasm_sampler::cli::render::{length_for, render, to_frames, Blocks};
 use wasm_sampler::engine::triggering::NoteEvent;
 use wasm_sampler::kit::sfz;
 use wasm_sampler::kit::{
-    FilterSettings, FilterSlope, FilterType, Kit, Loop, LoopMode, Mapping, PadSettings, PlayMode, Retrigger, SampleParams, SampleRecord, Trigger,
+    FilterSettings, FilterSlope, FilterType, Kit, Loop, LoopMode, Mapping, OffMode, PadSettings, PlayMode, Retrigger, SampleParams, SampleRecord, Trigger,
 };
 
 fn write_kit(dir: &Path) {
@@ -40,9 +40,9 @@ fn write_kit(dir: &Path) {
  fil_type=lpf_1p cutoff=2000 resonance=3
 <region> sample=SNARE.wav key=d2 transpose=2 direction=reverse offset=100 end=7999 loop_mode=one_shot
 <group> group=2 off_by=3 loop_mode=one_shot
-<region> sample=hat.wav key=f#2 polyphony=1 note_polyphony=1
+<region> sample=hat.wav key=f#2 polyphony=1 note_polyphony=1 off_time=0.02
 <group> group=3 off_by=2 loop_mode=one_shot
-<region> sample=hat.wav key=a#2 lovel=1 hivel=100 seq_length=2
+<region> sample=hat.wav key=a#2 lovel=1 hivel=100 seq_length=2 off_mode=normal
 <group>
 <region> sample=bass.wav lokey=c2 hikey=c5 pitch_keycenter=c3 loop_mode=loop_sustain loop_start=1000 loop_end=2999
  fil_type=hpf_4p cutoff=200 ampeg_hold=0.01 ampeg_release=0.1 pitch_keytrack=50
@@ -74,12 +74,14 @@ fn by_hand(dir: &Path) -> Kit {
     p.settings = PadSettings { tune_semitones: 2, reverse: true, ..base };
     p.samples.push(record("snare.wav", SampleParams { start: 100, end: 8_000, ..SampleParams::whole(38) }));
     let p = kit.pad_mut(2);
-    p.mapping = Mapping { choke_group: 1, ..one_shot(42) };
-    p.settings = PadSettings { voices: 1, retrigger: Retrigger::Cut, ..base };
+    // SFZ groups 3 and 2, as their off_bys first name them, are groups 1
+    // and 2 here; each hat is choked by the other's group only.
+    p.mapping = Mapping { choke_group: 2, choked_by: Some(1), ..one_shot(42) };
+    p.settings = PadSettings { voices: 1, retrigger: Retrigger::Cut, choke_fade: 0.02, ..base };
     p.samples.push(record("hat.wav", SampleParams::whole(42)));
     let p = kit.pad_mut(3);
-    p.mapping = Mapping { choke_group: 1, velocity: (1, 100), ..one_shot(46) };
-    p.settings = base;
+    p.mapping = Mapping { choke_group: 1, choked_by: Some(2), velocity: (1, 100), ..one_shot(46) };
+    p.settings = PadSettings { off_mode: OffMode::Normal, ..base };
     p.samples.push(record("hat.wav", SampleParams::whole(46)));
     let p = kit.pad_mut(4);
     p.mapping = Mapping { trigger: Trigger::Range { lo: 36, hi: 72 }, mode: PlayMode::Gate, ..Mapping::drum(0) };

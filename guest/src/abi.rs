@@ -212,6 +212,15 @@ pub mod param {
     /// sounding voices of the same note id (channel and key) over
     /// `FADE_SECONDS`.
     pub const RETRIGGER: u32 = 19;
+    /// How a choke (`kind::CHOKE`) ends this slot's voices: over this many
+    /// seconds, [`CHOKE_FADE_MIN`]..=[`CHOKE_FADE_MAX`] (default
+    /// `FADE_SECONDS`, 5 ms) ...
+    pub const CHOKE_FADE: u32 = 20;
+    pub const CHOKE_FADE_MIN: f32 = 0.001;
+    pub const CHOKE_FADE_MAX: f32 = 0.1;
+    /// ... or (1) with the slot's release, like a note-off (one-shots
+    /// too; SFZ `off_mode=normal`); 0, the default, fades.
+    pub const OFF_MODE: u32 = 21;
 
     /// Longest attack, hold or decay (seconds).
     pub const ENV_TIME_MAX: f32 = 30.0;

@@ -47,6 +47,9 @@ pub struct Slot {
     /// retrigger (`abi::param::RETRIGGER`).
     pub voices: u32,
     pub retrigger_cut: bool,
+    /// How a choke ends its voices (`abi::param::CHOKE_FADE`, `OFF_MODE`).
+    pub choke_fade: f32,
+    pub choke_release: bool,
     /// The filter's settings.
     pub filter: filter::Settings,
     /// The loop: `abi::looping` mode, window frames `start..end`, crossfade
@@ -79,6 +82,8 @@ impl Slot {
         bend_range: param::BEND_RANGE_DEFAULT,
         voices: 0,
         retrigger_cut: false,
+        choke_fade: FADE_SECONDS,
+        choke_release: false,
         filter: filter::Settings::DEFAULT,
         loop_mode: abi::looping::OFF,
         loop_start: 0,
@@ -299,6 +304,8 @@ impl Sampler {
             param::FILTER_ENVELOPE if value.abs() <= param::MOD_OCTAVES_MAX => s.filter.envelope_octaves = value,
             param::VOICES if (0.0..=param::VOICES_MAX).contains(&value) && value == (value as u32) as f32 => s.voices = value as u32,
             param::RETRIGGER if value == 0.0 || value == 1.0 => s.retrigger_cut = value == 1.0,
+            param::CHOKE_FADE if (param::CHOKE_FADE_MIN..=param::CHOKE_FADE_MAX).contains(&value) => s.choke_fade = value,
+            param::OFF_MODE if value == 0.0 || value == 1.0 => s.choke_release = value == 1.0,
             _ => return status::BAD_PARAM,
         }
         if id == param::GAIN || id == param::PAN {
@@ -404,7 +411,7 @@ impl Sampler {
                     v.looping.release(v.frames);
                 }
             }
-            kind::CHOKE => self.fade_voices(|v| v.slot == e.slot),
+            kind::CHOKE => self.choke(e.slot),
             kind::SLOT_PARAM => {
                 if self.slot_param(e.slot, e.id, e.value) != status::OK {
                     self.header.events_ignored += 1;
@@ -425,6 +432,23 @@ impl Sampler {
         for v in voices.iter_mut().filter(|v| v.stage == Stage::Sustain && v.gate && which(v)) {
             let release = slots.get(v.slot as usize).map_or(DEFAULT_RELEASE_SECONDS, |s| s.release);
             v.release(((release * rate + 0.5) as u32).max(1));
+        }
+    }
+
+    /// Ends the sounding voices of `slot` as its choke settings say: a fade
+    /// over its choke time, or its release.
+    fn choke(&mut self, slot: u32) {
+        let Some(s) = self.slots.get(slot as usize).copied() else {
+            self.header.events_ignored += 1;
+            return;
+        };
+        let frames = if s.choke_release { self.fade_frames(s.release) } else { self.fade_frames(s.choke_fade) };
+        for v in self.voices.iter_mut().filter(|v| v.slot == slot) {
+            match (v.stage, s.choke_release) {
+                (Stage::Sustain, true) => v.release(frames),
+                (Stage::Sustain | Stage::Fading, false) => v.fade_out(frames),
+                _ => {}
+            }
         }
     }
 

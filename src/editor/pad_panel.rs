@@ -16,7 +16,7 @@ use super::app::SamplerApp;
 use super::look::{self, draw_peaks, pad_colour, panel_rect, DIM, ERROR, TEXT};
 use super::loop_panel::loop_section;
 use super::model::note_name;
-use crate::kit::{Interpolation, PadModel, PadView, PlayMode, Retrigger, Trigger};
+use crate::kit::{Interpolation, OffMode, PadModel, PadView, PlayMode, Retrigger, Trigger};
 use crate::settings::{self, Setting, AUTOMATED_PADS};
 
 /// The tabs of the selected pad's panel, under the waveform.
@@ -259,12 +259,32 @@ fn mapping_settings(ui: &mut Ui, edited: &mut PadModel, has_sample: bool) {
     });
     ui.end_row();
     ui.label(settings::CHOKE_GROUP.name);
-    let mut group = m.choke_group as f32;
-    if ui.add(drag(&mut group, &settings::CHOKE_GROUP)).changed() {
-        m.choke_group = group.round() as u8;
-    }
+    ui.horizontal(|ui| {
+        let mut group = m.choke_group as f32;
+        if ui.add(drag(&mut group, &settings::CHOKE_GROUP)).on_hover_text("The group this pad's notes choke").changed() {
+            m.choke_group = group.round() as u8;
+        }
+        ui.label(egui::RichText::new("choked by").color(DIM));
+        let name = |by: Option<u8>| match by {
+            None => "its group".to_string(),
+            Some(0) => "none".to_string(),
+            Some(g) => format!("group {g}"),
+        };
+        egui::ComboBox::from_id_salt("choked-by").selected_text(name(m.choked_by)).show_ui(ui, |ui| {
+            for by in [None, Some(0)].into_iter().chain((1..=settings::CHOKE_GROUP.max as u8).map(Some)) {
+                ui.selectable_value(&mut m.choked_by, by, name(by));
+            }
+        });
+    });
     ui.end_row();
     let s = &mut edited.settings;
+    ui.label("Choked");
+    ui.horizontal(|ui| {
+        ui.selectable_value(&mut s.off_mode, OffMode::Fast, "Fade").on_hover_text("A choke fades the pad out over the choke fade");
+        ui.selectable_value(&mut s.off_mode, OffMode::Normal, "Release").on_hover_text("A choke releases the pad like a note-off");
+        ui.add_enabled(s.off_mode == OffMode::Fast, drag(&mut s.choke_fade, &settings::CHOKE_FADE_S));
+    });
+    ui.end_row();
     ui.label(settings::PAD_VOICES.name);
     ui.horizontal(|ui| {
         let mut voices = s.voices as f32;

@@ -248,8 +248,9 @@ pub fn translate(event: &NoteEvent, pads: &[Option<LivePad>], automation: &[Opti
         NoteEvent::On { frame, channel, note, velocity } => {
             let vel7 = midi_velocity(velocity).max(1);
             let hit = |p: &&LivePad| p.mapping.matches(note, vel7);
-            // Choke first: every pad of a group that fires now, except the
-            // pads that fire themselves. Groups as a 256-bit set: O(pads).
+            // Choke first: every pad choked by a group that fires now
+            // (its own, or the one it names), except the pads that fire
+            // themselves. Groups as a 256-bit set: O(pads).
             let mut fired = [0u64; 4];
             for pad in pads.iter().flatten().filter(hit) {
                 let g = pad.mapping.choke_group as usize;
@@ -259,7 +260,7 @@ pub fn translate(event: &NoteEvent, pads: &[Option<LivePad>], automation: &[Opti
             }
             if fired != [0; 4] {
                 for pad in pads.iter().flatten() {
-                    let g = pad.mapping.choke_group as usize;
+                    let g = pad.mapping.choked_by_group() as usize;
                     if g != 0 && fired[g / 64] & (1 << (g % 64)) != 0 && !hit(&pad) {
                         out.push(Event::choke(frame, pad.slot));
                     }
@@ -396,6 +397,21 @@ mod tests {
         let mut out = EventBuffer::with_capacity(8);
         translate(&on(42, 1.0), &pads, &[], 48_000.0, &mut out);
         assert_eq!(out.as_slice(), &[Event::choke(7, 11), Event::note_on(7, 10, 42, 1.0, 1.0, false)]);
+    }
+
+    #[test]
+    fn a_pad_choked_by_another_group_is_choked_one_way() {
+        // SFZ-style hats: the closed one (group 1) chokes the open one
+        // (group 2, choked by group 1); not the other way.
+        let closed = Mapping { choke_group: 1, choked_by: Some(0), ..Mapping::drum(42) };
+        let open = Mapping { choke_group: 2, choked_by: Some(1), ..Mapping::drum(46) };
+        let pads = [pad(closed, 10), pad(open, 11)];
+        let mut out = EventBuffer::with_capacity(8);
+        translate(&on(42, 1.0), &pads, &[], 48_000.0, &mut out);
+        assert_eq!(out.as_slice(), &[Event::choke(7, 11), Event::note_on(7, 10, 42, 1.0, 1.0, false)]);
+        let mut out = EventBuffer::with_capacity(8);
+        translate(&on(46, 1.0), &pads, &[], 48_000.0, &mut out);
+        assert_eq!(out.as_slice(), &[Event::note_on(7, 11, 46, 1.0, 1.0, false)]);
     }
 
     #[test]

@@ -18,8 +18,8 @@ pub mod state;
 pub mod store;
 
 pub use model::{
-    Automation, FilterSettings, FilterSlope, FilterType, Interpolation, Loop, LoopMode, LoopPoints, Mapping, PadModel, PadSettings, PlayMode, Retrigger,
-    SampleParams, SampleRecord, Trigger,
+    Automation, FilterSettings, FilterSlope, FilterType, Interpolation, Loop, LoopMode, LoopPoints, Mapping, OffMode, PadModel, PadSettings, PlayMode,
+    Retrigger, SampleParams, SampleRecord, Trigger,
 };
 pub use state::{EmbeddedAudio, Kit, SampleAudio, KIT_VERSION};
 pub use store::{KitStore, PadView};

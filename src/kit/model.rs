@@ -198,24 +198,38 @@ pub struct Mapping {
     /// MIDI velocities (1..=127) that play the pad, inclusive.
     pub velocity: (u8, u8),
     pub mode: PlayMode,
-    /// Pads sharing a group (1..=16) cut each other off; 0 = none
-    /// ([`settings::CHOKE_GROUP`]).
+    /// The choke group the pad belongs to (1..=16; 0 = none,
+    /// [`settings::CHOKE_GROUP`]): its notes cut off the pads this group
+    /// chokes.
     pub choke_group: u8,
+    /// Whose notes cut this pad off: `None`, the default, its own group's
+    /// (the pads of a group cut each other, the classic hi-hat); `Some(0)`
+    /// no one's; `Some(g)` group g's only (SFZ `off_by`: an open hat
+    /// choked by the closed hat's group, not the other way).
+    #[serde(default)]
+    pub choked_by: Option<u8>,
 }
 
 impl Mapping {
+    /// The group whose notes cut this pad off (0: none).
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    pub fn choked_by_group(&self) -> u8 {
+        self.choked_by.unwrap_or(self.choke_group)
+    }
+
     /// Drum mode on `note`: one-shot, all velocities, no choke group.
     ///
     /// Thread: any, the audio thread included. No allocation.
     pub fn drum(note: u8) -> Self {
-        Mapping { trigger: Trigger::Note(note), velocity: (1, 127), mode: PlayMode::OneShot, choke_group: 0 }
+        Mapping { trigger: Trigger::Note(note), velocity: (1, 127), mode: PlayMode::OneShot, choke_group: 0, choked_by: None }
     }
 
     /// Pitched mode over `lo..=hi`: gate, all velocities.
     ///
     /// Thread: any, the audio thread included. No allocation.
     pub fn pitched(lo: u8, hi: u8) -> Self {
-        Mapping { trigger: Trigger::Range { lo, hi }, velocity: (1, 127), mode: PlayMode::Gate, choke_group: 0 }
+        Mapping { trigger: Trigger::Range { lo, hi }, velocity: (1, 127), mode: PlayMode::Gate, choke_group: 0, choked_by: None }
     }
 
     /// The mapping a new pad `index` starts with: drum mode on note 36 +
@@ -307,6 +321,23 @@ pub struct PadSettings {
     /// What a note does to the pad's voices still playing the same note.
     #[serde(default)]
     pub retrigger: Retrigger,
+    /// How a choke ends the pad's voices: a fade over
+    /// [`settings::CHOKE_FADE_S`], or its release.
+    #[serde(default = "defaults::choke_fade")]
+    pub choke_fade: f32,
+    #[serde(default)]
+    pub off_mode: OffMode,
+}
+
+/// How a choke ends a pad's voices (SFZ `off_mode`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OffMode {
+    /// A fade over the pad's choke time.
+    #[default]
+    Fast,
+    /// The pad's release, as a note-off would (one-shots too).
+    Normal,
 }
 
 /// What a new note does to a pad's voices of the same note (channel and
@@ -351,6 +382,9 @@ mod defaults {
     pub fn pitch_keytrack() -> f32 {
         settings::PITCH_KEYTRACK_CT.default
     }
+    pub fn choke_fade() -> f32 {
+        settings::CHOKE_FADE_S.default
+    }
 }
 
 impl Default for PadSettings {
@@ -375,6 +409,8 @@ impl Default for PadSettings {
             pitch_keytrack: defaults::pitch_keytrack(),
             voices: 0,
             retrigger: Retrigger::Ring,
+            choke_fade: defaults::choke_fade(),
+            off_mode: OffMode::Fast,
         }
     }
 }
@@ -441,7 +477,7 @@ impl PadSettings {
     /// Gain is exactly 1.0 when both gains are 0 dB.
     ///
     /// Thread: any, the audio thread included. No allocation.
-    pub fn guest_params(&self, sample_gain_db: f32) -> [(u32, f32); 20] {
+    pub fn guest_params(&self, sample_gain_db: f32) -> [(u32, f32); 22] {
         let db = settings::PAD_GAIN_DB.clamp(self.gain_db) + settings::SAMPLE_GAIN_DB.clamp(sample_gain_db);
         let f = &self.filter;
         [
@@ -465,6 +501,8 @@ impl PadSettings {
             (abi::param::FILTER_ENVELOPE, settings::FILTER_ENVELOPE_OCT.clamp(f.envelope)),
             (abi::param::VOICES, settings::PAD_VOICES.clamp(self.voices as f32).round()),
             (abi::param::RETRIGGER, if self.retrigger == Retrigger::Cut { 1.0 } else { 0.0 }),
+            (abi::param::CHOKE_FADE, settings::CHOKE_FADE_S.clamp(self.choke_fade)),
+            (abi::param::OFF_MODE, if self.off_mode == OffMode::Normal { 1.0 } else { 0.0 }),
         ]
     }
 
@@ -707,7 +745,11 @@ impl PadModel {
             return Err(format!("velocity range {}..{} is reversed", m.velocity.0, m.velocity.1));
         }
         check(&settings::CHOKE_GROUP, m.choke_group as f32)?;
+        if let Some(g) = m.choked_by {
+            check(&settings::CHOKE_GROUP, g as f32)?;
+        }
         let s = &self.settings;
+        check(&settings::CHOKE_FADE_S, s.choke_fade)?;
         check(&settings::PAD_GAIN_DB, s.gain_db)?;
         check(&settings::PAN, s.pan)?;
         check(&settings::TUNE_SEMITONES, s.tune_semitones as f32)?;

@@ -21,12 +21,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use super::model::{FilterSettings, FilterSlope, FilterType, Loop, LoopMode, Mapping, PadModel, PlayMode, Retrigger, SampleParams, SampleRecord, Trigger};
+use super::model::{
+    FilterSettings, FilterSlope, FilterType, Loop, LoopMode, Mapping, OffMode, PadModel, PlayMode, Retrigger, SampleParams, SampleRecord, Trigger,
+};
 use super::Kit;
 use crate::settings;
 
 /// The opcodes that map onto pad settings.
-pub const OPCODES: [&str; 35] = [
+pub const OPCODES: [&str; 37] = [
     "sample",
     "default_path",
     "key",
@@ -62,6 +64,8 @@ pub const OPCODES: [&str; 35] = [
     "off_by",
     "polyphony",
     "note_polyphony",
+    "off_mode",
+    "off_time",
 ];
 
 /// The deepest `#include` nesting read.
@@ -266,8 +270,9 @@ impl Parser {
             let pad = region_pad(i, region, &mut chokes)?;
             *kit.pad_mut(i) = pad;
         }
-        for (i, group) in chokes.assign() {
-            kit.pad_mut(i).mapping.choke_group = group;
+        for (i, group, by) in chokes.assign() {
+            let m = &mut kit.pad_mut(i).mapping;
+            (m.choke_group, m.choked_by) = (group, by);
         }
         for (i, pad) in kit.pads.iter().enumerate() {
             pad.validate().map_err(|e| format!("{}: region {}: {e}", path.display(), i + 1))?;
@@ -277,8 +282,11 @@ impl Parser {
     }
 }
 
-/// SFZ `group`/`off_by` pairs, made into this kit's symmetric choke groups
-/// (regions linked by `off_by` share one group).
+/// SFZ `group`/`off_by`, as this kit's choke groups: each SFZ group some
+/// region is `off_by` becomes a group here (1..=16, numbered in the order
+/// the `off_by`s first name them; later ones are dropped); a region of
+/// such a group belongs to it, and a region with `off_by` is choked by
+/// that group alone (one way, as in SFZ).
 #[derive(Default)]
 struct Chokes {
     /// Each region's SFZ group and off_by.
@@ -286,36 +294,20 @@ struct Chokes {
 }
 
 impl Chokes {
-    fn assign(&self) -> Vec<(usize, u8)> {
-        // Union of the SFZ groups each off_by links.
-        let mut parent: BTreeMap<i64, i64> = BTreeMap::new();
-        fn find(parent: &mut BTreeMap<i64, i64>, g: i64) -> i64 {
-            let p = *parent.entry(g).or_insert(g);
-            if p == g {
-                g
-            } else {
-                let r = find(parent, p);
-                parent.insert(g, r);
-                r
-            }
-        }
-        let linked: Vec<(i64, i64)> = self.regions.iter().filter_map(|&(_, g, o)| Some((g?, o?))).collect();
-        for (g, o) in &linked {
-            let (a, b) = (find(&mut parent, *g), find(&mut parent, *o));
-            parent.insert(a, b);
-        }
+    /// (region, its choke group, whom it is choked by) for every region
+    /// that takes part.
+    fn assign(&self) -> Vec<(usize, u8, Option<u8>)> {
         let mut ids: BTreeMap<i64, u8> = BTreeMap::new();
-        let mut out = Vec::new();
-        for &(i, g, _) in &self.regions {
-            let Some(g) = g else { continue };
-            if !linked.iter().any(|(a, b)| *a == g || *b == g) {
-                continue;
-            }
-            let root = find(&mut parent, g);
+        for o in self.regions.iter().filter_map(|&(_, _, o)| o) {
             let next = ids.len() as u8 + 1;
-            let id = *ids.entry(root).or_insert(next);
-            if id <= settings::CHOKE_GROUP.max as u8 {
-                out.push((i, id));
+            ids.entry(o).or_insert(next);
+        }
+        let id = |g: i64| ids.get(&g).copied().filter(|&i| i <= settings::CHOKE_GROUP.max as u8).unwrap_or(0);
+        let mut out = Vec::new();
+        for &(i, g, o) in &self.regions {
+            let group = g.map_or(0, id);
+            if group != 0 || o.is_some() {
+                out.push((i, group, Some(o.map_or(0, id))));
             }
         }
         out
@@ -356,7 +348,7 @@ fn region_pad(index: usize, region: &Opcodes, chokes: &mut Chokes) -> Result<Pad
     let mode = if loop_mode == Some("one_shot") { PlayMode::OneShot } else { PlayMode::Gate };
 
     let mut pad = PadModel::empty(index);
-    pad.mapping = Mapping { trigger, velocity: (velocity.0.min(velocity.1), velocity.1.max(velocity.0)), mode, choke_group: 0 };
+    pad.mapping = Mapping { trigger, velocity: (velocity.0.min(velocity.1), velocity.1.max(velocity.0)), mode, choke_group: 0, choked_by: None };
     let s = &mut pad.settings;
     s.gain_db = settings::PAD_GAIN_DB.clamp(num("volume")?.unwrap_or(0.0) as f32);
     s.pan = settings::PAN.clamp((num("pan")?.unwrap_or(0.0) / 100.0) as f32);
@@ -374,6 +366,16 @@ fn region_pad(index: usize, region: &Opcodes, chokes: &mut Chokes) -> Result<Pad
     // stands in for it.
     if num("note_polyphony")?.is_some_and(|n| n <= 1.0) {
         s.retrigger = Retrigger::Cut;
+    }
+    if let Some((mode, file, line)) = get("off_mode") {
+        s.off_mode = match mode.as_str() {
+            "fast" => OffMode::Fast,
+            "normal" => OffMode::Normal,
+            other => return Err(format!("{}:{line}: off_mode={other}: expected fast or normal", file.display())),
+        };
+    }
+    if let Some(seconds) = num("off_time")? {
+        s.choke_fade = settings::CHOKE_FADE_S.clamp(seconds as f32);
     }
     s.velocity_amount = settings::VELOCITY_AMOUNT_PCT.clamp(num("amp_veltrack")?.unwrap_or(100.0).abs() as f32);
     if let Some((kind, file, line)) = get("fil_type") {
