@@ -1,8 +1,9 @@
-//! A pad's own voice rules, through the real wasm guest and the native DSP:
-//! at its voice limit a note fades the pad's oldest voice, a cutting
-//! retrigger fades the voice of the same note, ringing lets it play on,
-//! and every such cut is a 5 ms fade with no sample-to-sample step above
-//! the bound on a full-scale 1 kHz sine at 48 kHz.
+//! Every way a voice is cut short, through the real wasm guest and the
+//! native DSP: a pad's voice limit (its oldest voice fades), a cutting
+//! retrigger (the same note's voice; ringing lets it play on), a steal past
+//! 64 voices (the quietest), a replaced sample and all-sound-off. Each is a
+//! 5 ms fade with no sample-to-sample step above the bound on a full-scale
+//! 1 kHz sine at 48 kHz (chokes: `tests/chokes.rs`).
 //!
 //! The sample is silence, then the sine: a new hit is silent while the
 //! voice it cuts fades, so the cut is heard alone.
@@ -146,4 +147,33 @@ fn past_64_voices_the_quietest_is_stolen_with_a_5_ms_fade_and_no_step_above_the_
     }
     assert_identical(&renders[0], &renders[1], "wasm and native");
     assert_faded(&renders[0], cut, cut + 2_000, "the stolen voice");
+}
+
+#[test]
+fn replacing_the_sample_and_all_sound_off_fade_the_sine_over_5_ms_without_a_step_above_the_bound() {
+    let dir = tempdir();
+    let (sine, other) = (path_in(&dir, "sine.wav"), path_in(&dir, "other.wav"));
+    write_float_wav(&sine, 48_000, 1, &lead_sine());
+    write_float_wav(&other, 48_000, 1, &signal(1_000, 3));
+    let cut = LEAD + 1_000;
+    for kind in KINDS {
+        for how in ["the sample replaced", "all sound off"] {
+            let e = engine(kind, 48_000.0);
+            e.load_file(0, &sine).unwrap();
+            let mut out = render_fixed(&e, &[note_on(0, 36, 1.0)], cut as u64, 256).left;
+            let events = match how {
+                "all sound off" => vec![FrameEvent { frame: 0, event: wasm_sampler::engine::triggering::NoteEvent::AllSoundOff { frame: 0 } }],
+                _ => {
+                    e.load_file(0, &other).unwrap();
+                    vec![]
+                }
+            };
+            out.extend(render_fixed(&e, &events, 1_000, 256).left);
+            let what = format!("{kind:?}, {how}");
+            assert!(out[cut..cut + FADE].iter().any(|&v| v.abs() > 0.5), "{what}: the voice sounds as the fade begins");
+            assert_eq!(first_difference(&out[cut + FADE + 1..], &[0.0; 1_000 - FADE - 1]), None, "{what}: silent 5 ms later");
+            let step = largest_step(&out);
+            assert!(step <= STEP_BOUND, "{what}: a step of {step} (bound {STEP_BOUND})");
+        }
+    }
 }
