@@ -64,6 +64,13 @@ fn pad_filter(state: &[u8], pad: usize) -> serde_json::Value {
     kit["pads"][pad]["settings"]["filter"].clone()
 }
 
+/// A pad's mapping in a saved state.
+fn pad_mapping(state: &[u8], pad: usize) -> serde_json::Value {
+    let json: serde_json::Value = serde_json::from_slice(&state[8..]).unwrap();
+    let kit: serde_json::Value = serde_json::from_str(json["fields"]["kit"].as_str().unwrap()).unwrap();
+    kit["pads"][pad]["mapping"].clone()
+}
+
 /// A pad's first sample record in a saved state.
 fn pad_sample(state: &[u8], pad: usize) -> serde_json::Value {
     let json: serde_json::Value = serde_json::from_slice(&state[8..]).unwrap();
@@ -374,6 +381,18 @@ fn wav_and_flac_files_dragged_from_a_file_manager_onto_pads_play_on_the_next_not
     let settled = ((decay + 0.1) * 48_000.0) as usize..28_800;
     let ratio = (energy(&after[0][settled.clone()]) / energy(&before[0][settled])).sqrt();
     assert!((ratio - sustain / 100.0).abs() < 1e-3, "after the decay the note sits at {ratio:.4} of its level, sustain {sustain} %");
+
+    // Learn: press the header's Learn, play note 50 from the host: pad 12
+    // takes it as its trigger note, and plays on it.
+    let [x, y] = at(look::header_button_rect(2, screen).center());
+    xdotool(&xvfb.display, &["mousemove", &x, &y, "click", "1"]);
+    settle(&mut s);
+    s.play(&[(0, Msg::On(50)), (100, Msg::Off(50))], 512);
+    wait_for("pad 12 to learn note 50", 5, &mut s, |s| pad_mapping(&save_state(&mut s.inst), 11)["trigger"]["note"] == 50);
+    s.play(&[(0, Msg::AllSoundOff)], 2048);
+    let played = s.play(&[(0, Msg::On(50))], 2_000);
+    assert!(played[0].iter().any(|&v| v.abs() > 1e-3), "note 50 plays pad 12");
+    s.play(&[(0, Msg::AllSoundOff)], 2048);
     click_tab(&xvfb.display, screen, 0);
 
     if let Some(path) = std::env::var_os("WASM_SAMPLER_SCREENSHOT") {

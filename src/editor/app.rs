@@ -111,6 +111,9 @@ pub struct SamplerApp {
     peaks_pending: HashMap<usize, WaveKey>,
     pub(super) view: View,
     hits_seen: [u32; 128],
+    /// Learning the selected pad's trigger note: the pad, and the note-on
+    /// counts when learning began (the next note whose count moves is it).
+    pub(super) learning: Option<(usize, [u32; 128])>,
     pub(super) flashes: HashMap<usize, Instant>,
     /// The note an audition is holding and since when (released when the
     /// mouse is, but not before [`MIN_AUDITION`]).
@@ -149,6 +152,7 @@ impl SamplerApp {
             peaks_pending: HashMap::new(),
             view: View::default(),
             hits_seen,
+            learning: None,
             flashes: HashMap::new(),
             auditioning: None,
             audition_released: false,
@@ -211,6 +215,27 @@ impl SamplerApp {
     }
 
     /// Flashes the pads whose notes the audio thread played since last frame.
+    /// While learning, the first note played since takes the pad (a note
+    /// trigger); selecting another pad stops learning.
+    fn learn_note(&mut self, ctx: &egui::Context) {
+        let Some((pad, seen)) = self.learning else { return };
+        if pad != self.selected {
+            self.learning = None;
+            return;
+        }
+        let hits = self.shared.link.note_hits().0;
+        match (0..128).find(|&n| hits[n] != seen[n]) {
+            Some(note) => {
+                self.learning = None;
+                if let Err(e) = self.shared.store.edit(pad, |p| p.mapping.trigger = Trigger::Note(note as u8)) {
+                    self.shared.link.post_message(format!("pad {}: {e}", pad + 1));
+                }
+            }
+            // Keep looking at the notes while waiting.
+            None => ctx.request_repaint_after(std::time::Duration::from_millis(15)),
+        }
+    }
+
     fn update_flashes(&mut self, pads: &[PadView]) {
         let (hits, velocities) = self.shared.link.note_hits();
         let now = Instant::now();
@@ -402,6 +427,7 @@ impl WindowApp for SamplerApp {
             self.refresh_waveform(pad, Some(p));
         }
         self.update_flashes(&pads);
+        self.learn_note(ui.ctx());
         let pages = self.pages(pads.len()).max(self.page + 1);
 
         ui.painter().rect_filled(ui.ctx().content_rect(), 0.0, Color32::from_rgb(26, 27, 31));

@@ -65,6 +65,16 @@ pub fn panel_rect(screen: Vec2) -> Rect {
     Rect::from_min_max(pos2((screen.x * 0.5).round() + MARGIN, TOP_BAR + MARGIN * 0.5), pos2(screen.x - MARGIN, screen.y - BOTTOM))
 }
 
+/// Button `i` of the selected pad's header, counted from the right (0
+/// Clear, 1 Load…, 2 Learn), at a fixed place so tests can press them.
+///
+/// Thread: any. No allocation.
+pub fn header_button_rect(i: usize, screen: Vec2) -> Rect {
+    let inner = panel_rect(screen).shrink(PANEL_INSET);
+    let (w, h) = (62.0, 22.0);
+    Rect::from_min_size(pos2(inner.max.x - (i + 1) as f32 * (w + 4.0) + 4.0, inner.min.y), vec2(w, h))
+}
+
 /// Where the selected pad's tabs start below the panel's top (past its
 /// header, waveform and play-window row), their size, and the labels'
 /// order. Fixed, so the tabs stay put whatever pad is selected (and tests

@@ -41,7 +41,7 @@ impl SamplerApp {
         let empty = PadView { model: PadModel::empty(pad), sample: None, error: None, loading: false };
         let view = pads.get(pad).unwrap_or(&empty);
         let mut child = ui.new_child(egui::UiBuilder::new().max_rect(rect.shrink(look::PANEL_INSET)).layout(egui::Layout::top_down(egui::Align::Min)));
-        self.panel_header(&mut child, pad, view, pads);
+        self.panel_header(&mut child, screen, pad, view, pads);
         let mut edited = view.model.clone();
         self.window_editor(&mut child, pad, view, &mut edited);
         // The tabs and their section at fixed places (look.rs).
@@ -83,19 +83,29 @@ impl SamplerApp {
     }
 
     /// Name, Load… and Clear, what the sample is, and its error if any.
-    fn panel_header(&mut self, ui: &mut Ui, pad: usize, view: &PadView, pads: &[PadView]) {
+    fn panel_header(&mut self, ui: &mut Ui, screen: Vec2, pad: usize, view: &PadView, pads: &[PadView]) {
+        // The buttons at fixed places (look.rs); the name elided before them.
+        let buttons = if matches!(view.model.mapping.trigger, Trigger::Note(_)) { 3 } else { 2 };
+        let room = look::header_button_rect(buttons - 1, screen).min.x - ui.max_rect().min.x - 70.0;
         ui.horizontal(|ui| {
             ui.label(egui::RichText::new(format!("Pad {}", pad + 1)).strong().size(16.0).color(pad_colour(pad)));
-            ui.label(egui::RichText::new(super::app::pad_name(view)).size(15.0).color(TEXT));
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if ui.button("Clear").clicked() {
-                    self.shared.store.clear(pad);
-                }
-                if ui.button("Load…").clicked() {
-                    self.open_browser(pad, pads);
-                }
-            });
+            ui.label(egui::RichText::new(look::elide(&super::app::pad_name(view), room, 15.0)).size(15.0).color(TEXT));
         });
+        if ui.put(look::header_button_rect(0, screen), egui::Button::new("Clear")).clicked() {
+            self.shared.store.clear(pad);
+        }
+        if ui.put(look::header_button_rect(1, screen), egui::Button::new("Load…")).clicked() {
+            self.open_browser(pad, pads);
+        }
+        if buttons == 3 {
+            let learning = self.learning.is_some_and(|(p, _)| p == pad);
+            let learn = ui
+                .put(look::header_button_rect(2, screen), egui::Button::selectable(learning, "Learn"))
+                .on_hover_text("Play a note on your controller: this pad takes it as its trigger note");
+            if learn.clicked() {
+                self.learning = if learning { None } else { Some((pad, self.shared.link.note_hits().0)) };
+            }
+        }
         let info = match &view.sample {
             Some(s) => {
                 let seconds = s.info.frames as f64 / s.info.sample_rate.max(1) as f64;
