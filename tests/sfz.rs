@@ -13,11 +13,12 @@ use std::process::Command;
 use std::sync::atomic::AtomicBool;
 
 use wasm_sampler::cli::midi::TimedEvent;
-use wasm_sampler::cli::render::{length_for, render, to_frames, Blocks};
+use wasm_sampler::cli::render::{length_for, render, to_frames, Blocks, FrameEvent};
 use wasm_sampler::engine::triggering::NoteEvent;
 use wasm_sampler::kit::sfz;
 use wasm_sampler::kit::{
-    FilterSettings, FilterSlope, FilterType, Kit, Loop, LoopMode, Mapping, OffMode, PadSettings, PlayMode, Retrigger, SampleParams, SampleRecord, Trigger,
+    CcRange, FilterSettings, FilterSlope, FilterType, Kit, Loop, LoopMode, Mapping, OffMode, PadSettings, PlayMode, Retrigger, SampleParams, SampleRecord,
+    Trigger,
 };
 
 fn write_kit(dir: &Path) {
@@ -187,4 +188,35 @@ fn text_that_is_not_sfz_names_the_file_and_line() {
         assert!(err.contains(reason) && err.contains("bad.sfz"), "expected `{reason}` in `{err}`");
         assert!(!err.contains('\n'));
     }
+}
+
+#[test]
+fn a_hi_hat_pedals_cc_4_picks_the_closed_or_the_open_region_for_the_same_key() {
+    let dir = tempdir();
+    let (closed, open) = (signal(3_000, 51), signal(3_000, 52));
+    write_float_wav(&dir.path().join("closed.wav"), 48_000, 1, &closed);
+    write_float_wav(&dir.path().join("open.wav"), 48_000, 1, &open);
+    std::fs::write(
+        dir.path().join("hat.sfz"),
+        "<group> key=42 loop_mode=one_shot\n<region> sample=closed.wav hicc4=63\n<region> sample=open.wav locc4=64 hicc4=127\n",
+    )
+    .unwrap();
+    let import = sfz::read(&dir.path().join("hat.sfz")).unwrap();
+    assert_eq!(import.note, None, "locc/hicc are read");
+    let ccs: Vec<_> = import.kit.pads.iter().map(|p| p.mapping.cc).collect();
+    assert_eq!(ccs, [Some(CcRange { cc: 4, lo: 0, hi: 63 }), Some(CcRange { cc: 4, lo: 64, hi: 127 })]);
+
+    // The pedal up (CC 4 = 127) between two hits: the first is closed
+    // (controllers start at 0), the second open, bit for bit.
+    let rig = engine(wasm_sampler::DspBackend::Wasm, 48_000.0);
+    rig.store.set_kit(import.kit);
+    rig.store.load_kit(&AtomicBool::new(false), |pad, e| panic!("pad {pad}: {e}"));
+    let events = [
+        FrameEvent { frame: 0, event: NoteEvent::On { frame: 0, channel: 9, note: 42, velocity: 1.0 } },
+        FrameEvent { frame: 4_000, event: NoteEvent::Controller { frame: 0, channel: 9, cc: 4, value: 127 } },
+        FrameEvent { frame: 5_000, event: NoteEvent::On { frame: 0, channel: 9, note: 42, velocity: 1.0 } },
+    ];
+    let out = render(&rig.engine, &events, 8_000, &Blocks::Fixed(256)).left;
+    assert_eq!(first_difference(&out[..3_000], &closed), None, "closed");
+    assert_eq!(first_difference(&out[5_000..], &open), None, "open");
 }

@@ -16,7 +16,7 @@ use super::app::SamplerApp;
 use super::look::{self, draw_peaks, pad_colour, panel_rect, DIM, ERROR, TEXT};
 use super::loop_panel::loop_section;
 use super::model::note_name;
-use crate::kit::{Interpolation, OffMode, PadModel, PadView, PlayMode, Retrigger, Trigger};
+use crate::kit::{CcRange, Interpolation, OffMode, PadModel, PadView, PlayMode, Retrigger, Trigger};
 use crate::settings::{self, Setting, AUTOMATED_PADS};
 
 /// The tabs of the selected pad's panel, under the waveform.
@@ -356,6 +356,25 @@ fn mapping_settings(ui: &mut Ui, edited: &mut PadModel, has_sample: bool) {
         ui.add(egui::DragValue::new(hi).range(settings::VELOCITY.min as u8..=settings::VELOCITY.max as u8));
         if *lo > *hi {
             std::mem::swap(lo, hi);
+        }
+    });
+    ui.end_row();
+    ui.label("Controller");
+    ui.horizontal(|ui| {
+        let cc = &mut edited.mapping.cc;
+        let mut on = cc.is_some();
+        if ui.checkbox(&mut on, "only while CC").on_hover_text("Play only while a controller (CC 4: the hi-hat pedal) is in a range").changed() {
+            *cc = on.then_some(CcRange { cc: 4, lo: 0, hi: 127 });
+        }
+        if let Some(c) = cc {
+            ui.add(egui::DragValue::new(&mut c.cc).range(0..=127));
+            ui.label("is");
+            ui.add(egui::DragValue::new(&mut c.lo).range(0..=127));
+            ui.label("to");
+            ui.add(egui::DragValue::new(&mut c.hi).range(0..=127));
+            if c.lo > c.hi {
+                std::mem::swap(&mut c.lo, &mut c.hi);
+            }
         }
     });
     ui.end_row();

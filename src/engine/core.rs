@@ -11,7 +11,7 @@ use wasm_sampler_guest::abi;
 
 use super::allocator::{AllocError, Region, RegionAllocator};
 use super::backend::{FaultKind, Guest, GuestError, ModuleSource, Trap};
-use super::triggering::{translate, EventBuffer, LivePad, NoteEvent};
+use super::triggering::{translate, Controllers, EventBuffer, LivePad, NoteEvent};
 use super::{LoadedSample, PadSnapshot, PublishedPad, SampleChange};
 use crate::kit::Automation;
 use crate::settings::{AUTOMATED_PADS, MAX_PADS};
@@ -53,6 +53,9 @@ pub(super) struct Core {
     pub non_finite: u64,
     /// The last slot parameter the guest refused (id, value, status), to log.
     pub refused_param: Option<(u32, f32, i32)>,
+    /// Every MIDI controller's latest value (pads may play only in a range
+    /// of one). Written by the audio thread only.
+    pub controllers: Controllers,
 }
 
 impl Core {
@@ -333,7 +336,10 @@ impl Core {
                     break;
                 }
                 let (len, dropped) = (self.events.len(), self.events.dropped());
-                translate(&n.at(f - start as u32), &self.live, &self.automation, rate, &mut self.events);
+                if let NoteEvent::Controller { channel, cc, value, .. } = *n {
+                    self.controllers.set(channel, cc, value);
+                }
+                translate(&n.at(f - start as u32), &self.live, &self.automation, &self.controllers, rate, &mut self.events);
                 if self.events.dropped() != dropped && len > 0 {
                     self.events.truncate(len);
                     self.events.set_dropped(dropped);

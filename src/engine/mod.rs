@@ -251,6 +251,7 @@ impl Engine {
                 permit_fault_allocs: options.permit_fault_allocs,
                 non_finite: 0,
                 refused_param: None,
+                controllers: triggering::Controllers::ZERO,
             }),
             generation: AtomicU64::new(0),
         })

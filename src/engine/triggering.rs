@@ -101,6 +101,34 @@ pub enum NoteEvent {
         channel: u8,
         value: f32,
     },
+    /// A MIDI controller's new value (0..=127) on a channel: remembered for
+    /// the pads that play only in a range of it.
+    Controller {
+        frame: u32,
+        channel: u8,
+        cc: u8,
+        value: u8,
+    },
+}
+
+/// The latest value of every MIDI controller on every channel (0 until
+/// one arrives, as SFZ assumes). Plain data: the audio thread keeps one.
+#[derive(Clone, Debug)]
+pub struct Controllers([[u8; 128]; 16]);
+
+impl Controllers {
+    /// Every controller at 0.
+    pub const ZERO: Controllers = Controllers([[0; 128]; 16]);
+
+    /// Thread: audio (or any). No allocation.
+    pub fn set(&mut self, channel: u8, cc: u8, value: u8) {
+        self.0[channel as usize & 15][cc as usize & 127] = value.min(127);
+    }
+
+    /// Thread: audio (or any). No allocation.
+    pub fn get(&self, channel: u8, cc: u8) -> u8 {
+        self.0[channel as usize & 15][cc as usize & 127]
+    }
 }
 
 /// A MIDI pitch-bend value (14 bits, 8192 = none) as -1..=1: exactly 0 at
@@ -125,7 +153,8 @@ impl NoteEvent {
             | NoteEvent::Choke { frame, .. }
             | NoteEvent::AllNotesOff { frame }
             | NoteEvent::AllSoundOff { frame }
-            | NoteEvent::PitchBend { frame, .. } => frame,
+            | NoteEvent::PitchBend { frame, .. }
+            | NoteEvent::Controller { frame, .. } => frame,
         }
     }
 
@@ -139,7 +168,8 @@ impl NoteEvent {
             | NoteEvent::Choke { frame, .. }
             | NoteEvent::AllNotesOff { frame }
             | NoteEvent::AllSoundOff { frame }
-            | NoteEvent::PitchBend { frame, .. } => *frame = new_frame,
+            | NoteEvent::PitchBend { frame, .. }
+            | NoteEvent::Controller { frame, .. } => *frame = new_frame,
         }
         self
     }
@@ -237,17 +267,24 @@ impl EventBuffer {
 /// `automation[i]`, where present, replaces pad i's automatable settings.
 ///
 /// Thread: audio. No allocation.
-pub fn translate(event: &NoteEvent, pads: &[Option<LivePad>], automation: &[Option<Automation>], output_rate: f64, out: &mut EventBuffer) {
+pub fn translate(
+    event: &NoteEvent,
+    pads: &[Option<LivePad>],
+    automation: &[Option<Automation>],
+    controllers: &Controllers,
+    output_rate: f64,
+    out: &mut EventBuffer,
+) {
     match *event {
         NoteEvent::On { velocity, .. } if velocity <= 0.0 => {
             // A note-on at velocity 0 is a note-off.
             if let NoteEvent::On { frame, channel, note, .. } = *event {
-                translate(&NoteEvent::Off { frame, channel, note }, pads, automation, output_rate, out);
+                translate(&NoteEvent::Off { frame, channel, note }, pads, automation, controllers, output_rate, out);
             }
         }
         NoteEvent::On { frame, channel, note, velocity } => {
             let vel7 = midi_velocity(velocity).max(1);
-            let hit = |p: &&LivePad| p.mapping.matches(note, vel7);
+            let hit = |p: &&LivePad| p.mapping.matches(note, vel7) && p.mapping.cc.is_none_or(|c| (c.lo..=c.hi).contains(&controllers.get(channel, c.cc)));
             // Choke first: every pad choked by a group that fires now
             // (its own, or the one it names), except the pads that fire
             // themselves. Groups as a 256-bit set: O(pads).
@@ -282,12 +319,15 @@ pub fn translate(event: &NoteEvent, pads: &[Option<LivePad>], automation: &[Opti
         NoteEvent::AllNotesOff { frame } => out.push(Event::all_notes_off(frame)),
         NoteEvent::AllSoundOff { frame } => out.push(Event::all_sound_off(frame)),
         NoteEvent::PitchBend { frame, channel, value } => out.push(Event::bend(frame, note_id(channel, 0) >> 7, value.clamp(-1.0, 1.0))),
+        // Kept by the caller in `controllers` (before this call).
+        NoteEvent::Controller { .. } => {}
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kit::CcRange;
 
     fn pad(mapping: Mapping, slot: u32) -> Option<LivePad> {
         Some(LivePad { mapping, settings: PadSettings::default(), sample: SampleParams::whole(60), slot, source_rate: 48_000 })
@@ -346,7 +386,7 @@ mod tests {
     fn drum_pad_triggers_on_its_note_only() {
         let pads = [pad(Mapping::drum(36), 3), pad(Mapping::drum(38), 4)];
         let mut out = EventBuffer::with_capacity(8);
-        translate(&on(36, 1.0), &pads, &[], 48_000.0, &mut out);
+        translate(&on(36, 1.0), &pads, &[], &Controllers::ZERO, 48_000.0, &mut out);
         assert_eq!(out.as_slice(), &[Event::note_on(7, 3, 36, 1.0, 1.0, false)]);
     }
 
@@ -354,8 +394,8 @@ mod tests {
     fn pitched_pad_transposes_from_its_root_key() {
         let pads = [pad(Mapping::pitched(48, 72), 0)];
         let mut out = EventBuffer::with_capacity(8);
-        translate(&on(72, 1.0), &pads, &[], 48_000.0, &mut out);
-        translate(&on(47, 1.0), &pads, &[], 48_000.0, &mut out);
+        translate(&on(72, 1.0), &pads, &[], &Controllers::ZERO, 48_000.0, &mut out);
+        translate(&on(47, 1.0), &pads, &[], &Controllers::ZERO, 48_000.0, &mut out);
         assert_eq!(out.as_slice(), &[Event::note_on(7, 0, 72, 1.0, 2.0, true).with_key(12, 1.0)]);
     }
 
@@ -365,7 +405,7 @@ mod tests {
             let mut p = pad(Mapping::pitched(0, 127), 0);
             p.as_mut().unwrap().settings.pitch_keytrack = cents;
             let mut out = EventBuffer::with_capacity(8);
-            translate(&on(note, 1.0), &[p], &[], 48_000.0, &mut out);
+            translate(&on(note, 1.0), &[p], &[], &Controllers::ZERO, 48_000.0, &mut out);
             out.as_slice()[0].rate
         };
         // 24 keys up: two octaves at 100, one at 50, none at 0, two down at -100.
@@ -382,7 +422,7 @@ mod tests {
         hard.velocity = (64, 127);
         let pads = [pad(soft, 1), pad(hard, 2)];
         let mut out = EventBuffer::with_capacity(8);
-        translate(&on(36, 100.0 / 127.0), &pads, &[], 48_000.0, &mut out);
+        translate(&on(36, 100.0 / 127.0), &pads, &[], &Controllers::ZERO, 48_000.0, &mut out);
         assert_eq!(out.len(), 1);
         assert_eq!(out.as_slice()[0].slot, 2);
     }
@@ -395,8 +435,28 @@ mod tests {
         open.choke_group = 1;
         let pads = [pad(closed, 10), pad(open, 11), pad(Mapping::drum(36), 12)];
         let mut out = EventBuffer::with_capacity(8);
-        translate(&on(42, 1.0), &pads, &[], 48_000.0, &mut out);
+        translate(&on(42, 1.0), &pads, &[], &Controllers::ZERO, 48_000.0, &mut out);
         assert_eq!(out.as_slice(), &[Event::choke(7, 11), Event::note_on(7, 10, 42, 1.0, 1.0, false)]);
+    }
+
+    #[test]
+    fn a_controller_range_picks_the_pad_for_the_same_note() {
+        // A hi-hat: closed while the pedal (CC 4) is down (0..=63), open
+        // above; channel by channel, every controller 0 until set.
+        let closed = Mapping { cc: Some(CcRange { cc: 4, lo: 0, hi: 63 }), ..Mapping::drum(42) };
+        let open = Mapping { cc: Some(CcRange { cc: 4, lo: 64, hi: 127 }), ..Mapping::drum(42) };
+        let pads = [pad(closed, 1), pad(open, 2)];
+        let slot = |controllers: &Controllers, channel: u8| {
+            let mut out = EventBuffer::with_capacity(8);
+            translate(&NoteEvent::On { frame: 0, channel, note: 42, velocity: 1.0 }, &pads, &[], controllers, 48_000.0, &mut out);
+            out.as_slice().iter().map(|e| e.slot).collect::<Vec<_>>()
+        };
+        let mut controllers = Controllers::ZERO;
+        assert_eq!(slot(&controllers, 0), [1]);
+        controllers.set(0, 4, 64);
+        assert_eq!((slot(&controllers, 0), slot(&controllers, 1)), (vec![2], vec![1]));
+        controllers.set(0, 4, 63);
+        assert_eq!(slot(&controllers, 0), [1]);
     }
 
     #[test]
@@ -407,10 +467,10 @@ mod tests {
         let open = Mapping { choke_group: 2, choked_by: Some(1), ..Mapping::drum(46) };
         let pads = [pad(closed, 10), pad(open, 11)];
         let mut out = EventBuffer::with_capacity(8);
-        translate(&on(42, 1.0), &pads, &[], 48_000.0, &mut out);
+        translate(&on(42, 1.0), &pads, &[], &Controllers::ZERO, 48_000.0, &mut out);
         assert_eq!(out.as_slice(), &[Event::choke(7, 11), Event::note_on(7, 10, 42, 1.0, 1.0, false)]);
         let mut out = EventBuffer::with_capacity(8);
-        translate(&on(46, 1.0), &pads, &[], 48_000.0, &mut out);
+        translate(&on(46, 1.0), &pads, &[], &Controllers::ZERO, 48_000.0, &mut out);
         assert_eq!(out.as_slice(), &[Event::note_on(7, 11, 46, 1.0, 1.0, false)]);
     }
 
@@ -418,7 +478,7 @@ mod tests {
     fn note_on_with_zero_velocity_is_a_note_off() {
         let pads = [pad(Mapping::drum(36), 0)];
         let mut out = EventBuffer::with_capacity(8);
-        translate(&NoteEvent::On { frame: 3, channel: 2, note: 36, velocity: 0.0 }, &pads, &[], 48_000.0, &mut out);
+        translate(&NoteEvent::On { frame: 3, channel: 2, note: 36, velocity: 0.0 }, &pads, &[], &Controllers::ZERO, 48_000.0, &mut out);
         assert_eq!(out.as_slice(), &[Event::note_off(3, note_id(2, 36))]);
     }
 
@@ -435,8 +495,8 @@ mod tests {
         let pads = [pad(Mapping::drum(36), 0), pad(Mapping::drum(38), 1)];
         let up = Automation { tune_semitones: 12, ..Automation::NEUTRAL };
         let mut out = EventBuffer::with_capacity(8);
-        translate(&on(36, 1.0), &pads, &[Some(up)], 48_000.0, &mut out);
-        translate(&on(38, 1.0), &pads, &[Some(up)], 48_000.0, &mut out);
+        translate(&on(36, 1.0), &pads, &[Some(up)], &Controllers::ZERO, 48_000.0, &mut out);
+        translate(&on(38, 1.0), &pads, &[Some(up)], &Controllers::ZERO, 48_000.0, &mut out);
         assert_eq!(out.as_slice(), &[Event::note_on(7, 0, 36, 1.0, 2.0, false), Event::note_on(7, 1, 38, 1.0, 1.0, false)]);
     }
 
@@ -445,7 +505,7 @@ mod tests {
         let mut p = pad(Mapping::pitched(0, 127), 0);
         p.as_mut().unwrap().sample.root_key = 48;
         let mut out = EventBuffer::with_capacity(8);
-        translate(&on(60, 1.0), &[p], &[], 48_000.0, &mut out);
+        translate(&on(60, 1.0), &[p], &[], &Controllers::ZERO, 48_000.0, &mut out);
         assert_eq!(out.as_slice(), &[Event::note_on(7, 0, 60, 1.0, 2.0, true).with_key(12, 1.0)], "12 semitones above the root, for key tracking");
     }
 }

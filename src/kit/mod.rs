@@ -18,7 +18,7 @@ pub mod state;
 pub mod store;
 
 pub use model::{
-    Automation, FilterSettings, FilterSlope, FilterType, Interpolation, Loop, LoopMode, LoopPoints, Mapping, OffMode, PadModel, PadSettings, PlayMode,
+    Automation, CcRange, FilterSettings, FilterSlope, FilterType, Interpolation, Loop, LoopMode, LoopPoints, Mapping, OffMode, PadModel, PadSettings, PlayMode,
     Retrigger, SampleParams, SampleRecord, Trigger,
 };
 pub use state::{EmbeddedAudio, Kit, SampleAudio, KIT_VERSION};

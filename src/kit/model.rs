@@ -208,6 +208,19 @@ pub struct Mapping {
     /// choked by the closed hat's group, not the other way).
     #[serde(default)]
     pub choked_by: Option<u8>,
+    /// Plays only while a MIDI controller's value lies in a range (SFZ
+    /// `loccN`/`hiccN`: the hi-hat pedal, CC 4, choosing closed, half-open
+    /// or open samples for the same note); `None` = any.
+    #[serde(default)]
+    pub cc: Option<CcRange>,
+}
+
+/// A controller and the values (inclusive, 0..=127) it must have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CcRange {
+    pub cc: u8,
+    pub lo: u8,
+    pub hi: u8,
 }
 
 impl Mapping {
@@ -222,14 +235,14 @@ impl Mapping {
     ///
     /// Thread: any, the audio thread included. No allocation.
     pub fn drum(note: u8) -> Self {
-        Mapping { trigger: Trigger::Note(note), velocity: (1, 127), mode: PlayMode::OneShot, choke_group: 0, choked_by: None }
+        Mapping { trigger: Trigger::Note(note), velocity: (1, 127), mode: PlayMode::OneShot, choke_group: 0, choked_by: None, cc: None }
     }
 
     /// Pitched mode over `lo..=hi`: gate, all velocities.
     ///
     /// Thread: any, the audio thread included. No allocation.
     pub fn pitched(lo: u8, hi: u8) -> Self {
-        Mapping { trigger: Trigger::Range { lo, hi }, velocity: (1, 127), mode: PlayMode::Gate, choke_group: 0, choked_by: None }
+        Mapping { trigger: Trigger::Range { lo, hi }, velocity: (1, 127), mode: PlayMode::Gate, choke_group: 0, choked_by: None, cc: None }
     }
 
     /// The mapping a new pad `index` starts with: drum mode on note 36 +
@@ -747,6 +760,11 @@ impl PadModel {
         check(&settings::CHOKE_GROUP, m.choke_group as f32)?;
         if let Some(g) = m.choked_by {
             check(&settings::CHOKE_GROUP, g as f32)?;
+        }
+        if let Some(c) = m.cc {
+            if c.cc > 127 || c.lo > c.hi || c.hi > 127 {
+                return Err(format!("controller condition CC {} {}..{} is not a controller and a range of 0..=127", c.cc, c.lo, c.hi));
+            }
         }
         let s = &self.settings;
         check(&settings::CHOKE_FADE_S, s.choke_fade)?;

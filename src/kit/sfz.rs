@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::model::{
-    FilterSettings, FilterSlope, FilterType, Loop, LoopMode, Mapping, OffMode, PadModel, PlayMode, Retrigger, SampleParams, SampleRecord, Trigger,
+    CcRange, FilterSettings, FilterSlope, FilterType, Loop, LoopMode, Mapping, OffMode, PadModel, PlayMode, Retrigger, SampleParams, SampleRecord, Trigger,
 };
 use super::Kit;
 use crate::settings;
@@ -243,7 +243,7 @@ impl Parser {
     }
 
     fn opcode(&mut self, name: &str, value: &str, path: &Path, line_no: usize) {
-        if !OPCODES.contains(&name) {
+        if !OPCODES.contains(&name) && cc_condition(name).is_none() {
             self.ignored.insert(name.to_string());
             return;
         }
@@ -314,6 +314,18 @@ impl Chokes {
     }
 }
 
+/// `loccN` / `hiccN` (N = 0..=127): the controller, and whether it is the
+/// range's low end.
+fn cc_condition(name: &str) -> Option<(u8, bool)> {
+    let (low, number) = match (name.strip_prefix("locc"), name.strip_prefix("hicc")) {
+        (Some(n), _) => (true, n),
+        (_, Some(n)) => (false, n),
+        _ => return None,
+    };
+    let cc = number.parse::<u8>().ok().filter(|&c| c <= 127 && !number.starts_with('+'))?;
+    Some((cc, low))
+}
+
 /// A region's opcodes as a pad.
 fn region_pad(index: usize, region: &Opcodes, chokes: &mut Chokes) -> Result<PadModel, String> {
     let get = |name: &str| region.get(name);
@@ -347,8 +359,26 @@ fn region_pad(index: usize, region: &Opcodes, chokes: &mut Chokes) -> Result<Pad
     let loop_mode = get("loop_mode").or_else(|| get("loopmode")).map(|(v, _, _)| v.as_str());
     let mode = if loop_mode == Some("one_shot") { PlayMode::OneShot } else { PlayMode::Gate };
 
+    // A controller condition (the first controller named, if several).
+    let mut cc: Option<CcRange> = None;
+    for (name, (value, file, line)) in region {
+        let Some((number, low)) = cc_condition(name) else { continue };
+        let v = value
+            .parse::<u8>()
+            .ok()
+            .filter(|&v| v <= 127)
+            .ok_or_else(|| format!("{}:{line}: {name}={value}: not a controller value (0-127)", file.display()))?;
+        let range = cc.get_or_insert(CcRange { cc: number, lo: 0, hi: 127 });
+        if range.cc == number {
+            if low {
+                range.lo = v;
+            } else {
+                range.hi = v;
+            }
+        }
+    }
     let mut pad = PadModel::empty(index);
-    pad.mapping = Mapping { trigger, velocity: (velocity.0.min(velocity.1), velocity.1.max(velocity.0)), mode, choke_group: 0, choked_by: None };
+    pad.mapping = Mapping { trigger, velocity: (velocity.0.min(velocity.1), velocity.1.max(velocity.0)), mode, choke_group: 0, choked_by: None, cc };
     let s = &mut pad.settings;
     s.gain_db = settings::PAD_GAIN_DB.clamp(num("volume")?.unwrap_or(0.0) as f32);
     s.pan = settings::PAN.clamp((num("pan")?.unwrap_or(0.0) / 100.0) as f32);

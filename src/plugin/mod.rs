@@ -208,6 +208,11 @@ impl Plugin for WasmSampler {
                 }
                 NoteEvent::MidiCC { timing, cc: CC_ALL_NOTES_OFF, .. } => Some(EngineNote::AllNotesOff { frame: timing }),
                 NoteEvent::MidiCC { timing, cc: CC_ALL_SOUND_OFF, .. } => Some(EngineNote::AllSoundOff { frame: timing }),
+                // Any other controller: its value, for pads that play in a
+                // range of it (nice-plug gives value / 127).
+                NoteEvent::MidiCC { timing, channel, cc, value } => {
+                    Some(EngineNote::Controller { frame: timing, channel, cc, value: (value * 127.0).round().clamp(0.0, 127.0) as u8 })
+                }
                 // nice-plug gives the 14-bit value over 16383; back to the
                 // integer, so that a centred wheel is exactly no bend.
                 NoteEvent::MidiPitchBend { timing, channel, value } => Some(EngineNote::PitchBend {
