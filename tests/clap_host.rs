@@ -114,6 +114,44 @@ fn a_kit_restored_from_state_plays_exactly_at_44k1_48k_and_96k() {
 }
 
 #[test]
+fn a_controller_from_the_host_picks_which_pad_a_note_plays() {
+    // Two pads on note 36: one while CC 4 is 0-63 (where it starts), one
+    // while it is 64-127.
+    let dir = tempdir();
+    let (closed, open) = (signal(1_000, 61), signal(1_000, 62));
+    let files = [path_in(&dir, "closed.wav"), path_in(&dir, "open.wav")];
+    write_float_wav(&files[0], 48_000, 1, &closed);
+    write_float_wav(&files[1], 48_000, 1, &open);
+    let mut kit = wasm_sampler::kit::Kit::default();
+    for (i, (file, lo, hi)) in [(&files[0], 0, 63), (&files[1], 64, 127)].into_iter().enumerate() {
+        let pad = kit.pad_mut(i);
+        pad.mapping = wasm_sampler::kit::Mapping { cc: Some(wasm_sampler::kit::CcRange { cc: 4, lo, hi }), ..wasm_sampler::kit::Mapping::drum(36) };
+        pad.samples.push(wasm_sampler::kit::SampleRecord { file: file.clone(), params: wasm_sampler::kit::SampleParams::whole(36), embedded: None });
+    }
+    let host = Host::load();
+    let mut inst = host.instance();
+    let blob = state_with(&save_state(&mut inst), &kit);
+    load_state(&mut inst, &blob);
+    let config = PluginAudioConfiguration { sample_rate: 48_000.0, min_frames_count: 1, max_frames_count: 4096 };
+    let mut proc = inst.activate(|_, _| (), config).expect("activate").start_processing().expect("start");
+    let mut steady = 0u64;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    // Wait for the background loading, pad by pad: each sounds once it is in.
+    for cc in [127, 0] {
+        while run(&mut proc, &mut inst, &[(0, Msg::Cc(4, cc)), (0, Msg::On(36))], 256, &[256], &mut steady)[0].iter().all(|&s| s == 0.0) {
+            assert!(Instant::now() < deadline, "the kit did not load");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    run(&mut proc, &mut inst, &[(0, Msg::AllSoundOff)], 2048, &[512], &mut steady);
+    let out = run(&mut proc, &mut inst, &[(0, Msg::On(36)), (1_500, Msg::Cc(4, 127)), (2_000, Msg::On(36))], 3_000, &[512], &mut steady);
+    assert_eq!(first_difference(&out[0][..1_000], &closed), None, "CC 4 at 0: the first pad");
+    assert_eq!(first_difference(&out[0][2_000..], &open), None, "CC 4 at 127: the second pad");
+    run(&mut proc, &mut inst, &[(0, Msg::Cc(4, 0))], 256, &[256], &mut steady);
+    inst.deactivate(proc.stop_processing());
+}
+
+#[test]
 fn garbage_and_newer_state_are_refused_without_crashing() {
     let host = Host::load();
     let mut inst = host.instance();

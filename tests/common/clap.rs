@@ -128,6 +128,8 @@ pub enum Msg {
     On(u16),
     Off(u16),
     AllSoundOff,
+    /// A MIDI controller change on channel 1: (controller, value).
+    Cc(u8, u8),
 }
 
 /// Runs an active processor over `total` frames in blocks cycling through
@@ -155,6 +157,7 @@ pub fn run(
                 Msg::On(key) => events.push(&NoteOnEvent::new(time, pckn(key), 1.0)),
                 Msg::Off(key) => events.push(&NoteOffEvent::new(time, pckn(key), 0.0)),
                 Msg::AllSoundOff => events.push(&MidiEvent::new(time, 0, [0xB0, 120, 0])),
+                Msg::Cc(cc, value) => events.push(&MidiEvent::new(time, 0, [0xB0, cc, value])),
             }
         }
         events.sort();
@@ -184,14 +187,19 @@ pub fn assert_clean(out: &[Vec<f32>; 2], what: &str) {
 /// A state blob whose kit has `files` on pads 1.. (notes 36..), taken from
 /// a real saved state so the wrapper's framing is right.
 pub fn state_with_kit(default_state: &[u8], files: &[PathBuf]) -> Vec<u8> {
-    // nice-plug's CLAP state: a u64 little-endian length, then JSON.
-    let json: &[u8] = &default_state[8..];
-    let mut state: serde_json::Value = serde_json::from_slice(json).expect("state is JSON");
     let mut kit = wasm_sampler::kit::Kit::default();
     for (i, f) in files.iter().enumerate() {
         let root = 36 + i as u8;
         kit.pad_mut(i).samples.push(wasm_sampler::kit::SampleRecord { file: f.clone(), params: wasm_sampler::kit::SampleParams::whole(root), embedded: None });
     }
+    state_with(default_state, &kit)
+}
+
+/// A state blob holding `kit`, framed as `default_state` is.
+pub fn state_with(default_state: &[u8], kit: &wasm_sampler::kit::Kit) -> Vec<u8> {
+    // nice-plug's CLAP state: a u64 little-endian length, then JSON.
+    let json: &[u8] = &default_state[8..];
+    let mut state: serde_json::Value = serde_json::from_slice(json).expect("state is JSON");
     state["fields"]["kit"] = serde_json::Value::String(serde_json::to_string(&kit.to_json()).unwrap());
     let body = serde_json::to_vec(&state).unwrap();
     let mut blob = (body.len() as u64).to_le_bytes().to_vec();
