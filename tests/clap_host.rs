@@ -138,7 +138,7 @@ fn a_controller_from_the_host_picks_which_pad_a_note_plays() {
     let deadline = Instant::now() + Duration::from_secs(20);
     // Wait for the background loading, pad by pad: each sounds once it is in.
     for cc in [127, 0] {
-        while run(&mut proc, &mut inst, &[(0, Msg::Cc(4, cc)), (0, Msg::On(36))], 256, &[256], &mut steady)[0].iter().all(|&s| s == 0.0) {
+        while run(&mut proc, &mut inst, &[(0, Msg::Cc(4, cc)), (1, Msg::On(36))], 256, &[256], &mut steady)[0].iter().all(|&s| s == 0.0) {
             assert!(Instant::now() < deadline, "the kit did not load");
             std::thread::sleep(Duration::from_millis(10));
         }
