@@ -152,6 +152,46 @@ fn a_controller_from_the_host_picks_which_pad_a_note_plays() {
 }
 
 #[test]
+fn aftertouch_from_the_host_chokes_a_cymbal_pad_that_asks_for_it() {
+    // A long ride on note 51 that chokes on aftertouch, and one that does
+    // not on note 53.
+    let dir = tempdir();
+    let ride = signal(20_000, 71);
+    let file = path_in(&dir, "ride.wav");
+    write_float_wav(&file, 48_000, 1, &ride);
+    let mut kit = wasm_sampler::kit::Kit::default();
+    for (i, (note, chokes)) in [(51, true), (53, false)].into_iter().enumerate() {
+        let pad = kit.pad_mut(i);
+        pad.mapping = wasm_sampler::kit::Mapping { aftertouch_chokes: chokes, ..wasm_sampler::kit::Mapping::drum(note) };
+        pad.samples.push(wasm_sampler::kit::SampleRecord { file: file.clone(), params: wasm_sampler::kit::SampleParams::whole(note), embedded: None });
+    }
+    let host = Host::load();
+    let mut inst = host.instance();
+    let blob = state_with(&save_state(&mut inst), &kit);
+    load_state(&mut inst, &blob);
+    let config = PluginAudioConfiguration { sample_rate: 48_000.0, min_frames_count: 1, max_frames_count: 4096 };
+    let mut proc = inst.activate(|_, _| (), config).expect("activate").start_processing().expect("start");
+    let mut steady = 0u64;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while run(&mut proc, &mut inst, &[(0, Msg::On(53))], 256, &[256], &mut steady)[0].iter().all(|&s| s == 0.0) {
+        assert!(Instant::now() < deadline, "the kit did not load");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    run(&mut proc, &mut inst, &[(0, Msg::AllSoundOff)], 2048, &[512], &mut steady);
+    for (note, chokes) in [(51u8, true), (53, false)] {
+        let out = run(&mut proc, &mut inst, &[(0, Msg::On(note as u16)), (2_000, Msg::Aftertouch(note, 127))], 4_000, &[512], &mut steady);
+        let after = &out[0][2_000 + 241..];
+        if chokes {
+            assert!(after.iter().all(|&s| s == 0.0), "note {note}: silent 5 ms after the aftertouch");
+        } else {
+            assert_eq!(first_difference(after, &ride[2_241..4_000]), None, "note {note}: plays on");
+        }
+        run(&mut proc, &mut inst, &[(0, Msg::AllSoundOff)], 2048, &[512], &mut steady);
+    }
+    inst.deactivate(proc.stop_processing());
+}
+
+#[test]
 fn garbage_and_newer_state_are_refused_without_crashing() {
     let host = Host::load();
     let mut inst = host.instance();

@@ -87,6 +87,9 @@ pub fn parse_midi(bytes: &[u8]) -> Result<Vec<TimedEvent>, String> {
                     MidiMessage::NoteOn { key, .. } | MidiMessage::NoteOff { key, .. } => NoteEvent::Off { frame: 0, channel, note: key.as_int() },
                     MidiMessage::Controller { controller, .. } if controller.as_int() == 123 => NoteEvent::AllNotesOff { frame: 0 },
                     MidiMessage::Controller { controller, .. } if controller.as_int() == 120 => NoteEvent::AllSoundOff { frame: 0 },
+                    MidiMessage::Aftertouch { key, vel } => {
+                        NoteEvent::Pressure { frame: 0, channel, note: key.as_int(), pressure: vel.as_int() as f32 / 127.0 }
+                    }
                     MidiMessage::Controller { controller, value } => {
                         NoteEvent::Controller { frame: 0, channel, cc: controller.as_int(), value: value.as_int() }
                     }
@@ -145,16 +148,18 @@ mod tests {
     }
 
     #[test]
-    fn format_0_all_channels_all_notes_off_and_controllers() {
+    fn format_0_all_channels_all_notes_off_controllers_and_aftertouch() {
         let track = vec![
             ev(0, note_on(0, 60, 64)),
             ev(240, note_on(5, 62, 127)),
             ev(240, TrackEventKind::Midi { channel: u4::new(3), message: MidiMessage::Controller { controller: u7::new(123), value: u7::new(0) } }),
             ev(0, TrackEventKind::Midi { channel: u4::new(9), message: MidiMessage::Controller { controller: u7::new(4), value: u7::new(90) } }),
+            ev(0, TrackEventKind::Midi { channel: u4::new(9), message: MidiMessage::Aftertouch { key: u7::new(49), vel: u7::new(127) } }),
             ev(0, TrackEventKind::Meta(MetaMessage::EndOfTrack)),
         ];
         let events = parse_midi(&write(Format::SingleTrack, vec![track])).unwrap();
-        assert_eq!(events.len(), 4);
+        assert_eq!(events.len(), 5);
+        assert_eq!(events[4], TimedEvent { seconds: 0.5, event: NoteEvent::Pressure { frame: 0, channel: 9, note: 49, pressure: 1.0 } });
         assert_eq!(events[1], TimedEvent { seconds: 0.25, event: NoteEvent::On { frame: 0, channel: 5, note: 62, velocity: 1.0 } });
         assert_eq!(events[2], TimedEvent { seconds: 0.5, event: NoteEvent::AllNotesOff { frame: 0 } });
         assert_eq!(events[3], TimedEvent { seconds: 0.5, event: NoteEvent::Controller { frame: 0, channel: 9, cc: 4, value: 90 } });

@@ -293,6 +293,7 @@ fn mapping_settings(ui: &mut Ui, edited: &mut PadModel, has_sample: bool) {
         ui.selectable_value(&mut s.off_mode, OffMode::Fast, "Fade").on_hover_text("A choke fades the pad out over the choke fade");
         ui.selectable_value(&mut s.off_mode, OffMode::Normal, "Release").on_hover_text("A choke releases the pad like a note-off");
         ui.add_enabled(s.off_mode == OffMode::Fast, drag(&mut s.choke_fade, &settings::CHOKE_FADE_S));
+        ui.checkbox(&mut m.aftertouch_chokes, "by aftertouch").on_hover_text("Polyphonic aftertouch on its note chokes the pad (a grabbed e-drum cymbal)");
     });
     ui.end_row();
     ui.label(settings::PAD_VOICES.name);

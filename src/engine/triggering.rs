@@ -101,6 +101,14 @@ pub enum NoteEvent {
         channel: u8,
         value: f32,
     },
+    /// Polyphonic aftertouch on a note, 0..=1: half or more chokes the pads
+    /// of that note that choke on aftertouch.
+    Pressure {
+        frame: u32,
+        channel: u8,
+        note: u8,
+        pressure: f32,
+    },
     /// A MIDI controller's new value (0..=127) on a channel: remembered for
     /// the pads that play only in a range of it.
     Controller {
@@ -154,6 +162,7 @@ impl NoteEvent {
             | NoteEvent::AllNotesOff { frame }
             | NoteEvent::AllSoundOff { frame }
             | NoteEvent::PitchBend { frame, .. }
+            | NoteEvent::Pressure { frame, .. }
             | NoteEvent::Controller { frame, .. } => frame,
         }
     }
@@ -169,6 +178,7 @@ impl NoteEvent {
             | NoteEvent::AllNotesOff { frame }
             | NoteEvent::AllSoundOff { frame }
             | NoteEvent::PitchBend { frame, .. }
+            | NoteEvent::Pressure { frame, .. }
             | NoteEvent::Controller { frame, .. } => *frame = new_frame,
         }
         self
@@ -319,6 +329,13 @@ pub fn translate(
         NoteEvent::AllNotesOff { frame } => out.push(Event::all_notes_off(frame)),
         NoteEvent::AllSoundOff { frame } => out.push(Event::all_sound_off(frame)),
         NoteEvent::PitchBend { frame, channel, value } => out.push(Event::bend(frame, note_id(channel, 0) >> 7, value.clamp(-1.0, 1.0))),
+        NoteEvent::Pressure { frame, note, pressure, .. } => {
+            if pressure >= 0.5 {
+                for pad in pads.iter().flatten().filter(|p| p.mapping.aftertouch_chokes && p.mapping.matches(note, p.mapping.velocity.0)) {
+                    out.push(Event::choke(frame, pad.slot));
+                }
+            }
+        }
         // Kept by the caller in `controllers` (before this call).
         NoteEvent::Controller { .. } => {}
     }
@@ -457,6 +474,20 @@ mod tests {
         assert_eq!((slot(&controllers, 0), slot(&controllers, 1)), (vec![2], vec![1]));
         controllers.set(0, 4, 63);
         assert_eq!(slot(&controllers, 0), [1]);
+    }
+
+    #[test]
+    fn aftertouch_of_half_or_more_chokes_the_notes_pads_that_ask_for_it() {
+        let cymbal = Mapping { aftertouch_chokes: true, ..Mapping::drum(49) };
+        let pads = [pad(cymbal, 4), pad(Mapping::drum(49), 5), pad(Mapping { aftertouch_chokes: true, ..Mapping::drum(51) }, 6)];
+        let chokes = |pressure: f32| {
+            let mut out = EventBuffer::with_capacity(8);
+            translate(&NoteEvent::Pressure { frame: 3, channel: 9, note: 49, pressure }, &pads, &[], &Controllers::ZERO, 48_000.0, &mut out);
+            out.as_slice().to_vec()
+        };
+        assert_eq!(chokes(1.0), [Event::choke(3, 4)], "only the pad of note 49 that chokes on aftertouch");
+        assert_eq!(chokes(0.5), [Event::choke(3, 4)]);
+        assert_eq!(chokes(0.49), []);
     }
 
     #[test]

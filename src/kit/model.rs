@@ -213,6 +213,10 @@ pub struct Mapping {
     /// or open samples for the same note); `None` = any.
     #[serde(default)]
     pub cc: Option<CcRange>,
+    /// Polyphonic aftertouch of half or more on a note this pad plays
+    /// chokes the pad (an e-drum cymbal grabbed by the hand).
+    #[serde(default)]
+    pub aftertouch_chokes: bool,
 }
 
 /// A controller and the values (inclusive, 0..=127) it must have.
@@ -235,14 +239,30 @@ impl Mapping {
     ///
     /// Thread: any, the audio thread included. No allocation.
     pub fn drum(note: u8) -> Self {
-        Mapping { trigger: Trigger::Note(note), velocity: (1, 127), mode: PlayMode::OneShot, choke_group: 0, choked_by: None, cc: None }
+        Mapping {
+            trigger: Trigger::Note(note),
+            velocity: (1, 127),
+            mode: PlayMode::OneShot,
+            choke_group: 0,
+            choked_by: None,
+            cc: None,
+            aftertouch_chokes: false,
+        }
     }
 
     /// Pitched mode over `lo..=hi`: gate, all velocities.
     ///
     /// Thread: any, the audio thread included. No allocation.
     pub fn pitched(lo: u8, hi: u8) -> Self {
-        Mapping { trigger: Trigger::Range { lo, hi }, velocity: (1, 127), mode: PlayMode::Gate, choke_group: 0, choked_by: None, cc: None }
+        Mapping {
+            trigger: Trigger::Range { lo, hi },
+            velocity: (1, 127),
+            mode: PlayMode::Gate,
+            choke_group: 0,
+            choked_by: None,
+            cc: None,
+            aftertouch_chokes: false,
+        }
     }
 
     /// The mapping a new pad `index` starts with: drum mode on note 36 +

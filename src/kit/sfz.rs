@@ -378,7 +378,15 @@ fn region_pad(index: usize, region: &Opcodes, chokes: &mut Chokes) -> Result<Pad
         }
     }
     let mut pad = PadModel::empty(index);
-    pad.mapping = Mapping { trigger, velocity: (velocity.0.min(velocity.1), velocity.1.max(velocity.0)), mode, choke_group: 0, choked_by: None, cc };
+    pad.mapping = Mapping {
+        trigger,
+        velocity: (velocity.0.min(velocity.1), velocity.1.max(velocity.0)),
+        mode,
+        choke_group: 0,
+        choked_by: None,
+        cc,
+        aftertouch_chokes: false,
+    };
     let s = &mut pad.settings;
     s.gain_db = settings::PAD_GAIN_DB.clamp(num("volume")?.unwrap_or(0.0) as f32);
     s.pan = settings::PAN.clamp((num("pan")?.unwrap_or(0.0) / 100.0) as f32);

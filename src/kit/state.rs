@@ -235,6 +235,7 @@ mod v1 {
                             choke_group: p.mapping.choke_group.min(settings::CHOKE_GROUP.max as u8),
                             choked_by: None,
                             cc: None,
+                            aftertouch_chokes: false,
                         },
                         settings: PadSettings {
                             gain_db: settings::PAD_GAIN_DB.clamp(q.gain_db),
@@ -319,7 +320,7 @@ mod tests {
         kit.pad_mut(0).samples.push(record("/s/kick.wav", SampleParams::whole(36)));
         assert_eq!(
             serde_json::to_string(&kit.to_json()).unwrap(),
-            r#"{"embed_audio":false,"pads":[{"mapping":{"cc":null,"choke_group":0,"choked_by":null,"mode":"one_shot","trigger":{"note":36},"velocity":[1,127]},"samples":[{"end":0,"file":"/s/kick.wav","gain_db":0.0,"root_key":36,"start":0,"tune_cents":0.0}],"settings":{"attack":0.0,"bend_range":2.0,"choke_fade":0.004999999888241291,"curve":0.0,"decay":0.5,"filter":{"cutoff":20000.0,"envelope":0.0,"keytrack":0.0,"resonance":0.0,"slope":"12db","type":"off","velocity":0.0},"gain_db":0.0,"hold":0.0,"interpolation":"default","off_mode":"fast","pan":0.0,"pitch_keytrack":100.0,"release":0.009999999776482582,"retrigger":"ring","reverse":false,"sustain":100.0,"tune_cents":0.0,"tune_semitones":0,"velocity_amount":100.0,"velocity_curve":0.0,"voices":0}}],"render_quality":"cubic","version":5}"#
+            r#"{"embed_audio":false,"pads":[{"mapping":{"aftertouch_chokes":false,"cc":null,"choke_group":0,"choked_by":null,"mode":"one_shot","trigger":{"note":36},"velocity":[1,127]},"samples":[{"end":0,"file":"/s/kick.wav","gain_db":0.0,"root_key":36,"start":0,"tune_cents":0.0}],"settings":{"attack":0.0,"bend_range":2.0,"choke_fade":0.004999999888241291,"curve":0.0,"decay":0.5,"filter":{"cutoff":20000.0,"envelope":0.0,"keytrack":0.0,"resonance":0.0,"slope":"12db","type":"off","velocity":0.0},"gain_db":0.0,"hold":0.0,"interpolation":"default","off_mode":"fast","pan":0.0,"pitch_keytrack":100.0,"release":0.009999999776482582,"retrigger":"ring","reverse":false,"sustain":100.0,"tune_cents":0.0,"tune_semitones":0,"velocity_amount":100.0,"velocity_curve":0.0,"voices":0}}],"render_quality":"cubic","version":5}"#
         );
     }
 

@@ -208,6 +208,9 @@ impl Plugin for WasmSampler {
                 }
                 NoteEvent::MidiCC { timing, cc: CC_ALL_NOTES_OFF, .. } => Some(EngineNote::AllNotesOff { frame: timing }),
                 NoteEvent::MidiCC { timing, cc: CC_ALL_SOUND_OFF, .. } => Some(EngineNote::AllSoundOff { frame: timing }),
+                NoteEvent::PolyPressure { timing, channel, key: Key::Number(note), pressure, .. } => {
+                    Some(EngineNote::Pressure { frame: timing, channel: channel.number().unwrap_or(0), note, pressure })
+                }
                 // Any other controller: its value, for pads that play in a
                 // range of it (nice-plug gives value / 127).
                 NoteEvent::MidiCC { timing, channel, cc, value } => {

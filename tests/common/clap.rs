@@ -130,6 +130,8 @@ pub enum Msg {
     AllSoundOff,
     /// A MIDI controller change on channel 1: (controller, value).
     Cc(u8, u8),
+    /// Polyphonic aftertouch on channel 1: (key, pressure 0..=127).
+    Aftertouch(u8, u8),
 }
 
 /// Runs an active processor over `total` frames in blocks cycling through
@@ -158,6 +160,7 @@ pub fn run(
                 Msg::Off(key) => events.push(&NoteOffEvent::new(time, pckn(key), 0.0)),
                 Msg::AllSoundOff => events.push(&MidiEvent::new(time, 0, [0xB0, 120, 0])),
                 Msg::Cc(cc, value) => events.push(&MidiEvent::new(time, 0, [0xB0, cc, value])),
+                Msg::Aftertouch(key, value) => events.push(&MidiEvent::new(time, 0, [0xA0, key, value])),
             }
         }
         events.sort();
