@@ -207,26 +207,36 @@ impl EnvelopeScale {
 
     /// This scale spanning `seconds` instead (held while a handle is
     /// dragged, so the axis does not move under the pointer).
+    ///
+    /// Thread: any. No allocation.
     pub fn spanning(self, seconds: f32) -> EnvelopeScale {
         EnvelopeScale { seconds, ..self }
     }
 
     /// x of time `t` (seconds).
+    ///
+    /// Thread: any. No allocation.
     pub fn x(&self, t: f32) -> f32 {
         self.inner.min.x + self.inner.width() * (t / self.seconds).clamp(0.0, 1.0)
     }
 
     /// y of `level` (0..=1).
+    ///
+    /// Thread: any. No allocation.
     pub fn y(&self, level: f32) -> f32 {
         self.inner.max.y - self.inner.height() * level
     }
 
     /// The time at x `px`.
+    ///
+    /// Thread: any. No allocation.
     pub fn time_at(&self, px: f32) -> f32 {
         ((px - self.inner.min.x) / self.inner.width()).clamp(0.0, 1.0) * self.seconds
     }
 
     /// The level (percent) at y `py`.
+    ///
+    /// Thread: any. No allocation.
     pub fn percent_at(&self, py: f32) -> f32 {
         ((self.inner.max.y - py) / self.inner.height() * 100.0).round()
     }
