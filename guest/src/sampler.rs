@@ -543,7 +543,7 @@ impl Sampler {
             None => {
                 let mut best = None;
                 for (i, v) in self.voices.iter().enumerate() {
-                    if v.stage == Stage::Fading && best.is_none_or(|b: usize| v.loudness() < self.voices[b].loudness()) {
+                    if v.stage == Stage::Fading && best.is_none_or(|b: usize| v.level() < self.voices[b].level()) {
                         best = Some(i);
                     }
                 }

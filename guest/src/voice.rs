@@ -125,16 +125,9 @@ impl Voice {
         self.stage != Stage::Free
     }
 
-    /// The level the voice sounds at now (fade times envelope), for picking
-    /// the quietest voice to reuse.
-    ///
-    /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
-    pub fn loudness(&self) -> f32 {
-        self.env * self.amp_env.level
-    }
-
     /// How loud the voice is now, all gains counted: velocity, fade,
-    /// envelope and the louder channel's gain (what a steal compares).
+    /// envelope and the louder channel's gain (what a steal, and the reuse
+    /// of a fading voice, compare).
     ///
     /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
     pub fn level(&self) -> f32 {

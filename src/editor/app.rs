@@ -214,7 +214,6 @@ impl SamplerApp {
         }
     }
 
-    /// Flashes the pads whose notes the audio thread played since last frame.
     /// While learning, the first note played since takes the pad (a note
     /// trigger); selecting another pad stops learning.
     fn learn_note(&mut self, ctx: &egui::Context) {
@@ -236,6 +235,7 @@ impl SamplerApp {
         }
     }
 
+    /// Flashes the pads whose notes the audio thread played since last frame.
     fn update_flashes(&mut self, pads: &[PadView]) {
         let (hits, velocities) = self.shared.link.note_hits();
         let now = Instant::now();

@@ -331,7 +331,7 @@ pub fn translate(
         NoteEvent::PitchBend { frame, channel, value } => out.push(Event::bend(frame, note_id(channel, 0) >> 7, value.clamp(-1.0, 1.0))),
         NoteEvent::Pressure { frame, note, pressure, .. } => {
             if pressure >= 0.5 {
-                for pad in pads.iter().flatten().filter(|p| p.mapping.aftertouch_chokes && p.mapping.matches(note, p.mapping.velocity.0)) {
+                for pad in pads.iter().flatten().filter(|p| p.mapping.aftertouch_chokes && p.mapping.plays_note(note)) {
                     out.push(Event::choke(frame, pad.slot));
                 }
             }

@@ -277,11 +277,18 @@ impl Mapping {
     ///
     /// Thread: any, the audio thread included. No allocation.
     pub fn matches(&self, note: u8, velocity: u8) -> bool {
-        let note_ok = match self.trigger {
+        self.plays_note(note) && (self.velocity.0..=self.velocity.1).contains(&velocity)
+    }
+
+    /// Whether `note` is the pad's trigger note or in its key range,
+    /// whatever the velocity.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    pub fn plays_note(&self, note: u8) -> bool {
+        match self.trigger {
             Trigger::Note(n) => n == note,
             Trigger::Range { lo, hi } => (lo..=hi).contains(&note),
-        };
-        note_ok && (self.velocity.0..=self.velocity.1).contains(&velocity)
+        }
     }
 
     /// Semitones `note` is transposed by for a sample whose root key is
