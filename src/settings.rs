@@ -169,13 +169,25 @@ pub const SAMPLE_GAIN_DB: Setting = Setting { name: "Sample gain", min: -60.0, m
 /// A sample's own tuning within its pad (cents), added to the pad's.
 pub const SAMPLE_TUNE_CENTS: Setting =
     Setting { name: "Sample tune", min: -1200.0, max: 1200.0, default: 0.0, unit: " ct", step: 0.1, display: Display::Decimals(1) };
+/// How wide (in MIDI velocity steps) a pad's neighbouring velocity layers
+/// crossfade at their boundary; 0 switches at the boundary.
+pub const LAYER_CROSSFADE: Setting =
+    Setting { name: "Layer crossfade", min: 0.0, max: 64.0, default: 0.0, unit: " vel", step: 1.0, display: Display::ZeroIs("off") };
+/// The output a pad plays into: 0 the main stereo output, 1..=8 the
+/// auxiliary ones ("Out 2" … "Out 9").
+pub const OUTPUT: Setting =
+    Setting { name: "Output", min: 0.0, max: (abi::OUT_BUSES - 1) as f32, default: 0.0, unit: "", step: 1.0, display: Display::ZeroIs("main") };
+/// Voices sounding at once in the whole instrument before the quietest is
+/// stolen (a setting of the plugin, saved with the project).
+pub const POLYPHONY: Setting =
+    Setting { name: "Polyphony", min: 1.0, max: abi::MAX_POLYPHONY as f32, default: abi::POLYPHONY as f32, unit: "", step: 1.0, display: Display::Decimals(0) };
 /// MIDI notes.
 pub const NOTE: Setting = Setting { name: "Note", min: 0.0, max: 127.0, default: 60.0, unit: "", step: 1.0, display: Display::Decimals(0) };
 /// MIDI velocities that can play a pad.
 pub const VELOCITY: Setting = Setting { name: "Velocity", min: 1.0, max: 127.0, default: 127.0, unit: "", step: 1.0, display: Display::Decimals(0) };
 
 /// Every entry, for tests and documentation.
-pub const ALL: [Setting; 27] = [
+pub const ALL: [Setting; 30] = [
     MASTER_GAIN_DB,
     PAD_GAIN_DB,
     PAN,
@@ -202,6 +214,9 @@ pub const ALL: [Setting; 27] = [
     PAD_VOICES,
     SAMPLE_GAIN_DB,
     SAMPLE_TUNE_CENTS,
+    LAYER_CROSSFADE,
+    OUTPUT,
+    POLYPHONY,
     NOTE,
 ];
 
@@ -209,11 +224,12 @@ pub const ALL: [Setting; 27] = [
 /// (ids `pgain_N`, `pan_N`, `tune_N`, `fine_N`, N = 1..=16).
 pub const AUTOMATED_PADS: usize = 16;
 
-/// Pads a kit can have (one guest slot each at most).
-pub const MAX_PADS: usize = abi::SLOT_CAPACITY as usize;
+/// Pads a kit can have (one entry of the guest's pad table each).
+pub const MAX_PADS: usize = abi::PAD_CAPACITY as usize;
 
-/// Samples one pad holds (the layers issue raises this).
-pub const MAX_SAMPLES_PER_PAD: usize = 1;
+/// Samples (velocity layers times round-robin hits) one pad holds; a kit
+/// holds at most `abi::SLOT_CAPACITY` in all.
+pub const MAX_SAMPLES_PER_PAD: usize = 256;
 
 impl Setting {
     /// The range as `min..=max`, for widgets.

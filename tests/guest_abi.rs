@@ -67,7 +67,7 @@ fn modules_that_do_not_implement_the_abi_are_refused_with_a_clear_error() {
         (Wat { abi: 99, ..Wat::default() }.write(&dir, "abi99.wasm"), needs.as_str()),
         (Wat { process_name: "render", ..Wat::default() }.write(&dir, "noprocess.wasm"), "has no export `process`"),
         (Wat { heap_base: abi::IO_BASE + 16, ..Wat::default() }.write(&dir, "bigheap.wasm"), "past the I/O region"),
-        (Wat { extra: r#"(data (i32.const 0xffff0) "0123456789abcdef0123")"#, ..Wat::default() }.write(&dir, "data.wasm"), "guest data reaches 0x100004"),
+        (Wat { extra: r#"(data (i32.const 0x1ffff0) "0123456789abcdef0123")"#, ..Wat::default() }.write(&dir, "data.wasm"), "guest data reaches 0x200004"),
         (path_in(&dir, "text.wasm"), "not a WebAssembly module"),
         (path_in(&dir, "broken.wasm"), "invalid WebAssembly module"),
         (path_in(&dir, "missing.wasm"), "file not found"),

@@ -140,6 +140,6 @@ fn an_edit_made_while_a_restored_kit_waits_to_load_is_published_with_its_sample(
     rig.load_kit(&AtomicBool::new(false), |pad, e| panic!("pad {pad}: {e}"));
     let published = &rig.engine.pads()[0];
     assert_eq!(published.settings.pan, 0.5, "the edit arrives with the new sample");
-    assert!(matches!(&published.sample.as_ref().unwrap().source, wasm_sampler::engine::SampleSource::File(p) if p == &new));
+    assert!(matches!(&published.sample().unwrap().source, wasm_sampler::engine::SampleSource::File(p) if p == &new));
     assert!(!rig.is_loading(0));
 }

@@ -15,7 +15,7 @@
 
 /// Version of this ABI. The host refuses a guest whose `abi_version` export
 /// returns anything else. Bump on any change to this file's layout.
-pub const ABI_VERSION: u32 = 5;
+pub const ABI_VERSION: u32 = 6;
 
 /// Size of one WebAssembly page in bytes.
 pub const PAGE_SIZE: u32 = 65_536;
@@ -25,7 +25,7 @@ pub const STACK_SIZE: u32 = 64 * 1024;
 
 /// Start of the host-owned I/O region. The guest's own data (stack and
 /// statics, up to its exported `__heap_base`) must end at or below this.
-pub const IO_BASE: u32 = 0x0010_0000;
+pub const IO_BASE: u32 = 0x0020_0000;
 
 /// Offset of the [`Header`] (the control block).
 pub const HEADER: u32 = IO_BASE;
@@ -40,29 +40,50 @@ pub const EVENT_CAPACITY: u32 = 2048;
 pub const EVENT_SIZE: u32 = 32;
 
 /// Offset of the planar f32 output buffers.
-pub const OUT: u32 = 0x0012_0000;
+pub const OUT: u32 = 0x0022_0000;
 /// Longest block one `process` call renders. Longer host blocks are split.
 pub const MAX_FRAMES: u32 = 1024;
-/// Output channels rendered now (stereo main out).
-pub const OUT_CHANNELS: u32 = 2;
+/// Stereo outputs ("buses"): the main one (0) and 8 auxiliary ones. Bus
+/// `b` is channels `2b` (left) and `2b + 1` (right); a pad plays into the
+/// bus its [`param::OUTPUT`] names.
+pub const OUT_BUSES: u32 = 9;
+/// Output channels rendered: two per bus.
+pub const OUT_CHANNELS: u32 = 2 * OUT_BUSES;
 /// Output channels the I/O region has room for (main + auxiliary outputs).
 pub const OUT_CHANNEL_CAPACITY: u32 = 32;
 
 /// Start of the sample data region; also the initial memory size.
-pub const SAMPLE_BASE: u32 = 0x0020_0000;
+pub const SAMPLE_BASE: u32 = 0x0024_0000;
 /// Pages the memory starts with (everything below `SAMPLE_BASE`).
 pub const INITIAL_PAGES: u32 = SAMPLE_BASE / PAGE_SIZE;
 /// Largest memory: one page below the wasm32 limit of 4 GiB, so that every
 /// byte size and end offset fits in a u32 on both sides.
 pub const MAX_PAGES: u32 = 65_535;
 
-/// Slots the guest's slot table holds (the host maps pads onto them).
-pub const SLOT_CAPACITY: u32 = 512;
-/// Voices sounding at once before the oldest is stolen.
+/// Slots the guest's slot table holds: one per sample (a pad's velocity
+/// layers and round-robin hits are slots of the same pad).
+pub const SLOT_CAPACITY: u32 = 8192;
+/// Pads the guest's pad table holds: what a pad sets (envelope, filter,
+/// voices, choke, output) is kept once for all of its slots.
+pub const PAD_CAPACITY: u32 = 512;
+/// Voices sounding at once before one is stolen, by default
+/// (`set_polyphony` changes it, 1..=[`MAX_POLYPHONY`]).
 pub const POLYPHONY: u32 = 64;
-/// Physical voices: `POLYPHONY` plus room for voices fading out after a
-/// steal, choke or retire, so that a steal never cuts a sound dead.
-pub const VOICE_CAPACITY: u32 = 96;
+/// The largest polyphony `set_polyphony` takes.
+pub const MAX_POLYPHONY: u32 = 1024;
+/// Physical voices at polyphony `p`: `p` plus room for voices fading out
+/// after a steal, choke or retire (half of `p`, at least 32), so that a
+/// steal never cuts a sound dead. Only these are scanned.
+pub const fn voice_span(p: u32) -> u32 {
+    let spare = if p / 2 > 32 { p / 2 } else { 32 };
+    if p + spare < VOICE_CAPACITY {
+        p + spare
+    } else {
+        VOICE_CAPACITY
+    }
+}
+/// Physical voices the table has (at [`MAX_POLYPHONY`]).
+pub const VOICE_CAPACITY: u32 = MAX_POLYPHONY + MAX_POLYPHONY / 2;
 
 /// Offset of output channel `ch` (planar, `MAX_FRAMES` f32 each).
 pub const fn out_channel(ch: u32) -> u32 {
@@ -95,6 +116,8 @@ pub struct Header {
     pub voices_stolen: u32,
     /// Events ignored because they named an empty slot or had a bad kind.
     pub events_ignored: u32,
+    /// The polyphony set (`set_polyphony`).
+    pub polyphony: u32,
 }
 
 /// Event kinds (`Event::kind`).
@@ -104,10 +127,12 @@ pub mod kind {
     pub const NOTE_ON: u32 = 1;
     /// Release the gate voices started with `note_id`.
     pub const NOTE_OFF: u32 = 2;
-    /// Fade out every voice of `slot` (a choke group fired).
+    /// End every voice of pad `slot` (the event's `slot` field names a
+    /// pad here) as its choke settings say (a choke group fired).
     pub const CHOKE: u32 = 3;
-    /// Set slot parameter `param` (see [`super::param`]) of `slot` to `value`.
-    pub const SLOT_PARAM: u32 = 4;
+    /// Set pad parameter `id` (see [`super::param`]) of pad `slot` to
+    /// `value`.
+    pub const PAD_PARAM: u32 = 4;
     /// Release every gate voice (MIDI all-notes-off).
     pub const ALL_NOTES_OFF: u32 = 5;
     /// Fade out every voice quickly (MIDI all-sound-off).
@@ -124,7 +149,8 @@ pub mod kind {
 /// editor's audition channel.
 pub const CHANNELS: u32 = 17;
 
-/// Slot parameters (`Event::param` for `SLOT_PARAM`, and the `slot_param` export).
+/// Pad parameters (`Event::id` for `PAD_PARAM`, and the `pad_param`
+/// export): shared by every slot of the pad.
 pub mod param {
     /// Linear gain, 0..=[`GAIN_MAX`] (default 1.0).
     pub const GAIN: u32 = 0;
@@ -202,25 +228,28 @@ pub mod param {
     pub const FILTER_ENVELOPE: u32 = 17;
     pub const MOD_OCTAVES_MAX: f32 = 8.0;
     pub const BEND_RANGE_DEFAULT: f32 = 2.0;
-    /// Voices of this slot sounding at once, a whole number 0..=
+    /// Voices of this pad sounding at once, a whole number 0..=
     /// [`VOICES_MAX`] (0, the default: no limit of its own): a note-on at
-    /// the limit fades the slot's oldest sounding voice over
+    /// the limit fades the pad's oldest sounding voice over
     /// `FADE_SECONDS`.
     pub const VOICES: u32 = 18;
     pub const VOICES_MAX: f32 = 64.0;
-    /// Retrigger: 0 = ring (default), 1 = cut: a note-on fades the slot's
+    /// Retrigger: 0 = ring (default), 1 = cut: a note-on fades the pad's
     /// sounding voices of the same note id (channel and key) over
     /// `FADE_SECONDS`.
     pub const RETRIGGER: u32 = 19;
-    /// How a choke (`kind::CHOKE`) ends this slot's voices: over this many
+    /// How a choke (`kind::CHOKE`) ends this pad's voices: over this many
     /// seconds, [`CHOKE_FADE_MIN`]..=[`CHOKE_FADE_MAX`] (default
     /// `FADE_SECONDS`, 5 ms) ...
     pub const CHOKE_FADE: u32 = 20;
     pub const CHOKE_FADE_MIN: f32 = 0.001;
     pub const CHOKE_FADE_MAX: f32 = 0.1;
-    /// ... or (1) with the slot's release, like a note-off (one-shots
+    /// ... or (1) with the pad's release, like a note-off (one-shots
     /// too; SFZ `off_mode=normal`); 0, the default, fades.
     pub const OFF_MODE: u32 = 21;
+    /// The bus the pad plays into, 0 (main, the default) ..
+    /// [`super::OUT_BUSES`]` - 1`. Applies to notes started afterwards.
+    pub const OUTPUT: u32 = 22;
 
     /// Longest attack, hold or decay (seconds).
     pub const ENV_TIME_MAX: f32 = 30.0;
@@ -257,13 +286,14 @@ pub struct Event {
     pub kind: u32,
     /// Frame inside the block at which the event takes effect.
     pub frame: u32,
-    /// Guest slot the event is about (`NOTE_ON`, `CHOKE`, `SLOT_PARAM`).
+    /// Guest slot the event is about (`NOTE_ON`), or pad (`CHOKE`,
+    /// `PAD_PARAM`).
     pub slot: u32,
-    /// `NOTE_ON`/`NOTE_OFF`: the note id; `SLOT_PARAM`: the parameter id.
+    /// `NOTE_ON`/`NOTE_OFF`: the note id; `PAD_PARAM`: the parameter id.
     pub id: u32,
     /// `NOTE_ON`: playback rate (source frames per output frame).
     pub rate: f64,
-    /// `NOTE_ON`: velocity gain; `SLOT_PARAM`: the value.
+    /// `NOTE_ON`: velocity gain; `PAD_PARAM`: the value.
     pub value: f32,
     /// `NOTE_ON`: [`FLAG_GATE`]; bits 8..16 the note's distance from the
     /// pad's root in semitones (i8), bits 16..32 the MIDI velocity 0..=1
@@ -298,13 +328,13 @@ impl Event {
     pub const fn note_choke(frame: u32, note_id: u32) -> Self {
         Event { kind: kind::NOTE_CHOKE, frame, slot: 0, id: note_id, rate: 0.0, value: 0.0, flags: 0 }
     }
-    /// Fade out every voice of `slot`.
-    pub const fn choke(frame: u32, slot: u32) -> Self {
-        Event { kind: kind::CHOKE, frame, slot, id: 0, rate: 0.0, value: 0.0, flags: 0 }
+    /// End every voice of `pad` (its choke settings say how).
+    pub const fn choke(frame: u32, pad: u32) -> Self {
+        Event { kind: kind::CHOKE, frame, slot: pad, id: 0, rate: 0.0, value: 0.0, flags: 0 }
     }
-    /// Set slot parameter `param` to `value`.
-    pub const fn slot_param(frame: u32, slot: u32, param: u32, value: f32) -> Self {
-        Event { kind: kind::SLOT_PARAM, frame, slot, id: param, rate: 0.0, value, flags: 0 }
+    /// Set pad parameter `param` of `pad` to `value`.
+    pub const fn pad_param(frame: u32, pad: u32, param: u32, value: f32) -> Self {
+        Event { kind: kind::PAD_PARAM, frame, slot: pad, id: param, rate: 0.0, value, flags: 0 }
     }
     /// Pitch bend `value` (-1..=1) on `channel`.
     pub const fn bend(frame: u32, channel: u32, value: f32) -> Self {
@@ -435,11 +465,12 @@ pub mod format {
     }
 }
 
-/// Status codes returned by `init`, `slot_load` and `slot_param`.
+/// Status codes returned by `init`, `slot_load`, `pad_param` and
+/// `set_polyphony`.
 pub mod status {
     /// Success.
     pub const OK: i32 = 0;
-    /// Slot index out of range.
+    /// Slot or pad index out of range.
     pub const BAD_SLOT: i32 = -1;
     /// Channels not 1 or 2.
     pub const BAD_CHANNELS: i32 = -2;
@@ -459,6 +490,8 @@ pub mod status {
     /// A loop mode `looping` does not define, or loop points outside the
     /// slot's frames (`start < end <= frames`).
     pub const BAD_LOOP: i32 = -9;
+    /// A polyphony outside 1..=`MAX_POLYPHONY`.
+    pub const BAD_POLYPHONY: i32 = -10;
 }
 
 const _: () = {
@@ -469,4 +502,6 @@ const _: () = {
     assert!(SAMPLE_BASE.is_multiple_of(PAGE_SIZE));
     assert!(EVENTS.is_multiple_of(8) && OUT.is_multiple_of(16));
     assert!(STACK_SIZE < IO_BASE);
+    assert!(OUT_CHANNELS <= OUT_CHANNEL_CAPACITY);
+    assert!(voice_span(MAX_POLYPHONY) == VOICE_CAPACITY && voice_span(POLYPHONY) == 96);
 };

@@ -17,6 +17,7 @@ pub mod interp;
 pub mod lanes;
 pub mod looping;
 pub mod memory;
+pub mod pad;
 pub mod sampler;
 pub mod voice;
 

@@ -6,108 +6,32 @@
 
 use crate::abi::{self, kind, param, status, Event, Header};
 use crate::envelope::Envelope;
-use crate::filter::{self, Filter, Response};
-use crate::interp::Kernel;
+use crate::filter::{self, Filter};
 use crate::looping::Looping;
 use crate::memory::Memory;
 use crate::voice::{Stage, Voice};
 
-/// Fade used for steals, chokes, retires and all-sound-off (seconds).
-pub const FADE_SECONDS: f32 = 0.005;
+pub use crate::pad::{Pad, Slot, DEFAULT_RELEASE_SECONDS, FADE_SECONDS};
+
 /// Ramp for gain and pan changes on sounding voices (seconds).
 pub const PARAM_RAMP_SECONDS: f32 = 0.005;
-/// Default gate release (seconds).
-pub const DEFAULT_RELEASE_SECONDS: f32 = abi::param::RELEASE_DEFAULT;
 
-/// One entry of the slot table: where the sample is and how the slot plays.
-#[derive(Clone, Copy, Debug)]
-pub struct Slot {
-    pub loaded: bool,
-    pub data: u32,
-    pub frames: u32,
-    pub channels: u32,
-    /// Storage format of the data (`abi::format`).
-    pub format: u32,
-    pub source_rate: f32,
-    pub gain: f32,
-    pub pan: f32,
-    pub release: f32,
-    pub interp: Kernel,
-    /// Amp envelope times (seconds), sustain level and shape (`abi::param`).
-    pub attack: f32,
-    pub hold: f32,
-    pub decay: f32,
-    pub sustain: f32,
-    pub curve: f32,
-    /// Plays the window from its last frame to its first.
-    pub reverse: bool,
-    /// Semitones a full pitch bend moves.
-    pub bend_range: f32,
-    /// Its voice limit (`abi::param::VOICES`, 0 = none of its own) and
-    /// retrigger (`abi::param::RETRIGGER`).
-    pub voices: u32,
-    pub retrigger_cut: bool,
-    /// How a choke ends its voices (`abi::param::CHOKE_FADE`, `OFF_MODE`).
-    pub choke_fade: f32,
-    pub choke_release: bool,
-    /// The filter's settings.
-    pub filter: filter::Settings,
-    /// The loop: `abi::looping` mode, window frames `start..end`, crossfade
-    /// frames (see `slot_loop`).
-    pub loop_mode: u32,
-    pub loop_start: u32,
-    pub loop_end: u32,
-    pub loop_fade: u32,
-}
-
-impl Slot {
-    /// An empty slot with default parameters.
-    pub const EMPTY: Slot = Slot {
-        loaded: false,
-        data: 0,
-        frames: 0,
-        channels: 1,
-        format: abi::format::F32,
-        source_rate: 48_000.0,
-        gain: 1.0,
-        pan: 0.0,
-        release: DEFAULT_RELEASE_SECONDS,
-        interp: Kernel::Cubic,
-        attack: 0.0,
-        hold: 0.0,
-        decay: param::DECAY_DEFAULT,
-        sustain: 1.0,
-        curve: 1.0,
-        reverse: false,
-        bend_range: param::BEND_RANGE_DEFAULT,
-        voices: 0,
-        retrigger_cut: false,
-        choke_fade: FADE_SECONDS,
-        choke_release: false,
-        filter: filter::Settings::DEFAULT,
-        loop_mode: abi::looping::OFF,
-        loop_start: 0,
-        loop_end: 0,
-        loop_fade: 0,
-    };
-
-    /// Channel gains: gain times a balance law that keeps both sides at unity
-    /// in the centre and turns one side down linearly as the pan moves away.
-    ///
-    /// Thread: the one running the DSP (the audio thread for `process`; the engine lock holder otherwise). No allocation (the guest has no allocator).
-    pub fn amp(&self) -> [f32; 2] {
-        let left = 1.0 - if self.pan > 0.0 { self.pan } else { 0.0 };
-        let right = 1.0 + if self.pan < 0.0 { self.pan } else { 0.0 };
-        [self.gain * left, self.gain * right]
-    }
-}
-
-/// The whole DSP state. Fixed size, no allocation; about 30 KiB.
+/// The whole DSP state. Fixed size, no allocation; about 1.1 MiB, so it is
+/// never built on a stack: every byte of it zero is a valid value (numbers,
+/// bools and enums with a variant 0; no references), the wasm build keeps
+/// it in zeroed memory and the native one in a zeroed box
+/// ([`Sampler::boxed`] under `std`), and [`Sampler::prepare`] makes it a
+/// new sampler in place.
 pub struct Sampler {
     sample_rate: f32,
     max_frames: u32,
     slots: [Slot; abi::SLOT_CAPACITY as usize],
+    pads: [Pad; abi::PAD_CAPACITY as usize],
     voices: [Voice; abi::VOICE_CAPACITY as usize],
+    /// Voices sounding at once before one is stolen, and the physical
+    /// voices in use (`abi::voice_span`): only `voices[..span]` is scanned.
+    polyphony: u32,
+    span: usize,
     /// Each channel's pitch bend, -1..=1.
     bends: [f32; abi::CHANNELS as usize],
     next_stamp: u32,
@@ -119,39 +43,31 @@ pub struct Sampler {
     header: Header,
 }
 
-impl Default for Sampler {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Sampler {
-    /// A sampler at 48 kHz with every slot empty; call [`Sampler::init`].
+    /// Makes a zeroed (or any) sampler a new one at 48 kHz with every slot
+    /// empty and every pad at its defaults, in place; then call
+    /// [`Sampler::init`].
     ///
-    /// Thread: the one running the DSP (the audio thread for `process`; the engine lock holder otherwise). No allocation (the guest has no allocator).
-    pub const fn new() -> Self {
-        Sampler {
-            sample_rate: 48_000.0,
-            max_frames: abi::MAX_FRAMES,
-            slots: [Slot::EMPTY; abi::SLOT_CAPACITY as usize],
-            voices: [Voice::IDLE; abi::VOICE_CAPACITY as usize],
-            bends: [0.0; abi::CHANNELS as usize],
-            next_stamp: 0,
-            clock: 0,
-            now: 0,
-            header: Header {
-                abi_version: abi::ABI_VERSION,
-                sample_rate: 48_000.0,
-                max_frames: abi::MAX_FRAMES,
-                frames: 0,
-                event_count: 0,
-                active_voices: 0,
-                peak_voices: 0,
-                voices_started: 0,
-                voices_stolen: 0,
-                events_ignored: 0,
-            },
+    /// Thread: the one running the DSP. No allocation (the guest has no allocator).
+    pub fn prepare(&mut self) {
+        self.sample_rate = 48_000.0;
+        self.max_frames = abi::MAX_FRAMES;
+        for s in self.slots.iter_mut() {
+            *s = Slot::default();
         }
+        for p in self.pads.iter_mut() {
+            *p = Pad::DEFAULT;
+        }
+        for v in self.voices.iter_mut() {
+            *v = Voice::IDLE;
+        }
+        self.polyphony = abi::POLYPHONY;
+        self.span = abi::voice_span(abi::POLYPHONY) as usize;
+        self.bends = [0.0; abi::CHANNELS as usize];
+        self.next_stamp = 0;
+        (self.clock, self.now) = (0, 0);
+        self.header =
+            Header { abi_version: abi::ABI_VERSION, sample_rate: 48_000.0, max_frames: abi::MAX_FRAMES, polyphony: abi::POLYPHONY, ..Header::default() };
     }
 
     /// Sets the output rate and block limit, silences every voice and resets
@@ -178,23 +94,49 @@ impl Sampler {
     ///
     /// Thread: the one running the DSP (the audio thread for `process`; the engine lock holder otherwise). No allocation (the guest has no allocator).
     pub fn reset(&mut self, mem: &Memory) {
-        self.voices = [Voice::IDLE; abi::VOICE_CAPACITY as usize];
+        for v in self.voices.iter_mut() {
+            *v = Voice::IDLE;
+        }
         self.next_stamp = 0;
         (self.clock, self.now) = (0, 0);
-        self.header = Header { abi_version: abi::ABI_VERSION, sample_rate: self.sample_rate, max_frames: self.max_frames, ..Header::default() };
+        self.header = Header {
+            abi_version: abi::ABI_VERSION,
+            sample_rate: self.sample_rate,
+            max_frames: self.max_frames,
+            polyphony: self.polyphony,
+            ..Header::default()
+        };
         if mem.contains(abi::HEADER, abi::HEADER_SIZE as u64) {
             // SAFETY: the header lies inside the memory (just checked).
             unsafe { mem.write_header(&self.header) };
         }
     }
 
-    /// Publishes sample data for `slot`. Copies nothing: voices read the region
+    /// Sets the polyphony (1..=`abi::MAX_POLYPHONY`): the voices sounding
+    /// at once before one is stolen. Silences every voice at once, as
+    /// `reset` does (it is a setting, not a performance gesture).
+    ///
+    /// Thread: the one running the DSP. No allocation (the guest has no allocator).
+    pub fn set_polyphony(&mut self, mem: &Memory, polyphony: u32) -> i32 {
+        if !(1..=abi::MAX_POLYPHONY).contains(&polyphony) {
+            return status::BAD_POLYPHONY;
+        }
+        self.polyphony = polyphony;
+        self.span = abi::voice_span(polyphony) as usize;
+        self.reset(mem);
+        status::OK
+    }
+
+    /// Publishes sample data for `slot`, a sample of `pad`. Copies nothing: voices read the region
     /// in place. The previous content of the slot (if any) stops being
     /// triggerable; its sounding voices keep reading their own region.
     ///
     /// Thread: the one running the DSP (the audio thread for `process`; the engine lock holder otherwise). No allocation (the guest has no allocator).
     #[allow(clippy::too_many_arguments)] // the `slot_load` export's arguments, one for one
-    pub fn slot_load(&mut self, mem: &Memory, slot: u32, data: u32, frames: u32, channels: u32, format: u32, source_rate: f32) -> i32 {
+    pub fn slot_load(&mut self, mem: &Memory, slot: u32, pad: u32, data: u32, frames: u32, channels: u32, format: u32, source_rate: f32) -> i32 {
+        if pad >= abi::PAD_CAPACITY {
+            return status::BAD_SLOT;
+        }
         let Some(s) = self.slots.get_mut(slot as usize) else {
             return status::BAD_SLOT;
         };
@@ -215,6 +157,7 @@ impl Sampler {
             return status::BAD_REGION;
         }
         s.loaded = true;
+        s.pad = pad;
         s.data = data;
         s.frames = frames;
         // A new region starts without a loop (`slot_loop` sets one).
@@ -263,63 +206,36 @@ impl Sampler {
     ///
     /// Thread: the one running the DSP (the audio thread for `process`; the engine lock holder otherwise). No allocation (the guest has no allocator).
     pub fn slot_voices(&self, slot: u32) -> u32 {
-        self.voices.iter().filter(|v| v.is_active() && v.slot == slot).count() as u32
+        self.voices[..self.span].iter().filter(|v| v.is_active() && v.slot == slot).count() as u32
     }
 
-    /// Sets a slot parameter at once (outside `process`; for sample-accurate
-    /// changes send a `SLOT_PARAM` event instead).
+    /// Sets a pad parameter at once (outside `process`; for sample-accurate
+    /// changes send a `PAD_PARAM` event instead). Gain and pan ramp on the
+    /// pad's sounding voices, and the filter glides to its new settings.
     ///
-    /// Thread: the one running the DSP (the audio thread for `process`; the engine lock holder otherwise). No allocation (the guest has no allocator).
-    pub fn slot_param(&mut self, slot: u32, id: u32, value: f32) -> i32 {
+    /// Thread: the one running the DSP. No allocation (the guest has no allocator).
+    pub fn pad_param(&mut self, pad: u32, id: u32, value: f32) -> i32 {
         let ramp = self.fade_frames(PARAM_RAMP_SECONDS);
-        let Some(s) = self.slots.get_mut(slot as usize) else {
+        let Some(p) = self.pads.get_mut(pad as usize) else {
             return status::BAD_SLOT;
         };
-        if !value.is_finite() {
-            return status::BAD_PARAM;
+        let result = p.set(id, value);
+        if result != status::OK {
+            return result;
         }
-        match id {
-            param::GAIN if (0.0..=param::GAIN_MAX).contains(&value) => s.gain = value,
-            param::PAN if (param::PAN_MIN..=param::PAN_MAX).contains(&value) => s.pan = value,
-            param::RELEASE if (param::RELEASE_MIN..=param::RELEASE_MAX).contains(&value) => s.release = value,
-            param::INTERPOLATION if value == 0.0 => s.interp = Kernel::Cubic,
-            param::INTERPOLATION if value == 1.0 => s.interp = Kernel::Linear,
-            param::INTERPOLATION if value == 2.0 => s.interp = Kernel::Sinc,
-            param::ATTACK if (0.0..=param::ENV_TIME_MAX).contains(&value) => s.attack = value,
-            param::HOLD if (0.0..=param::ENV_TIME_MAX).contains(&value) => s.hold = value,
-            param::DECAY if (0.0..=param::ENV_TIME_MAX).contains(&value) => s.decay = value,
-            param::SUSTAIN if (0.0..=1.0).contains(&value) => s.sustain = value,
-            param::CURVE if (param::CURVE_MIN..=param::CURVE_MAX).contains(&value) => s.curve = value,
-            param::REVERSE if value == 0.0 || value == 1.0 => s.reverse = value == 1.0,
-            param::BEND_RANGE if (0.0..=param::BEND_RANGE_MAX).contains(&value) => s.bend_range = value,
-            param::FILTER_TYPE if value == 0.0 => s.filter.response = None,
-            param::FILTER_TYPE if value == (value as u32) as f32 && Response::from_code(value as u32).is_some() => {
-                s.filter.response = Response::from_code(value as u32);
-            }
-            param::FILTER_SLOPE if filter::Slope::from_code(value).is_some() => s.filter.slope = filter::Slope::from_code(value).unwrap_or(filter::Slope::Db12),
-            param::CUTOFF if (param::CUTOFF_MIN..=param::CUTOFF_MAX).contains(&value) => s.filter.cutoff_hz = value,
-            param::RESONANCE if (0.0..=param::RESONANCE_MAX).contains(&value) => s.filter.resonance_db = value,
-            param::KEYTRACK if (0.0..=1.0).contains(&value) => s.filter.keytrack = value,
-            param::FILTER_VELOCITY if value.abs() <= param::MOD_OCTAVES_MAX => s.filter.velocity_octaves = value,
-            param::FILTER_ENVELOPE if value.abs() <= param::MOD_OCTAVES_MAX => s.filter.envelope_octaves = value,
-            param::VOICES if (0.0..=param::VOICES_MAX).contains(&value) && value == (value as u32) as f32 => s.voices = value as u32,
-            param::RETRIGGER if value == 0.0 || value == 1.0 => s.retrigger_cut = value == 1.0,
-            param::CHOKE_FADE if (param::CHOKE_FADE_MIN..=param::CHOKE_FADE_MAX).contains(&value) => s.choke_fade = value,
-            param::OFF_MODE if value == 0.0 || value == 1.0 => s.choke_release = value == 1.0,
-            _ => return status::BAD_PARAM,
-        }
+        let p = *p;
+        let controls = self.frames(filter::RAMP_SECONDS).div_ceil(filter::CONTROL_FRAMES);
+        let per_octave = filter::SECONDS_PER_OCTAVE * self.sample_rate / filter::CONTROL_FRAMES as f32;
+        let voices = &mut self.voices[..self.span];
         if id == param::GAIN || id == param::PAN {
-            let amp = s.amp();
-            for v in self.voices.iter_mut().filter(|v| v.is_active() && v.slot == slot) {
+            let amp = p.amp();
+            for v in voices.iter_mut().filter(|v| v.is_active() && v.pad == pad) {
                 v.set_amp(amp, ramp);
             }
         }
         if (param::FILTER_TYPE..=param::FILTER_ENVELOPE).contains(&id) {
-            let settings = s.filter;
-            let controls = self.frames(filter::RAMP_SECONDS).div_ceil(filter::CONTROL_FRAMES);
-            let per_octave = filter::SECONDS_PER_OCTAVE * self.sample_rate / filter::CONTROL_FRAMES as f32;
-            for v in self.voices.iter_mut().filter(|v| v.is_active() && v.slot == slot) {
-                v.filter.retarget(&settings, v.key, v.key_velocity, v.amp_env.level, controls, per_octave);
+            for v in voices.iter_mut().filter(|v| v.is_active() && v.pad == pad) {
+                v.filter.retarget(&p.filter, v.key, v.key_velocity, v.amp_env.level, controls, per_octave);
             }
         }
         status::OK
@@ -336,7 +252,7 @@ impl Sampler {
     ///
     /// Thread: the one running the DSP (the audio thread for `process`; the engine lock holder otherwise). No allocation (the guest has no allocator).
     pub fn active_voices(&self) -> u32 {
-        self.voices.iter().filter(|v| v.is_active()).count() as u32
+        self.voices[..self.span].iter().filter(|v| v.is_active()).count() as u32
     }
 
     fn fade_frames(&self, seconds: f32) -> u32 {
@@ -358,11 +274,12 @@ impl Sampler {
     /// Thread: the one running the DSP (the audio thread for `process`; the engine lock holder otherwise). No allocation (the guest has no allocator).
     pub unsafe fn process(&mut self, mem: &Memory, frames: u32, event_count: u32) -> u32 {
         let frames = frames.min(self.max_frames);
-        // SAFETY: init checked that the I/O region is inside the memory; the
-        // two output channels are distinct buffers.
-        let (events, out_l, out_r) = unsafe { (mem.events(event_count), mem.out_channel(0, frames), mem.out_channel(1, frames)) };
-        out_l.fill(0.0);
-        out_r.fill(0.0);
+        // SAFETY: init checked that the I/O region is inside the memory.
+        let events = unsafe { mem.events(event_count) };
+        for ch in 0..abi::OUT_CHANNELS {
+            // SAFETY: as above; the slice lives for this statement only.
+            unsafe { mem.out_channel(ch, frames) }.fill(0.0);
+        }
 
         let mut next = 0;
         let mut cursor = 0u32;
@@ -377,9 +294,15 @@ impl Sampler {
             }
             let end = events.get(next).map_or(frames, |e| e.frame.min(frames));
             let (a, b) = (cursor as usize, end as usize);
-            for v in self.voices.iter_mut().filter(|v| v.is_active()) {
-                // SAFETY: forwarded from the caller.
-                unsafe { v.render(mem, &mut out_l[a..b], &mut out_r[a..b]) };
+            for v in self.voices[..self.span].iter_mut().filter(|v| v.is_active()) {
+                // SAFETY: the bus's two channels are distinct buffers inside
+                // the I/O region (`bus < OUT_BUSES`, checked by `Pad::set`),
+                // and these are their only slices while the voice renders;
+                // the region it reads is forwarded from the caller.
+                unsafe {
+                    let (out_l, out_r) = (mem.out_channel(2 * v.bus, frames), mem.out_channel(2 * v.bus + 1, frames));
+                    v.render(mem, &mut out_l[a..b], &mut out_r[a..b])
+                };
             }
             cursor = end;
         }
@@ -407,13 +330,13 @@ impl Sampler {
                 self.release_gates(|v| v.note_id == e.id);
                 // A one-shot ignores note-off, except that its sustain loop
                 // lets go.
-                for v in self.voices.iter_mut().filter(|v| v.is_active() && !v.gate && v.note_id == e.id) {
+                for v in self.voices[..self.span].iter_mut().filter(|v| v.is_active() && !v.gate && v.note_id == e.id) {
                     v.looping.release(v.frames);
                 }
             }
             kind::CHOKE => self.choke(e.slot),
-            kind::SLOT_PARAM => {
-                if self.slot_param(e.slot, e.id, e.value) != status::OK {
+            kind::PAD_PARAM => {
+                if self.pad_param(e.slot, e.id, e.value) != status::OK {
                     self.header.events_ignored += 1;
                 }
             }
@@ -426,25 +349,25 @@ impl Sampler {
     }
 
     /// Starts the envelope release of the sounding gate voices `which`
-    /// selects, each with its slot's release time.
+    /// selects, each with its pad's release time.
     fn release_gates(&mut self, which: impl Fn(&Voice) -> bool) {
-        let (voices, slots, rate) = (&mut self.voices, &self.slots, self.sample_rate);
+        let (voices, pads, rate) = (&mut self.voices[..self.span], &self.pads, self.sample_rate);
         for v in voices.iter_mut().filter(|v| v.stage == Stage::Sustain && v.gate && which(v)) {
-            let release = slots.get(v.slot as usize).map_or(DEFAULT_RELEASE_SECONDS, |s| s.release);
+            let release = pads.get(v.pad as usize).map_or(DEFAULT_RELEASE_SECONDS, |p| p.release);
             v.release(((release * rate + 0.5) as u32).max(1));
         }
     }
 
-    /// Ends the sounding voices of `slot` as its choke settings say: a fade
+    /// Ends the sounding voices of `pad` as its choke settings say: a fade
     /// over its choke time, or its release.
-    fn choke(&mut self, slot: u32) {
-        let Some(s) = self.slots.get(slot as usize).copied() else {
+    fn choke(&mut self, pad: u32) {
+        let Some(p) = self.pads.get(pad as usize).copied() else {
             self.header.events_ignored += 1;
             return;
         };
-        let frames = if s.choke_release { self.fade_frames(s.release) } else { self.fade_frames(s.choke_fade) };
-        for v in self.voices.iter_mut().filter(|v| v.slot == slot) {
-            match (v.stage, s.choke_release) {
+        let frames = if p.choke_release { self.fade_frames(p.release) } else { self.fade_frames(p.choke_fade) };
+        for v in self.voices[..self.span].iter_mut().filter(|v| v.pad == pad) {
+            match (v.stage, p.choke_release) {
                 (Stage::Sustain, true) => v.release(frames),
                 (Stage::Sustain | Stage::Fading, false) => v.fade_out(frames),
                 _ => {}
@@ -455,7 +378,7 @@ impl Sampler {
     /// Fades out the sounding voices `which` selects over `FADE_SECONDS`.
     fn fade_voices(&mut self, which: impl Fn(&Voice) -> bool) {
         let fade = self.fade_frames(FADE_SECONDS);
-        for v in self.voices.iter_mut().filter(|v| v.is_active() && which(v)) {
+        for v in self.voices[..self.span].iter_mut().filter(|v| v.is_active() && which(v)) {
             v.fade_out(fade);
         }
     }
@@ -469,9 +392,9 @@ impl Sampler {
             return;
         };
         *bend = e.value.clamp(-1.0, 1.0);
-        let (voices, slots, bend) = (&mut self.voices, &self.slots, *bend);
+        let (voices, pads, bend) = (&mut self.voices[..self.span], &self.pads, *bend);
         for v in voices.iter_mut().filter(|v| v.is_active() && v.note_id >> 7 == e.id) {
-            let range = slots.get(v.slot as usize).map_or(param::BEND_RANGE_DEFAULT, |s| s.bend_range);
+            let range = pads.get(v.pad as usize).map_or(param::BEND_RANGE_DEFAULT, |p| p.bend_range);
             v.glide_to(bend_ratio(bend, range), ramp);
         }
     }
@@ -484,21 +407,26 @@ impl Sampler {
                 return;
             }
         };
+        let pad = self.pads.get(slot.pad as usize).copied().unwrap_or(Pad::DEFAULT);
         let fade = self.fade_frames(FADE_SECONDS);
+        let now = self.now;
 
-        // The slot's own rules: a cutting retrigger fades its voices of
-        // this note; at its voice limit its oldest voices fade.
-        let mine = |v: &Voice| v.stage == Stage::Sustain && v.slot == e.slot;
-        if slot.retrigger_cut {
-            for v in self.voices.iter_mut().filter(|v| mine(v) && v.note_id == e.id) {
+        // The pad's own rules: a cutting retrigger fades its voices of
+        // this note; at its voice limit its oldest voices fade. Voices the
+        // pad started at this very frame are the same hit (velocity layers
+        // crossfading) and are neither cut nor counted.
+        let mine = |v: &Voice| v.stage == Stage::Sustain && v.pad == slot.pad && v.born != now;
+        let span = self.span;
+        if pad.retrigger_cut {
+            for v in self.voices[..span].iter_mut().filter(|v| mine(v) && v.note_id == e.id) {
                 v.fade_out(fade);
             }
         }
-        if slot.voices > 0 {
+        if pad.voices > 0 {
             let stamp = self.next_stamp;
-            let mut sounding = self.voices.iter().filter(|v| mine(v)).count() as u32;
-            while sounding >= slot.voices {
-                match self.voices.iter_mut().filter(|v| mine(v)).max_by_key(|v| stamp.wrapping_sub(v.stamp)) {
+            let mut sounding = self.voices[..span].iter().filter(|v| mine(v)).count() as u32;
+            while sounding >= pad.voices {
+                match self.voices[..span].iter_mut().filter(|v| mine(v)).max_by_key(|v| stamp.wrapping_sub(v.stamp)) {
                     Some(v) => v.fade_out(fade),
                     None => break,
                 }
@@ -510,12 +438,12 @@ impl Sampler {
         // equals), never one younger than its fade would be (it would not
         // yet have been heard); when every one is, the note is dropped (the
         // spare voices stay for fades).
-        let sustaining = self.voices.iter().filter(|v| v.stage == Stage::Sustain).count() as u32;
-        if sustaining >= abi::POLYPHONY {
-            let (stamp, now) = (self.next_stamp, self.now);
+        let sustaining = self.voices[..span].iter().filter(|v| v.stage == Stage::Sustain).count() as u32;
+        if sustaining >= self.polyphony {
+            let stamp = self.next_stamp;
             let older = |v: &&mut Voice| v.stage == Stage::Sustain && now.wrapping_sub(v.born) >= fade;
             let mut victim: Option<&mut Voice> = None;
-            for v in self.voices.iter_mut().filter(older) {
+            for v in self.voices[..span].iter_mut().filter(older) {
                 let better = match &victim {
                     None => true,
                     Some(w) => v.level() < w.level() || (v.level() == w.level() && stamp.wrapping_sub(v.stamp) > stamp.wrapping_sub(w.stamp)),
@@ -538,11 +466,11 @@ impl Sampler {
         // A free voice, or else the quietest fading one (nearly silent);
         // with neither, the note is dropped: a sounding voice is never cut
         // without its fade.
-        let index = match self.voices.iter().position(|v| v.stage == Stage::Free) {
+        let index = match self.voices[..span].iter().position(|v| v.stage == Stage::Free) {
             Some(i) => i,
             None => {
                 let mut best = None;
-                for (i, v) in self.voices.iter().enumerate() {
+                for (i, v) in self.voices[..span].iter().enumerate() {
                     if v.stage == Stage::Fading && best.is_none_or(|b: usize| v.level() < self.voices[b].level()) {
                         best = Some(i);
                     }
@@ -557,12 +485,14 @@ impl Sampler {
             }
         };
 
-        let amp = slot.amp();
-        let amp_env = Envelope::start(self.frames(slot.attack), self.frames(slot.hold), self.frames(slot.decay), slot.sustain, slot.curve);
+        let amp = pad.amp();
+        let amp_env = Envelope::start(self.frames(pad.attack), self.frames(pad.hold), self.frames(pad.decay), pad.sustain, pad.curve);
         let (key, key_velocity) = e.key();
         self.voices[index] = Voice {
             stage: Stage::Sustain,
             slot: e.slot,
+            pad: slot.pad,
+            bus: pad.bus,
             note_id: e.id,
             gate: e.flags & abi::FLAG_GATE != 0,
             stamp: self.next_stamp,
@@ -573,9 +503,9 @@ impl Sampler {
             format: slot.format,
             pos: 0.0,
             rate: e.rate,
-            interp: slot.interp,
-            reverse: slot.reverse,
-            bend: self.bends.get((e.id >> 7) as usize).map_or(1.0, |&b| bend_ratio(b, slot.bend_range)),
+            interp: pad.interp,
+            reverse: pad.reverse,
+            bend: self.bends.get((e.id >> 7) as usize).map_or(1.0, |&b| bend_ratio(b, pad.bend_range)),
             bend_step: 0.0,
             bend_left: 0,
             bend_target: 1.0,
@@ -583,8 +513,8 @@ impl Sampler {
             env: 1.0,
             env_step: 0.0,
             amp_env,
-            filter: Filter::start(&slot.filter, key, key_velocity, amp_env.level, self.sample_rate),
-            looping: Looping::start(slot.loop_mode, slot.loop_start, slot.loop_end, slot.loop_fade, slot.frames, slot.reverse),
+            filter: Filter::start(&pad.filter, key, key_velocity, amp_env.level, self.sample_rate),
+            looping: Looping::start(slot.loop_mode, slot.loop_start, slot.loop_end, slot.loop_fade, slot.frames, pad.reverse),
             key,
             key_velocity,
             amp,
@@ -610,8 +540,20 @@ fn bend_ratio(bend: f32, range: f32) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::boxed::Box;
     use std::vec;
     use std::vec::Vec;
+
+    /// Voices at the default polyphony.
+    const SPAN: u32 = abi::voice_span(abi::POLYPHONY);
+
+    /// A new sampler, built in a zeroed box as the native host builds it.
+    fn new_sampler() -> Box<Sampler> {
+        // SAFETY: all-zero bytes are a valid `Sampler` (see its docs).
+        let mut s = unsafe { Box::<Sampler>::new_zeroed().assume_init() };
+        s.prepare();
+        s
+    }
 
     /// A linear memory in a Vec: the I/O region plus `sample` at SAMPLE_BASE.
     struct TestMemory {
@@ -653,11 +595,11 @@ mod tests {
         }
     }
 
-    fn ready(sample: &[f32]) -> (Sampler, TestMemory) {
+    fn ready(sample: &[f32]) -> (Box<Sampler>, TestMemory) {
         let mut mem = TestMemory::new(sample);
-        let mut s = Sampler::new();
+        let mut s = new_sampler();
         assert_eq!(s.init(&mem.view(), 48_000.0, abi::MAX_FRAMES), status::OK);
-        assert_eq!(s.slot_load(&mem.view(), 0, abi::SAMPLE_BASE, sample.len() as u32, 1, abi::format::F32, 48_000.0), status::OK);
+        assert_eq!(s.slot_load(&mem.view(), 0, 0, abi::SAMPLE_BASE, sample.len() as u32, 1, abi::format::F32, 48_000.0), status::OK);
         (s, mem)
     }
 
@@ -672,28 +614,28 @@ mod tests {
     fn slot_load_refuses_bad_regions_channels_frames_and_rates() {
         let mut mem = TestMemory::new(&[0.5; 16]);
         let m = mem.view();
-        let mut s = Sampler::new();
+        let mut s = new_sampler();
         assert_eq!(s.init(&m, 48_000.0, 256), status::OK);
-        assert_eq!(s.slot_load(&m, abi::SLOT_CAPACITY, abi::SAMPLE_BASE, 16, 1, abi::format::F32, 48_000.0), status::BAD_SLOT);
-        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 16, 3, abi::format::F32, 48_000.0), status::BAD_CHANNELS);
-        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 0, 1, abi::format::F32, 48_000.0), status::NO_FRAMES);
-        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 16, 1, abi::format::F32, f32::NAN), status::BAD_RATE);
-        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 17, 1, abi::format::F32, 48_000.0), status::BAD_REGION, "one frame past the end");
-        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 9, 2, abi::format::F32, 48_000.0), status::BAD_REGION);
-        assert_eq!(s.slot_load(&m, 0, abi::IO_BASE, 4, 1, abi::format::F32, 48_000.0), status::BAD_REGION, "below the sample region");
-        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE + 2, 4, 1, abi::format::F32, 48_000.0), status::BAD_REGION, "misaligned");
-        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 16, 1, abi::format::F32, 48_000.0), status::OK);
-        assert_eq!(s.slot_load(&m, 1, abi::SAMPLE_BASE, 8, 2, abi::format::F32, 44_100.0), status::OK);
-        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 16, 1, 4, 48_000.0), status::BAD_FORMAT);
+        assert_eq!(s.slot_load(&m, abi::SLOT_CAPACITY, 0, abi::SAMPLE_BASE, 16, 1, abi::format::F32, 48_000.0), status::BAD_SLOT);
+        assert_eq!(s.slot_load(&m, 0, 0, abi::SAMPLE_BASE, 16, 3, abi::format::F32, 48_000.0), status::BAD_CHANNELS);
+        assert_eq!(s.slot_load(&m, 0, 0, abi::SAMPLE_BASE, 0, 1, abi::format::F32, 48_000.0), status::NO_FRAMES);
+        assert_eq!(s.slot_load(&m, 0, 0, abi::SAMPLE_BASE, 16, 1, abi::format::F32, f32::NAN), status::BAD_RATE);
+        assert_eq!(s.slot_load(&m, 0, 0, abi::SAMPLE_BASE, 17, 1, abi::format::F32, 48_000.0), status::BAD_REGION, "one frame past the end");
+        assert_eq!(s.slot_load(&m, 0, 0, abi::SAMPLE_BASE, 9, 2, abi::format::F32, 48_000.0), status::BAD_REGION);
+        assert_eq!(s.slot_load(&m, 0, 0, abi::IO_BASE, 4, 1, abi::format::F32, 48_000.0), status::BAD_REGION, "below the sample region");
+        assert_eq!(s.slot_load(&m, 0, 0, abi::SAMPLE_BASE + 2, 4, 1, abi::format::F32, 48_000.0), status::BAD_REGION, "misaligned");
+        assert_eq!(s.slot_load(&m, 0, 0, abi::SAMPLE_BASE, 16, 1, abi::format::F32, 48_000.0), status::OK);
+        assert_eq!(s.slot_load(&m, 1, 0, abi::SAMPLE_BASE, 8, 2, abi::format::F32, 44_100.0), status::OK);
+        assert_eq!(s.slot_load(&m, 0, 0, abi::SAMPLE_BASE, 16, 1, 4, 48_000.0), status::BAD_FORMAT);
         // 64 bytes hold 32 16-bit samples, 21 packed 24-bit ones (and the
         // byte after), 64 8-bit ones.
-        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 32, 1, abi::format::I16, 48_000.0), status::OK);
-        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 33, 1, abi::format::I16, 48_000.0), status::BAD_REGION);
-        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE + 1, 4, 1, abi::format::I16, 48_000.0), status::BAD_REGION, "misaligned");
-        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE + 1, 21, 1, abi::format::I24, 48_000.0), status::BAD_REGION, "no byte after");
-        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE, 21, 1, abi::format::I24, 48_000.0), status::OK);
-        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE + 3, 60, 1, abi::format::I8, 48_000.0), status::OK);
-        assert_eq!(s.slot_load(&m, 0, abi::SAMPLE_BASE + 3, 62, 1, abi::format::I8, 48_000.0), status::BAD_REGION);
+        assert_eq!(s.slot_load(&m, 0, 0, abi::SAMPLE_BASE, 32, 1, abi::format::I16, 48_000.0), status::OK);
+        assert_eq!(s.slot_load(&m, 0, 0, abi::SAMPLE_BASE, 33, 1, abi::format::I16, 48_000.0), status::BAD_REGION);
+        assert_eq!(s.slot_load(&m, 0, 0, abi::SAMPLE_BASE + 1, 4, 1, abi::format::I16, 48_000.0), status::BAD_REGION, "misaligned");
+        assert_eq!(s.slot_load(&m, 0, 0, abi::SAMPLE_BASE + 1, 21, 1, abi::format::I24, 48_000.0), status::BAD_REGION, "no byte after");
+        assert_eq!(s.slot_load(&m, 0, 0, abi::SAMPLE_BASE, 21, 1, abi::format::I24, 48_000.0), status::OK);
+        assert_eq!(s.slot_load(&m, 0, 0, abi::SAMPLE_BASE + 3, 60, 1, abi::format::I8, 48_000.0), status::OK);
+        assert_eq!(s.slot_load(&m, 0, 0, abi::SAMPLE_BASE + 3, 62, 1, abi::format::I8, 48_000.0), status::BAD_REGION);
     }
 
     #[test]
@@ -710,9 +652,9 @@ mod tests {
             let size = abi::format::bytes_per_sample(format).unwrap() as usize;
             let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()[..size].to_vec()).collect();
             mem.write_bytes(abi::SAMPLE_BASE as usize, &bytes);
-            let mut s = Sampler::new();
+            let mut s = new_sampler();
             assert_eq!(s.init(&mem.view(), 48_000.0, abi::MAX_FRAMES), status::OK);
-            assert_eq!(s.slot_load(&mem.view(), 0, abi::SAMPLE_BASE, values.len() as u32, 1, format, 48_000.0), status::OK);
+            assert_eq!(s.slot_load(&mem.view(), 0, 0, abi::SAMPLE_BASE, values.len() as u32, 1, format, 48_000.0), status::OK);
             let out = run(&mut s, &mut mem, values.len() as u32, &[Event::note_on(0, 0, 1, 1.0, 1.0, false)]);
             let expected: Vec<f32> = values.iter().map(|&v| v as f32 / full).collect();
             assert_eq!(out, expected, "format {format}");
@@ -725,7 +667,7 @@ mod tests {
     #[test]
     fn init_refuses_bad_rates_and_block_sizes() {
         let mut mem = TestMemory::new(&[]);
-        let mut s = Sampler::new();
+        let mut s = new_sampler();
         assert_eq!(s.init(&mem.view(), 0.0, 256), status::BAD_RATE);
         assert_eq!(s.init(&mem.view(), 48_000.0, 0), status::BAD_FRAMES);
         assert_eq!(s.init(&mem.view(), 48_000.0, abi::MAX_FRAMES + 1), status::BAD_FRAMES);
@@ -735,16 +677,16 @@ mod tests {
     }
 
     #[test]
-    fn slot_param_checks_ids_and_ranges() {
+    fn pad_param_checks_ids_and_ranges() {
         let (mut s, _mem) = ready(&[0.5; 4]);
-        assert_eq!(s.slot_param(0, param::GAIN, 2.0), status::OK);
-        assert_eq!(s.slot_param(0, param::GAIN, -1.0), status::BAD_PARAM);
-        assert_eq!(s.slot_param(0, param::PAN, 1.5), status::BAD_PARAM);
-        assert_eq!(s.slot_param(0, param::RELEASE, 0.0), status::BAD_PARAM);
-        assert_eq!(s.slot_param(0, param::INTERPOLATION, 3.0), status::BAD_PARAM);
-        assert_eq!(s.slot_param(0, 99, 0.0), status::BAD_PARAM);
-        assert_eq!(s.slot_param(0, param::PAN, f32::NAN), status::BAD_PARAM);
-        assert_eq!(s.slot_param(abi::SLOT_CAPACITY, param::GAIN, 1.0), status::BAD_SLOT);
+        assert_eq!(s.pad_param(0, param::GAIN, 2.0), status::OK);
+        assert_eq!(s.pad_param(0, param::GAIN, -1.0), status::BAD_PARAM);
+        assert_eq!(s.pad_param(0, param::PAN, 1.5), status::BAD_PARAM);
+        assert_eq!(s.pad_param(0, param::RELEASE, 0.0), status::BAD_PARAM);
+        assert_eq!(s.pad_param(0, param::INTERPOLATION, 3.0), status::BAD_PARAM);
+        assert_eq!(s.pad_param(0, 99, 0.0), status::BAD_PARAM);
+        assert_eq!(s.pad_param(0, param::PAN, f32::NAN), status::BAD_PARAM);
+        assert_eq!(s.pad_param(abi::PAD_CAPACITY, param::GAIN, 1.0), status::BAD_SLOT);
     }
 
     #[test]
@@ -761,7 +703,7 @@ mod tests {
     fn a_gain_change_ramps_over_5_ms_to_exactly_the_target() {
         let (mut s, mut mem) = ready(&[1.0; 2_000]);
         run(&mut s, &mut mem, 10, &[Event::note_on(0, 0, 1, 1.0, 1.0, false)]);
-        let out = run(&mut s, &mut mem, 300, &[Event::slot_param(0, 0, param::GAIN, 0.5)]);
+        let out = run(&mut s, &mut mem, 300, &[Event::pad_param(0, 0, param::GAIN, 0.5)]);
         assert_eq!(out[0], 1.0, "the ramp starts after the event's frame");
         assert!(out[1] < 1.0 && out[1] > 0.99);
         assert!(out[..241].windows(2).all(|w| w[1] <= w[0]));
@@ -797,15 +739,15 @@ mod tests {
     #[test]
     fn a_voice_younger_than_its_fade_is_never_stolen_notes_past_the_limit_then_are_dropped() {
         let (mut s, mut mem) = ready(&[1.0; 40_000]);
-        let events: Vec<Event> = (0..abi::VOICE_CAPACITY + 1).map(|i| Event::note_on(0, 0, i, 1.0, 1.0, false)).collect();
+        let events: Vec<Event> = (0..SPAN + 1).map(|i| Event::note_on(0, 0, i, 1.0, 1.0, false)).collect();
         run(&mut s, &mut mem, 1, &events);
         assert_eq!(s.active_voices(), abi::POLYPHONY);
         assert_eq!(s.header().voices_started, abi::POLYPHONY);
-        assert_eq!((s.header().voices_stolen, s.header().events_ignored), (0, abi::VOICE_CAPACITY + 1 - abi::POLYPHONY), "no voice cut");
+        assert_eq!((s.header().voices_stolen, s.header().events_ignored), (0, SPAN + 1 - abi::POLYPHONY), "no voice cut");
         // Still under 5 ms (240 frames) old: a note is dropped again.
         run(&mut s, &mut mem, 238, &[]);
         run(&mut s, &mut mem, 1, &[Event::note_on(0, 0, 499, 1.0, 1.0, false)]);
-        assert_eq!((s.header().voices_stolen, s.header().events_ignored), (0, abi::VOICE_CAPACITY + 2 - abi::POLYPHONY));
+        assert_eq!((s.header().voices_stolen, s.header().events_ignored), (0, SPAN + 2 - abi::POLYPHONY));
         // 5 ms on, a note steals (the oldest, all being equal).
         run(&mut s, &mut mem, 1, &[Event::note_on(0, 0, 500, 1.0, 1.0, false)]);
         assert_eq!(s.header().voices_stolen, 1);

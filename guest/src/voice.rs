@@ -32,8 +32,11 @@ pub enum Stage {
 #[derive(Clone, Copy, Debug)]
 pub struct Voice {
     pub stage: Stage,
-    /// Guest slot that started it.
+    /// Guest slot that started it, the pad that slot belongs to, and the
+    /// output bus it plays into.
     pub slot: u32,
+    pub pad: u32,
+    pub bus: u32,
     /// Note id from the NOTE_ON event (for NOTE_OFF).
     pub note_id: u32,
     /// Gate voices end on note-off; one-shots play to the end.
@@ -87,6 +90,8 @@ impl Voice {
     pub const IDLE: Voice = Voice {
         stage: Stage::Free,
         slot: 0,
+        pad: 0,
+        bus: 0,
         note_id: 0,
         gate: false,
         stamp: 0,

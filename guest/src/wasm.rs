@@ -8,16 +8,29 @@
 use crate::abi;
 use crate::memory::Memory;
 use crate::sampler::Sampler;
+use core::mem::MaybeUninit;
 use core::ptr::addr_of_mut;
 
-/// The one sampler of this instance. The host calls exports one at a time
-/// (wasm is single-threaded here), so no two `&mut` to it ever coexist.
-static mut SAMPLER: Sampler = Sampler::new();
+/// The one sampler of this instance, in zeroed memory (so the module
+/// carries no 1 MiB image of it), made a new sampler by the first export
+/// that uses it. The host calls exports one at a time (wasm is
+/// single-threaded here), so no two `&mut` to it ever coexist.
+static mut SAMPLER: MaybeUninit<Sampler> = MaybeUninit::zeroed();
+static mut PREPARED: bool = false;
 
 fn sampler() -> &'static mut Sampler {
     // SAFETY: single-threaded guest, and every export takes this reference
-    // once and drops it before returning.
-    unsafe { &mut *addr_of_mut!(SAMPLER) }
+    // once and drops it before returning. All-zero bytes are a valid
+    // `Sampler` (see its docs), so the reference is to a valid value even
+    // before `prepare` has run.
+    unsafe {
+        let s = (*addr_of_mut!(SAMPLER)).assume_init_mut();
+        if !*addr_of_mut!(PREPARED) {
+            s.prepare();
+            *addr_of_mut!(PREPARED) = true;
+        }
+        s
+    }
 }
 
 fn memory() -> Memory {
@@ -49,8 +62,13 @@ pub extern "C" fn reset() {
 }
 
 #[no_mangle]
-pub extern "C" fn slot_load(slot: u32, data: u32, frames: u32, channels: u32, format: u32, source_rate: f32) -> i32 {
-    sampler().slot_load(&memory(), slot, data, frames, channels, format, source_rate)
+pub extern "C" fn slot_load(slot: u32, pad: u32, data: u32, frames: u32, channels: u32, format: u32, source_rate: f32) -> i32 {
+    sampler().slot_load(&memory(), slot, pad, data, frames, channels, format, source_rate)
+}
+
+#[no_mangle]
+pub extern "C" fn set_polyphony(voices: u32) -> i32 {
+    sampler().set_polyphony(&memory(), voices)
 }
 
 #[no_mangle]
@@ -69,8 +87,8 @@ pub extern "C" fn slot_voices(slot: u32) -> u32 {
 }
 
 #[no_mangle]
-pub extern "C" fn slot_param(slot: u32, param: u32, value: f32) -> i32 {
-    sampler().slot_param(slot, param, value)
+pub extern "C" fn pad_param(pad: u32, param: u32, value: f32) -> i32 {
+    sampler().pad_param(pad, param, value)
 }
 
 #[no_mangle]

@@ -567,7 +567,7 @@ mod tests {
 
     #[test]
     fn pads_with_a_missing_file_count_as_occupied_for_drops() {
-        let view = |model| PadView { model, sample: None, error: None, loading: false };
+        let view = |model| PadView { model, ..PadView::empty(0) };
         let mut missing = PadModel::empty(1);
         missing.samples.push(SampleRecord { file: "/gone.wav".into(), params: SampleParams::whole(37), embedded: None });
         assert_eq!(occupied(&[view(PadModel::empty(0)), view(missing)]), vec![false, true]);

@@ -13,7 +13,7 @@ use super::app::{audition_note, occupied, pad_name, SamplerApp};
 use super::look::{draw_peaks, elide, elided, lerp, pad_colour, pad_rect, ACCENT, DIM, ERROR, FLASH, MIN_AUDITION, PAD_BG, PAD_EMPTY, TEXT};
 use super::model::{self, PADS_PER_PAGE};
 use super::window::FileDrag;
-use crate::kit::{PadModel, PadView};
+use crate::kit::PadView;
 use crate::plugin::Audition;
 
 impl SamplerApp {
@@ -34,7 +34,7 @@ impl SamplerApp {
             let rect = pad_rect(slot, screen);
             let id = egui::Id::unique(("pad", pad));
             let response = ui.interact(rect, id, Sense::click());
-            let empty = PadView { model: PadModel::empty(pad), sample: None, error: None, loading: false };
+            let empty = PadView::empty(pad);
             let view = pads.get(pad).unwrap_or(&empty);
             let loaded = view.sample.is_some();
             let painter = ui.painter_at(rect);

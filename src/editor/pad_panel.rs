@@ -38,7 +38,7 @@ impl SamplerApp {
         let rect = panel_rect(screen);
         ui.painter().rect_filled(rect, 6.0, Color32::from_rgb(30, 31, 36));
         let pad = self.selected;
-        let empty = PadView { model: PadModel::empty(pad), sample: None, error: None, loading: false };
+        let empty = PadView::empty(pad);
         let view = pads.get(pad).unwrap_or(&empty);
         let mut child = ui.new_child(egui::UiBuilder::new().max_rect(rect.shrink(look::PANEL_INSET)).layout(egui::Layout::top_down(egui::Align::Min)));
         self.panel_header(&mut child, screen, pad, view, pads);

@@ -132,14 +132,18 @@ pub(crate) fn first_line(e: &wasmtime::Error) -> String {
     format!("{e:#}").lines().next().unwrap_or_default().to_string()
 }
 
+/// `slot_load`'s arguments: slot, pad, data, frames, channels, format, rate.
+type SlotLoadArgs = (u32, u32, u32, u32, u32, u32, f32);
+
 /// The exports a guest must have, with their signatures.
 struct Exports {
     init: TypedFunc<(f32, u32), i32>,
     reset: TypedFunc<(), ()>,
-    slot_load: TypedFunc<(u32, u32, u32, u32, u32, f32), i32>,
+    slot_load: TypedFunc<SlotLoadArgs, i32>,
     slot_retire: TypedFunc<u32, ()>,
     slot_voices: TypedFunc<u32, u32>,
-    slot_param: TypedFunc<(u32, u32, f32), i32>,
+    pad_param: TypedFunc<(u32, u32, f32), i32>,
+    set_polyphony: TypedFunc<u32, i32>,
     slot_loop: TypedFunc<(u32, u32, u32, u32, u32), i32>,
     process: TypedFunc<(u32, u32), u32>,
 }
@@ -214,6 +218,8 @@ pub struct Guest {
     module: Option<Module>,
     dsp: Dsp,
     sample_rate: f32,
+    /// Applied again by every `init` (re-instantiation, a new rate).
+    polyphony: u32,
 }
 
 impl Guest {
@@ -232,8 +238,9 @@ impl Guest {
                     store,
                     memory,
                     module: None,
-                    dsp: Dsp::Native(Box::new(wasm_sampler_guest::Sampler::new())),
+                    dsp: Dsp::Native(native_sampler()),
                     sample_rate,
+                    polyphony: abi::POLYPHONY,
                 };
                 g.init(sample_rate)?;
                 Ok(g)
@@ -245,7 +252,15 @@ impl Guest {
         let ticker = TickerGuard::new();
         let (mut store, memory) = new_store_and_memory()?;
         let (instance, exports) = instantiate(&mut store, module, memory)?;
-        let mut g = Guest { _ticker: ticker, store, memory, module: Some(module.clone()), dsp: Dsp::Wasm { instance, exports }, sample_rate };
+        let mut g = Guest {
+            _ticker: ticker,
+            store,
+            memory,
+            module: Some(module.clone()),
+            dsp: Dsp::Wasm { instance, exports },
+            sample_rate,
+            polyphony: abi::POLYPHONY,
+        };
         g.init(sample_rate)?;
         Ok(g)
     }
@@ -256,10 +271,43 @@ impl Guest {
             Dsp::Native(s) => Ok(s.init(&mem_view(&g.store, g.memory), sample_rate, abi::MAX_FRAMES)),
         });
         match status {
-            Ok(abi::status::OK) => Ok(()),
-            Ok(code) => Err(GuestError(format!("guest init({sample_rate}, {}) failed with status {code}", abi::MAX_FRAMES))),
-            Err(t) => Err(GuestError(format!("guest init failed: {t}"))),
+            Ok(abi::status::OK) => {}
+            Ok(code) => return Err(GuestError(format!("guest init({sample_rate}, {}) failed with status {code}", abi::MAX_FRAMES))),
+            Err(t) => return Err(GuestError(format!("guest init failed: {t}"))),
         }
+        let polyphony = self.polyphony;
+        match self.set_polyphony_call(polyphony) {
+            Ok(abi::status::OK) => Ok(()),
+            Ok(code) => Err(GuestError(format!("guest set_polyphony({polyphony}) failed with status {code}"))),
+            Err(t) => Err(GuestError(format!("guest set_polyphony failed: {t}"))),
+        }
+    }
+
+    fn set_polyphony_call(&mut self, polyphony: u32) -> Result<i32, Trap> {
+        self.call(|g| match &mut g.dsp {
+            Dsp::Wasm { exports, .. } => exports.set_polyphony.call(&mut g.store, polyphony),
+            Dsp::Native(s) => Ok(s.set_polyphony(&mem_view(&g.store, g.memory), polyphony)),
+        })
+    }
+
+    /// Sets the polyphony (1..=`abi::MAX_POLYPHONY`; kept across
+    /// re-instantiation). Silences every voice at once.
+    ///
+    /// Thread: any, under the engine lock; not the audio thread (a setting).
+    /// No allocation.
+    pub fn set_polyphony(&mut self, polyphony: u32) -> Result<i32, Trap> {
+        let status = self.set_polyphony_call(polyphony)?;
+        if status == abi::status::OK {
+            self.polyphony = polyphony;
+        }
+        Ok(status)
+    }
+
+    /// The polyphony set.
+    ///
+    /// Thread: any. No allocation.
+    pub fn polyphony(&self) -> u32 {
+        self.polyphony
     }
 
     /// Which DSP runs here.
@@ -290,7 +338,7 @@ impl Guest {
                 let (instance, exports) = instantiate(&mut self.store, &module.clone(), self.memory)?;
                 self.dsp = Dsp::Wasm { instance, exports };
             }
-            None => self.dsp = Dsp::Native(Box::new(wasm_sampler_guest::Sampler::new())),
+            None => self.dsp = Dsp::Native(native_sampler()),
         }
         self.init(self.sample_rate)
     }
@@ -309,13 +357,15 @@ impl Guest {
         f(self).map_err(Trap::new)
     }
 
-    /// Publishes a sample region for guest slot `slot`; returns the guest's status.
+    /// Publishes a sample region for guest slot `slot`, a sample of guest
+    /// pad `pad`; returns the guest's status.
     ///
     /// Thread: any, under the engine lock. No allocation.
-    pub fn slot_load(&mut self, slot: u32, data: u32, frames: u32, channels: u32, format: u32, source_rate: f32) -> Result<i32, Trap> {
+    #[allow(clippy::too_many_arguments)] // the `slot_load` export's arguments, one for one
+    pub fn slot_load(&mut self, slot: u32, pad: u32, data: u32, frames: u32, channels: u32, format: u32, source_rate: f32) -> Result<i32, Trap> {
         self.call(|g| match &mut g.dsp {
-            Dsp::Wasm { exports, .. } => exports.slot_load.call(&mut g.store, (slot, data, frames, channels, format, source_rate)),
-            Dsp::Native(s) => Ok(s.slot_load(&mem_view(&g.store, g.memory), slot, data, frames, channels, format, source_rate)),
+            Dsp::Wasm { exports, .. } => exports.slot_load.call(&mut g.store, (slot, pad, data, frames, channels, format, source_rate)),
+            Dsp::Native(s) => Ok(s.slot_load(&mem_view(&g.store, g.memory), slot, pad, data, frames, channels, format, source_rate)),
         })
     }
 
@@ -342,13 +392,13 @@ impl Guest {
         })
     }
 
-    /// Sets a slot parameter at once; returns the guest's status.
+    /// Sets a pad parameter at once; returns the guest's status.
     ///
     /// Thread: any, under the engine lock. No allocation.
-    pub fn slot_param(&mut self, slot: u32, param: u32, value: f32) -> Result<i32, Trap> {
+    pub fn pad_param(&mut self, pad: u32, param: u32, value: f32) -> Result<i32, Trap> {
         self.call(|g| match &mut g.dsp {
-            Dsp::Wasm { exports, .. } => exports.slot_param.call(&mut g.store, (slot, param, value)),
-            Dsp::Native(s) => Ok(s.slot_param(slot, param, value)),
+            Dsp::Wasm { exports, .. } => exports.pad_param.call(&mut g.store, (pad, param, value)),
+            Dsp::Native(s) => Ok(s.pad_param(pad, param, value)),
         })
     }
 
@@ -483,11 +533,22 @@ fn instantiate(store: &mut Store<()>, module: &Module, memory: Memory) -> Result
         slot_load: func(store, &instance, "slot_load")?,
         slot_retire: func(store, &instance, "slot_retire")?,
         slot_voices: func(store, &instance, "slot_voices")?,
-        slot_param: func(store, &instance, "slot_param")?,
+        pad_param: func(store, &instance, "pad_param")?,
+        set_polyphony: func(store, &instance, "set_polyphony")?,
         slot_loop: func(store, &instance, "slot_loop")?,
         process: func(store, &instance, "process")?,
     };
     Ok((instance, exports))
+}
+
+/// A new native DSP, built in place: the sampler is about 1 MiB, too large
+/// to build on a stack and move.
+fn native_sampler() -> Box<wasm_sampler_guest::Sampler> {
+    // SAFETY: all-zero bytes are a valid `Sampler` (plain numbers, bools
+    // and enums with a variant 0; see its docs); `prepare` then makes it new.
+    let mut s = unsafe { Box::<wasm_sampler_guest::Sampler>::new_zeroed().assume_init() };
+    s.prepare();
+    s
 }
 
 fn mem_view(store: &Store<()>, memory: Memory) -> wasm_sampler_guest::Memory {

@@ -11,8 +11,8 @@ use wasm_sampler_guest::abi;
 
 use super::allocator::{AllocError, Region, RegionAllocator};
 use super::backend::{FaultKind, Guest, GuestError, ModuleSource, Trap};
-use super::triggering::{translate, Controllers, EventBuffer, LivePad, NoteEvent};
-use super::{LoadedSample, PadSnapshot, PublishedPad, SampleChange};
+use super::triggering::{translate, EventBuffer, LivePad, LiveSample, NoteEvent, TriggerState};
+use super::{LoadedSample, PadSnapshot, PublishedPad, PublishedSample, SampleChange};
 use crate::kit::Automation;
 use crate::settings::{AUTOMATED_PADS, MAX_PADS};
 
@@ -54,8 +54,9 @@ pub(super) struct Core {
     /// The last slot parameter the guest refused (id, value, status), to log.
     pub refused_param: Option<(u32, f32, i32)>,
     /// Every MIDI controller's latest value (pads may play only in a range
-    /// of one). Written by the audio thread only.
-    pub controllers: Controllers,
+    /// of one) and the round robins' random generator. Written by the
+    /// audio thread only.
+    pub trigger: TriggerState,
 }
 
 impl Core {
@@ -67,17 +68,17 @@ impl Core {
         }
     }
 
-    /// Rebuilds the triggering view of the table.
+    /// Rebuilds the triggering view of the table (round robins keep their
+    /// turn where their layer is unchanged).
     pub fn rebuild_live(&mut self) {
-        self.live.clear();
-        self.live.extend(self.pads.iter().map(|p| {
-            p.sample.as_ref().map(|s| LivePad {
-                mapping: p.mapping,
-                settings: p.settings,
-                sample: p.sample_params,
-                slot: s.slot,
-                source_rate: s.info.sample_rate,
-            })
+        let previous = std::mem::take(&mut self.live);
+        self.live.extend(self.pads.iter().enumerate().map(|(i, p)| {
+            let samples: Vec<LiveSample> = p
+                .samples
+                .iter()
+                .filter_map(|s| s.loaded.as_ref().map(|l| LiveSample { params: s.params, slot: l.slot, source_rate: l.info.sample_rate }))
+                .collect();
+            (!samples.is_empty()).then(|| LivePad::new(p.mapping, p.settings, i as u32, samples, previous.get(i).and_then(Option::as_ref)))
         }));
     }
 
@@ -112,12 +113,12 @@ impl Core {
         }
     }
 
-    /// Sends a pad's slot parameters to the guest at once.
-    fn send_params(&mut self, slot: u32, pad: usize) {
+    /// Sends a pad's parameters to the guest at once.
+    fn send_params(&mut self, pad: usize) {
         let p = &self.pads[pad];
         let settings = p.settings.with(self.automation.get(pad).and_then(Option::as_ref));
-        for (id, value) in settings.guest_params(p.sample_params.gain_db) {
-            match self.guest.slot_param(slot, id, value) {
+        for (id, value) in settings.guest_params() {
+            match self.guest.pad_param(pad as u32, id, value) {
                 Ok(abi::status::OK) => {}
                 // Logged by housekeeping, after the lock (no I/O while the
                 // audio thread may be waiting for it).
@@ -127,14 +128,14 @@ impl Core {
         }
     }
 
-    /// Points guest slot `slot` at the played window of `sample`, read in
-    /// place.
-    fn load_slot(&mut self, sample: &LoadedSample, params: &crate::kit::SampleParams) -> Result<(), String> {
+    /// Points guest slot `slot` at the played window of `sample`, a sample
+    /// of `pad`, read in place.
+    fn load_slot(&mut self, pad: usize, sample: &LoadedSample, params: &crate::kit::SampleParams) -> Result<(), String> {
         let (start, frames) = params.window(sample.info.frames);
         let data = sample.region.offset + start as u64 * sample.info.channels as u64 * sample.info.format.bytes_per_sample() as u64;
         let status = self
             .guest
-            .slot_load(sample.slot, data as u32, frames, sample.info.channels as u32, sample.info.format.abi(), sample.info.sample_rate as f32)
+            .slot_load(sample.slot, pad as u32, data as u32, frames, sample.info.channels as u32, sample.info.format.abi(), sample.info.sample_rate as f32)
             .and_then(|status| {
                 let (mode, start, end, fade) = params.guest_loop(sample.info.frames, sample.info.sample_rate as f32);
                 match status {
@@ -153,46 +154,113 @@ impl Core {
         }
     }
 
+    /// Makes a reservation a live sample of `pad` with `params`; on a
+    /// refusal gives its region and slot back.
+    fn admit(&mut self, pad: usize, decoded: super::Decoded<'_>, params: &crate::kit::SampleParams) -> Result<LoadedSample, String> {
+        let (reservation, source) = decoded;
+        let info = reservation.info();
+        let (region, slot) = reservation.into_parts();
+        let sample = LoadedSample { source, info, region, slot };
+        if let Err(e) = self.load_slot(pad, &sample, params) {
+            self.alloc.free(region.offset).expect("reserved regions are live");
+            self.free_slots.push(slot);
+            return Err(e);
+        }
+        Ok(sample)
+    }
+
     /// See [`Engine::publish`](super::Engine::publish).
     pub fn publish(&mut self, pad: usize, snap: PadSnapshot, change: SampleChange<'_>) -> Result<(), String> {
         debug_assert!(pad < MAX_PADS, "Engine::publish checks the pad before locking");
         self.ensure_pad(pad);
-        let old = self.pads[pad].clone();
-        let sample = match change {
-            SampleChange::Keep => old.sample.clone(),
-            SampleChange::Clear => None,
-            SampleChange::Replace(reservation, source) => {
-                let info = reservation.info();
-                let (region, slot) = reservation.into_parts();
-                let sample = LoadedSample { source, info, region, slot };
-                if let Err(e) = self.load_slot(&sample, &snap.sample_params) {
-                    self.alloc.free(region.offset).expect("reserved regions are live");
-                    self.free_slots.push(slot);
-                    return Err(e);
+        let old: Vec<Option<LoadedSample>> = self.pads[pad].samples.iter().map(|s| s.loaded.clone()).collect();
+        let old_params: Vec<crate::kit::SampleParams> = self.pads[pad].samples.iter().map(|s| s.params).collect();
+        // The loaded samples afterwards, by position, and the ones that go.
+        let mut loaded: Vec<Option<LoadedSample>> = old.clone();
+        let mut fresh: Vec<bool> = vec![false; loaded.len()];
+        let mut retire: Vec<LoadedSample> = Vec::new();
+        let params_at = |i: usize| snap.samples.get(i).copied().unwrap_or_else(|| crate::kit::SampleParams::whole(60));
+        match change {
+            SampleChange::Keep => {}
+            SampleChange::Clear => retire.extend(loaded.iter_mut().filter_map(Option::take)),
+            SampleChange::Remove(i) => {
+                if i < loaded.len() {
+                    retire.extend(loaded.remove(i));
+                    fresh.remove(i);
                 }
-                Some(sample)
             }
-        };
-        let same_sample = sample.as_ref().map(|s| s.slot) == old.sample.as_ref().map(|s| s.slot);
-        if let (true, Some(s)) = (same_sample, &sample) {
-            // A new window or loop re-points the slot (sounding voices
-            // finish reading the window they started with, with their loop).
+            SampleChange::Replace(i, reservation, source) => {
+                let sample = self.admit(pad, (reservation, source), &params_at(i))?;
+                if loaded.len() <= i {
+                    loaded.resize(i + 1, None);
+                    fresh.resize(i + 1, false);
+                }
+                retire.extend(loaded[i].replace(sample));
+                fresh[i] = true;
+            }
+            SampleChange::Set(decoded) => {
+                let mut admitted = Vec::with_capacity(decoded.len());
+                for (i, d) in decoded.into_iter().enumerate() {
+                    match d.map(|d| self.admit(pad, d, &params_at(i))) {
+                        Some(Err(e)) => {
+                            // Nothing changes: give back what was admitted.
+                            for s in admitted.into_iter().flatten() {
+                                let s: LoadedSample = s;
+                                self.guest_forget(&s);
+                            }
+                            return Err(e);
+                        }
+                        Some(Ok(s)) => admitted.push(Some(s)),
+                        None => admitted.push(None),
+                    }
+                }
+                retire.extend(loaded.drain(..).flatten());
+                fresh = admitted.iter().map(Option::is_some).collect();
+                loaded = admitted;
+            }
+        }
+        // The snapshot says how many records the pad has.
+        if loaded.len() > snap.samples.len() {
+            retire.extend(loaded.drain(snap.samples.len()..).flatten());
+        }
+        loaded.resize(snap.samples.len(), None);
+        fresh.resize(snap.samples.len(), false);
+        // A kept sample whose window or loop changed is re-pointed (its
+        // sounding voices finish the window they started with).
+        let mut result = Ok(());
+        for (i, s) in loaded.iter().enumerate() {
+            let (Some(s), false) = (s, fresh[i]) else { continue };
+            let before = old_params.iter().zip(&old).find(|(_, o)| o.as_ref().map(|o| o.slot) == Some(s.slot)).map(|(p, _)| *p);
+            let now = snap.samples[i];
             let rate = s.info.sample_rate as f32;
-            if snap.sample_params.window(s.info.frames) != old.sample_params.window(s.info.frames)
-                || snap.sample_params.guest_loop(s.info.frames, rate) != old.sample_params.guest_loop(s.info.frames, rate)
-            {
-                self.load_slot(s, &snap.sample_params)?;
+            let moved = before.is_none_or(|b| {
+                b.window(s.info.frames) != now.window(s.info.frames) || b.guest_loop(s.info.frames, rate) != now.guest_loop(s.info.frames, rate)
+            });
+            if moved {
+                let s = s.clone();
+                if let Err(e) = self.load_slot(pad, &s, &now) {
+                    result = Err(e);
+                }
             }
         }
-        self.pads[pad] = PublishedPad { mapping: snap.mapping, settings: snap.settings, sample_params: snap.sample_params, sample };
-        if let Some(slot) = self.pads[pad].sample.as_ref().map(|s| s.slot) {
-            self.send_params(slot, pad);
-        }
-        if let (false, Some(old)) = (same_sample, old.sample) {
-            self.retire(old);
+        let samples = snap.samples.iter().zip(loaded).map(|(params, loaded)| PublishedSample { params: *params, loaded }).collect();
+        self.pads[pad] = PublishedPad { mapping: snap.mapping, settings: snap.settings, samples };
+        self.send_params(pad);
+        for sample in retire {
+            self.retire(sample);
         }
         self.rebuild_live();
-        Ok(())
+        result
+    }
+
+    /// Takes back an admitted sample that is not published after all (its
+    /// slot was never triggered).
+    fn guest_forget(&mut self, sample: &LoadedSample) {
+        if let Err(t) = self.guest.slot_retire(sample.slot) {
+            self.record_fault(t);
+        }
+        self.alloc.free(sample.region.offset).expect("admitted regions are live");
+        self.free_slots.push(sample.slot);
     }
 
     /// Empties `sample`'s guest slot; its region is freed once unread.
@@ -233,14 +301,16 @@ impl Core {
         let previous = self.fault.take();
         self.given_up = false;
         for pad in 0..self.pads.len() {
-            let Some(sample) = self.pads[pad].sample.clone() else { continue };
-            let params = self.pads[pad].sample_params;
-            if let Err(e) = self.load_slot(&sample, &params) {
-                let what = format!("re-publishing {} after a fault failed: {e}", sample.source);
-                self.fault = self.fault.or(previous);
-                return Err(GuestError(what));
+            let samples: Vec<(LoadedSample, crate::kit::SampleParams)> =
+                self.pads[pad].samples.iter().filter_map(|s| Some((s.loaded.clone()?, s.params))).collect();
+            for (sample, params) in &samples {
+                if let Err(e) = self.load_slot(pad, sample, params) {
+                    let what = format!("re-publishing {} after a fault failed: {e}", sample.source);
+                    self.fault = self.fault.or(previous);
+                    return Err(GuestError(what));
+                }
             }
-            self.send_params(sample.slot, pad);
+            self.send_params(pad);
         }
         match self.fault {
             Some(kind) => Err(GuestError(format!("the new guest faulted too: {kind}"))),
@@ -261,12 +331,12 @@ impl Core {
                 continue;
             }
             self.automation[pad] = Some(*values);
-            let Some(Some(live)) = self.live.get(pad) else { continue };
-            let old = live.settings.with(before.as_ref()).guest_params(live.sample.gain_db);
-            let new = live.settings.with(Some(values)).guest_params(live.sample.gain_db);
+            let Some(published) = self.pads.get(pad) else { continue };
+            let old = published.settings.with(before.as_ref()).guest_params();
+            let new = published.settings.with(Some(values)).guest_params();
             for ((id, value), (_, was)) in new.into_iter().zip(old) {
                 if value != was {
-                    self.events.push(abi::Event::slot_param(0, live.slot, id, value));
+                    self.events.push(abi::Event::pad_param(0, pad as u32, id, value));
                 }
             }
         }
@@ -295,16 +365,20 @@ impl Core {
     /// Renders one block. See [`Engine::process`](super::Engine::process).
     ///
     /// Thread: audio. No allocation.
-    pub fn process(&mut self, notes: &[NoteEvent], automation: &[Automation], out_l: &mut [f32], out_r: &mut [f32]) {
+    pub fn process(&mut self, notes: &[NoteEvent], automation: &[Automation], outs: &mut [&mut [f32]]) {
         // A host that hands over channels of different lengths gets the
-        // common length rendered and the rest of the longer one zeroed.
-        let frames = out_l.len().min(out_r.len());
-        out_l[frames..].fill(0.0);
-        out_r[frames..].fill(0.0);
-        let (out_l, out_r) = (&mut out_l[..frames], &mut out_r[..frames]);
+        // common length rendered and the rest of the longer ones zeroed.
+        let frames = outs.iter().map(|o| o.len()).min().unwrap_or(0);
+        for o in outs.iter_mut() {
+            o[frames..].fill(0.0);
+        }
+        let silence = |outs: &mut [&mut [f32]], from: usize| {
+            for o in outs.iter_mut() {
+                o[from..frames].fill(0.0);
+            }
+        };
         if self.fault.is_some() {
-            out_l.fill(0.0);
-            out_r.fill(0.0);
+            silence(outs, 0);
             self.fault_silent_blocks += 1;
             return;
         }
@@ -326,6 +400,9 @@ impl Core {
             // starts, and that note opens the next piece; if it fills with
             // notes of the piece's first frame only, they go to the guest in
             // a call of no frames and the piece goes on. Nothing is dropped.
+            // (A note translated again after the queue filled takes the
+            // round robin's next turn: only a piece of more than
+            // EVENT_CAPACITY events can see that.)
             if start > 0 {
                 self.events.clear();
             }
@@ -336,10 +413,7 @@ impl Core {
                     break;
                 }
                 let (len, dropped) = (self.events.len(), self.events.dropped());
-                if let NoteEvent::Controller { channel, cc, value, .. } = *n {
-                    self.controllers.set(channel, cc, value);
-                }
-                translate(&n.at(f - start as u32), &self.live, &self.automation, &self.controllers, rate, &mut self.events);
+                translate(&n.at(f - start as u32), &mut self.live, &self.automation, &mut self.trigger, rate, &mut self.events);
                 if self.events.dropped() != dropped && len > 0 {
                     self.events.truncate(len);
                     self.events.set_dropped(dropped);
@@ -348,8 +422,7 @@ impl Core {
                         break;
                     }
                     if !self.run_guest(0) {
-                        out_l[start..].fill(0.0);
-                        out_r[start..].fill(0.0);
+                        silence(outs, start);
                         return;
                     }
                     self.events.clear();
@@ -360,18 +433,24 @@ impl Core {
             }
             if !self.run_guest((end - start) as u32) {
                 // Silent from here until housekeeping replaces the guest.
-                out_l[start..].fill(0.0);
-                out_r[start..].fill(0.0);
+                silence(outs, start);
                 return;
             }
-            self.guest.read_output(0, &mut out_l[start..end]);
-            self.guest.read_output(1, &mut out_r[start..end]);
+            for (ch, o) in outs.iter_mut().enumerate() {
+                if ch < abi::OUT_CHANNELS as usize {
+                    self.guest.read_output(ch as u32, &mut o[start..end]);
+                } else {
+                    o[start..end].fill(0.0);
+                }
+            }
             start = end;
         }
-        for s in out_l.iter_mut().chain(out_r.iter_mut()) {
-            if !s.is_finite() {
-                *s = 0.0;
-                self.non_finite += 1;
+        for o in outs.iter_mut() {
+            for s in o[..frames].iter_mut() {
+                if !s.is_finite() {
+                    *s = 0.0;
+                    self.non_finite += 1;
+                }
             }
         }
     }

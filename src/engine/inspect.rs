@@ -95,7 +95,7 @@ impl Engine {
     fn read_sample(&self, pad: usize, chunk_frames: usize, mut visit: impl FnMut(SampleInfo, usize, &[f32])) -> Option<()> {
         let (region, info) = {
             let core = self.core.lock();
-            let s = core.pads.get(pad)?.sample.as_ref()?;
+            let s = core.pads.get(pad)?.sample()?;
             (s.region, s.info)
         };
         let (frames, channels) = (info.frames as usize, info.channels as usize);
@@ -106,7 +106,7 @@ impl Engine {
             let n = (frames - first).min(chunk_frames) * channels;
             {
                 let core = self.core.lock();
-                if core.pads.get(pad)?.sample.as_ref()?.region != region {
+                if core.pads.get(pad)?.sample()?.region != region {
                     return None;
                 }
                 let src = core.guest.memory_base().wrapping_add(region.offset as usize + first * channels * size);
@@ -134,7 +134,7 @@ impl Engine {
             Segment { offset: abi::IO_BASE as u64, len: (abi::SAMPLE_BASE - abi::IO_BASE) as u64, kind: SegmentKind::Io },
         ];
         let by_offset: std::collections::HashMap<u64, usize> =
-            core.pads.iter().enumerate().filter_map(|(i, p)| p.sample.as_ref().map(|s| (s.region.offset, i))).collect();
+            core.pads.iter().enumerate().flat_map(|(i, p)| p.loaded().map(move |s| (s.region.offset, i))).collect();
         let mut sample: Vec<Segment> = core
             .alloc
             .regions()

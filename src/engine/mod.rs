@@ -122,40 +122,82 @@ pub struct LoadedSample {
     pub slot: u32,
 }
 
+/// One sample of a published pad: its record's parameters, and the
+/// engine's live copy of its audio once loaded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PublishedSample {
+    pub params: SampleParams,
+    pub loaded: Option<LoadedSample>,
+}
+
 /// One entry of the published pad table: a copy of the pad's model as the
-/// kit store last published it, and the engine's own live sample.
+/// kit store last published it, and the engine's own live samples, one per
+/// sample record (in the model's order; `loaded` is `None` until a record's
+/// audio is in memory, or when it could not be loaded).
 #[derive(Clone, Debug, PartialEq)]
 pub struct PublishedPad {
     pub mapping: Mapping,
     pub settings: PadSettings,
-    /// The parameters of the sample record `sample` belongs to.
-    pub sample_params: SampleParams,
-    pub sample: Option<LoadedSample>,
+    pub samples: Vec<PublishedSample>,
 }
 
 impl PublishedPad {
     fn empty(index: usize) -> Self {
-        PublishedPad { mapping: Mapping::default_for(index), settings: PadSettings::default(), sample_params: SampleParams::whole(60), sample: None }
+        PublishedPad { mapping: Mapping::default_for(index), settings: PadSettings::default(), samples: Vec::new() }
+    }
+
+    /// The first loaded sample (a one-sample pad's sample).
+    ///
+    /// Thread: any. No allocation.
+    pub fn sample(&self) -> Option<&LoadedSample> {
+        self.samples.iter().find_map(|s| s.loaded.as_ref())
+    }
+
+    /// The first sample's parameters (a one-sample pad's), if it has one.
+    ///
+    /// Thread: any. No allocation.
+    pub fn sample_params(&self) -> Option<SampleParams> {
+        self.samples.first().map(|s| s.params)
+    }
+
+    /// The loaded samples.
+    ///
+    /// Thread: any. No allocation.
+    pub fn loaded(&self) -> impl Iterator<Item = &LoadedSample> {
+        self.samples.iter().filter_map(|s| s.loaded.as_ref())
     }
 }
 
 /// The settings a pad is published with (a copy of its model without the
-/// files).
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// files): one entry of `samples` per sample record.
+#[derive(Clone, Debug, PartialEq)]
 pub struct PadSnapshot {
     pub mapping: Mapping,
     pub settings: PadSettings,
-    pub sample_params: SampleParams,
+    pub samples: Vec<SampleParams>,
 }
 
-/// What happens to a pad's sample when it is published.
+/// A decoded sample ready to publish: its reserved region and where it
+/// came from.
+pub type Decoded<'e> = (Reservation<'e>, SampleSource);
+
+/// What happens to a pad's samples when it is published. The snapshot's
+/// `samples` says how many the pad has afterwards: loaded samples past
+/// that are retired (their voices fade out), records past the loaded ones
+/// wait unloaded.
 pub enum SampleChange<'e> {
-    /// The sample stays; only settings change (a new play window re-points
-    /// the guest slot in the same step).
+    /// The loaded samples stay, by position; only settings change (a new
+    /// play window or loop re-points a guest slot in the same step).
     Keep,
-    /// A newly decoded sample replaces the pad's sample, if any.
-    Replace(Reservation<'e>, SampleSource),
-    /// The pad has no sample any more (its voices fade out).
+    /// A newly decoded sample for record `index` (replacing the one there,
+    /// or, at the end, a new layer).
+    Replace(usize, Reservation<'e>, SampleSource),
+    /// Record `index` is gone (its voices fade out); later ones move up.
+    Remove(usize),
+    /// Every sample anew, by position (`None`: not loaded); the previous
+    /// ones are retired.
+    Set(Vec<Option<Decoded<'e>>>),
+    /// The pad has no loaded sample any more (its voices fade out).
     Clear,
 }
 
@@ -166,6 +208,8 @@ pub struct EngineStats {
     pub module_source: Option<ModuleSource>,
     pub sample_rate: f32,
     pub pads_loaded: usize,
+    /// Samples loaded, layers and round-robin hits counted one by one.
+    pub samples_loaded: usize,
     /// Bytes of decoded sample data in live pads.
     pub sample_bytes: u64,
     /// Size of the linear memory.
@@ -251,7 +295,7 @@ impl Engine {
                 permit_fault_allocs: options.permit_fault_allocs,
                 non_finite: 0,
                 refused_param: None,
-                controllers: triggering::Controllers::ZERO,
+                trigger: triggering::TriggerState::new(triggering::ROUND_ROBIN_SEED),
             }),
             generation: AtomicU64::new(0),
         })
@@ -288,7 +332,19 @@ impl Engine {
     /// lock, which other threads hold only briefly (never across decoding or
     /// a large copy).
     pub fn process(&self, notes: &[NoteEvent], out_l: &mut [f32], out_r: &mut [f32]) {
-        self.lock_for_audio().process(notes, &[], out_l, out_r);
+        self.lock_for_audio().process(notes, &[], &mut [out_l, out_r]);
+    }
+
+    /// [`process_automated`](Self::process_automated) into several outputs:
+    /// `outs` are channels in bus order, two per bus (main left, main
+    /// right, then "Out 2" left and right, …, up to `abi::OUT_CHANNELS`;
+    /// any more are zeroed). A pad plays into its own bus only
+    /// ([`crate::kit::PadSettings::output`]); buses not given are not
+    /// heard.
+    ///
+    /// Thread: audio. No allocation (see [`process`](Self::process)).
+    pub fn process_outputs(&self, notes: &[NoteEvent], automation: &[Automation], outs: &mut [&mut [f32]]) {
+        self.lock_for_audio().process(notes, automation, outs);
     }
 
     /// [`process`](Self::process) with the host's automation values for
@@ -299,7 +355,7 @@ impl Engine {
     ///
     /// Thread: audio. No allocation (see [`process`](Self::process)).
     pub fn process_automated(&self, notes: &[NoteEvent], automation: &[Automation], out_l: &mut [f32], out_r: &mut [f32]) {
-        self.lock_for_audio().process(notes, automation, out_l, out_r);
+        self.lock_for_audio().process(notes, automation, &mut [out_l, out_r]);
     }
 
     /// Takes the lock without ever parking the audio thread: parking_lot
@@ -323,7 +379,7 @@ impl Engine {
 
     /// Reserves a region for a sample of `info` and a guest slot for it,
     /// growing the memory if needed. The reason is one line ("too large: …",
-    /// "all 512 guest slots are in use").
+    /// "all 8192 guest slots are in use: …").
     ///
     /// Thread: a loader thread. Never the audio thread. Short lock.
     pub fn reserve(&self, info: SampleInfo) -> Result<Reservation<'_>, String> {
@@ -332,7 +388,7 @@ impl Engine {
         let region = core.allocate(info.region_bytes())?;
         let Some(slot) = core.free_slots.pop() else {
             core.alloc.free(region.offset).expect("just allocated");
-            return Err(format!("all {} guest slots are in use", abi::SLOT_CAPACITY));
+            return Err(format!("all {} guest slots are in use: a kit holds at most {} samples", abi::SLOT_CAPACITY, abi::SLOT_CAPACITY));
         };
         assert!(region.end() <= core.guest.memory_size(), "the allocator's span lies inside the memory");
         let base = core.guest.memory_base();
@@ -371,7 +427,7 @@ impl Engine {
     pub fn truncate_pads(&self, len: usize) {
         let mut core = self.lock_mut();
         while core.pads.len() > len {
-            if let Some(sample) = core.pads.pop().and_then(|p| p.sample) {
+            for sample in core.pads.pop().into_iter().flat_map(|p| p.samples).filter_map(|s| s.loaded) {
                 core.retire(sample);
             }
         }
@@ -403,11 +459,37 @@ impl Engine {
         Some(published.with(core.automation.get(pad).and_then(Option::as_ref)))
     }
 
-    /// `pad`'s live sample, if any.
+    /// `pad`'s first live sample, if any.
     ///
     /// Thread: non-real-time (allocates the copy). Short lock.
     pub fn sample(&self, pad: usize) -> Option<LoadedSample> {
-        self.core.lock().pads.get(pad)?.sample.clone()
+        self.core.lock().pads.get(pad)?.sample().cloned()
+    }
+
+    /// Sets the polyphony: the voices sounding at once before one is
+    /// stolen, 1..=`abi::MAX_POLYPHONY` ([`crate::settings::POLYPHONY`]).
+    /// Every voice stops at once (a setting, not a performance gesture);
+    /// samples and pads stay. The reason is one line.
+    ///
+    /// Thread: non-real-time. Short lock.
+    pub fn set_polyphony(&self, voices: u32) -> Result<(), String> {
+        let mut core = self.lock_mut();
+        match core.guest.set_polyphony(voices) {
+            Ok(abi::status::OK) => Ok(()),
+            Ok(_) => Err(format!("polyphony {voices} is outside 1..={}", abi::MAX_POLYPHONY)),
+            Err(t) => {
+                let what = format!("the guest faulted while setting the polyphony ({t})");
+                core.record_fault(t);
+                Err(what)
+            }
+        }
+    }
+
+    /// The polyphony set.
+    ///
+    /// Thread: non-real-time. Short lock.
+    pub fn polyphony(&self) -> u32 {
+        self.core.lock().guest.polyphony()
     }
 
     /// Frees regions whose voices have ended; after a guest fault, drops
@@ -531,8 +613,9 @@ impl Engine {
             engine: core.guest.kind(),
             module_source: core.module_source.clone(),
             sample_rate: core.guest.sample_rate(),
-            pads_loaded: core.pads.iter().filter(|p| p.sample.is_some()).count(),
-            sample_bytes: core.pads.iter().filter_map(|p| p.sample.as_ref()).map(|s| s.info.bytes()).sum(),
+            pads_loaded: core.pads.iter().filter(|p| p.sample().is_some()).count(),
+            samples_loaded: core.pads.iter().map(|p| p.loaded().count()).sum(),
+            sample_bytes: core.pads.iter().flat_map(|p| p.loaded()).map(|s| s.info.bytes()).sum(),
             memory_bytes: core.guest.memory_size(),
             allocator: core.alloc.stats(),
             active_voices: header.active_voices,

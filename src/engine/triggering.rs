@@ -7,7 +7,7 @@
 
 use wasm_sampler_guest::abi::Event;
 
-use crate::kit::{Automation, Mapping, PadSettings, PlayMode, SampleParams};
+use crate::kit::{Automation, Mapping, PadSettings, PlayMode, RoundRobin, SampleParams};
 
 /// Playback rate: source frames per output frame, `source/output` times the
 /// pitch ratio 2^(semitones/12). Exactly `source/output` when the pitch is
@@ -185,17 +185,168 @@ impl NoteEvent {
     }
 }
 
-/// What triggering needs to know about a pad whose sample is live: its
-/// published mapping and settings and its sample's parameters.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// What triggering needs to know about a pad with a live sample: its
+/// published mapping and settings, its loaded samples, and those grouped by
+/// velocity range (each group a round robin).
+#[derive(Clone, Debug, PartialEq)]
 pub struct LivePad {
     pub mapping: Mapping,
     pub settings: PadSettings,
-    pub sample: SampleParams,
-    /// The guest slot holding its sample.
+    /// Its index in the table: the guest pad its slots belong to.
+    pub pad: u32,
+    pub samples: Vec<LiveSample>,
+    /// The velocity layers, lowest range first.
+    pub groups: Vec<Layer>,
+}
+
+/// A loaded sample: its parameters, guest slot and rate.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LiveSample {
+    pub params: SampleParams,
     pub slot: u32,
     /// The sample's own rate (Hz).
     pub source_rate: u32,
+}
+
+/// A velocity layer: the samples sharing one velocity range, played in
+/// turn (round robin), and where the turn is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Layer {
+    pub velocity: (u8, u8),
+    /// Indices into [`LivePad::samples`], in the model's order.
+    pub members: Vec<usize>,
+    /// Whether a layer lies below / above it (then it crossfades there).
+    pub below: bool,
+    pub above: bool,
+    /// The member the next hit plays (cycle), and the member the last hit
+    /// played (random without repeat).
+    pub next: u32,
+    pub last: u32,
+}
+
+impl LivePad {
+    /// The live view of a pad whose loaded samples are `samples`: grouped
+    /// by velocity range, each group's turn taken over from `previous`
+    /// where it had the same range.
+    ///
+    /// Thread: non-real-time (allocates).
+    pub fn new(mapping: Mapping, settings: PadSettings, pad: u32, samples: Vec<LiveSample>, previous: Option<&LivePad>) -> LivePad {
+        let mut groups: Vec<Layer> = Vec::new();
+        for (i, s) in samples.iter().enumerate() {
+            let velocity = s.params.velocity;
+            match groups.iter_mut().find(|g| g.velocity == velocity) {
+                Some(g) => g.members.push(i),
+                None => groups.push(Layer { velocity, members: vec![i], below: false, above: false, next: 0, last: u32::MAX }),
+            }
+        }
+        groups.sort_by_key(|g| g.velocity);
+        let (lowest, highest) = (groups.iter().map(|g| g.velocity.0).min().unwrap_or(1), groups.iter().map(|g| g.velocity.1).max().unwrap_or(127));
+        for g in groups.iter_mut() {
+            (g.below, g.above) = (g.velocity.0 > lowest, g.velocity.1 < highest);
+            if let Some(old) = previous.and_then(|p| p.groups.iter().find(|o| o.velocity == g.velocity && o.members.len() == g.members.len())) {
+                (g.next, g.last) = (old.next, old.last);
+            }
+        }
+        LivePad { mapping, settings, pad, samples, groups }
+    }
+}
+
+/// What triggering keeps between events: every MIDI controller's value,
+/// and the random generator round robins draw from. Plain data: the audio
+/// thread keeps one; the same seed and events give the same choices.
+#[derive(Clone, Debug)]
+pub struct TriggerState {
+    pub controllers: Controllers,
+    rng: u64,
+}
+
+impl TriggerState {
+    /// Controllers at 0, the generator at `seed`.
+    pub const fn new(seed: u64) -> Self {
+        TriggerState { controllers: Controllers::ZERO, rng: seed | 1 }
+    }
+
+    /// A uniform draw in `0..n` (`n` > 0): xorshift64*, enough for picking
+    /// a drum hit, and the same on every platform.
+    ///
+    /// Thread: audio (or any). No allocation.
+    pub fn below(&mut self, n: u32) -> u32 {
+        self.rng ^= self.rng >> 12;
+        self.rng ^= self.rng << 25;
+        self.rng ^= self.rng >> 27;
+        let r = self.rng.wrapping_mul(0x2545_f491_4f6c_dd1d);
+        (((r >> 32) * n as u64) >> 32) as u32
+    }
+}
+
+/// The seed every engine starts from (renders repeat exactly).
+pub const ROUND_ROBIN_SEED: u64 = 0x5eed_5a3b_1e00_0001;
+
+impl Layer {
+    /// The member (an index into the pad's samples) this hit plays, moving
+    /// the turn on.
+    ///
+    /// Thread: audio. No allocation.
+    fn pick(&mut self, mode: RoundRobin, state: &mut TriggerState) -> usize {
+        let n = self.members.len() as u32;
+        let i = match mode {
+            _ if n == 1 => 0,
+            RoundRobin::Cycle => {
+                let i = self.next % n;
+                self.next = (i + 1) % n;
+                i
+            }
+            RoundRobin::Random => state.below(n),
+            RoundRobin::RandomNoRepeat => {
+                // One of the others, uniformly: draw from n - 1 and skip
+                // the last one played.
+                let r = state.below(n - 1);
+                if self.last < n && r >= self.last {
+                    r + 1
+                } else {
+                    r
+                }
+            }
+        };
+        self.last = i;
+        self.members[i as usize]
+    }
+
+    /// The layer's gain at velocity `v` (0..=1) with a crossfade `width`
+    /// velocity steps wide at each boundary with a neighbour (equal power:
+    /// sine and cosine quarter waves, crossing at -3 dB on the boundary);
+    /// 0 where it does not play. Exactly 1 inside the range when `width`
+    /// is 0 (MIDI velocity `vel7` decides).
+    ///
+    /// Thread: audio. No allocation.
+    pub fn gain(&self, v: f32, vel7: u8, width: f32) -> f32 {
+        let (lo, hi) = self.velocity;
+        if width <= 0.0 {
+            return if (lo..=hi).contains(&vel7) { 1.0 } else { 0.0 };
+        }
+        let x = v.clamp(0.0, 1.0) * 127.0;
+        let ramp = |edge: f32| ((x - edge) / width + 0.5).clamp(0.0, 1.0);
+        let fade_in = if self.below {
+            libm::sinf(ramp(lo as f32 - 0.5) * core::f32::consts::FRAC_PI_2)
+        } else if vel7 >= lo {
+            1.0
+        } else {
+            0.0
+        };
+        let fade_out = if self.above {
+            libm::cosf(ramp(hi as f32 + 0.5) * core::f32::consts::FRAC_PI_2)
+        } else if vel7 <= hi {
+            1.0
+        } else {
+            0.0
+        };
+        let g = fade_in * fade_out;
+        if g < 1e-6 {
+            0.0
+        } else {
+            g
+        }
+    }
 }
 
 /// A fixed-capacity list of guest events. Pushing past the capacity drops the
@@ -273,15 +424,17 @@ impl EventBuffer {
 }
 
 /// Translates one note event into guest events for `pads`, appending to `out`
-/// with the event's frame. Order at one frame: chokes, then note-ons.
+/// with the event's frame. Order at one frame: chokes, then note-ons (one
+/// per velocity layer that plays, each its round robin's turn).
 /// `automation[i]`, where present, replaces pad i's automatable settings.
+/// A controller change is kept in `state`.
 ///
 /// Thread: audio. No allocation.
 pub fn translate(
     event: &NoteEvent,
-    pads: &[Option<LivePad>],
+    pads: &mut [Option<LivePad>],
     automation: &[Option<Automation>],
-    controllers: &Controllers,
+    state: &mut TriggerState,
     output_rate: f64,
     out: &mut EventBuffer,
 ) {
@@ -289,17 +442,19 @@ pub fn translate(
         NoteEvent::On { velocity, .. } if velocity <= 0.0 => {
             // A note-on at velocity 0 is a note-off.
             if let NoteEvent::On { frame, channel, note, .. } = *event {
-                translate(&NoteEvent::Off { frame, channel, note }, pads, automation, controllers, output_rate, out);
+                translate(&NoteEvent::Off { frame, channel, note }, pads, automation, state, output_rate, out);
             }
         }
         NoteEvent::On { frame, channel, note, velocity } => {
             let vel7 = midi_velocity(velocity).max(1);
-            let hit = |p: &&LivePad| p.mapping.matches(note, vel7) && p.mapping.cc.is_none_or(|c| (c.lo..=c.hi).contains(&controllers.get(channel, c.cc)));
+            let hit = |p: &LivePad, controllers: &Controllers| {
+                p.mapping.matches(note, vel7) && p.mapping.cc.is_none_or(|c| (c.lo..=c.hi).contains(&controllers.get(channel, c.cc)))
+            };
             // Choke first: every pad choked by a group that fires now
             // (its own, or the one it names), except the pads that fire
             // themselves. Groups as a 256-bit set: O(pads).
             let mut fired = [0u64; 4];
-            for pad in pads.iter().flatten().filter(hit) {
+            for pad in pads.iter().flatten().filter(|p| hit(p, &state.controllers)) {
                 let g = pad.mapping.choke_group as usize;
                 if g != 0 {
                     fired[g / 64] |= 1 << (g % 64);
@@ -308,20 +463,32 @@ pub fn translate(
             if fired != [0; 4] {
                 for pad in pads.iter().flatten() {
                     let g = pad.mapping.choked_by_group() as usize;
-                    if g != 0 && fired[g / 64] & (1 << (g % 64)) != 0 && !hit(&pad) {
-                        out.push(Event::choke(frame, pad.slot));
+                    if g != 0 && fired[g / 64] & (1 << (g % 64)) != 0 && !hit(pad, &state.controllers) {
+                        out.push(Event::choke(frame, pad.pad));
                     }
                 }
             }
-            for (i, pad) in pads.iter().enumerate().filter_map(|(i, p)| Some((i, p.as_ref()?))).filter(|(_, p)| hit(p)) {
+            for (i, pad) in pads.iter_mut().enumerate().filter_map(|(i, p)| Some((i, p.as_mut()?))) {
+                if !hit(pad, &state.controllers) {
+                    continue;
+                }
                 let settings = pad.settings.with(automation.get(i).and_then(Option::as_ref));
-                let key = pad.mapping.transpose(note, pad.sample.root_key);
-                let semitones =
-                    settings.key_semitones(key) + settings.semitones() + crate::settings::SAMPLE_TUNE_CENTS.clamp(pad.sample.tune_cents) as f64 / 100.0;
-                let rate = playback_rate(pad.source_rate as f64, output_rate, semitones);
+                let width = crate::settings::LAYER_CROSSFADE.clamp(settings.layer_crossfade);
                 let gate = pad.mapping.mode == PlayMode::Gate;
                 let gain = velocity_gain(velocity, settings.velocity_amount, settings.velocity_curve);
-                out.push(Event::note_on(frame, pad.slot, note_id(channel, note), gain, rate, gate).with_key(key, velocity));
+                for layer in pad.groups.iter_mut() {
+                    let fade = layer.gain(velocity, vel7, width);
+                    if fade == 0.0 {
+                        continue;
+                    }
+                    let sample = pad.samples[layer.pick(settings.round_robin, state)];
+                    let key = pad.mapping.transpose(note, sample.params.root_key);
+                    let semitones =
+                        settings.key_semitones(key) + settings.semitones() + crate::settings::SAMPLE_TUNE_CENTS.clamp(sample.params.tune_cents) as f64 / 100.0;
+                    let rate = playback_rate(sample.source_rate as f64, output_rate, semitones);
+                    let level = gain * fade * sample.params.gain();
+                    out.push(Event::note_on(frame, sample.slot, note_id(channel, note), level, rate, gate).with_key(key, velocity));
+                }
             }
         }
         NoteEvent::Off { frame, channel, note } => out.push(Event::note_off(frame, note_id(channel, note))),
@@ -332,12 +499,11 @@ pub fn translate(
         NoteEvent::Pressure { frame, note, pressure, .. } => {
             if pressure >= 0.5 {
                 for pad in pads.iter().flatten().filter(|p| p.mapping.aftertouch_chokes && p.mapping.plays_note(note)) {
-                    out.push(Event::choke(frame, pad.slot));
+                    out.push(Event::choke(frame, pad.pad));
                 }
             }
         }
-        // Kept by the caller in `controllers` (before this call).
-        NoteEvent::Controller { .. } => {}
+        NoteEvent::Controller { channel, cc, value, .. } => state.controllers.set(channel, cc, value),
     }
 }
 
@@ -346,8 +512,13 @@ mod tests {
     use super::*;
     use crate::kit::CcRange;
 
-    fn pad(mapping: Mapping, slot: u32) -> Option<LivePad> {
-        Some(LivePad { mapping, settings: PadSettings::default(), sample: SampleParams::whole(60), slot, source_rate: 48_000 })
+    /// Pad `n` with one sample, in guest slot `n`.
+    fn pad(mapping: Mapping, n: u32) -> Option<LivePad> {
+        Some(LivePad::new(mapping, PadSettings::default(), n, vec![LiveSample { params: SampleParams::whole(60), slot: n, source_rate: 48_000 }], None))
+    }
+
+    fn fresh() -> TriggerState {
+        TriggerState::new(ROUND_ROBIN_SEED)
     }
 
     fn on(note: u8, velocity: f32) -> NoteEvent {
@@ -401,18 +572,18 @@ mod tests {
 
     #[test]
     fn drum_pad_triggers_on_its_note_only() {
-        let pads = [pad(Mapping::drum(36), 3), pad(Mapping::drum(38), 4)];
+        let mut pads = [pad(Mapping::drum(36), 3), pad(Mapping::drum(38), 4)];
         let mut out = EventBuffer::with_capacity(8);
-        translate(&on(36, 1.0), &pads, &[], &Controllers::ZERO, 48_000.0, &mut out);
+        translate(&on(36, 1.0), &mut pads, &[], &mut fresh(), 48_000.0, &mut out);
         assert_eq!(out.as_slice(), &[Event::note_on(7, 3, 36, 1.0, 1.0, false)]);
     }
 
     #[test]
     fn pitched_pad_transposes_from_its_root_key() {
-        let pads = [pad(Mapping::pitched(48, 72), 0)];
+        let mut pads = [pad(Mapping::pitched(48, 72), 0)];
         let mut out = EventBuffer::with_capacity(8);
-        translate(&on(72, 1.0), &pads, &[], &Controllers::ZERO, 48_000.0, &mut out);
-        translate(&on(47, 1.0), &pads, &[], &Controllers::ZERO, 48_000.0, &mut out);
+        translate(&on(72, 1.0), &mut pads, &[], &mut fresh(), 48_000.0, &mut out);
+        translate(&on(47, 1.0), &mut pads, &[], &mut fresh(), 48_000.0, &mut out);
         assert_eq!(out.as_slice(), &[Event::note_on(7, 0, 72, 1.0, 2.0, true).with_key(12, 1.0)]);
     }
 
@@ -422,7 +593,7 @@ mod tests {
             let mut p = pad(Mapping::pitched(0, 127), 0);
             p.as_mut().unwrap().settings.pitch_keytrack = cents;
             let mut out = EventBuffer::with_capacity(8);
-            translate(&on(note, 1.0), &[p], &[], &Controllers::ZERO, 48_000.0, &mut out);
+            translate(&on(note, 1.0), &mut [p], &[], &mut fresh(), 48_000.0, &mut out);
             out.as_slice()[0].rate
         };
         // 24 keys up: two octaves at 100, one at 50, none at 0, two down at -100.
@@ -437,9 +608,9 @@ mod tests {
         soft.velocity = (1, 63);
         let mut hard = Mapping::drum(36);
         hard.velocity = (64, 127);
-        let pads = [pad(soft, 1), pad(hard, 2)];
+        let mut pads = [pad(soft, 1), pad(hard, 2)];
         let mut out = EventBuffer::with_capacity(8);
-        translate(&on(36, 100.0 / 127.0), &pads, &[], &Controllers::ZERO, 48_000.0, &mut out);
+        translate(&on(36, 100.0 / 127.0), &mut pads, &[], &mut fresh(), 48_000.0, &mut out);
         assert_eq!(out.len(), 1);
         assert_eq!(out.as_slice()[0].slot, 2);
     }
@@ -450,9 +621,9 @@ mod tests {
         closed.choke_group = 1;
         let mut open = Mapping::drum(46);
         open.choke_group = 1;
-        let pads = [pad(closed, 10), pad(open, 11), pad(Mapping::drum(36), 12)];
+        let mut pads = [pad(closed, 10), pad(open, 11), pad(Mapping::drum(36), 12)];
         let mut out = EventBuffer::with_capacity(8);
-        translate(&on(42, 1.0), &pads, &[], &Controllers::ZERO, 48_000.0, &mut out);
+        translate(&on(42, 1.0), &mut pads, &[], &mut fresh(), 48_000.0, &mut out);
         assert_eq!(out.as_slice(), &[Event::choke(7, 11), Event::note_on(7, 10, 42, 1.0, 1.0, false)]);
     }
 
@@ -462,27 +633,29 @@ mod tests {
         // above; channel by channel, every controller 0 until set.
         let closed = Mapping { cc: Some(CcRange { cc: 4, lo: 0, hi: 63 }), ..Mapping::drum(42) };
         let open = Mapping { cc: Some(CcRange { cc: 4, lo: 64, hi: 127 }), ..Mapping::drum(42) };
-        let pads = [pad(closed, 1), pad(open, 2)];
-        let slot = |controllers: &Controllers, channel: u8| {
+        let mut pads = [pad(closed, 1), pad(open, 2)];
+        let mut state = fresh();
+        let mut slot = |event: NoteEvent| {
             let mut out = EventBuffer::with_capacity(8);
-            translate(&NoteEvent::On { frame: 0, channel, note: 42, velocity: 1.0 }, &pads, &[], controllers, 48_000.0, &mut out);
+            translate(&event, &mut pads, &[], &mut state, 48_000.0, &mut out);
             out.as_slice().iter().map(|e| e.slot).collect::<Vec<_>>()
         };
-        let mut controllers = Controllers::ZERO;
-        assert_eq!(slot(&controllers, 0), [1]);
-        controllers.set(0, 4, 64);
-        assert_eq!((slot(&controllers, 0), slot(&controllers, 1)), (vec![2], vec![1]));
-        controllers.set(0, 4, 63);
-        assert_eq!(slot(&controllers, 0), [1]);
+        let hit = |channel| NoteEvent::On { frame: 0, channel, note: 42, velocity: 1.0 };
+        let pedal = |value| NoteEvent::Controller { frame: 0, channel: 0, cc: 4, value };
+        assert_eq!(slot(hit(0)), [1]);
+        assert_eq!(slot(pedal(64)), Vec::<u32>::new());
+        assert_eq!((slot(hit(0)), slot(hit(1))), (vec![2], vec![1]));
+        slot(pedal(63));
+        assert_eq!(slot(hit(0)), [1]);
     }
 
     #[test]
     fn aftertouch_of_half_or_more_chokes_the_notes_pads_that_ask_for_it() {
         let cymbal = Mapping { aftertouch_chokes: true, ..Mapping::drum(49) };
-        let pads = [pad(cymbal, 4), pad(Mapping::drum(49), 5), pad(Mapping { aftertouch_chokes: true, ..Mapping::drum(51) }, 6)];
-        let chokes = |pressure: f32| {
+        let mut pads = [pad(cymbal, 4), pad(Mapping::drum(49), 5), pad(Mapping { aftertouch_chokes: true, ..Mapping::drum(51) }, 6)];
+        let mut chokes = |pressure: f32| {
             let mut out = EventBuffer::with_capacity(8);
-            translate(&NoteEvent::Pressure { frame: 3, channel: 9, note: 49, pressure }, &pads, &[], &Controllers::ZERO, 48_000.0, &mut out);
+            translate(&NoteEvent::Pressure { frame: 3, channel: 9, note: 49, pressure }, &mut pads, &[], &mut fresh(), 48_000.0, &mut out);
             out.as_slice().to_vec()
         };
         assert_eq!(chokes(1.0), [Event::choke(3, 4)], "only the pad of note 49 that chokes on aftertouch");
@@ -496,20 +669,20 @@ mod tests {
         // (group 2, choked by group 1); not the other way.
         let closed = Mapping { choke_group: 1, choked_by: Some(0), ..Mapping::drum(42) };
         let open = Mapping { choke_group: 2, choked_by: Some(1), ..Mapping::drum(46) };
-        let pads = [pad(closed, 10), pad(open, 11)];
+        let mut pads = [pad(closed, 10), pad(open, 11)];
         let mut out = EventBuffer::with_capacity(8);
-        translate(&on(42, 1.0), &pads, &[], &Controllers::ZERO, 48_000.0, &mut out);
+        translate(&on(42, 1.0), &mut pads, &[], &mut fresh(), 48_000.0, &mut out);
         assert_eq!(out.as_slice(), &[Event::choke(7, 11), Event::note_on(7, 10, 42, 1.0, 1.0, false)]);
         let mut out = EventBuffer::with_capacity(8);
-        translate(&on(46, 1.0), &pads, &[], &Controllers::ZERO, 48_000.0, &mut out);
+        translate(&on(46, 1.0), &mut pads, &[], &mut fresh(), 48_000.0, &mut out);
         assert_eq!(out.as_slice(), &[Event::note_on(7, 11, 46, 1.0, 1.0, false)]);
     }
 
     #[test]
     fn note_on_with_zero_velocity_is_a_note_off() {
-        let pads = [pad(Mapping::drum(36), 0)];
+        let mut pads = [pad(Mapping::drum(36), 0)];
         let mut out = EventBuffer::with_capacity(8);
-        translate(&NoteEvent::On { frame: 3, channel: 2, note: 36, velocity: 0.0 }, &pads, &[], &Controllers::ZERO, 48_000.0, &mut out);
+        translate(&NoteEvent::On { frame: 3, channel: 2, note: 36, velocity: 0.0 }, &mut pads, &[], &mut fresh(), 48_000.0, &mut out);
         assert_eq!(out.as_slice(), &[Event::note_off(3, note_id(2, 36))]);
     }
 
@@ -523,20 +696,20 @@ mod tests {
 
     #[test]
     fn automation_retunes_new_notes_of_its_pad_only() {
-        let pads = [pad(Mapping::drum(36), 0), pad(Mapping::drum(38), 1)];
+        let mut pads = [pad(Mapping::drum(36), 0), pad(Mapping::drum(38), 1)];
         let up = Automation { tune_semitones: 12, ..Automation::NEUTRAL };
         let mut out = EventBuffer::with_capacity(8);
-        translate(&on(36, 1.0), &pads, &[Some(up)], &Controllers::ZERO, 48_000.0, &mut out);
-        translate(&on(38, 1.0), &pads, &[Some(up)], &Controllers::ZERO, 48_000.0, &mut out);
+        translate(&on(36, 1.0), &mut pads, &[Some(up)], &mut fresh(), 48_000.0, &mut out);
+        translate(&on(38, 1.0), &mut pads, &[Some(up)], &mut fresh(), 48_000.0, &mut out);
         assert_eq!(out.as_slice(), &[Event::note_on(7, 0, 36, 1.0, 2.0, false), Event::note_on(7, 1, 38, 1.0, 1.0, false)]);
     }
 
     #[test]
     fn a_pitched_pad_transposes_from_its_samples_root_key() {
         let mut p = pad(Mapping::pitched(0, 127), 0);
-        p.as_mut().unwrap().sample.root_key = 48;
+        p.as_mut().unwrap().samples[0].params.root_key = 48;
         let mut out = EventBuffer::with_capacity(8);
-        translate(&on(60, 1.0), &[p], &[], &Controllers::ZERO, 48_000.0, &mut out);
+        translate(&on(60, 1.0), &mut [p], &[], &mut fresh(), 48_000.0, &mut out);
         assert_eq!(out.as_slice(), &[Event::note_on(7, 0, 60, 1.0, 2.0, true).with_key(12, 1.0)], "12 semitones above the root, for key tracking");
     }
 }

@@ -11,15 +11,17 @@
 //! - [`sfz`]: SFZ files read into a kit.
 
 pub mod file;
+pub mod mapping;
 pub mod model;
 pub mod relink;
+pub mod sample;
 pub mod sfz;
 pub mod state;
 pub mod store;
 
 pub use model::{
     Automation, CcRange, FilterSettings, FilterSlope, FilterType, Interpolation, Loop, LoopMode, LoopPoints, Mapping, OffMode, PadModel, PadSettings, PlayMode,
-    Retrigger, SampleParams, SampleRecord, Trigger,
+    Retrigger, RoundRobin, SampleParams, SampleRecord, Trigger,
 };
 pub use state::{EmbeddedAudio, Kit, SampleAudio, KIT_VERSION};
 pub use store::{KitStore, PadView};

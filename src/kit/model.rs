@@ -1,13 +1,12 @@
 //! The pad model: everything a user sets on a pad, in one place.
 //!
 //! A [`PadModel`] is the mapping (which notes and velocities play it, and
-//! how), the pad's sound settings, and its list of sample records. Each
-//! [`SampleRecord`] holds what belongs to one sample: its file (and the
-//! file's bytes when the project embeds audio), its play window, root key,
-//! gain and tuning. Today a pad holds at most
-//! [`MAX_SAMPLES_PER_PAD`](crate::settings::MAX_SAMPLES_PER_PAD) sample; the
-//! list is there so that velocity layers and round robin add records, not a
-//! new model.
+//! how, [`super::mapping`]), the pad's sound settings ([`PadSettings`]:
+//! envelope, filter, voices, choke, round robin, output), and its list of
+//! sample records ([`super::sample`]: file, window, loop, root key, gain,
+//! tune and velocity range, each sample its own). A pad holds up to
+//! [`MAX_SAMPLES_PER_PAD`](crate::settings::MAX_SAMPLES_PER_PAD) samples:
+//! velocity layers, and within a layer round-robin hits.
 //!
 //! The [`KitStore`](crate::kit::KitStore) owns the models; the engine only
 //! ever receives published copies. [`PadModel::validate`] is the one place
@@ -15,34 +14,12 @@
 //!
 //! Thread: any. Nothing here allocates except where a doc says so.
 
-use std::path::PathBuf;
-
 use serde::{Deserialize, Serialize};
 use wasm_sampler_guest::abi;
 
-use crate::kit::state::EmbeddedAudio;
+pub use crate::kit::mapping::{CcRange, Mapping, PlayMode, Trigger};
+pub use crate::kit::sample::{Loop, LoopMode, LoopPoints, SampleParams, SampleRecord};
 use crate::settings::{self, Setting};
-
-/// How a pad is triggered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Trigger {
-    /// Drum mode: one note plays the sample at its own pitch (plus tune).
-    Note(u8),
-    /// Pitched mode: notes `lo..=hi` play the sample transposed relative to
-    /// its record's root key.
-    Range { lo: u8, hi: u8 },
-}
-
-/// What note-off does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PlayMode {
-    /// Plays to the end whatever the note-off (drums).
-    OneShot,
-    /// Note-off starts the release.
-    Gate,
-}
 
 /// Interpolation used when the playback rate is not 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -191,118 +168,6 @@ impl FilterSettings {
     }
 }
 
-/// Which notes and velocities play a pad, and how.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Mapping {
-    pub trigger: Trigger,
-    /// MIDI velocities (1..=127) that play the pad, inclusive.
-    pub velocity: (u8, u8),
-    pub mode: PlayMode,
-    /// The choke group the pad belongs to (1..=16; 0 = none,
-    /// [`settings::CHOKE_GROUP`]): its notes cut off the pads this group
-    /// chokes.
-    pub choke_group: u8,
-    /// Whose notes cut this pad off: `None`, the default, its own group's
-    /// (the pads of a group cut each other, the classic hi-hat); `Some(0)`
-    /// no one's; `Some(g)` group g's only (SFZ `off_by`: an open hat
-    /// choked by the closed hat's group, not the other way).
-    #[serde(default)]
-    pub choked_by: Option<u8>,
-    /// Plays only while a MIDI controller's value lies in a range (SFZ
-    /// `loccN`/`hiccN`: the hi-hat pedal, CC 4, choosing closed, half-open
-    /// or open samples for the same note); `None` = any.
-    #[serde(default)]
-    pub cc: Option<CcRange>,
-    /// Polyphonic aftertouch of half or more on a note this pad plays
-    /// chokes the pad (an e-drum cymbal grabbed by the hand).
-    #[serde(default)]
-    pub aftertouch_chokes: bool,
-}
-
-/// A controller and the values (inclusive, 0..=127) it must have.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CcRange {
-    pub cc: u8,
-    pub lo: u8,
-    pub hi: u8,
-}
-
-impl Mapping {
-    /// The group whose notes cut this pad off (0: none).
-    ///
-    /// Thread: any, the audio thread included. No allocation.
-    pub fn choked_by_group(&self) -> u8 {
-        self.choked_by.unwrap_or(self.choke_group)
-    }
-
-    /// Drum mode on `note`: one-shot, all velocities, no choke group.
-    ///
-    /// Thread: any, the audio thread included. No allocation.
-    pub fn drum(note: u8) -> Self {
-        Mapping {
-            trigger: Trigger::Note(note),
-            velocity: (1, 127),
-            mode: PlayMode::OneShot,
-            choke_group: 0,
-            choked_by: None,
-            cc: None,
-            aftertouch_chokes: false,
-        }
-    }
-
-    /// Pitched mode over `lo..=hi`: gate, all velocities.
-    ///
-    /// Thread: any, the audio thread included. No allocation.
-    pub fn pitched(lo: u8, hi: u8) -> Self {
-        Mapping {
-            trigger: Trigger::Range { lo, hi },
-            velocity: (1, 127),
-            mode: PlayMode::Gate,
-            choke_group: 0,
-            choked_by: None,
-            cc: None,
-            aftertouch_chokes: false,
-        }
-    }
-
-    /// The mapping a new pad `index` starts with: drum mode on note 36 +
-    /// index (the General MIDI kick for pad 1), capped at 127.
-    ///
-    /// Thread: any. No allocation.
-    pub fn default_for(index: usize) -> Self {
-        Mapping::drum((36 + index).min(127) as u8)
-    }
-
-    /// Whether `note` at MIDI velocity `velocity` plays this pad.
-    ///
-    /// Thread: any, the audio thread included. No allocation.
-    pub fn matches(&self, note: u8, velocity: u8) -> bool {
-        self.plays_note(note) && (self.velocity.0..=self.velocity.1).contains(&velocity)
-    }
-
-    /// Whether `note` is the pad's trigger note or in its key range,
-    /// whatever the velocity.
-    ///
-    /// Thread: any, the audio thread included. No allocation.
-    pub fn plays_note(&self, note: u8) -> bool {
-        match self.trigger {
-            Trigger::Note(n) => n == note,
-            Trigger::Range { lo, hi } => (lo..=hi).contains(&note),
-        }
-    }
-
-    /// Semitones `note` is transposed by for a sample whose root key is
-    /// `root` (0 in drum mode).
-    ///
-    /// Thread: any, the audio thread included. No allocation.
-    pub fn transpose(&self, note: u8, root: u8) -> i32 {
-        match self.trigger {
-            Trigger::Note(_) => 0,
-            Trigger::Range { .. } => note as i32 - root as i32,
-        }
-    }
-}
-
 /// The pad's sound settings (shared by all of its samples). Ranges, units
 /// and defaults: [`crate::settings`].
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -367,6 +232,42 @@ pub struct PadSettings {
     pub choke_fade: f32,
     #[serde(default)]
     pub off_mode: OffMode,
+    /// How the samples of one velocity layer take turns.
+    #[serde(default)]
+    pub round_robin: RoundRobin,
+    /// [`settings::LAYER_CROSSFADE`].
+    #[serde(default)]
+    pub layer_crossfade: f32,
+    /// [`settings::OUTPUT`]: the main output (0) or an auxiliary one.
+    #[serde(default)]
+    pub output: u8,
+}
+
+/// How the samples of a velocity layer (a pad's samples with the same
+/// velocity range) take turns, hit by hit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundRobin {
+    /// In the list's order, then from the first again.
+    #[default]
+    Cycle,
+    /// Any of them, at random (the same seed every render).
+    Random,
+    /// At random, but never the one the last hit played.
+    RandomNoRepeat,
+}
+
+impl RoundRobin {
+    /// The name the editor shows.
+    ///
+    /// Thread: any. No allocation.
+    pub fn name(self) -> &'static str {
+        match self {
+            RoundRobin::Cycle => "Cycle",
+            RoundRobin::Random => "Random",
+            RoundRobin::RandomNoRepeat => "Random, no repeat",
+        }
+    }
 }
 
 /// How a choke ends a pad's voices (SFZ `off_mode`).
@@ -451,6 +352,9 @@ impl Default for PadSettings {
             retrigger: Retrigger::Ring,
             choke_fade: defaults::choke_fade(),
             off_mode: OffMode::Fast,
+            round_robin: RoundRobin::Cycle,
+            layer_crossfade: 0.0,
+            output: 0,
         }
     }
 }
@@ -512,16 +416,15 @@ impl PadSettings {
         }
     }
 
-    /// The slot parameters the guest keeps, as (id, value), for a sample
-    /// whose own gain is `sample_gain_db`; each value clamped by the table.
-    /// Gain is exactly 1.0 when both gains are 0 dB.
+    /// The pad parameters the guest keeps, as (id, value); each value
+    /// clamped by the table. Gain is exactly 1.0 at 0 dB. (A sample's own
+    /// gain goes with each of its notes.)
     ///
     /// Thread: any, the audio thread included. No allocation.
-    pub fn guest_params(&self, sample_gain_db: f32) -> [(u32, f32); 22] {
-        let db = settings::PAD_GAIN_DB.clamp(self.gain_db) + settings::SAMPLE_GAIN_DB.clamp(sample_gain_db);
+    pub fn guest_params(&self) -> [(u32, f32); 23] {
         let f = &self.filter;
         [
-            (abi::param::GAIN, settings::db_to_gain(db).min(abi::param::GAIN_MAX)),
+            (abi::param::GAIN, settings::db_to_gain(settings::PAD_GAIN_DB.clamp(self.gain_db)).min(abi::param::GAIN_MAX)),
             (abi::param::PAN, settings::PAN.clamp(self.pan)),
             (abi::param::RELEASE, settings::RELEASE_S.clamp(self.release)),
             (abi::param::INTERPOLATION, self.interpolation.guest_code()),
@@ -543,6 +446,7 @@ impl PadSettings {
             (abi::param::RETRIGGER, if self.retrigger == Retrigger::Cut { 1.0 } else { 0.0 }),
             (abi::param::CHOKE_FADE, settings::CHOKE_FADE_S.clamp(self.choke_fade)),
             (abi::param::OFF_MODE, if self.off_mode == OffMode::Normal { 1.0 } else { 0.0 }),
+            (abi::param::OUTPUT, settings::OUTPUT.clamp(self.output as f32).round()),
         ]
     }
 
@@ -565,143 +469,6 @@ impl PadSettings {
     pub fn semitones(&self) -> f64 {
         settings::TUNE_SEMITONES.clamp(self.tune_semitones as f32) as f64 + settings::TUNE_CENTS.clamp(self.tune_cents) as f64 / 100.0
     }
-}
-
-/// What belongs to one sample of a pad, apart from its file: the played
-/// window, the root key and the sample's own gain and tuning. `Copy`, so
-/// the engine holds it beside the live sample.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SampleParams {
-    /// The played part of the sample: frames `start..end` (`end` 0 = to the
-    /// end). The sample stays whole in memory; the guest reads this window
-    /// of it in place.
-    #[serde(default)]
-    pub start: u32,
-    #[serde(default)]
-    pub end: u32,
-    /// The note at which the sample plays at its own pitch in key-range
-    /// mode ([`settings::NOTE`]).
-    pub root_key: u8,
-    /// [`settings::SAMPLE_GAIN_DB`], added to the pad's gain.
-    #[serde(default)]
-    pub gain_db: f32,
-    /// [`settings::SAMPLE_TUNE_CENTS`], added to the pad's tuning.
-    #[serde(default)]
-    pub tune_cents: f32,
-    /// The loop the file itself marks (WAV `smpl`, AIFF `INST`/`MARK`),
-    /// kept with the sample; drawn in the editor, and where a new
-    /// sample's [`Loop`] points start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file_loop: Option<LoopPoints>,
-    /// The loop the sample plays (off unless the user turns it on).
-    #[serde(default, rename = "loop", skip_serializing_if = "Loop::is_off")]
-    pub looping: Loop,
-}
-
-/// How a loop repeats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LoopMode {
-    Off,
-    Forward,
-    PingPong,
-}
-
-/// The loop a sample plays: frames `start..end` of the file (`end` 0 = the
-/// play window's end), kept inside the play window; a crossfade (forward
-/// loops); and whether note-off lets go of it (`sustain`: the sample plays
-/// on to its end) or it runs until the envelope ends the voice.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Loop {
-    pub mode: LoopMode,
-    pub start: u32,
-    pub end: u32,
-    /// [`settings::LOOP_CROSSFADE_S`].
-    #[serde(default)]
-    pub crossfade: f32,
-    #[serde(default)]
-    pub sustain: bool,
-}
-
-impl Default for Loop {
-    fn default() -> Self {
-        Loop { mode: LoopMode::Off, start: 0, end: 0, crossfade: settings::LOOP_CROSSFADE_S.default, sustain: false }
-    }
-}
-
-impl Loop {
-    /// Whether the loop is off (then it is not saved).
-    ///
-    /// Thread: any. No allocation.
-    pub fn is_off(&self) -> bool {
-        *self == Loop::default()
-    }
-}
-
-/// A loop over frames `start..end` of a sample (`end` exclusive).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LoopPoints {
-    pub start: u32,
-    pub end: u32,
-}
-
-impl SampleParams {
-    /// A whole, neutral sample with root key `root_key`.
-    ///
-    /// Thread: any. No allocation.
-    pub fn whole(root_key: u8) -> Self {
-        SampleParams { start: 0, end: 0, root_key, gain_db: 0.0, tune_cents: 0.0, file_loop: None, looping: Loop::default() }
-    }
-
-    /// The guest's loop for a sample of `frames` frames at `rate` Hz, as
-    /// `slot_loop` takes it: (mode with flags, start, end, crossfade
-    /// frames), the points relative to the play window and inside it. Off
-    /// when the loop is off or covers no frame of the window.
-    ///
-    /// Thread: any, the audio thread included. No allocation.
-    pub fn guest_loop(&self, frames: u32, rate: f32) -> (u32, u32, u32, u32) {
-        let (first, len) = self.window(frames);
-        let l = &self.looping;
-        let mode = match l.mode {
-            LoopMode::Off => return (abi::looping::OFF, 0, 0, 0),
-            LoopMode::Forward => abi::looping::FORWARD,
-            LoopMode::PingPong => abi::looping::PING_PONG,
-        };
-        let end = if l.end == 0 { first + len } else { l.end };
-        let (start, end) = (l.start.clamp(first, first + len) - first, end.clamp(first, first + len) - first);
-        if start >= end {
-            return (abi::looping::OFF, 0, 0, 0);
-        }
-        let fade = (settings::LOOP_CROSSFADE_S.clamp(l.crossfade) * rate).round() as u32;
-        (mode | if l.sustain { abi::looping::SUSTAIN } else { 0 }, start, end, fade)
-    }
-
-    /// The played window of a sample of `frames` frames, as (first frame,
-    /// frame count): `start..end` clamped into the sample, at least one
-    /// frame; the whole sample when untrimmed.
-    ///
-    /// Thread: any, the audio thread included. No allocation.
-    pub fn window(&self, frames: u32) -> (u32, u32) {
-        if frames == 0 {
-            return (0, 0);
-        }
-        let start = self.start.min(frames - 1);
-        let end = if self.end == 0 { frames } else { self.end.min(frames) };
-        (start, end.max(start + 1) - start)
-    }
-}
-
-/// One sample of a pad: where its audio comes from, and its parameters.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SampleRecord {
-    /// Absolute path of the sample file (for embedded audio whose file is
-    /// gone, the path it had).
-    pub file: PathBuf,
-    #[serde(flatten)]
-    pub params: SampleParams,
-    /// The file's bytes, when the kit embeds audio.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub embedded: Option<EmbeddedAudio>,
 }
 
 /// Everything a user sets on one pad.
@@ -813,6 +580,8 @@ impl PadModel {
         check(&settings::KEYTRACK_PCT, s.filter.keytrack)?;
         check(&settings::FILTER_VELOCITY_OCT, s.filter.velocity)?;
         check(&settings::FILTER_ENVELOPE_OCT, s.filter.envelope)?;
+        check(&settings::LAYER_CROSSFADE, s.layer_crossfade)?;
+        check(&settings::OUTPUT, s.output as f32)?;
         if self.samples.len() > settings::MAX_SAMPLES_PER_PAD {
             return Err(format!("{} samples, at most {}", self.samples.len(), settings::MAX_SAMPLES_PER_PAD));
         }
@@ -820,6 +589,12 @@ impl PadModel {
             note(r.params.root_key)?;
             check(&settings::SAMPLE_GAIN_DB, r.params.gain_db)?;
             check(&settings::SAMPLE_TUNE_CENTS, r.params.tune_cents)?;
+            let (lo, hi) = r.params.velocity;
+            check(&settings::VELOCITY, lo as f32)?;
+            check(&settings::VELOCITY, hi as f32)?;
+            if lo > hi {
+                return Err(format!("velocity layer {lo}..{hi} is reversed"));
+            }
             if let Some(l) = r.params.file_loop.filter(|l| l.start >= l.end) {
                 return Err(format!("loop {}..{} is empty or reversed", l.start, l.end));
             }
@@ -869,7 +644,7 @@ mod tests {
     #[test]
     fn neutral_settings_give_exactly_unity_gain_and_automation_is_a_layer() {
         let s = PadSettings::default();
-        assert_eq!(s.guest_params(0.0)[0], (abi::param::GAIN, 1.0));
+        assert_eq!(s.guest_params()[0], (abi::param::GAIN, 1.0));
         let a = Automation { gain_db: -6.0, pan: 0.5, tune_semitones: 2, ..Automation::NEUTRAL };
         let layered = s.with(Some(&a));
         assert_eq!((layered.gain_db, layered.pan, layered.tune_semitones, layered.release), (-6.0, 0.5, 2, s.release));

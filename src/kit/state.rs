@@ -24,7 +24,7 @@ use crate::settings::{self, MAX_PADS};
 /// envelope, the velocity response, reverse and the pitch-bend range to
 /// each pad's settings; version 2 to 4 kits load with the new settings at
 /// their defaults (the sound they had), version 1 kits are converted.
-pub const KIT_VERSION: u32 = 5;
+pub const KIT_VERSION: u32 = 6;
 
 /// Sample audio carried inside the project (the file's own bytes).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +63,11 @@ pub struct Kit {
     /// get cubic). The kit is this setting's one owner.
     #[serde(default = "cubic")]
     pub render_quality: Interpolation,
+    /// Voices sounding at once in the whole instrument
+    /// ([`crate::settings::POLYPHONY`]; kits from before it get the
+    /// default). The kit is this setting's one owner.
+    #[serde(default = "polyphony")]
+    pub polyphony: u32,
     pub pads: Vec<PadModel>,
 }
 
@@ -70,9 +75,13 @@ fn cubic() -> Interpolation {
     Interpolation::Cubic
 }
 
+fn polyphony() -> u32 {
+    crate::settings::POLYPHONY.default as u32
+}
+
 impl Default for Kit {
     fn default() -> Self {
-        Kit { version: KIT_VERSION, embed_audio: false, render_quality: Interpolation::Cubic, pads: Vec::new() }
+        Kit { version: KIT_VERSION, embed_audio: false, render_quality: Interpolation::Cubic, polyphony: polyphony(), pads: Vec::new() }
     }
 }
 
@@ -113,6 +122,14 @@ impl Kit {
         }
         for (i, p) in self.pads.iter().enumerate() {
             p.validate().map_err(|e| format!("pad {}: {e}", i + 1))?;
+        }
+        let samples: usize = self.pads.iter().map(|p| p.samples.len()).sum();
+        let slots = wasm_sampler_guest::abi::SLOT_CAPACITY as usize;
+        if samples > slots {
+            return Err(format!("{samples} samples, at most {slots} in a kit"));
+        }
+        if !crate::settings::POLYPHONY.contains(self.polyphony as f32) {
+            return Err(format!("polyphony {} is outside 1..={}", self.polyphony, crate::settings::POLYPHONY.max));
         }
         Ok(())
     }
@@ -250,7 +267,7 @@ mod v1 {
                     }
                 })
                 .collect();
-            Kit { version: KIT_VERSION, embed_audio: self.embed_audio, render_quality: Interpolation::Cubic, pads }
+            Kit { version: KIT_VERSION, embed_audio: self.embed_audio, render_quality: Interpolation::Cubic, polyphony: polyphony(), pads }
         }
     }
 }
@@ -291,6 +308,9 @@ mod tests {
             retrigger: crate::kit::Retrigger::Cut,
             choke_fade: 0.02,
             off_mode: crate::kit::OffMode::Normal,
+            round_robin: crate::kit::RoundRobin::RandomNoRepeat,
+            layer_crossfade: 12.0,
+            output: 3,
             filter: crate::kit::FilterSettings {
                 kind: crate::kit::FilterType::BandPass,
                 slope: crate::kit::FilterSlope::Db24,
@@ -320,7 +340,7 @@ mod tests {
         kit.pad_mut(0).samples.push(record("/s/kick.wav", SampleParams::whole(36)));
         assert_eq!(
             serde_json::to_string(&kit.to_json()).unwrap(),
-            r#"{"embed_audio":false,"pads":[{"mapping":{"aftertouch_chokes":false,"cc":null,"choke_group":0,"choked_by":null,"mode":"one_shot","trigger":{"note":36},"velocity":[1,127]},"samples":[{"end":0,"file":"/s/kick.wav","gain_db":0.0,"root_key":36,"start":0,"tune_cents":0.0}],"settings":{"attack":0.0,"bend_range":2.0,"choke_fade":0.004999999888241291,"curve":0.0,"decay":0.5,"filter":{"cutoff":20000.0,"envelope":0.0,"keytrack":0.0,"resonance":0.0,"slope":"12db","type":"off","velocity":0.0},"gain_db":0.0,"hold":0.0,"interpolation":"default","off_mode":"fast","pan":0.0,"pitch_keytrack":100.0,"release":0.009999999776482582,"retrigger":"ring","reverse":false,"sustain":100.0,"tune_cents":0.0,"tune_semitones":0,"velocity_amount":100.0,"velocity_curve":0.0,"voices":0}}],"render_quality":"cubic","version":5}"#
+            r#"{"embed_audio":false,"pads":[{"mapping":{"aftertouch_chokes":false,"cc":null,"choke_group":0,"choked_by":null,"mode":"one_shot","trigger":{"note":36},"velocity":[1,127]},"samples":[{"end":0,"file":"/s/kick.wav","gain_db":0.0,"root_key":36,"start":0,"tune_cents":0.0,"velocity":[1,127]}],"settings":{"attack":0.0,"bend_range":2.0,"choke_fade":0.004999999888241291,"curve":0.0,"decay":0.5,"filter":{"cutoff":20000.0,"envelope":0.0,"keytrack":0.0,"resonance":0.0,"slope":"12db","type":"off","velocity":0.0},"gain_db":0.0,"hold":0.0,"interpolation":"default","layer_crossfade":0.0,"off_mode":"fast","output":0,"pan":0.0,"pitch_keytrack":100.0,"release":0.009999999776482582,"retrigger":"ring","reverse":false,"round_robin":"cycle","sustain":100.0,"tune_cents":0.0,"tune_semitones":0,"velocity_amount":100.0,"velocity_curve":0.0,"voices":0}}],"polyphony":64,"render_quality":"cubic","version":6}"#
         );
     }
 

@@ -35,11 +35,24 @@ use crate::settings::MAX_PADS;
 #[derive(Clone, Debug, PartialEq)]
 pub struct PadView {
     pub model: PadModel,
+    /// The first loaded sample (a one-sample pad's sample).
     pub sample: Option<LoadedSample>,
+    /// Each sample record's live audio, in the model's order (`None`: not
+    /// loaded).
+    pub layers: Vec<Option<LoadedSample>>,
     /// The last load that failed on this pad, as one line (the previous
     /// sample, if any, stays).
     pub error: Option<String>,
     pub loading: bool,
+}
+
+impl PadView {
+    /// A pad that does not exist yet, as a viewer shows it.
+    ///
+    /// Thread: any. No allocation.
+    pub fn empty(pad: usize) -> Self {
+        PadView { model: PadModel::empty(pad), sample: None, layers: Vec::new(), error: None, loading: false }
+    }
 }
 
 /// What a pad is waiting for.
@@ -152,7 +165,8 @@ impl KitStore {
         (0..count)
             .map(|i| PadView {
                 model: models.get(i).cloned().unwrap_or_else(|| PadModel::empty(i)),
-                sample: live.get(i).and_then(|p| p.sample.clone()),
+                sample: live.get(i).and_then(|p| p.sample().cloned()),
+                layers: live.get(i).map(|p| p.samples.iter().map(|s| s.loaded.clone()).collect()).unwrap_or_default(),
                 error: errors.get(&i).cloned(),
                 loading: pending.contains_key(&i),
             })
@@ -312,14 +326,51 @@ impl KitStore {
     ///
     /// Thread: a loader thread (file I/O, decoding). Allocates.
     pub fn load_file(&self, pad: usize, path: &Path) -> Result<SampleInfo, LoadError> {
+        self.load_file_as(pad, path, Target::Replace)
+    }
+
+    /// Loads a file into `pad` as one more sample (a velocity layer or a
+    /// round-robin hit: it answers every velocity until its range is
+    /// set, so it takes turns with the pad's other full-range samples).
+    /// The samples already there keep playing. Errors as for
+    /// [`load_file`](Self::load_file); a pad that holds
+    /// [`MAX_SAMPLES_PER_PAD`](crate::settings::MAX_SAMPLES_PER_PAD)
+    /// samples takes no more.
+    ///
+    /// Thread: a loader thread (file I/O, decoding). Allocates.
+    pub fn add_file(&self, pad: usize, path: &Path) -> Result<SampleInfo, LoadError> {
+        self.load_file_as(pad, path, Target::Add)
+    }
+
+    fn load_file_as(&self, pad: usize, path: &Path, target: Target) -> Result<SampleInfo, LoadError> {
         let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-        let result = self.load_file_inner(pad, &path);
+        let result = self.load_file_inner(pad, &path, target);
         self.note_result(pad, &result);
         self.finish_file_load(pad);
         result
     }
 
-    fn load_file_inner(&self, pad: usize, path: &Path) -> Result<SampleInfo, LoadError> {
+    /// Removes sample `index` of `pad` (its voices fade out); the others
+    /// stay and keep their settings.
+    ///
+    /// Thread: non-real-time (the editor). Short locks.
+    pub fn remove_sample(&self, pad: usize, index: usize) -> Result<(), String> {
+        let mut kit = self.kit.lock();
+        let Some(model) = kit.pads.get(pad).filter(|m| index < m.samples.len()).cloned() else {
+            return Err(format!("pad {} has no sample {}", pad + 1, index + 1));
+        };
+        let mut model = model;
+        model.samples.remove(index);
+        if let (Some(engine), false) = (self.engine(), self.waits_for_kit(pad)) {
+            engine.publish(pad, snapshot(&model, kit.render_quality), SampleChange::Remove(index))?;
+        }
+        *kit.pad_mut(pad) = model;
+        drop(kit);
+        self.changed();
+        Ok(())
+    }
+
+    fn load_file_inner(&self, pad: usize, path: &Path, target: Target) -> Result<SampleInfo, LoadError> {
         check_pad(pad, path)?;
         let engine = self.engine().cloned().ok_or_else(|| LoadError::new(path, "no engine to load into"))?;
         let source = SampleSource::File(path.to_path_buf());
@@ -329,11 +380,11 @@ impl KitStore {
             let embedded = EmbeddedAudio::new(&file_name(path), &bytes);
             let file = AudioFile::from_bytes(path, bytes)?;
             let info = file.info();
-            self.load_decoded(&engine, pad, path, Some(embedded), source, info, |sink| file.decode_into(sink))
+            self.load_decoded(&engine, (pad, target), path, Some(embedded), source, info, |sink| file.decode_into(sink))
         } else {
             let file = AudioFile::open(path)?;
             let info = file.info();
-            self.load_decoded(&engine, pad, path, None, source, info, |sink| file.decode_into(sink))
+            self.load_decoded(&engine, (pad, target), path, None, source, info, |sink| file.decode_into(sink))
         }
     }
 
@@ -357,7 +408,7 @@ impl KitStore {
             }
             let engine = self.engine().cloned().ok_or_else(|| LoadError::new(path, "no engine to load into"))?;
             let info = SampleInfo { channels, frames, sample_rate, format: StoredFormat::F32, kind: None, meta: Default::default() };
-            self.load_decoded(&engine, pad, path, None, SampleSource::Generated(name.to_string()), info, |sink| {
+            self.load_decoded(&engine, (pad, Target::Replace), path, None, SampleSource::Generated(name.to_string()), info, |sink| {
                 sink.push_floats(data);
                 sink.flush();
                 Ok(())
@@ -368,19 +419,23 @@ impl KitStore {
     }
 
     /// Reserves a region, decodes into it without any lock, then publishes
-    /// the pad's current model with a fresh record for this sample, in one
-    /// step. An error before publishing gives the region back.
+    /// the pad's current model with a fresh record for this sample (its
+    /// only one, or one more), in one step. An error before publishing
+    /// gives the region back.
     #[allow(clippy::too_many_arguments)]
     fn load_decoded(
         &self,
         engine: &Engine,
-        pad: usize,
+        (pad, target): (usize, Target),
         file: &Path,
         embedded: Option<EmbeddedAudio>,
         source: SampleSource,
         info: SampleInfo,
         decode: impl FnOnce(&mut SampleSink<'_>) -> Result<(), LoadError>,
     ) -> Result<SampleInfo, LoadError> {
+        if target == Target::Add && self.kit.lock().pads.get(pad).is_some_and(|m| m.samples.len() >= crate::settings::MAX_SAMPLES_PER_PAD) {
+            return Err(LoadError::new(file, format!("not loaded: the pad holds {} samples already, the most it can", crate::settings::MAX_SAMPLES_PER_PAD)));
+        }
         let reservation = self.decode(engine, file, info, decode)?;
         let mut kit = self.kit.lock();
         let mut model = kit.pads.get(pad).cloned().unwrap_or_else(|| PadModel::empty(pad));
@@ -391,8 +446,22 @@ impl KitStore {
         if let Some(l) = params.file_loop {
             (params.looping.start, params.looping.end) = (l.start, l.end);
         }
-        model.samples = vec![SampleRecord { file: file.to_path_buf(), params, embedded }];
-        engine.publish(pad, snapshot(&model, kit.render_quality), SampleChange::Replace(reservation, source)).map_err(|reason| LoadError::new(file, reason))?;
+        let record = SampleRecord { file: file.to_path_buf(), params, embedded };
+        let index = match target {
+            Target::Replace => {
+                model.samples = vec![record];
+                0
+            }
+            Target::Add => {
+                model.samples.push(record);
+                model.samples.len() - 1
+            }
+        };
+        // A pad still waiting for its kit gets its other samples with the
+        // kit's load; only this one is published now.
+        engine
+            .publish(pad, snapshot(&model, kit.render_quality), SampleChange::Replace(index, reservation, source))
+            .map_err(|reason| LoadError::new(file, reason))?;
         *kit.pad_mut(pad) = model;
         Ok(info)
     }
@@ -482,7 +551,7 @@ impl KitStore {
             if self.cancel_kit.load(Ordering::Acquire) && self.waits_for_kit(i) {
                 // Cancelled: the pad goes silent, keeping its file and settings.
                 let file = pad.sample().map(|r| r.file.clone()).unwrap_or_default();
-                self.publish_kit_pad(&engine, i, &file, None);
+                self.publish_kit_pad(&engine, i, &[], Vec::new());
                 if pad.sample().is_some() {
                     self.note_result::<()>(i, &Err(LoadError::new(&file, "not loaded: the kit's loading was cancelled")));
                 }
@@ -517,40 +586,50 @@ impl KitStore {
         self.changed();
     }
 
-    /// Loads and publishes pad `i` of a restored kit. `Ok(false)`: the pad
-    /// names another sample by now and was left as it is. The pad's kit mark
-    /// is cleared in the same kit-lock section that publishes it.
+    /// Loads and publishes pad `i` of a restored kit, every sample of it
+    /// at once. `Ok(false)`: the pad names other samples by now and was
+    /// left as it is. A sample that cannot be loaded leaves its place
+    /// silent (the others play) and is the error returned; the pad's kit
+    /// mark is cleared in the same kit-lock section that publishes it.
     fn load_kit_pad(&self, engine: &Engine, i: usize, pad: &PadModel) -> Result<bool, LoadError> {
-        let decoded = match pad.sample() {
-            None => None,
-            Some(record) => Some(self.decode_record(engine, record).inspect_err(|_| {
-                // Not the previous kit's sample under this kit's settings:
-                // the pad is emptied, marked with the error.
-                self.publish_kit_pad(engine, i, record.file.as_path(), None);
-            })?),
-        };
-        let file = pad.sample().map(|r| r.file.as_path());
-        Ok(self.publish_kit_pad(engine, i, file.unwrap_or(Path::new("")), decoded))
+        let mut first_error = None;
+        let decoded: Vec<_> = pad
+            .samples
+            .iter()
+            .map(|record| match self.decode_record(engine, record) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                    None
+                }
+            })
+            .collect();
+        let files: Vec<&Path> = pad.samples.iter().map(|r| r.file.as_path()).collect();
+        let published = self.publish_kit_pad(engine, i, &files, decoded);
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(published),
+        }
     }
 
-    /// Publishes pad `i` as the kit has it now, with `decoded` (or no
-    /// sample), if the pad still names `file` (or, without `decoded`, in any
-    /// case); clears its kit mark in the same section. Returns whether it
-    /// published.
-    fn publish_kit_pad(&self, engine: &Engine, i: usize, file: &Path, decoded: Option<(crate::engine::Reservation<'_>, SampleSource)>) -> bool {
+    /// Publishes pad `i` as the kit has it now, with `decoded` (one entry
+    /// per record, or none: no sample), if the pad still names `files`
+    /// (or, with nothing decoded, in any case); clears its kit mark in the
+    /// same section. Returns whether it published.
+    fn publish_kit_pad(&self, engine: &Engine, i: usize, files: &[&Path], decoded: Vec<Option<crate::engine::Decoded<'_>>>) -> bool {
         let kit = self.kit.lock();
         let model = kit.pads.get(i).cloned().unwrap_or_else(|| PadModel::empty(i));
-        let change = match decoded {
-            Some((reservation, source)) => {
-                if model.sample().map(|s| s.file.as_path()) != Some(file) {
-                    return false;
-                }
-                SampleChange::Replace(reservation, source)
+        let change = if decoded.iter().any(Option::is_some) {
+            if model.samples.iter().map(|s| s.file.as_path()).ne(files.iter().copied()) {
+                return false;
             }
-            None => SampleChange::Clear,
+            SampleChange::Set(decoded)
+        } else {
+            SampleChange::Clear
         };
         if let Err(reason) = engine.publish(i, snapshot(&model, kit.render_quality), change) {
-            eprintln!("wasm-sampler: pad {}: {}: {reason}", i + 1, file.display());
+            let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+            eprintln!("wasm-sampler: pad {}: {}: {reason}", i + 1, names.join(", "));
         }
         self.update_pending(i, |p| p.kit = false);
         drop(kit);
@@ -619,8 +698,8 @@ impl KitStore {
             let mut live = self.kit.lock();
             let still_on = live.embed_audio;
             for (i, file, e) in read.into_iter().filter(|_| still_on) {
-                if let Some(r) = live.pads.get_mut(i).and_then(|p| p.samples.first_mut()).filter(|r| r.file == file && r.embedded.is_none()) {
-                    r.embedded = Some(e);
+                for r in live.pads.get_mut(i).into_iter().flat_map(|p| p.samples.iter_mut()).filter(|r| r.file == file && r.embedded.is_none()) {
+                    r.embedded = Some(e.clone());
                 }
             }
         }
@@ -632,7 +711,16 @@ impl KitStore {
 /// `quality`: the pad's interpolation resolved.
 fn snapshot(model: &PadModel, quality: Interpolation) -> PadSnapshot {
     let settings = PadSettings { interpolation: model.settings.interpolation.or(quality), ..model.settings };
-    PadSnapshot { mapping: model.mapping, settings, sample_params: model.sample_params() }
+    PadSnapshot { mapping: model.mapping, settings, samples: model.samples.iter().map(|s| s.params).collect() }
+}
+
+/// Where a loaded file goes in its pad.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Target {
+    /// It becomes the pad's only sample.
+    Replace,
+    /// It is added to the pad's samples.
+    Add,
 }
 
 fn check_pad(pad: usize, path: &Path) -> Result<(), LoadError> {

@@ -369,7 +369,7 @@ mod tests {
         shared.store.attach(engine.clone());
         shared.send(Job::LoadKit);
         wait_until("the kit to load", || shared.store.kits_loaded() == 1);
-        assert_eq!(engine.pads()[3].sample.as_ref().map(|s| s.info.frames), Some(500));
+        assert_eq!(engine.pads()[3].sample().map(|s| s.info.frames), Some(500));
         shared.loader.stop();
     }
 
@@ -389,21 +389,21 @@ mod tests {
                 p.samples[0].params.end = 900;
             })
             .unwrap();
-        assert_eq!(engine.pads()[0].sample_params.window(1_000), (100, 800));
+        assert_eq!(engine.pads()[0].sample_params().unwrap().window(1_000), (100, 800));
 
         // A file that is not there: nothing changes, the trim stays.
         shared.load_pad(0, dir.path().join("missing.wav"));
         wait_until("the failed load", || !shared.store.is_loading(0));
         let trim = |s: &Shared| (s.store.kit().pads[0].samples[0].params.start, s.store.kit().pads[0].samples[0].params.end);
         assert_eq!(trim(&shared), (100, 900));
-        assert_eq!(engine.pads()[0].sample_params.window(1_000), (100, 800));
+        assert_eq!(engine.pads()[0].sample_params().unwrap().window(1_000), (100, 800));
         assert!(shared.link.messages().last().unwrap().1.contains("missing.wav: file not found"));
 
         shared.load_pad(0, b.clone());
         wait_until("b to load", || !shared.store.is_loading(0));
         assert_eq!(trim(&shared), (0, 0), "saved untrimmed");
         let pad = &engine.pads()[0];
-        assert_eq!(pad.sample_params.window(pad.sample.as_ref().unwrap().info.frames), (0, 2_000), "plays whole");
+        assert_eq!(pad.sample_params().unwrap().window(pad.sample().unwrap().info.frames), (0, 2_000), "plays whole");
         shared.loader.stop();
     }
 
@@ -429,8 +429,8 @@ mod tests {
         wait_until("the pad to point at the moved file", || shared.store.kit().pads[0].samples[0].file == moved && shared.store.pads()[0].error.is_none());
         wait_until("the message", || shared.link.messages().iter().any(|(_, m)| m.starts_with("Found 1 of 1 missing samples")));
         let pad = &engine.pads()[0];
-        assert_eq!(pad.sample.as_ref().map(|s| s.info.frames), Some(1_000), "loaded");
-        assert_eq!(pad.sample_params.start, 100, "with its settings");
+        assert_eq!(pad.sample().map(|s| s.info.frames), Some(1_000), "loaded");
+        assert_eq!(pad.sample_params().unwrap().start, 100, "with its settings");
         shared.loader.stop();
     }
 }
