@@ -281,7 +281,7 @@ fn automated(kind: DspBackend, settings: PadSettings, before: Automation, after:
         left.extend(l);
         right.extend(r);
     }
-    Rendered { left, right, process_seconds: 0.0, wall_seconds: 0.0 }
+    Rendered { left, right, aux: Vec::new(), process_seconds: 0.0, wall_seconds: 0.0 }
 }
 
 /// What a step changes: its name, the pad's settings, the host's

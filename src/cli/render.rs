@@ -28,8 +28,11 @@ pub fn to_frames(events: &[TimedEvent], rate: u32) -> Vec<FrameEvent> {
 
 /// What [`render`] produced.
 pub struct Rendered {
+    /// The main output.
     pub left: Vec<f32>,
     pub right: Vec<f32>,
+    /// The auxiliary outputs rendered ("Out 2" first), left and right.
+    pub aux: Vec<[Vec<f32>; 2]>,
     /// Wall-clock seconds spent in the engine's `process` calls.
     pub process_seconds: f64,
     /// Wall-clock seconds for the whole loop (process plus housekeeping).
@@ -50,8 +53,16 @@ pub enum Blocks {
 ///
 /// Thread: non-real-time. Allocates.
 pub fn render(engine: &Engine, events: &[FrameEvent], frames: u64, blocks: &Blocks) -> Rendered {
-    let mut left = vec![0.0f32; frames as usize];
-    let mut right = vec![0.0f32; frames as usize];
+    render_outputs(engine, events, frames, blocks, 1)
+}
+
+/// [`render`] into the main output and the first `buses - 1` auxiliary
+/// ones (`buses` 1..=`abi::OUT_BUSES`).
+///
+/// Thread: non-real-time (it is the render loop). Allocates the output.
+pub fn render_outputs(engine: &Engine, events: &[FrameEvent], frames: u64, blocks: &Blocks, buses: usize) -> Rendered {
+    let buses = buses.clamp(1, wasm_sampler_guest::abi::OUT_BUSES as usize);
+    let mut channels: Vec<Vec<f32>> = vec![vec![0.0f32; frames as usize]; 2 * buses];
     let mut block_notes: Vec<NoteEvent> = Vec::new();
     let mut next = 0usize;
     let mut at = 0u64;
@@ -72,13 +83,20 @@ pub fn render(engine: &Engine, events: &[FrameEvent], frames: u64, blocks: &Bloc
             block_notes.push(events[next].event.at(f));
             next += 1;
         }
+        let mut outs: Vec<&mut [f32]> = channels.iter_mut().map(|c| &mut c[at as usize..end as usize]).collect();
         let t = Instant::now();
-        engine.process(&block_notes, &mut left[at as usize..end as usize], &mut right[at as usize..end as usize]);
+        engine.process_outputs(&block_notes, &[], &mut outs);
         process_seconds += t.elapsed().as_secs_f64();
         engine.housekeeping();
         at = end;
     }
-    Rendered { left, right, process_seconds, wall_seconds: start.elapsed().as_secs_f64() }
+    let mut channels = channels.into_iter();
+    let (left, right) = (channels.next().unwrap_or_default(), channels.next().unwrap_or_default());
+    let mut aux = Vec::new();
+    while let (Some(l), Some(r)) = (channels.next(), channels.next()) {
+        aux.push([l, r]);
+    }
+    Rendered { left, right, aux, process_seconds, wall_seconds: start.elapsed().as_secs_f64() }
 }
 
 /// Frames to render for `events`: the last event plus `tail_seconds`.
