@@ -38,9 +38,14 @@ fn descriptor_and_ports_describe_a_stereo_instrument_sampler() {
     let ports: PluginAudioPorts = inst.plugin_handle().get_extension().expect("audio ports");
     let h = inst.plugin_handle();
     assert_eq!(ports.count(&h, true), 0, "no audio input");
-    assert_eq!(ports.count(&h, false), 1);
-    let mut buf = AudioPortInfoBuffer::new();
-    assert_eq!(ports.get(&h, 0, false, &mut buf).expect("output port").channel_count, 2);
+    assert_eq!(ports.count(&h, false), 9, "main and 8 auxiliary outputs");
+    for i in 0..9 {
+        let mut buf = AudioPortInfoBuffer::new();
+        let port = ports.get(&h, i, false, &mut buf).expect("output port");
+        assert_eq!(port.channel_count, 2);
+        let name = String::from_utf8_lossy(port.name).to_string();
+        assert_eq!(name, if i == 0 { "Main".to_string() } else { format!("Out {}", i + 1) });
+    }
 }
 
 #[test]
@@ -331,4 +336,68 @@ fn process_runs_allocation_free_while_kits_are_restored_on_the_main_thread() {
         assert!(blocks > 100, "the audio thread ran ({blocks} blocks)");
         inst.deactivate(proc.stop_processing());
     });
+}
+
+#[test]
+fn a_pad_routed_to_aux_3_plays_only_on_that_port_bit_exact_and_a_stereo_only_host_hears_the_main_mix() {
+    let dir = tempdir();
+    let (main, aux) = (signal(1_000, 81), signal(1_200, 82));
+    let files = [path_in(&dir, "main.wav"), path_in(&dir, "aux.wav")];
+    write_float_wav(&files[0], 48_000, 1, &main);
+    write_float_wav(&files[1], 48_000, 1, &aux);
+    let mut kit = wasm_sampler::kit::Kit::default();
+    for (i, file) in files.iter().enumerate() {
+        let pad = kit.pad_mut(i);
+        pad.samples.push(wasm_sampler::kit::SampleRecord { file: file.clone(), params: wasm_sampler::kit::SampleParams::whole(36), embedded: None });
+    }
+    kit.pad_mut(1).settings.output = 3;
+    // A third pad, on main, loaded after the second (pads load in order):
+    // once it sounds, the pad on aux 3 is loaded too.
+    kit.pad_mut(2).samples.push(wasm_sampler::kit::SampleRecord { file: files[0].clone(), params: wasm_sampler::kit::SampleParams::whole(38), embedded: None });
+    let host = Host::load();
+    for stereo_only in [false, true] {
+        let mut inst = host.instance();
+        let blob = state_with(&save_state(&mut inst), &kit);
+        load_state(&mut inst, &blob);
+        if stereo_only {
+            // The host picks the plugin's stereo configuration.
+            let config: clack_extensions::audio_ports_config::PluginAudioPortsConfig = inst.plugin_handle().get_extension().expect("audio ports config");
+            let h = inst.plugin_handle();
+            assert_eq!(config.count(&h), 2);
+            let mut buf = clack_extensions::audio_ports_config::AudioPortsConfigBuffer::default();
+            let stereo = config.get(&h, 1, &mut buf).expect("second configuration");
+            assert_eq!((stereo.name, stereo.output_port_count), (&b"Stereo"[..], 1));
+            let id = stereo.id;
+            config.select(&h, id).expect("select the stereo configuration");
+        }
+        assert_eq!(output_ports(&mut inst), if stereo_only { 1 } else { 9 });
+        let config = PluginAudioConfiguration { sample_rate: 48_000.0, min_frames_count: 1, max_frames_count: 4096 };
+        let mut proc = inst.activate(|_, _| (), config).expect("activate").start_processing().expect("start");
+        let mut steady = 0u64;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        // Every pad loaded: the last one sounds on the main port.
+        loop {
+            let out = run_outputs(&mut proc, &mut inst, &[(0, Msg::On(38))], 256, &[256], &mut steady);
+            if out[0][0].iter().any(|&s| s != 0.0) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the kit did not load");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        run(&mut proc, &mut inst, &[(0, Msg::AllSoundOff)], 2048, &[512], &mut steady);
+        let out = run_outputs(&mut proc, &mut inst, &[(100, Msg::On(36)), (100, Msg::On(37))], 1_500, &[64, 512], &mut steady);
+        let played = |x: &[f32]| [vec![0.0; 100], x.to_vec(), vec![0.0; 1_400 - x.len()]].concat();
+        for ch in 0..2 {
+            assert_eq!(first_difference(&out[0][ch], &played(&main)), None, "main port: pad 1 alone");
+        }
+        if !stereo_only {
+            for (port, o) in out.iter().enumerate().skip(1) {
+                let expected = if port == 3 { played(&aux) } else { vec![0.0; 1_500] };
+                for ch in 0..2 {
+                    assert_eq!(first_difference(&o[ch], &expected), None, "port {port} (Out {})", port + 1);
+                }
+            }
+        }
+        inst.deactivate(proc.stop_processing());
+    }
 }

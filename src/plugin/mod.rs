@@ -37,6 +37,7 @@ pub use editor_link::{Audition, EditorLink, AUDITION_CHANNEL};
 use loader_thread::{Job, Loader};
 use params::SamplerParams;
 use state::KitField;
+use wasm_sampler_guest::abi;
 
 /// Events a host can send in one block without the wrapper's queue growing
 /// (nice-plug's default, 1024, overflowed in Ardour at engine start, and a
@@ -126,8 +127,23 @@ impl Plugin for WasmSampler {
     const EMAIL: &'static str = "dev@wasm-sampler.invalid";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
-    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] =
-        &[AudioIOLayout { main_input_channels: None, main_output_channels: NonZeroU32::new(2), ..AudioIOLayout::const_default() }];
+    /// Main stereo plus 8 stereo auxiliary outputs (what hosts get first),
+    /// or the main output alone (for hosts that ask for one bus).
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
+        AudioIOLayout {
+            main_input_channels: None,
+            main_output_channels: NonZeroU32::new(2),
+            aux_output_ports: &[STEREO; abi::OUT_BUSES as usize - 1],
+            names: PORT_NAMES_MULTI,
+            ..AudioIOLayout::const_default()
+        },
+        AudioIOLayout {
+            main_input_channels: None,
+            main_output_channels: NonZeroU32::new(2),
+            names: PortNames { layout: Some("Stereo"), ..PORT_NAMES_MULTI },
+            ..AudioIOLayout::const_default()
+        },
+    ];
     const MIDI_INPUT: MidiConfig = MidiConfig::MidiCCs;
     const INPUT_EVENT_CAPACITY: usize = EVENT_CAPACITY;
     const SAMPLE_ACCURATE_AUTOMATION: bool = false;
@@ -184,9 +200,12 @@ impl Plugin for WasmSampler {
         self.master.reset(settings::db_to_gain(self.master_db));
     }
 
-    fn process(&mut self, buffer: &mut Buffer, _aux: &mut AuxiliaryBuffers, context: &mut impl ProcessContext<Self>) -> ProcessStatus {
+    fn process(&mut self, buffer: &mut Buffer, aux: &mut AuxiliaryBuffers, context: &mut impl ProcessContext<Self>) -> ProcessStatus {
         let Some(engine) = self.shared.engine() else {
-            for ch in buffer.as_slice() {
+            for ch in buffer.as_slice().iter_mut() {
+                ch.fill(0.0);
+            }
+            for ch in aux.outputs.iter_mut().flat_map(|b| b.as_slice().iter_mut()) {
                 ch.fill(0.0);
             }
             return ProcessStatus::Normal;
@@ -243,9 +262,24 @@ impl Plugin for WasmSampler {
             }
         }
 
-        let out = buffer.as_slice();
-        let (left, rest) = out.split_at_mut(1);
-        engine.process_automated(&self.notes, &self.automation, left[0], rest[0]);
+        // The buses in order, main first, two channels each (a fixed array
+        // of the host's slices: nothing is allocated).
+        let mut outs: [&mut [f32]; abi::OUT_CHANNELS as usize] = Default::default();
+        let mut count = 0;
+        for ch in buffer.as_slice().iter_mut() {
+            if let Some(slot) = outs.get_mut(count) {
+                *slot = std::mem::take(ch);
+                count += 1;
+            }
+        }
+        for ch in aux.outputs.iter_mut().flat_map(|b| b.as_slice().iter_mut()) {
+            if let Some(slot) = outs.get_mut(count) {
+                *slot = std::mem::take(ch);
+                count += 1;
+            }
+        }
+        let outs = &mut outs[..count];
+        engine.process_outputs(&self.notes, &self.automation, outs);
 
         let db = self.params.master_gain.value();
         if db != self.master_db {
@@ -254,10 +288,12 @@ impl Plugin for WasmSampler {
         }
         // At 0 dB and at rest the output is the engine's, bit for bit.
         if self.master.is_smoothing() || self.master_db != 0.0 {
-            for (l, r) in left[0].iter_mut().zip(rest[0].iter_mut()) {
+            let frames = outs.iter().map(|o| o.len()).min().unwrap_or(0);
+            for i in 0..frames {
                 let g = self.master.next();
-                *l *= g;
-                *r *= g;
+                for o in outs.iter_mut() {
+                    o[i] *= g;
+                }
             }
         }
         ProcessStatus::Normal
@@ -272,6 +308,23 @@ fn push_note(notes: &mut Vec<EngineNote>, e: EngineNote) {
         notes.push(e);
     }
 }
+
+/// A stereo port.
+const STEREO: NonZeroU32 = match NonZeroU32::new(2) {
+    Some(n) => n,
+    None => unreachable!(),
+};
+
+/// The outputs' names, as hosts show them: "Main", then "Out 2" … "Out 9".
+/// (nice-plug 0.4.2 names the main output after `main_input` — a slip in
+/// its `main_output_name` — so both are set; the plugin has no input.)
+const PORT_NAMES_MULTI: PortNames = PortNames {
+    layout: Some("Multi-out (main + 8)"),
+    main_input: Some("Main"),
+    main_output: Some("Main"),
+    aux_inputs: &[],
+    aux_outputs: &["Out 2", "Out 3", "Out 4", "Out 5", "Out 6", "Out 7", "Out 8", "Out 9"],
+};
 
 impl ClapPlugin for WasmSampler {
     const CLAP_ID: &'static str = "org.wasm-sampler.wasm-sampler";

@@ -135,7 +135,8 @@ pub enum Msg {
 }
 
 /// Runs an active processor over `total` frames in blocks cycling through
-/// `blocks`, with `msgs` at their frames. Returns (left, right).
+/// `blocks`, with `msgs` at their frames. Returns the main output (left,
+/// right).
 pub fn run(
     proc: &mut StartedPluginAudioProcessor<TestHost>,
     inst: &mut Instance,
@@ -144,8 +145,30 @@ pub fn run(
     blocks: &[usize],
     steady: &mut u64,
 ) -> [Vec<f32>; 2] {
-    let mut out = [vec![0f32; total], vec![0f32; total]];
-    let mut ports = AudioPorts::with_capacity(2, 1);
+    run_outputs(proc, inst, msgs, total, blocks, steady).swap_remove(0)
+}
+
+/// The stereo output ports the plugin has now (as a host asks before
+/// activating).
+pub fn output_ports(inst: &mut Instance) -> usize {
+    let ports: clack_extensions::audio_ports::PluginAudioPorts = inst.plugin_handle().get_extension().expect("audio ports");
+    let h = inst.plugin_handle();
+    ports.count(&h, false) as usize
+}
+
+/// [`run`], with a buffer for every output port the plugin has, as CLAP
+/// hosts give them. Returns each port's (left, right), main first.
+pub fn run_outputs(
+    proc: &mut StartedPluginAudioProcessor<TestHost>,
+    inst: &mut Instance,
+    msgs: &[(usize, Msg)],
+    total: usize,
+    blocks: &[usize],
+    steady: &mut u64,
+) -> Vec<[Vec<f32>; 2]> {
+    let count = output_ports(inst);
+    let mut out: Vec<[Vec<f32>; 2]> = (0..count).map(|_| [vec![0f32; total], vec![0f32; total]]).collect();
+    let mut ports = AudioPorts::with_capacity(2 * count, count);
     let mut events = EventBuffer::with_capacity(64);
     let (mut pos, mut b) = (0usize, 0usize);
     while pos < total {
@@ -165,11 +188,10 @@ pub fn run(
         }
         events.sort();
         {
-            let [l, r] = &mut out;
-            let mut outputs = ports.with_output_buffers([AudioPortBuffer {
+            let mut outputs = ports.with_output_buffers(out.iter_mut().map(|[l, r]| AudioPortBuffer {
                 latency: 0,
                 channels: AudioPortBufferType::f32_output_only([&mut l[pos..pos + n], &mut r[pos..pos + n]].into_iter()),
-            }]);
+            }));
             proc.process(&InputAudioBuffers::empty(), &mut outputs, &events.as_input(), &mut OutputEvents::void(), Some(*steady), None).expect("process");
         }
         *steady += n as u64;
