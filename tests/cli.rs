@@ -122,7 +122,9 @@ fn bad_flags_and_bad_files_exit_non_zero_with_one_line() {
     write_float_wav(&path_in(&dir, "ok.wav"), 48_000, 1, &[0.5; 10]);
     let out = p("out.wav");
     let cases: Vec<(Vec<String>, &str)> = vec![
-        (vec!["--demo".into()], "--out OUT.wav is required"),
+        (vec!["--demo".into()], "--out OUT.wav or --out-dir DIR is required"),
+        (vec!["--demo".into(), "--out".into(), out.clone(), "--polyphony".into(), "0".into()], "--polyphony 0: expected a voice count from 1 to 1024"),
+        (vec!["--demo".into(), "--out".into(), out.clone(), "--polyphony".into(), "2000".into()], "--polyphony 2000"),
         (vec!["--out".into(), out.clone()], "nothing to play"),
         (vec!["--demo".into(), "--out".into(), out.clone(), "--bogus".into()], "--bogus"),
         (vec!["--demo".into(), "--out".into(), out.clone(), "--rate".into(), "fast".into()], "--rate fast"),
@@ -306,4 +308,55 @@ fn bad_kit_files_end_with_one_line_naming_the_file_and_the_pad() {
         let line = stderr_line(&o);
         assert!(line.contains(&reason), "expected `{reason}` in `{line}`");
     }
+}
+
+#[test]
+fn out_dir_writes_each_output_in_use_to_its_own_wav_and_polyphony_limits_the_voices() {
+    let dir = tempdir();
+    let (kick, hat, mid, kit_path) = (path_in(&dir, "kick.wav"), path_in(&dir, "hat.wav"), path_in(&dir, "beat.mid"), path_in(&dir, "kit.json"));
+    let (k, h) = (signal(3_000, 31), signal(2_000, 32));
+    write_float_wav(&kick, 48_000, 1, &k);
+    write_float_wav(&hat, 48_000, 1, &h);
+    // Kick on the main output, the hat on output 3 ("Out 4").
+    let e = engine(wasm_sampler::DspBackend::Wasm, 48_000.0);
+    e.load_file(0, &kick).unwrap();
+    e.load_file(1, &hat).unwrap();
+    e.edit(1, |p| p.settings.output = 3).unwrap();
+    wasm_sampler::kit::file::write(&e.store.kit(), &kit_path).unwrap();
+    // Kick at 0 and 0.5 s (tick 480 = 0.5 s at 120 BPM), hat at 0.25 s.
+    write_midi(&mid, &[(0, 36), (240, 37), (480, 36)]);
+    let outs = path_in(&dir, "stems");
+    let args = ["--kit", kit_path.to_str().unwrap(), "--midi", mid.to_str().unwrap(), "--out-dir", outs.to_str().unwrap(), "--tail", "0.1"];
+    let out = run(&args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut files: Vec<String> = std::fs::read_dir(&outs).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    files.sort();
+    assert_eq!(files, ["main.wav", "out-4.wav"], "the main output and the one output in use");
+    let (_, main_l, main_r) = read_stereo(&outs.join("main.wav"));
+    let (_, hat_l, _) = read_stereo(&outs.join("out-4.wav"));
+    let at = |s: f64| (s * 48_000.0).round() as usize;
+    assert_eq!(first_difference(&main_l[..3_000], &k), None, "the kick, bit-exact, on main");
+    assert_eq!(first_difference(&main_l[at(0.5)..at(0.5) + 3_000], &k), None);
+    assert_eq!(first_difference(&main_r[at(0.25)..at(0.25) + 2_000], &vec![0.0; 2_000]), None, "no hat in the main mix");
+    assert_eq!(first_difference(&hat_l[at(0.25)..at(0.25) + 2_000], &h), None, "the hat, bit-exact, on Out 4");
+    assert!(hat_l[..at(0.25)].iter().all(|&x| x == 0.0));
+
+    // Three kicks 10 ticks (about 10 ms) apart, each 3000 frames long:
+    // at polyphony 1 the second and third steal, at the default none does.
+    let roll = path_in(&dir, "roll.mid");
+    write_midi(&roll, &[(0, 36), (10, 36), (20, 36)]);
+    let stolen = |polyphony: Option<&str>| {
+        let (stats, wav) = (path_in(&dir, "stats.json"), path_in(&dir, "roll.wav"));
+        let mut args =
+            vec!["--kit", kit_path.to_str().unwrap(), "--midi", roll.to_str().unwrap(), "--out", wav.to_str().unwrap(), "--stats", stats.to_str().unwrap()];
+        if let Some(p) = polyphony {
+            args.extend(["--polyphony", p]);
+        }
+        let out = run(&args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+        (json["voices_stolen"].as_u64().unwrap(), json["peak_voices"].as_u64().unwrap())
+    };
+    assert_eq!(stolen(None), (0, 3));
+    assert_eq!(stolen(Some("1")), (2, 2), "each new kick fades the last (the fading one still counts as sounding)");
 }

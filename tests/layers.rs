@@ -190,3 +190,19 @@ fn removing_a_sample_keeps_the_others_and_their_turns() {
     assert_eq!(e.stats().samples_loaded, 2);
     assert!(e.remove_sample(0, 5).unwrap_err().contains("has no sample 6"));
 }
+
+#[test]
+fn polyphony_is_a_kit_setting_saved_restored_and_given_to_the_engine() {
+    let e = engine(DspBackend::Wasm, 48_000.0);
+    assert_eq!((e.polyphony(), e.engine.polyphony()), (64, 64));
+    e.set_polyphony(1_024).unwrap();
+    assert_eq!(e.engine.polyphony(), 1_024);
+    assert_eq!(e.set_polyphony(1_025).unwrap_err(), "polyphony 1025 is outside 1..=1024");
+    assert_eq!(e.engine.polyphony(), 1_024, "a refused value changes nothing");
+    let saved = e.store.to_json();
+    assert_eq!(saved["polyphony"], 1_024);
+    let restored = engine(DspBackend::Native, 48_000.0);
+    restored.set_kit(wasm_sampler::kit::Kit::from_json(&saved).0);
+    restored.load_kit(&std::sync::atomic::AtomicBool::new(false), |pad, e| panic!("pad {pad}: {e}"));
+    assert_eq!(restored.engine.polyphony(), 1_024);
+}

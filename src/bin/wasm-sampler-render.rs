@@ -8,17 +8,20 @@ use std::sync::Arc;
 
 use wasm_sampler::cli::demo;
 use wasm_sampler::cli::midi::{read_midi_file, TimedEvent};
-use wasm_sampler::cli::render::{length_for, render, to_frames, write_wav, Blocks};
+use wasm_sampler::cli::render::{length_for, render_outputs, to_frames, write_wav, Blocks};
 use wasm_sampler::engine::{DspBackend, Engine, EngineOptions, GuestModule};
 use wasm_sampler::kit::{Interpolation, KitStore, Mapping};
 
 const USAGE: &str = "\
-usage: wasm-sampler-render --out OUT.wav [--kit KIT.json|KIT.sfz] [--sample NOTE=PATH]... [--midi FILE.mid]
-                           [--rate HZ] [--block N] [--tail SECONDS] [--quality cubic|linear|sinc]
-                           [--demo] [--stats STATS.json]
+usage: wasm-sampler-render --out OUT.wav|--out-dir DIR [--kit KIT.json|KIT.sfz] [--sample NOTE=PATH]...
+                           [--midi FILE.mid] [--rate HZ] [--block N] [--tail SECONDS]
+                           [--quality cubic|linear|sinc] [--polyphony N] [--demo] [--stats STATS.json]
                            [--engine wasm|native] [--guest FILE.wasm]
 
-  --out OUT.wav        32-bit float stereo WAV to write (required)
+  --out OUT.wav        32-bit float stereo WAV of the main output
+  --out-dir DIR        write every output a pad plays into to its own WAV in DIR: main.wav,
+                       and out-2.wav … out-9.wav for the auxiliary outputs in use
+                       (one of --out and --out-dir is required; both may be given)
   --kit KIT.json|.sfz  open a kit file (saved by the editor or written by hand; sample
                        paths relative to the kit file's folder) or an SFZ file, one pad per
                        region; --sample pads follow its pads
@@ -31,13 +34,17 @@ usage: wasm-sampler-render --out OUT.wav [--kit KIT.json|KIT.sfz] [--sample NOTE
   --quality KERNEL     render quality: the interpolation (cubic, linear or sinc) of every pad
                        set to follow the kit (new pads, SFZ regions); default: the kit file's,
                        else cubic
+  --polyphony N        voices at once before the quietest is stolen, 1-1024 (default: the kit
+                       file's, else 64)
   --demo               load the embedded demo kit; without --midi, play the embedded pattern
   --stats STATS.json   write render statistics as JSON
   --engine wasm|native run the guest in wasmtime (default) or the same DSP compiled natively
   --guest FILE.wasm    run this guest module instead of the embedded one (wasm engine only)";
 
 struct Args {
-    out: PathBuf,
+    out: Option<PathBuf>,
+    out_dir: Option<PathBuf>,
+    polyphony: Option<u32>,
     samples: Vec<(u8, PathBuf)>,
     kit: Option<PathBuf>,
     midi: Option<PathBuf>,
@@ -54,9 +61,10 @@ struct Args {
 fn parse_args() -> Result<Option<Args>, String> {
     use lexopt::prelude::*;
     let mut parser = lexopt::Parser::from_env();
-    let mut out = None;
     let mut args = Args {
-        out: PathBuf::new(),
+        out: None,
+        out_dir: None,
+        polyphony: None,
         samples: Vec::new(),
         kit: None,
         midi: None,
@@ -72,7 +80,14 @@ fn parse_args() -> Result<Option<Args>, String> {
     let text = |v: std::ffi::OsString, flag: &str| v.into_string().map_err(|_| format!("{flag}: the value is not valid UTF-8"));
     while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
         match arg {
-            Long("out") => out = Some(PathBuf::from(parser.value().map_err(|e| e.to_string())?)),
+            Long("out") => args.out = Some(PathBuf::from(parser.value().map_err(|e| e.to_string())?)),
+            Long("out-dir") => args.out_dir = Some(PathBuf::from(parser.value().map_err(|e| e.to_string())?)),
+            Long("polyphony") => {
+                let v = text(parser.value().map_err(|e| e.to_string())?, "--polyphony")?;
+                let max = wasm_sampler::settings::POLYPHONY.max as u32;
+                args.polyphony =
+                    Some(v.parse().ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| format!("--polyphony {v}: expected a voice count from 1 to {max}"))?);
+            }
             Long("sample") => {
                 let v = text(parser.value().map_err(|e| e.to_string())?, "--sample")?;
                 let (note, path) = v.split_once('=').ok_or_else(|| format!("--sample {v}: expected NOTE=PATH, e.g. 36=kick.wav"))?;
@@ -135,7 +150,9 @@ fn parse_args() -> Result<Option<Args>, String> {
             other => return Err(other.unexpected().to_string()),
         }
     }
-    args.out = out.ok_or("--out OUT.wav is required (see --help)")?;
+    if args.out.is_none() && args.out_dir.is_none() {
+        return Err("--out OUT.wav or --out-dir DIR is required (see --help)".into());
+    }
     if args.guest.is_some() && args.engine == DspBackend::Native {
         return Err("--guest runs a wasm module; it cannot be combined with --engine native".into());
     }
@@ -190,14 +207,40 @@ fn run(args: Args) -> Result<(), String> {
     if let Some(quality) = args.quality {
         kit.set_render_quality(quality);
     }
+    if let Some(voices) = args.polyphony {
+        kit.set_polyphony(voices)?;
+    }
     let timed: Vec<TimedEvent> = match &args.midi {
         Some(path) => read_midi_file(path)?,
         None => demo::pattern(),
     };
     let events = to_frames(&timed, args.rate);
     let frames = length_for(&events, args.rate, args.tail);
-    let out = render(&engine, &events, frames, &Blocks::Fixed(args.block));
-    write_wav(&args.out, args.rate, &out.left, &out.right)?;
+    // The outputs pads play into: all of them up to the last one used.
+    let used: Vec<u8> = {
+        let mut used: Vec<u8> = kit.kit().pads.iter().filter(|p| !p.samples.is_empty()).map(|p| p.settings.output).collect();
+        used.sort_unstable();
+        used.dedup();
+        used
+    };
+    let buses = if args.out_dir.is_some() { used.last().map_or(1, |&b| b as usize + 1) } else { 1 };
+    let out = render_outputs(&engine, &events, frames, &Blocks::Fixed(args.block), buses);
+    if let Some(path) = &args.out {
+        write_wav(path, args.rate, &out.left, &out.right)?;
+    }
+    let mut written = Vec::new();
+    if let Some(dir) = &args.out_dir {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create the folder ({e})", dir.display()))?;
+        let main = dir.join("main.wav");
+        write_wav(&main, args.rate, &out.left, &out.right)?;
+        written.push(main);
+        for &bus in used.iter().filter(|&&b| b > 0) {
+            let [l, r] = &out.aux[bus as usize - 1];
+            let path = dir.join(format!("out-{}.wav", bus + 1));
+            write_wav(&path, args.rate, l, r)?;
+            written.push(path);
+        }
+    }
 
     let seconds = frames as f64 / args.rate as f64;
     let stats = Stats {
@@ -215,9 +258,10 @@ fn run(args: Args) -> Result<(), String> {
         let json = serde_json::to_string_pretty(&stats).map_err(|e| format!("{}: {e}", path.display()))?;
         std::fs::write(path, json + "\n").map_err(|e| format!("{}: cannot write the stats ({e})", path.display()))?;
     }
+    let names: Vec<String> = args.out.iter().chain(&written).map(|p| p.display().to_string()).collect();
     println!(
         "{}: {:.2} s ({} frames, {} Hz) rendered in {:.3} s, {:.0}x realtime, peak {} voices, {} sample bytes in {} bytes of linear memory",
-        args.out.display(),
+        names.join(", "),
         seconds,
         frames,
         args.rate,

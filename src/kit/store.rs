@@ -267,6 +267,33 @@ impl KitStore {
         self.changed();
     }
 
+    /// The kit's polyphony: voices sounding at once in the whole
+    /// instrument.
+    ///
+    /// Thread: non-real-time. No allocation. Short lock.
+    pub fn polyphony(&self) -> u32 {
+        self.kit.lock().polyphony
+    }
+
+    /// Sets the polyphony ([`crate::settings::POLYPHONY`]) and gives it to
+    /// the engine: every voice stops at once (a setting, not a gesture).
+    /// Out of range changes nothing and says why.
+    ///
+    /// Thread: non-real-time (the editor, the CLI). Short locks.
+    pub fn set_polyphony(&self, voices: u32) -> Result<(), String> {
+        if !crate::settings::POLYPHONY.contains(voices as f32) {
+            return Err(format!("polyphony {voices} is outside 1..={}", crate::settings::POLYPHONY.max));
+        }
+        let mut kit = self.kit.lock();
+        if let Some(engine) = self.engine() {
+            engine.set_polyphony(voices)?;
+        }
+        kit.polyphony = voices;
+        drop(kit);
+        self.changed();
+        Ok(())
+    }
+
     /// Changes `pad`'s model with `edit` (mapping, settings, the sample's
     /// window, root key, gain or tune) and publishes it. An edit that
     /// breaks a range, adds samples, or names a pad that cannot exist
@@ -541,6 +568,12 @@ impl KitStore {
     /// Thread: a loader thread (file I/O, decoding). Allocates.
     pub fn load_kit(&self, stop: &AtomicBool, mut report: impl FnMut(usize, &LoadError)) {
         let Some(engine) = self.engine().cloned() else { return };
+        let polyphony = self.polyphony();
+        if engine.polyphony() != polyphony {
+            if let Err(e) = engine.set_polyphony(polyphony) {
+                eprintln!("wasm-sampler: {e}");
+            }
+        }
         let mut i = 0;
         loop {
             if stop.load(Ordering::Acquire) {
