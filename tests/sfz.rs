@@ -43,7 +43,7 @@ fn write_kit(dir: &Path) {
 <group> group=2 off_by=3 loop_mode=one_shot
 <region> sample=hat.wav key=f#2 polyphony=1 note_polyphony=1 off_time=0.02
 <group> group=3 off_by=2 loop_mode=one_shot
-<region> sample=hat.wav key=a#2 lovel=1 hivel=100 seq_length=2 off_mode=normal
+<region> sample=hat.wav key=a#2 lovel=1 hivel=100 amp_random=2 off_mode=normal
 <group>
 <region> sample=bass.wav lokey=c2 hikey=c5 pitch_keycenter=c3 loop_mode=loop_sustain loop_start=1000 loop_end=2999
  fil_type=hpf_4p cutoff=200 ampeg_hold=0.01 ampeg_release=0.1 pitch_keytrack=50
@@ -81,9 +81,9 @@ fn by_hand(dir: &Path) -> Kit {
     p.settings = PadSettings { voices: 1, retrigger: Retrigger::Cut, choke_fade: 0.02, ..base };
     p.samples.push(record("hat.wav", SampleParams::whole(42)));
     let p = kit.pad_mut(3);
-    p.mapping = Mapping { choke_group: 1, choked_by: Some(2), velocity: (1, 100), ..one_shot(46) };
+    p.mapping = Mapping { choke_group: 1, choked_by: Some(2), ..one_shot(46) };
     p.settings = PadSettings { off_mode: OffMode::Normal, ..base };
-    p.samples.push(record("hat.wav", SampleParams::whole(46)));
+    p.samples.push(record("hat.wav", SampleParams { velocity: (1, 100), ..SampleParams::whole(46) }));
     let p = kit.pad_mut(4);
     p.mapping = Mapping { trigger: Trigger::Range { lo: 36, hi: 72 }, mode: PlayMode::Gate, ..Mapping::drum(0) };
     p.settings = PadSettings {
@@ -108,7 +108,7 @@ fn an_sfz_kit_reads_as_the_same_kit_set_up_by_hand_and_lists_what_it_ignores() {
         assert_eq!(got, want, "pad {}", i + 1);
     }
     assert_eq!(import.kit, expected);
-    assert_eq!(import.note, Some(format!("{}: ignored: seq_length", dir.path().join("kit.sfz").display())));
+    assert_eq!(import.note, Some(format!("{}: ignored: amp_random", dir.path().join("kit.sfz").display())));
 }
 
 #[test]
@@ -141,7 +141,7 @@ fn an_sfz_kit_renders_through_the_cli_like_the_kit_set_up_by_hand() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("ignored: seq_length"), "the note reaches the user");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("ignored: amp_random"), "the note reaches the user");
     let mut r = hound::WavReader::open(&out).unwrap();
     let s: Vec<f32> = r.samples::<f32>().map(Result::unwrap).collect();
     let left: Vec<f32> = s.iter().step_by(2).copied().collect();
@@ -219,4 +219,55 @@ fn a_hi_hat_pedals_cc_4_picks_the_closed_or_the_open_region_for_the_same_key() {
     let out = render(&rig.engine, &events, 8_000, &Blocks::Fixed(256)).left;
     assert_eq!(first_difference(&out[..3_000], &closed), None, "closed");
     assert_eq!(first_difference(&out[5_000..], &open), None, "open");
+}
+
+#[test]
+fn regions_differing_in_velocity_and_turn_become_one_pad_with_layers_and_round_robin() {
+    let dir = tempdir();
+    // Each sample a constant level, so the output names the sample played.
+    let levels = [("s1", 0.125), ("s2", 0.25), ("s3", 0.375), ("s4", 0.5), ("r1", 0.5), ("r2", 0.5), ("h1", 0.5), ("h2", 0.5)];
+    for (name, level) in levels {
+        write_float_wav(&dir.path().join(format!("{name}.wav")), 48_000, 1, &[level; 100]);
+    }
+    // A snare: two velocity layers, two hits each, listed out of order;
+    // a ride with two hits at random; a hi-hat closed and open by CC 4.
+    std::fs::write(
+        dir.path().join("kit.sfz"),
+        r#"<group> key=38 loop_mode=one_shot seq_length=2 amp_veltrack=0
+<region> sample=s4.wav lovel=80 seq_position=2
+<region> sample=s1.wav hivel=79 seq_position=1
+<region> sample=s3.wav lovel=80 seq_position=1
+<region> sample=s2.wav hivel=79 seq_position=2
+<group> key=51 loop_mode=one_shot
+<region> sample=r2.wav lorand=0.5 hirand=1
+<region> sample=r1.wav lorand=0 hirand=0.5
+<group> key=42 loop_mode=one_shot
+<region> sample=h1.wav locc4=0 hicc4=63
+<region> sample=h2.wav locc4=64 hicc4=127
+"#,
+    )
+    .unwrap();
+    let import = sfz::read(&dir.path().join("kit.sfz")).unwrap();
+    assert_eq!(import.note, None, "every opcode is used");
+    let kit = import.kit;
+    assert_eq!(kit.pads.len(), 4, "snare, ride, closed hat, open hat");
+    let files =
+        |pad: usize| kit.pads[pad].samples.iter().map(|r| (r.file.file_name().unwrap().to_string_lossy().to_string(), r.params.velocity)).collect::<Vec<_>>();
+    let names = |v: &[(&str, (u8, u8))]| v.iter().map(|(n, r)| (format!("{n}.wav"), *r)).collect::<Vec<_>>();
+    assert_eq!(files(0), names(&[("s1", (1, 79)), ("s2", (1, 79)), ("s3", (80, 127)), ("s4", (80, 127))]));
+    assert_eq!(kit.pads[0].settings.round_robin, wasm_sampler::kit::RoundRobin::Cycle);
+    assert_eq!(files(1), names(&[("r1", (1, 127)), ("r2", (1, 127))]));
+    assert_eq!(kit.pads[1].settings.round_robin, wasm_sampler::kit::RoundRobin::Random);
+    assert_eq!(kit.pads[2].mapping.cc, Some(CcRange { cc: 4, lo: 0, hi: 63 }));
+    assert_eq!(kit.pads[3].mapping.cc, Some(CcRange { cc: 4, lo: 64, hi: 127 }));
+
+    // Played: soft hits take turns s1, s2, s1; loud ones s3, s4.
+    let rig = engine(wasm_sampler::DspBackend::Wasm, 48_000.0);
+    rig.store.set_kit(kit);
+    rig.store.load_kit(&AtomicBool::new(false), |pad, e| panic!("pad {pad}: {e}"));
+    let hit = |frame, velocity: f32| FrameEvent { frame, event: NoteEvent::On { frame: 0, channel: 9, note: 38, velocity: velocity / 127.0 } };
+    let events = [hit(0, 40.0), hit(200, 40.0), hit(400, 100.0), hit(600, 40.0), hit(800, 100.0)];
+    let out = render(&rig.engine, &events, 1_000, &Blocks::Fixed(128));
+    let heard: Vec<f32> = (0..5).map(|i| out.left[i * 200 + 2]).collect();
+    assert_eq!(heard, [0.125, 0.25, 0.375, 0.125, 0.5]);
 }

@@ -1,5 +1,8 @@
 //! SFZ import: the open text format most free sample libraries and drum
-//! kits ship in, read into a [`Kit`], one pad per `<region>`.
+//! kits ship in, read into a [`Kit`]: regions that differ only in their
+//! sample, velocity range (`lovel`/`hivel`) and round-robin place
+//! (`seq_position`, `lorand`/`hirand`) become one pad with several
+//! samples; every other region a pad of its own.
 //!
 //! Written by hand: the Rust SFZ crates on crates.io parse a small subset
 //! (no `#include`/`#define`, no `<control>` `default_path`) and keep the
@@ -22,13 +25,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::model::{
-    CcRange, FilterSettings, FilterSlope, FilterType, Loop, LoopMode, Mapping, OffMode, PadModel, PlayMode, Retrigger, SampleParams, SampleRecord, Trigger,
+    CcRange, FilterSettings, FilterSlope, FilterType, Loop, LoopMode, Mapping, OffMode, PadModel, PlayMode, Retrigger, RoundRobin, SampleParams, SampleRecord,
+    Trigger,
 };
 use super::Kit;
 use crate::settings;
 
 /// The opcodes that map onto pad settings.
-pub const OPCODES: [&str; 37] = [
+pub const OPCODES: [&str; 41] = [
     "sample",
     "default_path",
     "key",
@@ -66,6 +70,10 @@ pub const OPCODES: [&str; 37] = [
     "note_polyphony",
     "off_mode",
     "off_time",
+    "seq_length",
+    "seq_position",
+    "lorand",
+    "hirand",
 ];
 
 /// The deepest `#include` nesting read.
@@ -261,13 +269,44 @@ impl Parser {
 
     fn finish(mut self, path: &Path) -> Result<Import, String> {
         self.close_region();
-        if self.regions.len() > settings::MAX_PADS {
-            return Err(format!("{}: {} regions, and a kit has at most {} pads", path.display(), self.regions.len(), settings::MAX_PADS));
+        let slots = wasm_sampler_guest::abi::SLOT_CAPACITY as usize;
+        if self.regions.len() > slots {
+            return Err(format!("{}: {} regions, and a kit holds at most {slots} samples", path.display(), self.regions.len()));
+        }
+        // Each region a pad, merged into an earlier one that it matches in
+        // everything but its sample, velocities and turn.
+        let mut pads: Vec<(PadModel, Turns, Vec<Turn>)> = Vec::new();
+        for (i, region) in self.regions.iter().enumerate() {
+            let (pad, turns, turn) = region_pad(pads.len(), region)?;
+            let count = pads.len();
+            match pads.iter_mut().find(|(p, t, _)| *t == turns && p.mapping == pad.mapping && p.settings == pad.settings) {
+                Some((p, _, order)) if p.samples.len() < settings::MAX_SAMPLES_PER_PAD => {
+                    p.samples.extend(pad.samples);
+                    order.push(turn);
+                }
+                _ if count >= settings::MAX_PADS => {
+                    return Err(format!(
+                        "{}: region {}: more than {} pads (regions that differ in more than velocity and round robin)",
+                        path.display(),
+                        i + 1,
+                        settings::MAX_PADS
+                    ));
+                }
+                _ => pads.push((pad, turns, vec![turn])),
+            }
         }
         let mut kit = Kit::default();
         let mut chokes = Chokes::default();
-        for (i, region) in self.regions.iter().enumerate() {
-            let pad = region_pad(i, region, &mut chokes)?;
+        for (i, (mut pad, turns, order)) in pads.into_iter().enumerate() {
+            // Within a velocity layer, in `seq_position` (then `lorand`)
+            // order; a layer with random ranges plays at random.
+            let mut samples: Vec<(Turn, SampleRecord)> = order.into_iter().zip(pad.samples).collect();
+            samples.sort_by(|(a, ra), (b, rb)| ra.params.velocity.cmp(&rb.params.velocity).then(a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal)));
+            if samples.iter().any(|(t, _)| t.random) {
+                pad.settings.round_robin = RoundRobin::Random;
+            }
+            pad.samples = samples.into_iter().map(|(_, r)| r).collect();
+            chokes.regions.push((i, turns.group, turns.off_by));
             *kit.pad_mut(i) = pad;
         }
         for (i, group, by) in chokes.assign() {
@@ -275,7 +314,7 @@ impl Parser {
             (m.choke_group, m.choked_by) = (group, by);
         }
         for (i, pad) in kit.pads.iter().enumerate() {
-            pad.validate().map_err(|e| format!("{}: region {}: {e}", path.display(), i + 1))?;
+            pad.validate().map_err(|e| format!("{}: pad {}: {e}", path.display(), i + 1))?;
         }
         let note = (!self.ignored.is_empty()).then(|| format!("{}: ignored: {}", path.display(), self.ignored.iter().cloned().collect::<Vec<_>>().join(", ")));
         Ok(Import { kit, note })
@@ -326,8 +365,26 @@ fn cc_condition(name: &str) -> Option<(u8, bool)> {
     Some((cc, low))
 }
 
-/// A region's opcodes as a pad.
-fn region_pad(index: usize, region: &Opcodes, chokes: &mut Chokes) -> Result<PadModel, String> {
+/// A region's SFZ `group` and `off_by`: regions merge into one pad only
+/// where these agree.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Turns {
+    group: Option<i64>,
+    off_by: Option<i64>,
+}
+
+/// A region's place among the samples of its velocity layer:
+/// `seq_position`, then `lorand`; `random` if it has a random range.
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+struct Turn {
+    seq: f64,
+    lorand: f64,
+    random: bool,
+}
+
+/// A region's opcodes as a pad with one sample, its choke opcodes and its
+/// round-robin place.
+fn region_pad(index: usize, region: &Opcodes) -> Result<(PadModel, Turns, Turn), String> {
     let get = |name: &str| region.get(name);
     let num = |name: &str| -> Result<Option<f64>, String> {
         match get(name) {
@@ -380,7 +437,8 @@ fn region_pad(index: usize, region: &Opcodes, chokes: &mut Chokes) -> Result<Pad
     let mut pad = PadModel::empty(index);
     pad.mapping = Mapping {
         trigger,
-        velocity: (velocity.0.min(velocity.1), velocity.1.max(velocity.0)),
+        // The velocities are the sample's (its velocity layer).
+        velocity: (1, 127),
         mode,
         choke_group: 0,
         choked_by: None,
@@ -440,6 +498,7 @@ fn region_pad(index: usize, region: &Opcodes, chokes: &mut Chokes) -> Result<Pad
     s.filter.resonance = settings::RESONANCE_DB.clamp(num("resonance")?.unwrap_or(0.0) as f32);
 
     let mut params = SampleParams::whole(center);
+    params.velocity = (velocity.0.min(velocity.1), velocity.1.max(velocity.0));
     params.tune_cents = settings::SAMPLE_TUNE_CENTS.clamp(num("tune")?.unwrap_or(0.0) as f32);
     params.start = num("offset")?.unwrap_or(0.0).max(0.0) as u32;
     if let Some(end) = num("end")? {
@@ -457,8 +516,10 @@ fn region_pad(index: usize, region: &Opcodes, chokes: &mut Chokes) -> Result<Pad
         params.looping = Loop { mode: LoopMode::Forward, start, end, sustain, ..Loop::default() };
     }
     pad.samples.push(SampleRecord { file: sample, params, embedded: None });
-    chokes.regions.push((index, num("group")?.map(|g| g as i64), num("off_by")?.map(|g| g as i64)));
-    Ok(pad)
+    let turns = Turns { group: num("group")?.map(|g| g as i64), off_by: num("off_by")?.map(|g| g as i64) };
+    let (lorand, hirand) = (num("lorand")?, num("hirand")?);
+    let turn = Turn { seq: num("seq_position")?.unwrap_or(1.0), lorand: lorand.unwrap_or(0.0), random: lorand.is_some() || hirand.is_some() };
+    Ok((pad, turns, turn))
 }
 
 /// A note number or name: `60`, `c4` (= 60), `c#4`, `db4`, `c-1` (= 0).
