@@ -299,7 +299,11 @@ impl Setting {
     ///
     /// Thread: any non-real-time thread. Allocates.
     pub fn format_with_unit(&self, v: f32) -> String {
-        format!("{}{}", self.format(v), self.unit)
+        match self.display {
+            // "off", not "off vel".
+            Display::ZeroIs(word) if v.round() == 0.0 => word.to_string(),
+            _ => format!("{}{}", self.format(v), self.unit),
+        }
     }
 
     /// Text (with or without the unit) back to a value, clamped into range;

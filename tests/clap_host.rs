@@ -387,14 +387,14 @@ fn a_pad_routed_to_aux_3_plays_only_on_that_port_bit_exact_and_a_stereo_only_hos
         run(&mut proc, &mut inst, &[(0, Msg::AllSoundOff)], 2048, &[512], &mut steady);
         let out = run_outputs(&mut proc, &mut inst, &[(100, Msg::On(36)), (100, Msg::On(37))], 1_500, &[64, 512], &mut steady);
         let played = |x: &[f32]| [vec![0.0; 100], x.to_vec(), vec![0.0; 1_400 - x.len()]].concat();
-        for ch in 0..2 {
-            assert_eq!(first_difference(&out[0][ch], &played(&main)), None, "main port: pad 1 alone");
+        for channel in &out[0] {
+            assert_eq!(first_difference(channel, &played(&main)), None, "main port: pad 1 alone");
         }
         if !stereo_only {
             for (port, o) in out.iter().enumerate().skip(1) {
                 let expected = if port == 3 { played(&aux) } else { vec![0.0; 1_500] };
-                for ch in 0..2 {
-                    assert_eq!(first_difference(&o[ch], &expected), None, "port {port} (Out {})", port + 1);
+                for channel in o {
+                    assert_eq!(first_difference(channel, &expected), None, "port {port} (Out {})", port + 1);
                 }
             }
         }

@@ -72,6 +72,13 @@ fn pad_mapping(state: &[u8], pad: usize) -> serde_json::Value {
 }
 
 /// A pad's first sample record in a saved state.
+/// Pad `pad` of the kit in a saved state.
+fn kit_pad(state: &[u8], pad: usize) -> Option<wasm_sampler::kit::PadModel> {
+    let json: serde_json::Value = serde_json::from_slice(&state[8..]).unwrap();
+    let kit: serde_json::Value = serde_json::from_str(json["fields"]["kit"].as_str().unwrap()).unwrap();
+    wasm_sampler::kit::Kit::from_json(&kit).0.pads.get(pad).cloned()
+}
+
 fn pad_sample(state: &[u8], pad: usize) -> serde_json::Value {
     let json: serde_json::Value = serde_json::from_slice(&state[8..]).unwrap();
     let kit: serde_json::Value = serde_json::from_str(json["fields"]["kit"].as_str().unwrap()).unwrap();
@@ -393,6 +400,38 @@ fn wav_and_flac_files_dragged_from_a_file_manager_onto_pads_play_on_the_next_not
     let played = s.play(&[(0, Msg::On(50))], 2_000);
     assert!(played[0].iter().any(|&v| v.abs() > 1e-3), "note 50 plays pad 12");
     s.play(&[(0, Msg::AllSoundOff)], 2048);
+
+    // Samples tab: two files dragged onto pad 12's sample list join its
+    // sample; all three answer every velocity, so hits take turns.
+    click_tab(&xvfb.display, screen, 4);
+    settle(&mut s);
+    let list = look::section_rect(screen).center();
+    let (verdict, _source) = Drag::start(&xvfb.display, Toolkit::Qt5, &[&extra[0], &extra[1]], (list.x as i32, list.y as i32)).release();
+    assert_eq!(verdict, "accepted", "a drop on the sample list");
+    wait_for("two samples to join pad 12 and load", 20, &mut s, |s| {
+        let files: Vec<PathBuf> = kit_pad(&save_state(&mut s.inst), 11).map(|p| p.samples.iter().map(|r| r.file.clone()).collect()).unwrap_or_default();
+        files == [gtk_hit.clone(), extra[0].clone(), extra[1].clone()]
+    });
+    wait_for("the three samples to be loaded", 20, &mut s, |s| {
+        let hits: Vec<Vec<f32>> = (0..3)
+            .map(|_| {
+                let out = s.play(&[(0, Msg::On(50))], 1_000)[0].clone();
+                s.play(&[(0, Msg::AllSoundOff)], 2048);
+                out
+            })
+            .collect();
+        hits.iter().all(|h| h.iter().any(|&v| v != 0.0))
+    });
+    let hits: Vec<Vec<f32>> = (0..4)
+        .map(|_| {
+            let out = s.play(&[(0, Msg::On(50))], 1_500)[0].clone();
+            s.play(&[(0, Msg::AllSoundOff)], 2048);
+            out
+        })
+        .collect();
+    assert_ne!(hits[0], hits[1], "the second hit plays the second sample");
+    assert_ne!(hits[1], hits[2], "the third hit the third");
+    assert_eq!(first_difference(&hits[3], &hits[0]), None, "the fourth hit the first again, exactly");
     click_tab(&xvfb.display, screen, 0);
 
     if let Some(path) = std::env::var_os("WASM_SAMPLER_SCREENSHOT") {

@@ -61,7 +61,7 @@ impl PeaksWorker {
             .name("wasm-sampler-peaks".into())
             .spawn(move || {
                 for (engine, pad, key) in job_rx {
-                    if let Some(peaks) = engine.sample_peaks(pad, PEAK_COLUMNS) {
+                    if let Some(peaks) = engine.slot_peaks(pad, Some(key.0), PEAK_COLUMNS) {
                         if done_tx.send((pad, key, peaks)).is_err() {
                             return;
                         }
@@ -101,6 +101,9 @@ pub struct SamplerApp {
     pub(super) gui: GuiContext,
     scale: Arc<AtomicU64>,
     pub(super) selected: usize,
+    /// Which of the selected pad's samples the waveform, play window and
+    /// loop edit (0 when a pad is selected anew).
+    pub(super) layer: usize,
     /// Which of the selected pad's panel tabs shows.
     pub(super) tab: super::pad_panel::Tab,
     pub(super) page: usize,
@@ -143,6 +146,7 @@ impl SamplerApp {
             gui,
             scale,
             selected: 0,
+            layer: 0,
             tab: super::pad_panel::Tab::Pad,
             page: 0,
             browser: None,
@@ -191,7 +195,9 @@ impl SamplerApp {
 
     /// Asks for the waveform of `pad` if its sample changed.
     fn refresh_waveform(&mut self, pad: usize, p: Option<&PadView>) {
-        let Some(sample) = p.and_then(|p| p.sample.as_ref()) else {
+        // The selected pad shows the sample being edited; others their first.
+        let layer = if pad == self.selected { self.layer } else { 0 };
+        let Some(sample) = p.and_then(|p| p.layers.get(layer).and_then(Option::as_ref).or(p.sample.as_ref())) else {
             self.waveforms.remove(&pad);
             return;
         };
@@ -268,9 +274,12 @@ impl SamplerApp {
     }
 
     /// Loads what was dropped: refusals become messages, nothing else changes.
-    fn apply_drop(&mut self, paths: &[PathBuf], pos: Pos2, screen: Vec2) {
+    fn apply_drop(&mut self, paths: &[PathBuf], pos: Pos2, screen: Vec2, shift: bool) {
         self.refresh();
-        let target = self.drop_target(pos, screen);
+        let target = match self.drop_target(pos, screen) {
+            DropTarget::Pad(pad) if shift => DropTarget::Samples(pad),
+            target => target,
+        };
         let occupied = occupied(&self.view.pads);
         // A kit file dropped opens as the kit (the first, if several).
         let (kits, paths): (Vec<PathBuf>, Vec<PathBuf>) = paths.iter().cloned().partition(|p| crate::kit::file::is_kit_file(p));
@@ -289,6 +298,13 @@ impl SamplerApp {
         for (pad, path) in &plan.loads {
             self.shared.load_pad(*pad, path.clone());
         }
+        for (pad, path) in &plan.adds {
+            self.shared.add_to_pad(*pad, path.clone());
+        }
+        if let Some((pad, path)) = plan.adds.first() {
+            self.selected = *pad;
+            self.last_dir = path.parent().map(|d| d.to_path_buf());
+        }
         if let Some((first, path)) = plan.loads.first() {
             self.selected = *first;
             self.page = model::page_of(*first);
@@ -297,6 +313,9 @@ impl SamplerApp {
     }
 
     pub(super) fn drop_target(&self, pos: Pos2, screen: Vec2) -> DropTarget {
+        if self.tab == super::pad_panel::Tab::Samples && super::look::section_rect(screen).contains(pos) {
+            return DropTarget::Samples(self.selected);
+        }
         (0..PADS_PER_PAGE)
             .find(|&slot| pad_rect(slot, screen).contains(pos))
             .map(|slot| DropTarget::Pad(self.page * PADS_PER_PAGE + slot))
@@ -414,8 +433,8 @@ impl WindowApp for SamplerApp {
         moved || played || message || host || waiting
     }
 
-    fn dropped(&mut self, paths: Vec<PathBuf>, pos: Pos2, screen: Vec2) {
-        self.apply_drop(&paths, pos, screen);
+    fn dropped(&mut self, paths: Vec<PathBuf>, pos: Pos2, screen: Vec2, shift: bool) {
+        self.apply_drop(&paths, pos, screen, shift);
     }
 
     fn ui(&mut self, ui: &mut Ui, files: &FileDrag) {

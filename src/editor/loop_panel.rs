@@ -15,10 +15,10 @@ use crate::settings;
 /// The mode buttons, in order (the section's row of wide choices).
 pub const MODES: [(LoopMode, &str); 3] = [(LoopMode::Off, "Off"), (LoopMode::Forward, "Forward"), (LoopMode::PingPong, "Ping-pong")];
 
-/// Draws the loop section of the pad in `view` and applies its changes to
-/// `edited`.
-pub(super) fn loop_section(ui: &mut Ui, view: &PadView, edited: &mut PadModel) {
-    let (Some(sample), Some(record)) = (view.sample.as_ref(), edited.samples.first_mut()) else {
+/// Draws the loop section of sample `layer` of the pad in `view` and
+/// applies its changes to `edited`.
+pub(super) fn loop_section(ui: &mut Ui, view: &PadView, edited: &mut PadModel, layer: usize) {
+    let (Some(sample), Some(record)) = (view.layers.get(layer).and_then(Option::as_ref), edited.samples.get_mut(layer)) else {
         ui.label(egui::RichText::new("Load a sample to loop it.").color(DIM));
         return;
     };

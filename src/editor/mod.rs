@@ -28,6 +28,7 @@ mod memory_view;
 pub mod model;
 mod pad_grid;
 mod pad_panel;
+mod samples_panel;
 pub mod window;
 #[cfg(target_os = "linux")]
 pub mod xdnd_proxy;

@@ -5,6 +5,9 @@
 //! - a file dropped on a pad loads into that pad;
 //! - several files dropped on a pad fill consecutive pads from it;
 //! - files dropped on empty space go to the next free pads, in order;
+//! - files dropped on the selected pad's sample list (its "Samples" tab),
+//!   or on a pad with Shift held, are added to that pad as more samples
+//!   (velocity layers, round-robin hits);
 //! - a file that is not audio is refused with a message and changes nothing;
 //!   the audio files of the same drop still load.
 //!
@@ -24,13 +27,19 @@ pub enum DropTarget {
     Pad(usize),
     /// Not on a pad: the files go to the next free pads.
     EmptySpace,
+    /// On a pad's sample list (or on a pad with Shift): the files are added
+    /// to that pad.
+    Samples(usize),
 }
 
 /// What a drop does: which file loads into which pad, and which files were
 /// refused (one line each, naming the file and the reason).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DropPlan {
+    /// A file replacing a pad's samples.
     pub loads: Vec<(usize, PathBuf)>,
+    /// A file added to a pad's samples.
+    pub adds: Vec<(usize, PathBuf)>,
     pub refused: Vec<String>,
 }
 
@@ -63,6 +72,9 @@ pub fn plan_drop(target: DropTarget, files: &[PathBuf], occupied: &[bool], check
     match target {
         DropTarget::Pad(first) => {
             plan.loads = audio.into_iter().enumerate().map(|(i, f)| (first + i, f.clone())).collect();
+        }
+        DropTarget::Samples(pad) => {
+            plan.adds = audio.into_iter().map(|f| (pad, f.clone())).collect();
         }
         DropTarget::EmptySpace => {
             let mut pad = 0;
@@ -158,9 +170,17 @@ mod tests {
     }
 
     #[test]
+    fn files_dropped_on_a_pads_samples_are_all_added_to_it_and_non_audio_is_refused() {
+        let plan = plan_drop(DropTarget::Samples(3), &files(&["a.wav", "notes.txt", "b.wav"]), &[true; 8], wav_only);
+        assert_eq!(plan.adds, vec![(3, PathBuf::from("a.wav")), (3, PathBuf::from("b.wav"))]);
+        assert!(plan.loads.is_empty());
+        assert_eq!(plan.refused, vec!["notes.txt: not an audio file (WAV expected)".to_string()]);
+    }
+
+    #[test]
     fn a_file_dropped_on_a_pad_loads_into_that_pad() {
         let plan = plan_drop(DropTarget::Pad(5), &files(&["kick.wav"]), &[true; 8], wav_only);
-        assert_eq!(plan, DropPlan { loads: vec![(5, "kick.wav".into())], refused: vec![] });
+        assert_eq!(plan, DropPlan { loads: vec![(5, "kick.wav".into())], adds: vec![], refused: vec![] });
     }
 
     #[test]

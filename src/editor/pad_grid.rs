@@ -95,6 +95,9 @@ impl SamplerApp {
             let frame = ui.ctx().cumulative_frame_nr();
             if response.contains_pointer() && ui.input(|i| i.pointer.primary_pressed()) && self.last_press != Some(frame) {
                 self.last_press = Some(frame);
+                if self.selected != pad {
+                    self.layer = 0;
+                }
                 self.selected = pad;
                 // A press may come before the previous audition's minimum
                 // length is over: that one ends now.

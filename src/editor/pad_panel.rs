@@ -1,7 +1,10 @@
 //! The selected pad's panel: a header (name, Load…, Clear), the sample's
 //! waveform with its play-window markers, and the pad's settings in tabs
 //! ("Pad": sound and trigger; "Envelope": `envelope_panel`; "Filter":
-//! `filter_panel`; "Loop": `loop_panel`). Every
+//! `filter_panel`; "Loop": `loop_panel`; "Samples": `samples_panel`, the
+//! pad's velocity layers and round robin). The waveform, play window and
+//! loop are those of the sample chosen in "Samples" (the first by
+//! default). Every
 //! widget edits a copy of the pad's model; a changed copy goes to the kit
 //! store as one edit, which validates and publishes it.
 //!
@@ -30,6 +33,8 @@ pub(super) enum Tab {
     Filter,
     /// The sample's loop.
     Loop,
+    /// The pad's samples: velocity layers, round robin, adding by drop.
+    Samples,
 }
 
 impl SamplerApp {
@@ -40,12 +45,20 @@ impl SamplerApp {
         let pad = self.selected;
         let empty = PadView::empty(pad);
         let view = pads.get(pad).unwrap_or(&empty);
+        if self.layer >= view.model.samples.len() {
+            self.layer = 0;
+        }
         let mut child = ui.new_child(egui::UiBuilder::new().max_rect(rect.shrink(look::PANEL_INSET)).layout(egui::Layout::top_down(egui::Align::Min)));
         self.panel_header(&mut child, screen, pad, view, pads);
         let mut edited = view.model.clone();
         self.window_editor(&mut child, pad, view, &mut edited);
         // The tabs and their section at fixed places (look.rs).
-        for (i, (tab, label)) in [(Tab::Pad, "Pad"), (Tab::Envelope, "Envelope"), (Tab::Filter, "Filter"), (Tab::Loop, "Loop")].into_iter().enumerate() {
+        let samples = match view.model.samples.len() {
+            0 | 1 => "Samples".to_string(),
+            n => format!("Samples ({n})"),
+        };
+        let tabs = [(Tab::Pad, "Pad"), (Tab::Envelope, "Envelope"), (Tab::Filter, "Filter"), (Tab::Loop, "Loop"), (Tab::Samples, samples.as_str())];
+        for (i, (tab, label)) in tabs.into_iter().enumerate() {
             if ui.put(look::tab_rect(i, screen), egui::Button::selectable(self.tab == tab, label)).clicked() {
                 self.tab = tab;
             }
@@ -64,7 +77,15 @@ impl SamplerApp {
             }
             Tab::Envelope => self.envelope_section(ui, pad, &mut edited),
             Tab::Filter => self.filter_section(ui, pad, &mut edited),
-            Tab::Loop => loop_section(ui, view, &mut edited),
+            Tab::Loop => loop_section(ui, view, &mut edited, self.layer),
+            Tab::Samples => {
+                if let Some(remove) = super::samples_panel::samples_section(ui, view, &mut edited, &mut self.layer) {
+                    if let Err(e) = self.shared.store.remove_sample(pad, remove) {
+                        self.shared.link.post_message(format!("Pad {}: {e}", pad + 1));
+                    }
+                    return;
+                }
+            }
         }
         if edited != view.model {
             // Settings and sample parameters only: the records' files (and
@@ -106,7 +127,8 @@ impl SamplerApp {
                 self.learning = if learning { None } else { Some((pad, self.shared.link.note_hits().0)) };
             }
         }
-        let info = match &view.sample {
+        let shown = view.layers.get(self.layer).and_then(Option::as_ref).or(view.sample.as_ref());
+        let info = match shown {
             Some(s) => {
                 let seconds = s.info.frames as f64 / s.info.sample_rate.max(1) as f64;
                 let channels = if s.info.channels == 1 { "mono" } else { "stereo" };
@@ -117,7 +139,7 @@ impl SamplerApp {
             // A file is named but not decoded: waiting for the host to start
             // the plugin (the loader needs the engine), loading, or failed
             // (the error follows).
-            None => match view.model.sample() {
+            None => match view.model.samples.get(self.layer).or(view.model.sample()) {
                 Some(record) if self.shared.engine().is_none() => {
                     format!("Loads when the host starts the plugin · {}", record.file.display())
                 }
@@ -141,7 +163,9 @@ impl SamplerApp {
     fn window_editor(&mut self, ui: &mut Ui, pad: usize, view: &PadView, edited: &mut PadModel) {
         let (wave_rect, _) = ui.allocate_exact_size(vec2(ui.available_width(), 110.0), Sense::hover());
         ui.painter().rect_filled(wave_rect, 4.0, Color32::from_rgb(22, 23, 27));
-        let (Some(sample), Some(w), Some(record)) = (view.sample.as_ref(), self.waveform(pad), edited.samples.first_mut()) else { return };
+        let layer = self.layer;
+        let sample = view.layers.get(layer).and_then(Option::as_ref);
+        let (Some(sample), Some(w), Some(record)) = (sample, self.waveform(pad), edited.samples.get_mut(layer)) else { return };
         let frames = sample.info.frames;
         let params = &mut record.params;
         let inner = wave_rect.shrink2(vec2(4.0, 6.0));
@@ -245,6 +269,18 @@ impl SamplerApp {
                 ui.selectable_value(&mut s.interpolation, kernel, kernel.name());
             }
         });
+        ui.end_row();
+        ui.label(settings::OUTPUT.name);
+        let output_name = |o: u8| if o == 0 { "Main".to_string() } else { format!("Out {}", o + 1) };
+        egui::ComboBox::from_id_salt("output")
+            .selected_text(output_name(s.output))
+            .show_ui(ui, |ui| {
+                for o in 0..=settings::OUTPUT.max as u8 {
+                    ui.selectable_value(&mut s.output, o, output_name(o));
+                }
+            })
+            .response
+            .on_hover_text("The output this pad plays into: the main one, or an auxiliary output to mix it on its own track");
         ui.end_row();
         ui.label("Direction");
         ui.horizontal(|ui| {

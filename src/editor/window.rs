@@ -43,9 +43,11 @@ pub trait WindowApp: Send + 'static {
         false
     }
 
-    /// Files were dropped at `pos` (points) on a window of `screen` points.
-    /// Called once per drop, before the next frame is drawn.
-    fn dropped(&mut self, paths: Vec<PathBuf>, pos: Pos2, screen: egui::Vec2);
+    /// Files were dropped at `pos` (points) on a window of `screen` points;
+    /// `shift`: with Shift held, where the platform reports it (baseview's
+    /// drops; the XDND proxy's carry no keys). Called once per drop, before
+    /// the next frame is drawn.
+    fn dropped(&mut self, paths: Vec<PathBuf>, pos: Pos2, screen: egui::Vec2, shift: bool);
 
     /// The window now has this size in logical points, at this system
     /// scale factor (physical pixels per point).
@@ -72,7 +74,7 @@ pub struct EguiWindow<A: WindowApp> {
     input: RefCell<egui::RawInput>,
     files: RefCell<FileDrag>,
     /// Drops not yet handed to the app.
-    dropped: RefCell<Vec<(Vec<PathBuf>, Pos2)>>,
+    dropped: RefCell<Vec<(Vec<PathBuf>, Pos2, bool)>>,
     /// Pointer position in points; `None` when outside the window.
     pointer: Cell<Option<Pos2>>,
     modifiers: Cell<egui::Modifiers>,
@@ -171,7 +173,7 @@ impl<A: WindowApp> EguiWindow<A> {
             self.pointer_moved(points(*at));
         }
         self.files.borrow_mut().hovering = hovering.map(|(paths, at)| (paths, points(at)));
-        self.dropped.borrow_mut().extend(dropped.into_iter().map(|(paths, at)| (paths, points(at))));
+        self.dropped.borrow_mut().extend(dropped.into_iter().map(|(paths, at)| (paths, points(at), false)));
     }
 
     #[cfg(target_os = "linux")]
@@ -304,8 +306,8 @@ impl<A: WindowApp> WindowHandler for EguiWindow<A> {
         let mut output = {
             let mut app = self.app.borrow_mut();
             // Drops first, outside egui's pass (which may run twice).
-            for (paths, pos) in self.dropped.borrow_mut().drain(..) {
-                app.dropped(paths, pos, points);
+            for (paths, pos, shift) in self.dropped.borrow_mut().drain(..) {
+                app.dropped(paths, pos, points, shift);
             }
             self.ctx.run_ui(input, |ui| app.ui(ui, &files))
         };
@@ -426,7 +428,7 @@ impl<A: WindowApp> WindowHandler for EguiWindow<A> {
                     }
                     match data {
                         DropData::Files(paths) if inside => {
-                            self.dropped.borrow_mut().push((paths.clone(), pos));
+                            self.dropped.borrow_mut().push((paths.clone(), pos, modifiers.contains(keyboard_types::Modifiers::SHIFT)));
                             EventStatus::AcceptDrop(DropEffect::Copy)
                         }
                         _ => EventStatus::Ignored,

@@ -61,7 +61,7 @@ impl Engine {
     /// Thread: non-real-time (allocates the copy).
     pub fn sample_data(&self, pad: usize) -> Option<Vec<f32>> {
         let mut out = Vec::new();
-        self.read_sample(pad, 1 << 16, |info, _, chunk| {
+        self.read_sample(pad, None, 1 << 16, |info, _, chunk| {
             out.reserve_exact(info.frames as usize * info.channels as usize);
             out.extend_from_slice(chunk);
         })?;
@@ -77,8 +77,17 @@ impl Engine {
     ///
     /// Thread: non-real-time (allocates the overview and one chunk).
     pub fn sample_peaks(&self, pad: usize, columns: usize) -> Option<Vec<(f32, f32)>> {
+        self.slot_peaks(pad, None, columns)
+    }
+
+    /// [`sample_peaks`](Self::sample_peaks) of the sample of `pad` in guest
+    /// slot `slot` (one of its velocity layers or round-robin hits), or of
+    /// its first sample for `None`.
+    ///
+    /// Thread: non-real-time (allocates the overview and one chunk).
+    pub fn slot_peaks(&self, pad: usize, slot: Option<u32>, columns: usize) -> Option<Vec<(f32, f32)>> {
         let mut acc = Vec::new();
-        self.read_sample(pad, 1 << 14, |info, first, chunk| {
+        self.read_sample(pad, slot, 1 << 14, |info, first, chunk| {
             let frames = info.frames as usize;
             if acc.is_empty() {
                 acc = vec![(f32::INFINITY, f32::NEG_INFINITY); columns.min(frames).max(1)];
@@ -92,12 +101,15 @@ impl Engine {
     /// a time, taking the lock for each chunk only, and hands each chunk
     /// (interleaved) to `visit` with the sample's info and the chunk's first
     /// frame. `None` if the pad has no sample or it was replaced meanwhile.
-    fn read_sample(&self, pad: usize, chunk_frames: usize, mut visit: impl FnMut(SampleInfo, usize, &[f32])) -> Option<()> {
-        let (region, info) = {
-            let core = self.core.lock();
-            let s = core.pads.get(pad)?.sample()?;
-            (s.region, s.info)
+    fn read_sample(&self, pad: usize, slot: Option<u32>, chunk_frames: usize, mut visit: impl FnMut(SampleInfo, usize, &[f32])) -> Option<()> {
+        let pick = |p: &super::PublishedPad| -> Option<(super::allocator::Region, SampleInfo)> {
+            let s = match slot {
+                None => p.sample(),
+                Some(slot) => p.loaded().find(|s| s.slot == slot),
+            }?;
+            Some((s.region, s.info))
         };
+        let (region, info) = pick(self.core.lock().pads.get(pad)?)?;
         let (frames, channels) = (info.frames as usize, info.channels as usize);
         let size = info.format.bytes_per_sample();
         let mut raw = vec![0u8; chunk_frames.min(frames) * channels * size];
@@ -106,7 +118,7 @@ impl Engine {
             let n = (frames - first).min(chunk_frames) * channels;
             {
                 let core = self.core.lock();
-                if core.pads.get(pad)?.sample()?.region != region {
+                if pick(core.pads.get(pad)?)?.0 != region {
                     return None;
                 }
                 let src = core.guest.memory_base().wrapping_add(region.offset as usize + first * channels * size);

@@ -498,11 +498,32 @@ impl KitStore {
     ///
     /// Thread: non-real-time. Short lock.
     pub fn record_file(&self, pad: usize, path: &Path) -> Result<(), LoadError> {
+        self.record_file_as(pad, path, false)
+    }
+
+    /// [`record_file`](Self::record_file), adding the file to the pad's
+    /// samples (see [`add_file`](Self::add_file)).
+    ///
+    /// Thread: non-real-time. Short lock.
+    pub fn record_added_file(&self, pad: usize, path: &Path) -> Result<(), LoadError> {
+        self.record_file_as(pad, path, true)
+    }
+
+    fn record_file_as(&self, pad: usize, path: &Path, add: bool) -> Result<(), LoadError> {
         let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         check_pad(pad, &path)?;
         let mut kit = self.kit.lock();
         let model = kit.pad_mut(pad);
-        model.samples = vec![SampleRecord { file: path, params: SampleParams::whole(model.default_root()), embedded: None }];
+        let record = SampleRecord { file: path.clone(), params: SampleParams::whole(model.default_root()), embedded: None };
+        if !add {
+            model.samples = vec![record];
+        } else if model.samples.len() < crate::settings::MAX_SAMPLES_PER_PAD {
+            model.samples.push(record);
+        } else {
+            drop(kit);
+            self.finish_file_load(pad);
+            return Err(LoadError::new(&path, format!("not loaded: the pad holds {} samples already, the most it can", crate::settings::MAX_SAMPLES_PER_PAD)));
+        }
         drop(kit);
         self.finish_file_load(pad);
         Ok(())

@@ -31,6 +31,8 @@ pub(crate) enum Job {
     LoadKit,
     /// Load one file into one pad.
     LoadPad(usize, PathBuf),
+    /// Add one file to one pad's samples.
+    AddToPad(usize, PathBuf),
     /// Replace the kit with a kit file's, and load it.
     OpenKit(PathBuf),
     /// Write the kit to a kit file.
@@ -103,6 +105,20 @@ impl Shared {
         }
         self.store.mark_loading(pad);
         self.send(Job::LoadPad(pad, path));
+    }
+
+    /// Adds `path` to `pad`'s samples in the background, as
+    /// [`load_pad`](Self::load_pad) loads (a velocity layer or a
+    /// round-robin hit; see [`KitStore::add_file`](crate::kit::KitStore::add_file)).
+    ///
+    /// Thread: any non-real-time thread (may start the loader thread). Allocates.
+    pub fn add_to_pad(self: &Arc<Self>, pad: usize, path: PathBuf) {
+        if pad >= MAX_PADS {
+            self.link.post_message(format!("{}: not loaded, there are only {MAX_PADS} pads", path.display()));
+            return;
+        }
+        self.store.mark_loading(pad);
+        self.send(Job::AddToPad(pad, path));
     }
 
     /// Opens the kit file at `path` in the background: it replaces the kit
@@ -179,6 +195,17 @@ fn run(shared: Weak<Shared>, jobs: mpsc::Receiver<Job>) {
             }
             Job::LoadPad(pad, path) => {
                 if let Err(e) = store.load_file(pad, &path) {
+                    shared.report(pad, &e);
+                }
+            }
+            Job::AddToPad(pad, path) if store.engine().is_none() => {
+                if let Err(e) = store.record_added_file(pad, &path) {
+                    shared.report(pad, &e);
+                }
+                shared.loader.defer_kit();
+            }
+            Job::AddToPad(pad, path) => {
+                if let Err(e) = store.add_file(pad, &path) {
                     shared.report(pad, &e);
                 }
             }
