@@ -244,13 +244,14 @@ fn regions_differing_in_velocity_and_turn_become_one_pad_with_layers_and_round_r
 <group> key=42 loop_mode=one_shot
 <region> sample=h1.wav locc4=0 hicc4=63
 <region> sample=h2.wav locc4=64 hicc4=127
+<region> sample=h1.wav key=44 on_locc4=100 on_hicc4=127
 "#,
     )
     .unwrap();
     let import = sfz::read(&dir.path().join("kit.sfz")).unwrap();
     assert_eq!(import.note, None, "every opcode is used");
     let kit = import.kit;
-    assert_eq!(kit.pads.len(), 4, "snare, ride, closed hat, open hat");
+    assert_eq!(kit.pads.len(), 5, "snare, ride, closed hat, open hat, pedal chick");
     let files =
         |pad: usize| kit.pads[pad].samples.iter().map(|r| (r.file.file_name().unwrap().to_string_lossy().to_string(), r.params.velocity)).collect::<Vec<_>>();
     let names = |v: &[(&str, (u8, u8))]| v.iter().map(|(n, r)| (format!("{n}.wav"), *r)).collect::<Vec<_>>();
@@ -260,6 +261,7 @@ fn regions_differing_in_velocity_and_turn_become_one_pad_with_layers_and_round_r
     assert_eq!(kit.pads[1].settings.round_robin, wasm_sampler::kit::RoundRobin::Random);
     assert_eq!(kit.pads[2].mapping.cc, Some(CcRange { cc: 4, lo: 0, hi: 63 }));
     assert_eq!(kit.pads[3].mapping.cc, Some(CcRange { cc: 4, lo: 64, hi: 127 }));
+    assert_eq!((kit.pads[4].mapping.pedal, kit.pads[4].mapping.cc), (Some(CcRange { cc: 4, lo: 100, hi: 127 }), None));
 
     // Played: soft hits take turns s1, s2, s1; loud ones s3, s4.
     let rig = engine(wasm_sampler::DspBackend::Wasm, 48_000.0);
@@ -270,4 +272,8 @@ fn regions_differing_in_velocity_and_turn_become_one_pad_with_layers_and_round_r
     let out = render(&rig.engine, &events, 1_000, &Blocks::Fixed(128));
     let heard: Vec<f32> = (0..5).map(|i| out.left[i * 200 + 2]).collect();
     assert_eq!(heard, [0.125, 0.25, 0.375, 0.125, 0.5]);
+    // The pedal closing (CC 4 up to 127) plays the chick, h1 at 0.5.
+    let cc = |frame, value| FrameEvent { frame, event: NoteEvent::Controller { frame: 0, channel: 9, cc: 4, value } };
+    let out = render(&rig.engine, &[cc(0, 50), cc(100, 127), cc(200, 0)], 400, &Blocks::Fixed(64));
+    assert_eq!((out.left[50], out.left[102], out.left[199], out.left[300]), (0.0, 0.5, 0.5, 0.0));
 }

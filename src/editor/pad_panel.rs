@@ -293,10 +293,10 @@ impl SamplerApp {
     }
 }
 
-/// Play mode, choke group, trigger (note or key range and the sample's root
-/// key), velocity range.
+/// How the pad is played and cut: mode, choke and voices ([`choke_rows`]),
+/// trigger and velocities ([`trigger_rows`]), controllers
+/// ([`controller_rows`]).
 fn mapping_settings(ui: &mut Ui, edited: &mut PadModel, has_sample: bool) {
-    let root = edited.sample_params().root_key;
     let m = &mut edited.mapping;
     ui.label("Mode");
     ui.horizontal(|ui| {
@@ -304,6 +304,14 @@ fn mapping_settings(ui: &mut Ui, edited: &mut PadModel, has_sample: bool) {
         ui.selectable_value(&mut m.mode, PlayMode::Gate, "Gate");
     });
     ui.end_row();
+    choke_rows(ui, edited);
+    trigger_rows(ui, edited, has_sample);
+    controller_rows(ui, edited);
+}
+
+/// Choke group, whom it is choked by and how, and the pad's voices.
+fn choke_rows(ui: &mut Ui, edited: &mut PadModel) {
+    let m = &mut edited.mapping;
     ui.label(settings::CHOKE_GROUP.name);
     ui.horizontal(|ui| {
         let mut group = m.choke_group as f32;
@@ -343,6 +351,13 @@ fn mapping_settings(ui: &mut Ui, edited: &mut PadModel, has_sample: bool) {
         ui.selectable_value(&mut s.retrigger, Retrigger::Cut, "Cut").on_hover_text("A repeated note fades the last one out");
     });
     ui.end_row();
+}
+
+/// Trigger (note or key range and the sample's root key), pitch tracking,
+/// velocity range.
+fn trigger_rows(ui: &mut Ui, edited: &mut PadModel, has_sample: bool) {
+    let root = edited.sample_params().root_key;
+    let m = &mut edited.mapping;
     ui.label("Trigger");
     ui.horizontal(|ui| {
         let drum = matches!(m.trigger, Trigger::Note(_));
@@ -396,6 +411,11 @@ fn mapping_settings(ui: &mut Ui, edited: &mut PadModel, has_sample: bool) {
         }
     });
     ui.end_row();
+}
+
+/// A controller condition (play only while a CC is in a range) and a pedal
+/// (a CC entering a range plays the pad: the hi-hat pedal's chick).
+fn controller_rows(ui: &mut Ui, edited: &mut PadModel) {
     ui.label("Controller");
     ui.horizontal(|ui| {
         let cc = &mut edited.mapping.cc;
@@ -406,6 +426,29 @@ fn mapping_settings(ui: &mut Ui, edited: &mut PadModel, has_sample: bool) {
         if let Some(c) = cc {
             ui.add(egui::DragValue::new(&mut c.cc).range(0..=127));
             ui.label("is");
+            ui.add(egui::DragValue::new(&mut c.lo).range(0..=127));
+            ui.label("to");
+            ui.add(egui::DragValue::new(&mut c.hi).range(0..=127));
+            if c.lo > c.hi {
+                std::mem::swap(&mut c.lo, &mut c.hi);
+            }
+        }
+    });
+    ui.end_row();
+    ui.label("Pedal");
+    ui.horizontal(|ui| {
+        let pedal = &mut edited.mapping.pedal;
+        let mut on = pedal.is_some();
+        if ui
+            .checkbox(&mut on, "played when CC")
+            .on_hover_text("Play the pad when a controller enters a range, not by notes: the hi-hat pedal's chick as it closes")
+            .changed()
+        {
+            *pedal = on.then_some(CcRange { cc: 4, lo: 100, hi: 127 });
+        }
+        if let Some(c) = pedal {
+            ui.add(egui::DragValue::new(&mut c.cc).range(0..=127));
+            ui.label("enters");
             ui.add(egui::DragValue::new(&mut c.lo).range(0..=127));
             ui.label("to");
             ui.add(egui::DragValue::new(&mut c.hi).range(0..=127));

@@ -448,48 +448,9 @@ pub fn translate(
         NoteEvent::On { frame, channel, note, velocity } => {
             let vel7 = midi_velocity(velocity).max(1);
             let hit = |p: &LivePad, controllers: &Controllers| {
-                p.mapping.matches(note, vel7) && p.mapping.cc.is_none_or(|c| (c.lo..=c.hi).contains(&controllers.get(channel, c.cc)))
+                (p.mapping.matches(note, vel7) && p.mapping.cc.is_none_or(|c| (c.lo..=c.hi).contains(&controllers.get(channel, c.cc)))).then_some(note)
             };
-            // Choke first: every pad choked by a group that fires now
-            // (its own, or the one it names), except the pads that fire
-            // themselves. Groups as a 256-bit set: O(pads).
-            let mut fired = [0u64; 4];
-            for pad in pads.iter().flatten().filter(|p| hit(p, &state.controllers)) {
-                let g = pad.mapping.choke_group as usize;
-                if g != 0 {
-                    fired[g / 64] |= 1 << (g % 64);
-                }
-            }
-            if fired != [0; 4] {
-                for pad in pads.iter().flatten() {
-                    let g = pad.mapping.choked_by_group() as usize;
-                    if g != 0 && fired[g / 64] & (1 << (g % 64)) != 0 && !hit(pad, &state.controllers) {
-                        out.push(Event::choke(frame, pad.pad));
-                    }
-                }
-            }
-            for (i, pad) in pads.iter_mut().enumerate().filter_map(|(i, p)| Some((i, p.as_mut()?))) {
-                if !hit(pad, &state.controllers) {
-                    continue;
-                }
-                let settings = pad.settings.with(automation.get(i).and_then(Option::as_ref));
-                let width = crate::settings::LAYER_CROSSFADE.clamp(settings.layer_crossfade);
-                let gate = pad.mapping.mode == PlayMode::Gate;
-                let gain = velocity_gain(velocity, settings.velocity_amount, settings.velocity_curve);
-                for layer in pad.groups.iter_mut() {
-                    let fade = layer.gain(velocity, vel7, width);
-                    if fade == 0.0 {
-                        continue;
-                    }
-                    let sample = pad.samples[layer.pick(settings.round_robin, state)];
-                    let key = pad.mapping.transpose(note, sample.params.root_key);
-                    let semitones =
-                        settings.key_semitones(key) + settings.semitones() + crate::settings::SAMPLE_TUNE_CENTS.clamp(sample.params.tune_cents) as f64 / 100.0;
-                    let rate = playback_rate(sample.source_rate as f64, output_rate, semitones);
-                    let level = gain * fade * sample.params.gain();
-                    out.push(Event::note_on(frame, sample.slot, note_id(channel, note), level, rate, gate).with_key(key, velocity));
-                }
-            }
+            strike(Strike { frame, channel, velocity }, hit, pads, automation, state, output_rate, out);
         }
         NoteEvent::Off { frame, channel, note } => out.push(Event::note_off(frame, note_id(channel, note))),
         NoteEvent::Choke { frame, channel, note } => out.push(Event::note_choke(frame, note_id(channel, note))),
@@ -503,7 +464,79 @@ pub fn translate(
                 }
             }
         }
-        NoteEvent::Controller { channel, cc, value, .. } => state.controllers.set(channel, cc, value),
+        NoteEvent::Controller { frame, channel, cc, value } => {
+            let old = state.controllers.get(channel, cc);
+            state.controllers.set(channel, cc, value);
+            let new = state.controllers.get(channel, cc);
+            // A pad played by this pedal, its range entered: a hit at full
+            // velocity on the pad's own note (the hi-hat's chick).
+            if old != new && pads.iter().flatten().any(|p| p.mapping.pedal_plays(cc, old, new)) {
+                let hit = |p: &LivePad, _: &Controllers| p.mapping.pedal_plays(cc, old, new).then(|| p.mapping.own_note());
+                strike(Strike { frame, channel, velocity: 1.0 }, hit, pads, automation, state, output_rate, out);
+            }
+        }
+    }
+}
+
+/// A hit: when, on which channel, how hard (0..=1).
+struct Strike {
+    frame: u32,
+    channel: u8,
+    velocity: f32,
+}
+
+/// Starts the pads `hit` selects (returning the note each plays as):
+/// first the chokes their groups fire, then one note-on per velocity layer
+/// of each that plays, each its round robin's turn.
+///
+/// Thread: audio. No allocation.
+fn strike(
+    Strike { frame, channel, velocity }: Strike,
+    hit: impl Fn(&LivePad, &Controllers) -> Option<u8>,
+    pads: &mut [Option<LivePad>],
+    automation: &[Option<Automation>],
+    state: &mut TriggerState,
+    output_rate: f64,
+    out: &mut EventBuffer,
+) {
+    let vel7 = midi_velocity(velocity).max(1);
+    // Choke first: every pad choked by a group that fires now (its own, or
+    // the one it names), except the pads that fire themselves. Groups as a
+    // 256-bit set: O(pads).
+    let mut fired = [0u64; 4];
+    for pad in pads.iter().flatten().filter(|p| hit(p, &state.controllers).is_some()) {
+        let g = pad.mapping.choke_group as usize;
+        if g != 0 {
+            fired[g / 64] |= 1 << (g % 64);
+        }
+    }
+    if fired != [0; 4] {
+        for pad in pads.iter().flatten() {
+            let g = pad.mapping.choked_by_group() as usize;
+            if g != 0 && fired[g / 64] & (1 << (g % 64)) != 0 && hit(pad, &state.controllers).is_none() {
+                out.push(Event::choke(frame, pad.pad));
+            }
+        }
+    }
+    for (i, pad) in pads.iter_mut().enumerate().filter_map(|(i, p)| Some((i, p.as_mut()?))) {
+        let Some(note) = hit(pad, &state.controllers) else { continue };
+        let settings = pad.settings.with(automation.get(i).and_then(Option::as_ref));
+        let width = crate::settings::LAYER_CROSSFADE.clamp(settings.layer_crossfade);
+        let gate = pad.mapping.mode == PlayMode::Gate;
+        let gain = velocity_gain(velocity, settings.velocity_amount, settings.velocity_curve);
+        for layer in pad.groups.iter_mut() {
+            let fade = layer.gain(velocity, vel7, width);
+            if fade == 0.0 {
+                continue;
+            }
+            let sample = pad.samples[layer.pick(settings.round_robin, state)];
+            let key = pad.mapping.transpose(note, sample.params.root_key);
+            let semitones =
+                settings.key_semitones(key) + settings.semitones() + crate::settings::SAMPLE_TUNE_CENTS.clamp(sample.params.tune_cents) as f64 / 100.0;
+            let rate = playback_rate(sample.source_rate as f64, output_rate, semitones);
+            let level = gain * fade * sample.params.gain();
+            out.push(Event::note_on(frame, sample.slot, note_id(channel, note), level, rate, gate).with_key(key, velocity));
+        }
     }
 }
 
@@ -661,6 +694,28 @@ mod tests {
         assert_eq!(chokes(1.0), [Event::choke(3, 4)], "only the pad of note 49 that chokes on aftertouch");
         assert_eq!(chokes(0.5), [Event::choke(3, 4)]);
         assert_eq!(chokes(0.49), []);
+    }
+
+    #[test]
+    fn a_pedal_pad_plays_when_its_controller_enters_its_range_and_chokes_its_group() {
+        // The chick: played when CC 4 rises into 100..=127; it chokes the
+        // open hat (same group); notes never play it.
+        let chick = Mapping { pedal: Some(CcRange { cc: 4, lo: 100, hi: 127 }), choke_group: 1, ..Mapping::drum(44) };
+        let open = Mapping { choke_group: 1, ..Mapping::drum(46) };
+        let mut pads = [pad(chick, 3), pad(open, 4)];
+        let mut state = fresh();
+        let mut send = |event: NoteEvent| {
+            let mut out = EventBuffer::with_capacity(8);
+            translate(&event, &mut pads, &[], &mut state, 48_000.0, &mut out);
+            out.as_slice().to_vec()
+        };
+        let pedal = |value| NoteEvent::Controller { frame: 5, channel: 0, cc: 4, value };
+        assert_eq!(send(pedal(60)), [], "not yet in the range");
+        assert_eq!(send(pedal(110)), [Event::choke(5, 4), Event::note_on(5, 3, 44, 1.0, 1.0, false)]);
+        assert_eq!(send(pedal(127)), [], "moving within the range plays nothing");
+        assert_eq!(send(pedal(20)), []);
+        assert_eq!(send(pedal(100)).len(), 2, "entering again plays again");
+        assert_eq!(send(on(44, 1.0)), [], "notes do not play a pedal pad");
     }
 
     #[test]

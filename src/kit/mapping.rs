@@ -52,6 +52,12 @@ pub struct Mapping {
     /// chokes the pad (an e-drum cymbal grabbed by the hand).
     #[serde(default)]
     pub aftertouch_chokes: bool,
+    /// Played by a controller instead of by notes: when controller `cc`
+    /// moves into `lo..=hi` from outside it, at full velocity, as its
+    /// trigger note (SFZ `on_loccN`/`on_hiccN`: the hi-hat pedal's "chick"
+    /// as the pedal closes). `None`, the default: played by notes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pedal: Option<CcRange>,
 }
 
 /// A controller and the values (inclusive, 0..=127) it must have.
@@ -82,6 +88,7 @@ impl Mapping {
             choked_by: None,
             cc: None,
             aftertouch_chokes: false,
+            pedal: None,
         }
     }
 
@@ -97,6 +104,7 @@ impl Mapping {
             choked_by: None,
             cc: None,
             aftertouch_chokes: false,
+            pedal: None,
         }
     }
 
@@ -108,11 +116,31 @@ impl Mapping {
         Mapping::drum((36 + index).min(127) as u8)
     }
 
-    /// Whether `note` at MIDI velocity `velocity` plays this pad.
+    /// Whether `note` at MIDI velocity `velocity` plays this pad (never
+    /// for a pad played by a pedal).
     ///
     /// Thread: any, the audio thread included. No allocation.
     pub fn matches(&self, note: u8, velocity: u8) -> bool {
-        self.plays_note(note) && (self.velocity.0..=self.velocity.1).contains(&velocity)
+        self.pedal.is_none() && self.plays_note(note) && (self.velocity.0..=self.velocity.1).contains(&velocity)
+    }
+
+    /// Whether controller `cc` moving from `old` to `new` plays this pad
+    /// (its [`pedal`](Self::pedal) range entered).
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    pub fn pedal_plays(&self, cc: u8, old: u8, new: u8) -> bool {
+        self.pedal.is_some_and(|p| p.cc == cc && !(p.lo..=p.hi).contains(&old) && (p.lo..=p.hi).contains(&new))
+    }
+
+    /// The note the pad plays as when a pedal plays it: its drum note, or
+    /// its key range's lowest key.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    pub fn own_note(&self) -> u8 {
+        match self.trigger {
+            Trigger::Note(n) => n,
+            Trigger::Range { lo, .. } => lo,
+        }
     }
 
     /// Whether `note` is the pad's trigger note or in its key range,

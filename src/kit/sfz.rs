@@ -251,7 +251,7 @@ impl Parser {
     }
 
     fn opcode(&mut self, name: &str, value: &str, path: &Path, line_no: usize) {
-        if !OPCODES.contains(&name) && cc_condition(name).is_none() {
+        if !OPCODES.contains(&name) && cc_condition(name.strip_prefix("on_").unwrap_or(name)).is_none() {
             self.ignored.insert(name.to_string());
             return;
         }
@@ -416,16 +416,21 @@ fn region_pad(index: usize, region: &Opcodes) -> Result<(PadModel, Turns, Turn),
     let loop_mode = get("loop_mode").or_else(|| get("loopmode")).map(|(v, _, _)| v.as_str());
     let mode = if loop_mode == Some("one_shot") { PlayMode::OneShot } else { PlayMode::Gate };
 
-    // A controller condition (the first controller named, if several).
-    let mut cc: Option<CcRange> = None;
+    // A controller condition (`loccN`/`hiccN`) and a controller that
+    // plays the region (`on_loccN`/`on_hiccN`), the first named of each.
+    let (mut cc, mut pedal): (Option<CcRange>, Option<CcRange>) = (None, None);
     for (name, (value, file, line)) in region {
-        let Some((number, low)) = cc_condition(name) else { continue };
+        let (target, bare) = match name.strip_prefix("on_") {
+            Some(bare) => (&mut pedal, bare),
+            None => (&mut cc, name.as_str()),
+        };
+        let Some((number, low)) = cc_condition(bare) else { continue };
         let v = value
             .parse::<u8>()
             .ok()
             .filter(|&v| v <= 127)
             .ok_or_else(|| format!("{}:{line}: {name}={value}: not a controller value (0-127)", file.display()))?;
-        let range = cc.get_or_insert(CcRange { cc: number, lo: 0, hi: 127 });
+        let range = target.get_or_insert(CcRange { cc: number, lo: 0, hi: 127 });
         if range.cc == number {
             if low {
                 range.lo = v;
@@ -444,6 +449,7 @@ fn region_pad(index: usize, region: &Opcodes) -> Result<(PadModel, Turns, Turn),
         choked_by: None,
         cc,
         aftertouch_chokes: false,
+        pedal,
     };
     let s = &mut pad.settings;
     s.gain_db = settings::PAD_GAIN_DB.clamp(num("volume")?.unwrap_or(0.0) as f32);

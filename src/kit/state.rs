@@ -253,6 +253,7 @@ mod v1 {
                             choked_by: None,
                             cc: None,
                             aftertouch_chokes: false,
+                            pedal: None,
                         },
                         settings: PadSettings {
                             gain_db: settings::PAD_GAIN_DB.clamp(q.gain_db),
