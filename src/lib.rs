@@ -28,5 +28,5 @@ pub use engine::{DspBackend, Engine, EngineOptions, EngineStats};
 pub use kit::KitStore;
 pub use wasm_sampler_guest as guest;
 
-nice_plug::nice_export_clap!(plugin::WasmSampler);
+// The CLAP entry point is `plugin::clap_entry` (nice-plug's, plus note names).
 nice_plug::nice_export_vst3!(plugin::WasmSampler);

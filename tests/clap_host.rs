@@ -303,24 +303,26 @@ fn process_runs_allocation_free_while_kits_are_restored_on_the_main_thread() {
     // The audio thread plays notes non-stop (debug build: any allocation in
     // process aborts) while the main thread restores kit after kit.
     let stop = AtomicBool::new(false);
+    let port_count = output_ports(&mut inst);
     std::thread::scope(|scope| {
         let audio = scope.spawn(|| {
-            let mut ports = AudioPorts::with_capacity(2, 1);
+            // Every port a buffer, as CLAP hosts give them.
+            let mut ports = AudioPorts::with_capacity(2 * port_count, port_count);
             let mut events = EventBuffer::with_capacity(64);
-            let (mut l, mut r) = (vec![0f32; 1024], vec![0f32; 1024]);
+            let mut out: Vec<[Vec<f32>; 2]> = (0..port_count).map(|_| [vec![0f32; 1024], vec![0f32; 1024]]).collect();
             let mut blocks = 0u64;
             while !stop.load(Ordering::Acquire) {
                 let n = [64usize, 256, 1024, 5][blocks as usize % 4];
                 events.clear();
                 let key = 36 + (blocks % 4) as u16;
                 events.push(&NoteOnEvent::new(0, Pckn::new(0u16, 0u16, key, Match::All), 0.9));
-                let mut outputs = ports.with_output_buffers([AudioPortBuffer {
-                    latency: 0,
-                    channels: AudioPortBufferType::f32_output_only([&mut l[..n], &mut r[..n]].into_iter()),
-                }]);
+                let mut outputs = ports.with_output_buffers(
+                    out.iter_mut()
+                        .map(|[l, r]| AudioPortBuffer { latency: 0, channels: AudioPortBufferType::f32_output_only([&mut l[..n], &mut r[..n]].into_iter()) }),
+                );
                 proc.process(&InputAudioBuffers::empty(), &mut outputs, &events.as_input(), &mut OutputEvents::void(), Some(steady), None).unwrap();
                 steady += n as u64;
-                assert!(l[..n].iter().chain(&r[..n]).all(|s| s.is_finite()));
+                assert!(out.iter().flatten().all(|c| c[..n].iter().all(|s| s.is_finite())));
                 blocks += 1;
                 std::thread::sleep(Duration::from_micros(200));
             }
@@ -400,4 +402,50 @@ fn a_pad_routed_to_aux_3_plays_only_on_that_port_bit_exact_and_a_stereo_only_hos
         }
         inst.deactivate(proc.stop_processing());
     }
+}
+
+#[test]
+fn the_host_reads_each_pads_note_by_its_pads_name() {
+    let dir = tempdir();
+    let files = [path_in(&dir, "Kick 909.wav"), path_in(&dir, "closed hat.wav"), path_in(&dir, "open hat.wav")];
+    for f in &files {
+        write_float_wav(f, 48_000, 1, &signal(100, 3));
+    }
+    let mut kit = wasm_sampler::kit::Kit::default();
+    for (i, (file, note)) in [(&files[0], 36), (&files[1], 42), (&files[2], 42)].into_iter().enumerate() {
+        let pad = kit.pad_mut(i);
+        pad.mapping = wasm_sampler::kit::Mapping::drum(note);
+        pad.samples.push(wasm_sampler::kit::SampleRecord { file: file.clone(), params: wasm_sampler::kit::SampleParams::whole(note), embedded: None });
+    }
+    // An empty pad has no name.
+    kit.pad_mut(3).mapping = wasm_sampler::kit::Mapping::drum(50);
+    let host = Host::load();
+    let mut inst = host.instance();
+    let names: clack_extensions::note_name::PluginNoteName = inst.plugin_handle().get_extension().expect("the note-name extension");
+    let h = inst.plugin_handle();
+    assert_eq!(names.count(&h), 0, "no pads, no names");
+    drop(h);
+    let blob = state_with(&save_state(&mut inst), &kit);
+    load_state(&mut inst, &blob);
+    let h = inst.plugin_handle();
+    assert_eq!(names.count(&h), 2);
+    let mut read = Vec::new();
+    for i in 0..2 {
+        let mut buf = clack_extensions::note_name::NoteNameBuffer::new();
+        let n = names.get(&h, i, &mut buf).expect("a name");
+        read.push((String::from_utf8_lossy(n.name).to_string(), n.key, n.channel, n.port));
+    }
+    use clack_host::events::Match;
+    assert_eq!(
+        read,
+        [
+            ("Kick 909".to_string(), Match::Specific(36), Match::All, Match::All),
+            ("closed hat / open hat".to_string(), Match::Specific(42), Match::All, Match::All)
+        ]
+    );
+    let mut buf = clack_extensions::note_name::NoteNameBuffer::new();
+    assert!(names.get(&h, 2, &mut buf).is_none(), "past the end");
+    // The rest of the plugin still answers through the same instance.
+    let ports: clack_extensions::audio_ports::PluginAudioPorts = inst.plugin_handle().get_extension().expect("audio ports");
+    assert_eq!(ports.count(&inst.plugin_handle(), false), 9);
 }

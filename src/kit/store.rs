@@ -267,6 +267,25 @@ impl KitStore {
         self.changed();
     }
 
+    /// What a host's piano roll calls each note the kit's drum pads play:
+    /// the names of the pads on it (their first sample's file, without the
+    /// extension), joined by " / " where several share a note; by note.
+    ///
+    /// Thread: non-real-time (the host's main thread). Allocates. Short lock.
+    pub fn note_names(&self) -> Vec<(u8, String)> {
+        let kit = self.kit.lock();
+        let mut names: BTreeMap<u8, Vec<String>> = BTreeMap::new();
+        for pad in &kit.pads {
+            let (crate::kit::Trigger::Note(note), Some(sample)) = (pad.mapping.trigger, pad.sample()) else { continue };
+            let name = sample.file.file_stem().map_or_else(String::new, |s| s.to_string_lossy().to_string());
+            let list = names.entry(note).or_default();
+            if !name.is_empty() && !list.contains(&name) {
+                list.push(name);
+            }
+        }
+        names.into_iter().filter(|(_, n)| !n.is_empty()).map(|(note, n)| (note, n.join(" / "))).collect()
+    }
+
     /// The kit's polyphony: voices sounding at once in the whole
     /// instrument.
     ///

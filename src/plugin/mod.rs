@@ -18,6 +18,7 @@
 //! made at the first `activate`, from the process's already-deserialized
 //! module.
 
+mod clap_entry;
 pub mod editor_link;
 pub mod loader_thread;
 pub mod params;
@@ -85,9 +86,26 @@ pub struct WasmSampler {
     sample_rate: f32,
 }
 
+thread_local! {
+    /// The shared state of the plugin last made on this thread, for the
+    /// CLAP entry (`clap_entry`) to keep beside the instance it hands out.
+    /// (Weak: an instance made by another format's entry, which never
+    /// takes it, is not kept alive by it.)
+    static CREATED: std::cell::RefCell<std::sync::Weak<Shared>> = const { std::cell::RefCell::new(std::sync::Weak::new()) };
+}
+
+/// Takes the shared state of the plugin last made on this thread, if it
+/// still lives.
+///
+/// Thread: the thread that made it. No allocation.
+pub(crate) fn take_created() -> Option<Arc<Shared>> {
+    CREATED.with(|c| std::mem::take(&mut *c.borrow_mut()).upgrade())
+}
+
 impl Default for WasmSampler {
     fn default() -> Self {
         let shared = Arc::new(Shared::default());
+        CREATED.with(|c| *c.borrow_mut() = Arc::downgrade(&shared));
         let auditions = shared.link.take_audition_consumer().expect("a new link has its consumer");
         let neutral = Automation::NEUTRAL;
         WasmSampler {
