@@ -424,7 +424,6 @@ fn the_host_reads_each_pads_note_by_its_pads_name() {
     let names: clack_extensions::note_name::PluginNoteName = inst.plugin_handle().get_extension().expect("the note-name extension");
     let h = inst.plugin_handle();
     assert_eq!(names.count(&h), 0, "no pads, no names");
-    drop(h);
     let blob = state_with(&save_state(&mut inst), &kit);
     load_state(&mut inst, &blob);
     let h = inst.plugin_handle();
