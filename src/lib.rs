@@ -29,4 +29,4 @@ pub use kit::KitStore;
 pub use wasm_sampler_guest as guest;
 
 // The CLAP entry point is `plugin::clap_entry` (nice-plug's, plus note names).
-nice_plug::nice_export_vst3!(plugin::WasmSampler);
+nice_plug::nice_export_vst3!(plugin::WasmSamplerVst3);

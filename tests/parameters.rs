@@ -11,7 +11,7 @@ const STEPS: usize = 20_000;
 
 #[test]
 fn every_parameters_text_reads_back_to_the_same_text_over_its_whole_range() {
-    let plugin = WasmSampler::default();
+    let plugin = WasmSampler::<false>::default();
     let params = plugin.params();
     let map = params.param_map();
     assert_eq!(map.len(), 1 + 10 * settings::AUTOMATED_PADS, "master gain and ten per automated pad");
@@ -35,7 +35,7 @@ fn every_parameters_text_reads_back_to_the_same_text_over_its_whole_range() {
 
 #[test]
 fn parameter_ranges_and_defaults_come_from_the_settings_table() {
-    let plugin = WasmSampler::default();
+    let plugin = WasmSampler::<false>::default();
     let params = plugin.params();
     let table = [
         ("gain", settings::MASTER_GAIN_DB),
@@ -61,7 +61,7 @@ fn parameter_ranges_and_defaults_come_from_the_settings_table() {
 
 #[test]
 fn a_pan_just_off_centre_reads_as_centre_both_ways() {
-    let plugin = WasmSampler::default();
+    let plugin = WasmSampler::<false>::default();
     let params = plugin.params();
     let (_, pan, _) = params.param_map().into_iter().find(|(i, _, _)| i == "pan_1").unwrap();
     // SAFETY: as above.

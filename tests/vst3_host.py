@@ -126,7 +126,7 @@ def main():
         _, again = parse_preset(plugin.preset_data)
         saved_kit = json.loads(json.loads(dict(again)[b"Comp"])["fields"]["kit"])
         # KIT_VERSION in src/kit/state.rs.
-        if saved_kit.get("version") != 5 or [p["samples"][0]["file"] for p in saved_kit["pads"]] != files:
+        if saved_kit.get("version") != 6 or [p["samples"][0]["file"] for p in saved_kit["pads"]] != files:
             failures.append(f"saved kit lost its files: {saved_kit}")
 
     for f in failures:

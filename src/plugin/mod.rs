@@ -72,7 +72,7 @@ impl Shared {
 }
 
 /// The plugin.
-pub struct WasmSampler {
+pub struct WasmSampler<const STEREO_FIRST: bool = false> {
     params: Arc<SamplerParams>,
     shared: Arc<Shared>,
     notes: Vec<EngineNote>,
@@ -102,7 +102,7 @@ pub(crate) fn take_created() -> Option<Arc<Shared>> {
     CREATED.with(|c| std::mem::take(&mut *c.borrow_mut()).upgrade())
 }
 
-impl Default for WasmSampler {
+impl<const STEREO_FIRST: bool> Default for WasmSampler<STEREO_FIRST> {
     fn default() -> Self {
         let shared = Arc::new(Shared::default());
         CREATED.with(|c| *c.borrow_mut() = Arc::downgrade(&shared));
@@ -121,7 +121,7 @@ impl Default for WasmSampler {
     }
 }
 
-impl Drop for WasmSampler {
+impl<const STEREO_FIRST: bool> Drop for WasmSampler<STEREO_FIRST> {
     /// Stops and joins the loader thread, so that nothing of ours runs once
     /// the host has destroyed the instance (it may unload the library next).
     fn drop(&mut self) {
@@ -129,7 +129,7 @@ impl Drop for WasmSampler {
     }
 }
 
-impl WasmSampler {
+impl<const STEREO_FIRST: bool> WasmSampler<STEREO_FIRST> {
     /// What the plugin shares with its loader thread and editor.
     ///
     /// Thread: any. No allocation.
@@ -138,30 +138,16 @@ impl WasmSampler {
     }
 }
 
-impl Plugin for WasmSampler {
+impl<const STEREO_FIRST: bool> Plugin for WasmSampler<STEREO_FIRST> {
     const NAME: &'static str = "Wasm Sampler";
     const VENDOR: &'static str = "Wasm Sampler developers";
     const URL: &'static str = "https://github.com/wasm-sampler/wasm-sampler";
     const EMAIL: &'static str = "dev@wasm-sampler.invalid";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
-    /// Main stereo plus 8 stereo auxiliary outputs (what hosts get first),
-    /// or the main output alone (for hosts that ask for one bus).
-    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
-        AudioIOLayout {
-            main_input_channels: None,
-            main_output_channels: NonZeroU32::new(2),
-            aux_output_ports: &[STEREO; abi::OUT_BUSES as usize - 1],
-            names: PORT_NAMES_MULTI,
-            ..AudioIOLayout::const_default()
-        },
-        AudioIOLayout {
-            main_input_channels: None,
-            main_output_channels: NonZeroU32::new(2),
-            names: PortNames { layout: Some("Stereo"), ..PORT_NAMES_MULTI },
-            ..AudioIOLayout::const_default()
-        },
-    ];
+    /// Main stereo plus 8 stereo auxiliary outputs, and the main output
+    /// alone; which comes first is the type's choice ([`WasmSamplerVst3`]).
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = if STEREO_FIRST { &[STEREO_LAYOUT, MULTI_LAYOUT] } else { &[MULTI_LAYOUT, STEREO_LAYOUT] };
     const MIDI_INPUT: MidiConfig = MidiConfig::MidiCCs;
     const INPUT_EVENT_CAPACITY: usize = EVENT_CAPACITY;
     const SAMPLE_ACCURATE_AUTOMATION: bool = false;
@@ -327,6 +313,33 @@ fn push_note(notes: &mut Vec<EngineNote>, e: EngineNote) {
     }
 }
 
+/// The plugin as VST3 hosts get it: the stereo output first (the multi-out
+/// layout second, for a host that asks for nine buses). nice-plug 0.4's
+/// VST3 wrapper skips processing altogether when a host leaves an
+/// auxiliary bus without buffers or channels, as JUCE-based hosts do for
+/// buses they disable (measured: pedalboard heard nothing), so offering
+/// the auxiliary buses first would silence the plugin there. CLAP hosts
+/// give every port a buffer (the spec asks it) and pick a configuration,
+/// so CLAP gets the multi-out layout first.
+pub type WasmSamplerVst3 = WasmSampler<true>;
+
+/// Main stereo plus 8 stereo auxiliary outputs.
+const MULTI_LAYOUT: AudioIOLayout = AudioIOLayout {
+    main_input_channels: None,
+    main_output_channels: NonZeroU32::new(2),
+    aux_output_ports: &[STEREO; abi::OUT_BUSES as usize - 1],
+    names: PORT_NAMES_MULTI,
+    ..AudioIOLayout::const_default()
+};
+
+/// The main stereo output alone.
+const STEREO_LAYOUT: AudioIOLayout = AudioIOLayout {
+    main_input_channels: None,
+    main_output_channels: NonZeroU32::new(2),
+    names: PortNames { layout: Some("Stereo"), ..PORT_NAMES_MULTI },
+    ..AudioIOLayout::const_default()
+};
+
 /// A stereo port.
 const STEREO: NonZeroU32 = match NonZeroU32::new(2) {
     Some(n) => n,
@@ -344,7 +357,7 @@ const PORT_NAMES_MULTI: PortNames = PortNames {
     aux_outputs: &["Out 2", "Out 3", "Out 4", "Out 5", "Out 6", "Out 7", "Out 8", "Out 9"],
 };
 
-impl ClapPlugin for WasmSampler {
+impl<const STEREO_FIRST: bool> ClapPlugin for WasmSampler<STEREO_FIRST> {
     const CLAP_ID: &'static str = "org.wasm-sampler.wasm-sampler";
     const CLAP_DESCRIPTION: Option<&'static str> = Some("A sampler whose DSP runs as a sandboxed WebAssembly guest");
     const CLAP_MANUAL_URL: Option<&'static str> = None;
@@ -352,7 +365,7 @@ impl ClapPlugin for WasmSampler {
     const CLAP_FEATURES: &'static [ClapFeature] = &[ClapFeature::Instrument, ClapFeature::Sampler, ClapFeature::Stereo];
 }
 
-impl Vst3Plugin for WasmSampler {
+impl<const STEREO_FIRST: bool> Vst3Plugin for WasmSampler<STEREO_FIRST> {
     const VST3_CLASS_ID: [u8; 16] = *b"WasmSamplerPlug1";
     const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[Vst3SubCategory::Instrument, Vst3SubCategory::Sampler];
 }
@@ -367,7 +380,7 @@ mod tests {
 
     #[test]
     fn instantiating_makes_no_engine_and_starts_no_thread() {
-        let plugin = WasmSampler::default();
+        let plugin = WasmSampler::<false>::default();
         assert!(plugin.shared().engine().is_none(), "the guest is instantiated at activation, not before");
         assert!(!plugin.shared().loader.is_running(), "no loader thread until there is work");
         assert_eq!(plugin.shared().store.kit(), Kit::default());
