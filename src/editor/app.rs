@@ -363,8 +363,8 @@ impl SamplerApp {
     }
 
     /// The kit menu: open and save kit files (the browser starts in
-    /// `start`), embedding, and the render quality (the interpolation of
-    /// every pad left at "Kit").
+    /// `start`), embedding, the render quality (the interpolation of every
+    /// pad left at "Kit") and the polyphony.
     fn kit_menu(&mut self, bar: &mut Ui, start: PathBuf) {
         bar.menu_button("Kit", |ui| {
             if ui.button("Open kit…").on_hover_text("Replace the pads with a kit file's (or an SFZ file's)").clicked() {
@@ -392,6 +392,20 @@ impl SamplerApp {
             if quality != was {
                 self.shared.store.set_render_quality(quality);
             }
+            ui.separator();
+            ui.horizontal(|ui| {
+                ui.label(egui::RichText::new(crate::settings::POLYPHONY.name).color(DIM));
+                let was = self.shared.store.polyphony();
+                let mut voices = was;
+                let range = crate::settings::POLYPHONY.min as u32..=crate::settings::POLYPHONY.max as u32;
+                ui.add(egui::DragValue::new(&mut voices).range(range).speed(4.0))
+                    .on_hover_text("Voices at once in the whole instrument before the quietest is stolen (changing it stops every voice)");
+                if voices != was {
+                    if let Err(e) = self.shared.store.set_polyphony(voices) {
+                        self.shared.link.post_message(e);
+                    }
+                }
+            });
         });
     }
 
