@@ -13,7 +13,9 @@ use std::sync::Arc;
 use nice_assert_no_alloc::assert_no_alloc;
 use wasm_sampler::cli::demo;
 use wasm_sampler::engine::triggering::NoteEvent;
-use wasm_sampler::kit::{Automation, FilterSettings, FilterSlope, FilterType, Interpolation, Loop, LoopMode, Mapping, PadSettings, PlayMode, Retrigger};
+use wasm_sampler::kit::{
+    Automation, CcRange, FilterSettings, FilterSlope, FilterType, Interpolation, Loop, LoopMode, Mapping, PadSettings, PlayMode, Retrigger, RoundRobin,
+};
 use wasm_sampler::settings::AUTOMATED_PADS;
 
 // The global allocator is nice-plug's AllocDisabler (feature
@@ -82,8 +84,12 @@ fn process_never_allocates_while_samples_load_on_another_thread() {
 /// tune, envelope, cutoff and resonance moving every few blocks, filters of
 /// every type with key, velocity and envelope tracking, forward (crossfaded,
 /// sustain) and ping-pong loops, auditions on their own channel, notes
-/// off, chokes, all-notes-off, all-sound-off, resets, and another thread
-/// replacing samples, trimming them and editing settings meanwhile.
+/// off, chokes, all-notes-off, all-sound-off, resets, a pad of three
+/// samples (two crossfading velocity layers, one a random round robin) on
+/// an auxiliary output rendered through all nine outputs, a pedal pad
+/// played by CC 4, aftertouch chokes, and another thread replacing
+/// samples, trimming them, editing settings and changing the polyphony
+/// meanwhile.
 #[test]
 fn the_normal_path_allocates_nothing_over_10000_blocks_with_every_feature_on() {
     let dir = tempdir();
@@ -105,6 +111,23 @@ fn the_normal_path_allocates_nothing_over_10000_blocks_with_every_feature_on() {
             .edit(7, |p| p.samples[0].params.looping = Loop { mode: LoopMode::Forward, start: 5_000, end: 9_000, crossfade: 0.01, sustain: true })
             .unwrap();
         rig.store.edit(6, |p| p.samples[0].params.looping = Loop { mode: LoopMode::PingPong, start: 2_000, end: 2_500, ..Loop::default() }).unwrap();
+        // Pad 9: three samples on note 62, output 2: a soft layer and a loud
+        // one of two hits at random, crossfading over 20 steps.
+        rig.load_file(9, &a).unwrap();
+        rig.add_file(9, &a).unwrap();
+        rig.add_file(9, &a).unwrap();
+        rig.store
+            .edit(9, |p| {
+                p.mapping = Mapping { aftertouch_chokes: true, ..Mapping::drum(62) };
+                p.settings = PadSettings { round_robin: RoundRobin::RandomNoRepeat, layer_crossfade: 20.0, output: 2, ..PadSettings::default() };
+                p.samples[0].params.velocity = (1, 63);
+                (p.samples[1].params.velocity, p.samples[2].params.velocity) = ((64, 127), (64, 127));
+            })
+            .unwrap();
+        // Pad 10: the pedal's chick, choking pad 9.
+        rig.load_file(10, &a).unwrap();
+        rig.set_mapping(10, Mapping { pedal: Some(CcRange { cc: 4, lo: 100, hi: 127 }), choke_group: 3, ..Mapping::drum(44) });
+        rig.store.edit(9, |p| p.mapping.choke_group = 3).unwrap();
         // Filters on the demo kit's first pads: every type, both slopes,
         // every modulation.
         for (pad, kind) in [FilterType::LowPass, FilterType::HighPass, FilterType::BandPass].into_iter().enumerate() {
@@ -129,6 +152,9 @@ fn the_normal_path_allocates_nothing_over_10000_blocks_with_every_feature_on() {
                     rig.set_mapping(8, Mapping { velocity: (64, 127), mode: PlayMode::Gate, ..Mapping::drum(60) });
                     rig.set_window(8, n % 5_000, 10_000 + n % 3_000);
                     rig.set_settings(6, PadSettings { release: 0.05 + (n % 10) as f32 * 0.01, pan: -0.5, ..PadSettings::default() });
+                    if n % 50 == 0 {
+                        rig.set_polyphony([64, 1_024, 8][(n / 50) as usize % 3]).unwrap();
+                    }
                     rig.housekeeping();
                     n += 1;
                     std::thread::sleep(std::time::Duration::from_millis(2));
@@ -139,6 +165,7 @@ fn the_normal_path_allocates_nothing_over_10000_blocks_with_every_feature_on() {
 
         let mut left = vec![0.0f32; 3_000];
         let mut right = vec![0.0f32; 3_000];
+        let mut channels = vec![vec![0.0f32; 3_000]; 18];
         let mut notes: Vec<NoteEvent> = Vec::with_capacity(512);
         let sizes = [1usize, 17, 64, 128, 256, 512, 1024, 1025, 2500];
         let neutral = Automation::NEUTRAL;
@@ -147,7 +174,7 @@ fn the_normal_path_allocates_nothing_over_10000_blocks_with_every_feature_on() {
             let n = sizes[block % sizes.len()];
             notes.clear();
             for i in 0..(block % 24) as u32 {
-                let note = [36u8, 38, 39, 42, 46, 60, 75, 80][(i as usize + block) % 8];
+                let note = [36u8, 38, 39, 42, 46, 60, 75, 80, 62][(i as usize + block) % 9];
                 let velocity = [0.3f32, 0.6, 1.0][(i as usize) % 3];
                 notes.push(NoteEvent::On { frame: (i * 31) % n as u32, channel: (i % 17) as u8, note, velocity });
             }
@@ -157,6 +184,11 @@ fn the_normal_path_allocates_nothing_over_10000_blocks_with_every_feature_on() {
                 29 => notes.push(NoteEvent::AllNotesOff { frame: 0 }),
                 41 => notes.push(NoteEvent::AllSoundOff { frame: 0 }),
                 _ => {}
+            }
+            // The pedal up and down, and aftertouch on pad 10's note.
+            notes.push(NoteEvent::Controller { frame: 0, channel: 0, cc: 4, value: [0u8, 127, 60, 110][block % 4] });
+            if block % 11 == 0 {
+                notes.push(NoteEvent::Pressure { frame: 0, channel: 0, note: 62, pressure: 0.8 });
             }
             notes.sort_by_key(|e| e.frame()); // outside the guarded call
             if block % 5 == 0 {
@@ -176,8 +208,17 @@ fn the_normal_path_allocates_nothing_over_10000_blocks_with_every_feature_on() {
                     };
                 }
             }
-            let (l, r) = (&mut left[..n], &mut right[..n]);
-            assert_no_alloc(|| rig.engine.process_automated(&notes, &automation, l, r));
+            if block % 2 == 0 {
+                let (l, r) = (&mut left[..n], &mut right[..n]);
+                assert_no_alloc(|| rig.engine.process_automated(&notes, &automation, l, r));
+            } else {
+                // All nine outputs (an array of the channels' slices).
+                let mut outs: [&mut [f32]; 18] = Default::default();
+                for (o, c) in outs.iter_mut().zip(channels.iter_mut()) {
+                    *o = &mut c[..n];
+                }
+                assert_no_alloc(|| rig.engine.process_outputs(&notes, &automation, &mut outs));
+            }
             if block % 997 == 0 {
                 assert_no_alloc(|| rig.engine.reset());
             }
