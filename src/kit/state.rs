@@ -346,6 +346,31 @@ mod tests {
     }
 
     #[test]
+    fn a_version_5_kit_loads_as_one_layer_per_pad_on_the_main_output_with_64_voices() {
+        // What version 5 saved for one pad (before layers, outputs and polyphony).
+        let v5 = r#"{"embed_audio":false,"pads":[{"mapping":{"aftertouch_chokes":false,"cc":null,"choke_group":0,"choked_by":null,"mode":"one_shot","trigger":{"note":36},"velocity":[1,127]},"samples":[{"end":0,"file":"/s/kick.wav","gain_db":0.0,"root_key":36,"start":0,"tune_cents":0.0}],"settings":{"attack":0.0,"bend_range":2.0,"choke_fade":0.004999999888241291,"curve":0.0,"decay":0.5,"filter":{"cutoff":20000.0,"envelope":0.0,"keytrack":0.0,"resonance":0.0,"slope":"12db","type":"off","velocity":0.0},"gain_db":0.0,"hold":0.0,"interpolation":"default","off_mode":"fast","pan":0.0,"pitch_keytrack":100.0,"release":0.009999999776482582,"retrigger":"ring","reverse":false,"sustain":100.0,"tune_cents":0.0,"tune_semitones":0,"velocity_amount":100.0,"velocity_curve":0.0,"voices":0}}],"render_quality":"cubic","version":5}"#;
+        let (kit, err) = Kit::from_json(&serde_json::from_str(v5).unwrap());
+        assert_eq!(err, None);
+        let mut expected = Kit::default();
+        expected.pad_mut(0).samples.push(record("/s/kick.wav", SampleParams::whole(36)));
+        assert_eq!(kit, expected, "polyphony 64, velocity layer 1..127, round robin cycle, no crossfade, main output, no pedal");
+        assert_eq!((kit.version, kit.polyphony, kit.pads[0].settings.output, kit.pads[0].samples[0].params.velocity), (6, 64, 0, (1, 127)));
+    }
+
+    #[test]
+    fn a_kit_with_more_samples_than_guest_slots_is_refused_with_the_count() {
+        let mut kit = Kit::default();
+        for i in 0..33 {
+            for _ in 0..250 {
+                kit.pad_mut(i).samples.push(record("/s/hit.wav", SampleParams::whole(36)));
+            }
+        }
+        let (loaded, err) = Kit::from_json(&kit.to_json());
+        assert_eq!(err.as_deref(), Some("kit state is invalid (8250 samples, at most 8192 in a kit); starting with an empty kit"));
+        assert_eq!(loaded, Kit::default());
+    }
+
+    #[test]
     fn a_version_2_kit_loads_with_the_neutral_envelope_and_velocity_response_and_its_pads_keep_their_kernel() {
         let v = serde_json::json!({"version": 2, "embed_audio": false, "pads": [{"mapping": {"trigger": {"note": 36}, "velocity": [1, 127], "mode": "gate", "choke_group": 0},
             "samples": [], "settings": {"gain_db": -2.0, "pan": 0.0, "tune_semitones": 0, "tune_cents": 0.0, "release": 0.25, "interpolation": "cubic"}}]});
