@@ -425,7 +425,11 @@ fn the_host_reads_each_pads_note_by_its_pads_name() {
     let h = inst.plugin_handle();
     assert_eq!(names.count(&h), 0, "no pads, no names");
     let blob = state_with(&save_state(&mut inst), &kit);
+    let told = |inst: &Instance| inst.access_handler(|h| h.note_names_changed.get());
+    let before = told(&inst);
     load_state(&mut inst, &blob);
+    pump(&mut inst);
+    assert_eq!(told(&inst), before + 1, "the plugin tells the host the names changed");
     let h = inst.plugin_handle();
     assert_eq!(names.count(&h), 2);
     let mut read = Vec::new();
@@ -444,6 +448,10 @@ fn the_host_reads_each_pads_note_by_its_pads_name() {
     );
     let mut buf = clack_extensions::note_name::NoteNameBuffer::new();
     assert!(names.get(&h, 2, &mut buf).is_none(), "past the end");
+    // Saving changes no name: the host is not told again.
+    save_state(&mut inst);
+    pump(&mut inst);
+    assert_eq!(told(&inst), before + 1);
     // The rest of the plugin still answers through the same instance.
     let ports: clack_extensions::audio_ports::PluginAudioPorts = inst.plugin_handle().get_extension().expect("audio ports");
     assert_eq!(ports.count(&inst.plugin_handle(), false), 9);

@@ -152,7 +152,7 @@ fn the_normal_path_allocates_nothing_over_10000_blocks_with_every_feature_on() {
                     rig.set_mapping(8, Mapping { velocity: (64, 127), mode: PlayMode::Gate, ..Mapping::drum(60) });
                     rig.set_window(8, n % 5_000, 10_000 + n % 3_000);
                     rig.set_settings(6, PadSettings { release: 0.05 + (n % 10) as f32 * 0.01, pan: -0.5, ..PadSettings::default() });
-                    if n % 50 == 0 {
+                    if n.is_multiple_of(50) {
                         rig.set_polyphony([64, 1_024, 8][(n / 50) as usize % 3]).unwrap();
                     }
                     rig.housekeeping();

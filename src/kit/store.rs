@@ -70,6 +70,8 @@ struct Pending {
 pub struct KitStore {
     kit: Mutex<Kit>,
     engine: OnceLock<Arc<Engine>>,
+    /// Called after every change (see [`KitStore::watch`]).
+    watch: OnceLock<Box<dyn Fn() + Send + Sync>>,
     errors: Mutex<BTreeMap<usize, String>>,
     /// Pads waiting for a load. Kit marks are set and cleared only while the
     /// kit lock is held (so an edit sees them consistently with the model).
@@ -87,6 +89,7 @@ impl Default for KitStore {
         KitStore {
             kit: Mutex::new(Kit::default()),
             engine: OnceLock::new(),
+            watch: OnceLock::new(),
             errors: Mutex::new(BTreeMap::new()),
             pending: Mutex::new(BTreeMap::new()),
             generation: AtomicU64::new(0),
@@ -137,6 +140,20 @@ impl KitStore {
 
     fn changed(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
+        if let Some(watch) = self.watch.get() {
+            watch();
+        }
+    }
+
+    /// Calls `watch` after every change to the kit from now on (once; later
+    /// calls are ignored), on the thread that made the change, with no lock
+    /// of the store held. It must be quick and must not block (the CLAP
+    /// entry asks the host for a main-thread callback there, to tell it the
+    /// note names changed).
+    ///
+    /// Thread: any non-real-time. No allocation.
+    pub fn watch(&self, watch: Box<dyn Fn() + Send + Sync>) {
+        let _ = self.watch.set(watch);
     }
 
     /// How many kit loads have completed.

@@ -9,15 +9,18 @@
 //! `get_extension` answers `clap.note-name` and asks nice-plug for
 //! everything else, and whose `destroy` also frees the copy. nice-plug's
 //! functions find their wrapper through `plugin_data`, which the copy
-//! keeps, so they work unchanged when called with the copy.
+//! keeps, so they work unchanged when called with the copy. When the kit
+//! changes, the entry asks the host for a main-thread callback, and there
+//! (in its `on_main_thread`, after nice-plug's) tells the host the names
+//! changed if they did.
 //!
 //! Thread: as CLAP says for each function (the factory and note names on
 //! the main thread). Nothing here runs on the audio thread.
 
 use std::ffi::{c_char, c_void, CStr};
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
-use clap_sys::ext::note_name::{clap_note_name, clap_plugin_note_name, CLAP_EXT_NOTE_NAME};
+use clap_sys::ext::note_name::{clap_host_note_name, clap_note_name, clap_plugin_note_name, CLAP_EXT_NOTE_NAME};
 use clap_sys::string_sizes::CLAP_NAME_SIZE;
 use nice_plug::wrapper::clap::{clap_host, clap_plugin, clap_plugin_descriptor, clap_plugin_factory, PluginDescriptor, Wrapper, CLAP_PLUGIN_FACTORY_ID};
 
@@ -31,7 +34,50 @@ struct Instance {
     plugin: clap_plugin,
     get_extension: unsafe extern "C" fn(*const clap_plugin, *const c_char) -> *const c_void,
     destroy: unsafe extern "C" fn(*const clap_plugin),
+    on_main_thread: Option<unsafe extern "C" fn(*const clap_plugin)>,
     shared: Weak<Shared>,
+    host: Host,
+    /// The names the host was last told of (main thread only).
+    names_told: Mutex<Vec<(u8, String)>>,
+}
+
+/// The host, as the kit store's watcher keeps it.
+#[derive(Clone, Copy)]
+struct Host(*const clap_host);
+
+// SAFETY: CLAP makes `request_callback` callable from any thread, and the
+// host outlives the plugin instance (and so the kit store that keeps this).
+unsafe impl Send for Host {}
+// SAFETY: as above; the pointer is only read.
+unsafe impl Sync for Host {}
+
+impl Host {
+    /// Asks the host for a call of `on_main_thread`.
+    ///
+    /// Thread: any. No allocation.
+    fn request_callback(self) {
+        // SAFETY: the host's `clap_host` is valid for the plugin's life.
+        if let Some(request) = unsafe { self.0.as_ref() }.and_then(|h| h.request_callback) {
+            // SAFETY: thread-safe per CLAP, with the host's own pointer.
+            unsafe { request(self.0) };
+        }
+    }
+
+    /// Tells the host the note names changed.
+    ///
+    /// Thread: main. No allocation.
+    fn note_names_changed(self) {
+        // SAFETY: the host's `clap_host` is valid for the plugin's life;
+        // its `get_extension` returns null or a `clap_host_note_name`.
+        unsafe {
+            let Some(host) = self.0.as_ref() else { return };
+            let Some(get_extension) = host.get_extension else { return };
+            let ext = get_extension(self.0, CLAP_EXT_NOTE_NAME.as_ptr()) as *const clap_host_note_name;
+            if let Some(changed) = ext.as_ref().and_then(|e| e.changed) {
+                changed(self.0);
+            }
+        }
+    }
 }
 
 static NOTE_NAME: clap_plugin_note_name = clap_plugin_note_name { count: Some(note_name_count), get: Some(note_name_get) };
@@ -70,11 +116,23 @@ unsafe extern "C" fn create_plugin(_factory: *const clap_plugin_factory, host: *
     let (Some(get_extension), Some(destroy)) = (inner.get_extension, inner.destroy) else {
         return std::ptr::null();
     };
+    let host = Host(host);
+    if let Some(s) = shared.upgrade() {
+        s.store.watch(Box::new(move || host.request_callback()));
+    }
     let instance = Box::new(Instance {
-        plugin: clap_plugin { get_extension: Some(instance_get_extension), destroy: Some(instance_destroy), ..inner },
+        plugin: clap_plugin {
+            get_extension: Some(instance_get_extension),
+            destroy: Some(instance_destroy),
+            on_main_thread: Some(instance_on_main_thread),
+            ..inner
+        },
         get_extension,
         destroy,
+        on_main_thread: inner.on_main_thread,
         shared,
+        host,
+        names_told: Mutex::new(Vec::new()),
     });
     Box::into_raw(instance) as *const clap_plugin
 }
@@ -114,6 +172,26 @@ unsafe extern "C" fn instance_destroy(plugin: *const clap_plugin) {
         let destroy = instance(plugin).destroy;
         destroy(plugin);
         drop(Box::from_raw(plugin as *mut Instance));
+    }
+}
+
+unsafe extern "C" fn instance_on_main_thread(plugin: *const clap_plugin) {
+    if plugin.is_null() {
+        return;
+    }
+    // SAFETY: the host passes the pointer we gave it, on the main thread.
+    let instance = unsafe { instance(plugin) };
+    if let Some(inner) = instance.on_main_thread {
+        // SAFETY: nice-plug's function, with a plugin whose `plugin_data`
+        // is its wrapper's.
+        unsafe { inner(plugin) };
+    }
+    let now = names(plugin);
+    let mut told = instance.names_told.lock().unwrap_or_else(|e| e.into_inner());
+    if *told != now {
+        *told = now;
+        drop(told);
+        instance.host.note_names_changed();
     }
 }
 

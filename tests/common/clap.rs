@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use clack_extensions::gui::{GuiSize, HostGui, HostGuiImpl};
 use clack_extensions::log::{HostLog, HostLogImpl, LogSeverity};
+use clack_extensions::note_name::{HostNoteName, HostNoteNameImpl};
 use clack_extensions::state::PluginState;
 use clack_host::events::event_types::{MidiEvent, NoteOffEvent, NoteOnEvent};
 use clack_host::events::Match;
@@ -51,15 +52,31 @@ impl HostGuiImpl for TestShared {
     fn closed(&self, _was_destroyed: bool) {}
 }
 
+/// The host's main-thread side: how often the plugin said its note names
+/// changed.
+#[derive(Default)]
+pub struct TestMainThread {
+    pub note_names_changed: std::cell::Cell<u32>,
+}
+
+impl MainThreadHandler<'_> for TestMainThread {}
+
+impl HostNoteNameImpl for TestMainThread {
+    fn changed(&self) {
+        self.note_names_changed.set(self.note_names_changed.get() + 1);
+    }
+}
+
 pub struct TestHost;
 
 impl HostHandlers for TestHost {
     type Shared<'a> = TestShared;
-    type MainThread<'a> = ();
+    type MainThread<'a> = TestMainThread;
     type AudioProcessor<'a> = ();
     fn declare_extensions(builder: &mut HostExtensions<Self>, _shared: &Self::Shared<'_>) {
         builder.register::<HostLog>();
         builder.register::<HostGui>();
+        builder.register::<HostNoteName>();
     }
 }
 
@@ -100,7 +117,7 @@ impl Host {
     }
 
     pub fn instance(&self) -> Instance {
-        PluginInstance::<TestHost>::new(|_| TestShared::default(), |_| (), &self.entry, &self.id, &self.info).expect("instantiating")
+        PluginInstance::<TestHost>::new(|_| TestShared::default(), |_| TestMainThread::default(), &self.entry, &self.id, &self.info).expect("instantiating")
     }
 }
 
