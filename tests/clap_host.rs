@@ -131,7 +131,7 @@ fn a_controller_from_the_host_picks_which_pad_a_note_plays() {
     for (i, (file, lo, hi)) in [(&files[0], 0, 63), (&files[1], 64, 127)].into_iter().enumerate() {
         let pad = kit.pad_mut(i);
         pad.mapping = wasm_sampler::kit::Mapping { cc: Some(wasm_sampler::kit::CcRange { cc: 4, lo, hi }), ..wasm_sampler::kit::Mapping::drum(36) };
-        pad.samples.push(wasm_sampler::kit::SampleRecord { file: file.clone(), params: wasm_sampler::kit::SampleParams::whole(36), embedded: None });
+        pad.samples.push(record(file, 36));
     }
     let host = Host::load();
     let mut inst = host.instance();
@@ -168,21 +168,9 @@ fn aftertouch_from_the_host_chokes_a_cymbal_pad_that_asks_for_it() {
     for (i, (note, chokes)) in [(51, true), (53, false)].into_iter().enumerate() {
         let pad = kit.pad_mut(i);
         pad.mapping = wasm_sampler::kit::Mapping { aftertouch_chokes: chokes, ..wasm_sampler::kit::Mapping::drum(note) };
-        pad.samples.push(wasm_sampler::kit::SampleRecord { file: file.clone(), params: wasm_sampler::kit::SampleParams::whole(note), embedded: None });
+        pad.samples.push(record(file, note));
     }
-    let host = Host::load();
-    let mut inst = host.instance();
-    let blob = state_with(&save_state(&mut inst), &kit);
-    load_state(&mut inst, &blob);
-    let config = PluginAudioConfiguration { sample_rate: 48_000.0, min_frames_count: 1, max_frames_count: 4096 };
-    let mut proc = inst.activate(|_, _| (), config).expect("activate").start_processing().expect("start");
-    let mut steady = 0u64;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while run(&mut proc, &mut inst, &[(0, Msg::On(53))], 256, &[256], &mut steady)[0].iter().all(|&s| s == 0.0) {
-        assert!(Instant::now() < deadline, "the kit did not load");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    run(&mut proc, &mut inst, &[(0, Msg::AllSoundOff)], 2048, &[512], &mut steady);
+    let (mut inst, mut proc, mut steady) = start_with_kit(&Host::load(), &kit, 53);
     for (note, chokes) in [(51u8, true), (53, false)] {
         let out = run(&mut proc, &mut inst, &[(0, Msg::On(note as u16)), (2_000, Msg::Aftertouch(note, 127))], 4_000, &[512], &mut steady);
         let after = &out[0][2_000 + 241..];
@@ -350,12 +338,12 @@ fn a_pad_routed_to_aux_3_plays_only_on_that_port_bit_exact_and_a_stereo_only_hos
     let mut kit = wasm_sampler::kit::Kit::default();
     for (i, file) in files.iter().enumerate() {
         let pad = kit.pad_mut(i);
-        pad.samples.push(wasm_sampler::kit::SampleRecord { file: file.clone(), params: wasm_sampler::kit::SampleParams::whole(36), embedded: None });
+        pad.samples.push(record(file, 36));
     }
     kit.pad_mut(1).settings.output = 3;
     // A third pad, on main, loaded after the second (pads load in order):
     // once it sounds, the pad on aux 3 is loaded too.
-    kit.pad_mut(2).samples.push(wasm_sampler::kit::SampleRecord { file: files[0].clone(), params: wasm_sampler::kit::SampleParams::whole(38), embedded: None });
+    kit.pad_mut(2).samples.push(record(&files[0], 38));
     let host = Host::load();
     for stereo_only in [false, true] {
         let mut inst = host.instance();
@@ -415,7 +403,7 @@ fn the_host_reads_each_pads_note_by_its_pads_name() {
     for (i, (file, note)) in [(&files[0], 36), (&files[1], 42), (&files[2], 42)].into_iter().enumerate() {
         let pad = kit.pad_mut(i);
         pad.mapping = wasm_sampler::kit::Mapping::drum(note);
-        pad.samples.push(wasm_sampler::kit::SampleRecord { file: file.clone(), params: wasm_sampler::kit::SampleParams::whole(note), embedded: None });
+        pad.samples.push(record(file, note));
     }
     // An empty pad has no name.
     kit.pad_mut(3).mapping = wasm_sampler::kit::Mapping::drum(50);

@@ -226,13 +226,30 @@ pub fn assert_clean(out: &[Vec<f32>; 2], what: &str) {
     }
 }
 
+/// A sample record playing `file` whole with root key `root`.
+pub fn record(file: &std::path::Path, root: u8) -> wasm_sampler::kit::SampleRecord {
+    wasm_sampler::kit::SampleRecord { file: file.to_path_buf(), params: wasm_sampler::kit::SampleParams::whole(root), embedded: None }
+}
+
+/// A new instance with `kit` restored from state, activated at 48 kHz and
+/// processing once note `probe` sounds (the kit's pads load in order: make
+/// it the last one's), then silenced.
+pub fn start_with_kit(host: &Host, kit: &wasm_sampler::kit::Kit, probe: u16) -> (Instance, StartedPluginAudioProcessor<TestHost>, u64) {
+    let mut inst = host.instance();
+    let blob = state_with(&save_state(&mut inst), kit);
+    load_state(&mut inst, &blob);
+    let (proc, steady, sounded) = activate_and_wait(&mut inst, 48_000, probe, Duration::from_secs(20));
+    assert!(sounded, "the kit did not load");
+    (inst, proc, steady)
+}
+
 /// A state blob whose kit has `files` on pads 1.. (notes 36..), taken from
 /// a real saved state so the wrapper's framing is right.
 pub fn state_with_kit(default_state: &[u8], files: &[PathBuf]) -> Vec<u8> {
     let mut kit = wasm_sampler::kit::Kit::default();
     for (i, f) in files.iter().enumerate() {
         let root = 36 + i as u8;
-        kit.pad_mut(i).samples.push(wasm_sampler::kit::SampleRecord { file: f.clone(), params: wasm_sampler::kit::SampleParams::whole(root), embedded: None });
+        kit.pad_mut(i).samples.push(record(f, root));
     }
     state_with(default_state, &kit)
 }
