@@ -168,7 +168,7 @@ fn aftertouch_from_the_host_chokes_a_cymbal_pad_that_asks_for_it() {
     for (i, (note, chokes)) in [(51, true), (53, false)].into_iter().enumerate() {
         let pad = kit.pad_mut(i);
         pad.mapping = wasm_sampler::kit::Mapping { aftertouch_chokes: chokes, ..wasm_sampler::kit::Mapping::drum(note) };
-        pad.samples.push(record(file, note));
+        pad.samples.push(record(&file, note));
     }
     let (mut inst, mut proc, mut steady) = start_with_kit(&Host::load(), &kit, 53);
     for (note, chokes) in [(51u8, true), (53, false)] {
