@@ -193,3 +193,37 @@ fn a_guest_that_faults_on_every_call_stays_silent_after_the_recovery_limit() {
     assert_eq!(stats.faults, wasm_sampler::engine::MAX_AUTO_RECOVERIES + 1, "recovered up to the limit, then left silent");
     assert!(e.fault().is_some(), "the fault is reported");
 }
+
+#[test]
+fn a_guest_refusing_samples_fails_a_pads_load_and_gives_every_region_and_slot_back() {
+    // A pad of three samples restored from a kit: the guest refuses the
+    // first, so the pad's publish fails with the reservations of the other
+    // two still in hand; they must go back without waiting for the engine
+    // lock the publish holds (a hang here was the bug).
+    let dir = tempdir();
+    let path = Wat { slot_load_status: abi::status::BAD_REGION, ..Wat::default() }.write(&dir, "refuses.wasm");
+    let module = Arc::new(GuestModule::from_file(&path).unwrap());
+    let engine = Arc::new(Engine::new(EngineOptions { module: Some(module), ..EngineOptions::default() }).unwrap());
+    let store = Arc::new(wasm_sampler::KitStore::with_engine(engine.clone()));
+    let wav = path_in(&dir, "hit.wav");
+    write_float_wav(&wav, 48_000, 1, &[0.5; 100]);
+    let mut kit = wasm_sampler::kit::Kit::default();
+    for _ in 0..3 {
+        kit.pad_mut(0).samples.push(wasm_sampler::kit::SampleRecord { file: wav.clone(), params: wasm_sampler::kit::SampleParams::whole(36), embedded: None });
+    }
+    store.set_kit(kit);
+    let (done, finished) = std::sync::mpsc::channel();
+    let loader = {
+        let store = store.clone();
+        std::thread::spawn(move || {
+            store.load_kit(&std::sync::atomic::AtomicBool::new(false), |_, _| {});
+            let _ = done.send(());
+        })
+    };
+    finished.recv_timeout(std::time::Duration::from_secs(20)).expect("the kit load finished (no deadlock)");
+    loader.join().unwrap();
+    let stats = engine.stats();
+    assert_eq!((stats.samples_loaded, stats.allocator.used, stats.regions_pending_free), (0, 0, 0), "nothing loaded, nothing kept");
+    // Every slot came back: a working guest could still fill all of them.
+    assert_eq!(store.kit().pads[0].samples.len(), 3, "the pad keeps its samples' records");
+}

@@ -206,3 +206,26 @@ fn polyphony_is_a_kit_setting_saved_restored_and_given_to_the_engine() {
     restored.load_kit(&std::sync::atomic::AtomicBool::new(false), |pad, e| panic!("pad {pad}: {e}"));
     assert_eq!(restored.engine.polyphony(), 1_024);
 }
+
+#[test]
+fn a_channel_the_host_leaves_out_is_skipped_and_the_outputs_after_it_keep_their_places() {
+    let dir = tempdir();
+    let e = engine(DspBackend::Wasm, 48_000.0);
+    let b = signal(500, 9);
+    let path = path_in(&dir, "b.wav");
+    write_float_wav(&path, 48_000, 1, &b);
+    e.load_file(0, &path).unwrap();
+    e.edit(0, |p| p.settings.output = 3).unwrap();
+    // Main, then "Out 2" not connected (no channels), then "Out 3", "Out 4".
+    let mut chans = vec![vec![1.0f32; 600]; 8];
+    let mut outs: Vec<&mut [f32]> = chans.iter_mut().map(|c| c.as_mut_slice()).collect();
+    (outs[2], outs[3]) = (&mut [], &mut []);
+    e.engine.process_outputs(&[wasm_sampler::engine::triggering::NoteEvent::On { frame: 0, channel: 0, note: 36, velocity: 1.0 }], &[], &mut outs);
+    let expected = [b.clone(), vec![0.0; 100]].concat();
+    assert_eq!(first_difference(&chans[6], &expected), None, "Out 4 has the pad, in its place");
+    assert_eq!(first_difference(&chans[7], &expected), None);
+    for i in [0, 1, 4, 5] {
+        assert!(chans[i].iter().all(|&x| x == 0.0), "channel {i} silent");
+    }
+    assert!(chans[2].iter().chain(&chans[3]).all(|&x| x == 1.0), "the channels left out are not touched");
+}

@@ -245,13 +245,20 @@ fn regions_differing_in_velocity_and_turn_become_one_pad_with_layers_and_round_r
 <region> sample=h1.wav locc4=0 hicc4=63
 <region> sample=h2.wav locc4=64 hicc4=127
 <region> sample=h1.wav key=44 on_locc4=100 on_hicc4=127
+<group> key=40 loop_mode=one_shot
+<region> sample=s1.wav
+<region> sample=s2.wav
 "#,
     )
     .unwrap();
     let import = sfz::read(&dir.path().join("kit.sfz")).unwrap();
     assert_eq!(import.note, None, "every opcode is used");
     let kit = import.kit;
-    assert_eq!(kit.pads.len(), 5, "snare, ride, closed hat, open hat, pedal chick");
+    assert_eq!(kit.pads.len(), 7, "snare, ride, closed hat, open hat, pedal chick, and two stacked regions");
+    // Regions on one key and velocity with no turn of their own sound
+    // together, as in SFZ: a pad each.
+    assert_eq!((kit.pads[5].samples.len(), kit.pads[6].samples.len()), (1, 1));
+    assert_eq!((kit.pads[5].mapping.trigger, kit.pads[6].mapping.trigger), (wasm_sampler::kit::Trigger::Note(40), wasm_sampler::kit::Trigger::Note(40)));
     let files =
         |pad: usize| kit.pads[pad].samples.iter().map(|r| (r.file.file_name().unwrap().to_string_lossy().to_string(), r.params.velocity)).collect::<Vec<_>>();
     let names = |v: &[(&str, (u8, u8))]| v.iter().map(|(n, r)| (format!("{n}.wav"), *r)).collect::<Vec<_>>();

@@ -413,9 +413,10 @@ impl Sampler {
 
         // The pad's own rules: a cutting retrigger fades its voices of
         // this note; at its voice limit its oldest voices fade. Voices the
-        // pad started at this very frame are the same hit (velocity layers
-        // crossfading) and are neither cut nor counted.
-        let mine = |v: &Voice| v.stage == Stage::Sustain && v.pad == slot.pad && v.born != now;
+        // pad started at this very frame for this very note are the same
+        // hit (velocity layers crossfading) and are neither cut nor counted;
+        // another note at the same frame (a chord) counts.
+        let mine = |v: &Voice| v.stage == Stage::Sustain && v.pad == slot.pad && !(v.born == now && v.note_id == e.id);
         let span = self.span;
         if pad.retrigger_cut {
             for v in self.voices[..span].iter_mut().filter(|v| mine(v) && v.note_id == e.id) {

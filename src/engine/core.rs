@@ -68,18 +68,30 @@ impl Core {
         }
     }
 
-    /// Rebuilds the triggering view of the table (round robins keep their
-    /// turn where their layer is unchanged).
+    /// Rebuilds the triggering view of the whole table (round robins keep
+    /// their turn where their layer is unchanged).
     pub fn rebuild_live(&mut self) {
-        let previous = std::mem::take(&mut self.live);
-        self.live.extend(self.pads.iter().enumerate().map(|(i, p)| {
-            let samples: Vec<LiveSample> = p
-                .samples
-                .iter()
-                .filter_map(|s| s.loaded.as_ref().map(|l| LiveSample { params: s.params, slot: l.slot, source_rate: l.info.sample_rate }))
-                .collect();
-            (!samples.is_empty()).then(|| LivePad::new(p.mapping, p.settings, i as u32, samples, previous.get(i).and_then(Option::as_ref)))
-        }));
+        self.live.truncate(self.pads.len());
+        for pad in 0..self.pads.len() {
+            self.refresh_live(pad);
+        }
+    }
+
+    /// Rebuilds the triggering view of one pad (the table grown to hold it):
+    /// a publish touches its own pad only, so the audio thread never waits
+    /// behind the whole kit's.
+    pub fn refresh_live(&mut self, pad: usize) {
+        if self.live.len() < self.pads.len() {
+            self.live.resize(self.pads.len(), None);
+        }
+        let p = &self.pads[pad];
+        let samples: Vec<LiveSample> = p
+            .samples
+            .iter()
+            .filter_map(|s| s.loaded.as_ref().map(|l| LiveSample { params: s.params, slot: l.slot, source_rate: l.info.sample_rate }))
+            .collect();
+        let fresh = (!samples.is_empty()).then(|| LivePad::new(p.mapping, p.settings, pad as u32, samples, self.live[pad].as_ref()));
+        self.live[pad] = fresh;
     }
 
     /// Allocates `bytes`, growing the memory in whole pages if needed.
@@ -200,13 +212,21 @@ impl Core {
             }
             SampleChange::Set(decoded) => {
                 let mut admitted = Vec::with_capacity(decoded.len());
-                for (i, d) in decoded.into_iter().enumerate() {
+                let mut decoded = decoded.into_iter().enumerate();
+                while let Some((i, d)) = decoded.next() {
                     match d.map(|d| self.admit(pad, d, &params_at(i))) {
                         Some(Err(e)) => {
-                            // Nothing changes: give back what was admitted.
+                            // Nothing changes: give back what was admitted,
+                            // and the reservations not reached, here (a
+                            // reservation dropped would take this lock).
                             for s in admitted.into_iter().flatten() {
                                 let s: LoadedSample = s;
                                 self.guest_forget(&s);
+                            }
+                            for (reservation, _) in decoded.filter_map(|(_, d)| d) {
+                                let (region, slot) = reservation.into_parts();
+                                self.alloc.free(region.offset).expect("reserved regions are live");
+                                self.free_slots.push(slot);
                             }
                             return Err(e);
                         }
@@ -227,7 +247,6 @@ impl Core {
         fresh.resize(snap.samples.len(), false);
         // A kept sample whose window or loop changed is re-pointed (its
         // sounding voices finish the window they started with).
-        let mut result = Ok(());
         for (i, s) in loaded.iter().enumerate() {
             let (Some(s), false) = (s, fresh[i]) else { continue };
             let before = old_params.iter().zip(&old).find(|(_, o)| o.as_ref().map(|o| o.slot) == Some(s.slot)).map(|(p, _)| *p);
@@ -239,7 +258,14 @@ impl Core {
             if moved {
                 let s = s.clone();
                 if let Err(e) = self.load_slot(pad, &s, &now) {
-                    result = Err(e);
+                    // Nothing is published: the samples admitted by this
+                    // call go back (the pad keeps its table entry).
+                    for (l, new) in loaded.iter().zip(&fresh) {
+                        if let (Some(l), true) = (l, *new) {
+                            self.guest_forget(l);
+                        }
+                    }
+                    return Err(e);
                 }
             }
         }
@@ -249,8 +275,8 @@ impl Core {
         for sample in retire {
             self.retire(sample);
         }
-        self.rebuild_live();
-        result
+        self.refresh_live(pad);
+        Ok(())
     }
 
     /// Takes back an admitted sample that is not published after all (its
@@ -367,13 +393,15 @@ impl Core {
     /// Thread: audio. No allocation.
     pub fn process(&mut self, notes: &[NoteEvent], automation: &[Automation], outs: &mut [&mut [f32]]) {
         // A host that hands over channels of different lengths gets the
-        // common length rendered and the rest of the longer ones zeroed.
-        let frames = outs.iter().map(|o| o.len()).min().unwrap_or(0);
-        for o in outs.iter_mut() {
+        // common length rendered and the rest of the longer ones zeroed. An
+        // empty channel is one the host did not connect: it is skipped (so
+        // the buses after it keep their places).
+        let frames = outs.iter().map(|o| o.len()).filter(|&n| n > 0).min().unwrap_or(0);
+        for o in outs.iter_mut().filter(|o| o.len() > frames) {
             o[frames..].fill(0.0);
         }
         let silence = |outs: &mut [&mut [f32]], from: usize| {
-            for o in outs.iter_mut() {
+            for o in outs.iter_mut().filter(|o| !o.is_empty()) {
                 o[from..frames].fill(0.0);
             }
         };
@@ -436,7 +464,7 @@ impl Core {
                 silence(outs, start);
                 return;
             }
-            for (ch, o) in outs.iter_mut().enumerate() {
+            for (ch, o) in outs.iter_mut().enumerate().filter(|(_, o)| !o.is_empty()) {
                 if ch < abi::OUT_CHANNELS as usize {
                     self.guest.read_output(ch as u32, &mut o[start..end]);
                 } else {
@@ -445,7 +473,7 @@ impl Core {
             }
             start = end;
         }
-        for o in outs.iter_mut() {
+        for o in outs.iter_mut().filter(|o| !o.is_empty()) {
             for s in o[..frames].iter_mut() {
                 if !s.is_finite() {
                     *s = 0.0;

@@ -297,11 +297,13 @@ impl Layer {
                 i
             }
             RoundRobin::Random => state.below(n),
+            // The first hit: any of them.
+            RoundRobin::RandomNoRepeat if self.last >= n => state.below(n),
             RoundRobin::RandomNoRepeat => {
                 // One of the others, uniformly: draw from n - 1 and skip
                 // the last one played.
                 let r = state.below(n - 1);
-                if self.last < n && r >= self.last {
+                if r >= self.last {
                     r + 1
                 } else {
                     r

@@ -274,13 +274,24 @@ impl Parser {
             return Err(format!("{}: {} regions, and a kit holds at most {slots} samples", path.display(), self.regions.len()));
         }
         // Each region a pad, merged into an earlier one that it matches in
-        // everything but its sample, velocities and turn.
+        // everything but its sample, velocities and turn, and that has room.
+        // Regions on the same velocities that no `seq_position`, `lorand`
+        // or `hirand` tells apart sound together in SFZ (close and room
+        // microphones on one key): those stay pads of their own.
         let mut pads: Vec<(PadModel, Turns, Vec<Turn>)> = Vec::new();
         for (i, region) in self.regions.iter().enumerate() {
             let (pad, turns, turn) = region_pad(pads.len(), region)?;
+            let velocity = pad.samples[0].params.velocity;
             let count = pads.len();
-            match pads.iter_mut().find(|(p, t, _)| *t == turns && p.mapping == pad.mapping && p.settings == pad.settings) {
-                Some((p, _, order)) if p.samples.len() < settings::MAX_SAMPLES_PER_PAD => {
+            let joins = |(p, t, order): &&mut (PadModel, Turns, Vec<Turn>)| {
+                *t == turns
+                    && p.mapping == pad.mapping
+                    && p.settings == pad.settings
+                    && p.samples.len() < settings::MAX_SAMPLES_PER_PAD
+                    && p.samples.iter().zip(order.iter()).all(|(r, o)| r.params.velocity != velocity || (o.ordered && turn.ordered))
+            };
+            match pads.iter_mut().find(joins) {
+                Some((p, _, order)) => {
                     p.samples.extend(pad.samples);
                     order.push(turn);
                 }
@@ -380,6 +391,8 @@ struct Turn {
     seq: f64,
     lorand: f64,
     random: bool,
+    /// It names its turn (`seq_position`, `lorand` or `hirand`).
+    ordered: bool,
 }
 
 /// A region's opcodes as a pad with one sample, its choke opcodes and its
@@ -524,7 +537,9 @@ fn region_pad(index: usize, region: &Opcodes) -> Result<(PadModel, Turns, Turn),
     pad.samples.push(SampleRecord { file: sample, params, embedded: None });
     let turns = Turns { group: num("group")?.map(|g| g as i64), off_by: num("off_by")?.map(|g| g as i64) };
     let (lorand, hirand) = (num("lorand")?, num("hirand")?);
-    let turn = Turn { seq: num("seq_position")?.unwrap_or(1.0), lorand: lorand.unwrap_or(0.0), random: lorand.is_some() || hirand.is_some() };
+    let seq = num("seq_position")?;
+    let random = lorand.is_some() || hirand.is_some();
+    let turn = Turn { seq: seq.unwrap_or(1.0), lorand: lorand.unwrap_or(0.0), random, ordered: random || seq.is_some() };
     Ok((pad, turns, turn))
 }
 

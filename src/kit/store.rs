@@ -520,11 +520,14 @@ impl KitStore {
                 model.samples.len() - 1
             }
         };
-        // A pad still waiting for its kit gets its other samples with the
-        // kit's load; only this one is published now.
-        engine
-            .publish(pad, snapshot(&model, kit.render_quality), SampleChange::Replace(index, reservation, source))
-            .map_err(|reason| LoadError::new(file, reason))?;
+        // A pad still waiting for its kit plays the previous kit's samples:
+        // they go, and only this one plays until the kit's load reaches it.
+        let change = if self.waits_for_kit(pad) {
+            SampleChange::Set((0..index).map(|_| None).chain(std::iter::once(Some((reservation, source)))).collect())
+        } else {
+            SampleChange::Replace(index, reservation, source)
+        };
+        engine.publish(pad, snapshot(&model, kit.render_quality), change).map_err(|reason| LoadError::new(file, reason))?;
         *kit.pad_mut(pad) = model;
         Ok(info)
     }
@@ -625,6 +628,13 @@ impl KitStore {
     /// Thread: a loader thread (file I/O, decoding). Allocates.
     pub fn load_kit(&self, stop: &AtomicBool, mut report: impl FnMut(usize, &LoadError)) {
         let Some(engine) = self.engine().cloned() else { return };
+        // The previous kit's samples stay until each pad is reached; when
+        // they and the new kit's would not fit in the guest's slots
+        // together, they go first (the pads are silent until reached).
+        let incoming: usize = self.kit.lock().pads.iter().map(|p| p.samples.len()).sum();
+        if engine.stats().samples_loaded + incoming > wasm_sampler_guest::abi::SLOT_CAPACITY as usize {
+            engine.truncate_pads(0);
+        }
         let polyphony = self.polyphony();
         if engine.polyphony() != polyphony {
             if let Err(e) = engine.set_polyphony(polyphony) {

@@ -266,21 +266,20 @@ impl<const STEREO_FIRST: bool> Plugin for WasmSampler<STEREO_FIRST> {
             }
         }
 
-        // The buses in order, main first, two channels each (a fixed array
-        // of the host's slices: nothing is allocated).
+        // The buses in order, main first, two channels each, by port (a
+        // fixed array of the host's slices: nothing is allocated). A channel
+        // the host did not give stays empty, and the engine skips it.
         let mut outs: [&mut [f32]; abi::OUT_CHANNELS as usize] = Default::default();
         let mut count = 0;
-        for ch in buffer.as_slice().iter_mut() {
-            if let Some(slot) = outs.get_mut(count) {
-                *slot = std::mem::take(ch);
-                count += 1;
-            }
+        for (c, ch) in buffer.as_slice().iter_mut().enumerate().take(2) {
+            outs[c] = std::mem::take(ch);
+            count = 2;
         }
-        for ch in aux.outputs.iter_mut().flat_map(|b| b.as_slice().iter_mut()) {
-            if let Some(slot) = outs.get_mut(count) {
-                *slot = std::mem::take(ch);
-                count += 1;
+        for (port, b) in aux.outputs.iter_mut().enumerate().take(abi::OUT_BUSES as usize - 1) {
+            for (c, ch) in b.as_slice().iter_mut().enumerate().take(2) {
+                outs[2 * (port + 1) + c] = std::mem::take(ch);
             }
+            count = 2 * (port + 2);
         }
         let outs = &mut outs[..count];
         engine.process_outputs(&self.notes, &self.automation, outs);
@@ -292,10 +291,10 @@ impl<const STEREO_FIRST: bool> Plugin for WasmSampler<STEREO_FIRST> {
         }
         // At 0 dB and at rest the output is the engine's, bit for bit.
         if self.master.is_smoothing() || self.master_db != 0.0 {
-            let frames = outs.iter().map(|o| o.len()).min().unwrap_or(0);
+            let frames = outs.iter().map(|o| o.len()).max().unwrap_or(0);
             for i in 0..frames {
                 let g = self.master.next();
-                for o in outs.iter_mut() {
+                for o in outs.iter_mut().filter(|o| i < o.len()) {
                     o[i] *= g;
                 }
             }

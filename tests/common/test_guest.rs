@@ -10,7 +10,7 @@ const TEMPLATE: &str = r#"
   (func (export "abi_version") (result i32) (i32.const ABI))
   (func (export "init") (param f32 i32) (result i32) (i32.const 0))
   (func (export "reset"))
-  (func (export "slot_load") (param i32 i32 i32 i32 i32 i32 f32) (result i32) (i32.const 0))
+  (func (export "slot_load") (param i32 i32 i32 i32 i32 i32 f32) (result i32) (i32.const SLOT_LOAD_STATUS))
   (func (export "set_polyphony") (param i32) (result i32) (i32.const 0))
   (func (export "slot_retire") (param i32))
   (func (export "slot_voices") (param i32) (result i32) (i32.const 0))
@@ -37,11 +37,13 @@ struct Wat {
     process_name: &'static str,
     prelude: &'static str,
     extra: &'static str,
+    /// What `slot_load` answers (0: OK).
+    slot_load_status: i32,
 }
 
 impl Default for Wat {
     fn default() -> Self {
-        Wat { abi: abi::ABI_VERSION, heap_base: 0x2_0000, process_name: "process", prelude: "", extra: "" }
+        Wat { abi: abi::ABI_VERSION, heap_base: 0x2_0000, process_name: "process", prelude: "", extra: "", slot_load_status: 0 }
     }
 }
 
@@ -55,7 +57,8 @@ impl Wat {
             .replace("PROCESS_PRELUDE", self.prelude)
             .replace("OUT_L", &abi::out_channel(0).to_string())
             .replace("OUT_R", &abi::out_channel(1).to_string())
-            .replace("EXTRA", self.extra);
+            .replace("EXTRA", self.extra)
+            .replace("SLOT_LOAD_STATUS", &self.slot_load_status.to_string());
         wat::parse_str(&text).expect("the template is valid WAT")
     }
 }
