@@ -102,10 +102,17 @@ enum ProxyState {
     Done(#[allow(dead_code)] Option<super::xdnd_proxy::XdndProxy>),
 }
 
-/// Frames during which the proxy is tried (a window never embedded, e.g.
-/// standalone, stops trying after these).
+/// Frames during which the proxy is tried at every frame, then every
+/// [`PROXY_EVERY`]th frame up to [`PROXY_FRAMES`] (a window never embedded,
+/// e.g. standalone, stops trying then). A busy window manager can take
+/// seconds to manage the host's window (measured: a loaded 2-core machine
+/// missed the first 120 frames now and then).
 #[cfg(target_os = "linux")]
 const PROXY_TRIES: u32 = 120;
+#[cfg(target_os = "linux")]
+const PROXY_EVERY: u32 = 30;
+#[cfg(target_os = "linux")]
+const PROXY_FRAMES: u32 = 3_600;
 
 /// How often the handler checks whether egui wants a frame.
 const TICK: std::time::Duration = std::time::Duration::from_millis(15);
@@ -181,15 +188,20 @@ impl<A: WindowApp> EguiWindow<A> {
         use super::xdnd_proxy::{Install, XdndProxy};
         let mut state = self.xdnd_proxy.borrow_mut();
         let ProxyState::Pending(tries) = *state else { return };
+        if tries >= PROXY_TRIES && !tries.is_multiple_of(PROXY_EVERY) {
+            *state = ProxyState::Pending(tries + 1);
+            return;
+        }
         let Some(id) = x11_window_id(&self.window) else {
             *state = ProxyState::Done(None);
             return;
         };
         *state = match XdndProxy::install(id, self.proxy_drops.clone()) {
             Install::Installed(proxy) => ProxyState::Done(Some(proxy)),
-            Install::LeftAlone => ProxyState::Done(None),
-            Install::NotEmbedded if tries + 1 >= PROXY_TRIES => ProxyState::Done(None),
-            Install::NotEmbedded => ProxyState::Pending(tries + 1),
+            // Not embedded yet, or X could not be reached this time: again
+            // at a later frame, within the budget.
+            Install::NotEmbedded | Install::LeftAlone if tries + 1 >= PROXY_FRAMES => ProxyState::Done(None),
+            Install::NotEmbedded | Install::LeftAlone => ProxyState::Pending(tries + 1),
         };
     }
 
