@@ -412,23 +412,14 @@ fn wav_and_flac_files_dragged_from_a_file_manager_onto_pads_play_on_the_next_not
         let files: Vec<PathBuf> = kit_pad(&save_state(&mut s.inst), 11).map(|p| p.samples.iter().map(|r| r.file.clone()).collect()).unwrap_or_default();
         files == [gtk_hit.clone(), extra[0].clone(), extra[1].clone()]
     });
-    wait_for("the three samples to be loaded", 20, &mut s, |s| {
-        let hits: Vec<Vec<f32>> = (0..3)
-            .map(|_| {
-                let out = s.play(&[(0, Msg::On(50))], 1_000)[0].clone();
-                s.play(&[(0, Msg::AllSoundOff)], 2048);
-                out
-            })
-            .collect();
-        hits.iter().all(|h| h.iter().any(|&v| v != 0.0))
-    });
-    let hits: Vec<Vec<f32>> = (0..4)
-        .map(|_| {
-            let out = s.play(&[(0, Msg::On(50))], 1_500)[0].clone();
-            s.play(&[(0, Msg::AllSoundOff)], 2048);
-            out
-        })
-        .collect();
+    // One hit of note 50 (its left channel), then silence.
+    let hit = |s: &mut Session, frames: usize| {
+        let out = s.play(&[(0, Msg::On(50))], frames)[0].clone();
+        s.play(&[(0, Msg::AllSoundOff)], 2048);
+        out
+    };
+    wait_for("the three samples to be loaded", 20, &mut s, |s| (0..3).map(|_| hit(s, 1_000)).all(|h| h.iter().any(|&v| v != 0.0)));
+    let hits: Vec<Vec<f32>> = (0..4).map(|_| hit(&mut s, 1_500)).collect();
     assert_ne!(hits[0], hits[1], "the second hit plays the second sample");
     assert_ne!(hits[1], hits[2], "the third hit the third");
     assert_eq!(first_difference(&hits[3], &hits[0]), None, "the fourth hit the first again, exactly");

@@ -416,39 +416,25 @@ fn trigger_rows(ui: &mut Ui, edited: &mut PadModel, has_sample: bool) {
 /// A controller condition (play only while a CC is in a range) and a pedal
 /// (a CC entering a range plays the pad: the hi-hat pedal's chick).
 fn controller_rows(ui: &mut Ui, edited: &mut PadModel) {
-    ui.label("Controller");
+    let m = &mut edited.mapping;
+    let hint = "Play only while a controller (CC 4: the hi-hat pedal) is in a range";
+    cc_range_row(ui, "Controller", ("only while CC", "is"), hint, &mut m.cc, CcRange { cc: 4, lo: 0, hi: 127 });
+    let hint = "Play the pad when a controller enters a range, not by notes: the hi-hat pedal's chick as it closes";
+    cc_range_row(ui, "Pedal", ("played when CC", "enters"), hint, &mut m.pedal, CcRange { cc: 4, lo: 100, hi: 127 });
+}
+
+/// A grid row turning a controller range on (at `fresh`) or off, and
+/// editing its controller and range: "`check` N `verb` lo to hi".
+fn cc_range_row(ui: &mut Ui, label: &str, (check, verb): (&str, &str), hint: &str, range: &mut Option<CcRange>, fresh: CcRange) {
+    ui.label(label);
     ui.horizontal(|ui| {
-        let cc = &mut edited.mapping.cc;
-        let mut on = cc.is_some();
-        if ui.checkbox(&mut on, "only while CC").on_hover_text("Play only while a controller (CC 4: the hi-hat pedal) is in a range").changed() {
-            *cc = on.then_some(CcRange { cc: 4, lo: 0, hi: 127 });
+        let mut on = range.is_some();
+        if ui.checkbox(&mut on, check).on_hover_text(hint).changed() {
+            *range = on.then_some(fresh);
         }
-        if let Some(c) = cc {
+        if let Some(c) = range {
             ui.add(egui::DragValue::new(&mut c.cc).range(0..=127));
-            ui.label("is");
-            ui.add(egui::DragValue::new(&mut c.lo).range(0..=127));
-            ui.label("to");
-            ui.add(egui::DragValue::new(&mut c.hi).range(0..=127));
-            if c.lo > c.hi {
-                std::mem::swap(&mut c.lo, &mut c.hi);
-            }
-        }
-    });
-    ui.end_row();
-    ui.label("Pedal");
-    ui.horizontal(|ui| {
-        let pedal = &mut edited.mapping.pedal;
-        let mut on = pedal.is_some();
-        if ui
-            .checkbox(&mut on, "played when CC")
-            .on_hover_text("Play the pad when a controller enters a range, not by notes: the hi-hat pedal's chick as it closes")
-            .changed()
-        {
-            *pedal = on.then_some(CcRange { cc: 4, lo: 100, hi: 127 });
-        }
-        if let Some(c) = pedal {
-            ui.add(egui::DragValue::new(&mut c.cc).range(0..=127));
-            ui.label("enters");
+            ui.label(verb);
             ui.add(egui::DragValue::new(&mut c.lo).range(0..=127));
             ui.label("to");
             ui.add(egui::DragValue::new(&mut c.hi).range(0..=127));
