@@ -2,14 +2,19 @@
 //! bundles (nice-plug-xtask); `cargo xtask install` copies them into the
 //! per-user plugin folders, `~/.clap` and `~/.vst3`; `cargo xtask
 //! screenshot` renders the README's picture of the editor (the editor
-//! end-to-end test on Xvfb, with the demo kit loaded and a file dropped).
+//! end-to-end test on Xvfb, with the demo kit loaded and a file dropped);
+//! `cargo xtask bench-peer` times our render against FluidSynth's
+//! (`peer.rs`).
 
 use std::path::{Path, PathBuf};
+
+mod peer;
 
 fn main() -> nice_plug_xtask::Result<()> {
     match std::env::args().nth(1).as_deref() {
         Some("install") => return install(),
         Some("screenshot") => return screenshot(),
+        Some("bench-peer") => return peer::bench_peer(),
         _ => {}
     }
     nice_plug_xtask::main()
