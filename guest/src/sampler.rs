@@ -32,6 +32,12 @@ pub struct Sampler {
     /// voices in use (`abi::voice_span`): only `voices[..span]` is scanned.
     polyphony: u32,
     span: usize,
+    /// One past the highest voice that may be sounding: every voice from
+    /// `top` on is free. Voices start at the lowest free index, so the
+    /// sounding ones crowd the start and a block scans only `..top`, not
+    /// the whole span (an idle voice costs nothing). Raised when a voice
+    /// starts, lowered at each block's end.
+    top: usize,
     /// Each channel's pitch bend, -1..=1.
     bends: [f32; abi::CHANNELS as usize],
     next_stamp: u32,
@@ -63,6 +69,7 @@ impl Sampler {
         }
         self.polyphony = abi::POLYPHONY;
         self.span = abi::voice_span(abi::POLYPHONY) as usize;
+        self.top = 0;
         self.bends = [0.0; abi::CHANNELS as usize];
         self.next_stamp = 0;
         (self.clock, self.now) = (0, 0);
@@ -97,6 +104,7 @@ impl Sampler {
         for v in self.voices.iter_mut() {
             *v = Voice::IDLE;
         }
+        self.top = 0;
         self.next_stamp = 0;
         (self.clock, self.now) = (0, 0);
         self.header = Header {
@@ -252,7 +260,7 @@ impl Sampler {
     ///
     /// Thread: the one running the DSP (the audio thread for `process`; the engine lock holder otherwise). No allocation (the guest has no allocator).
     pub fn active_voices(&self) -> u32 {
-        self.voices[..self.span].iter().filter(|v| v.is_active()).count() as u32
+        self.voices[..self.top].iter().filter(|v| v.is_active()).count() as u32
     }
 
     fn fade_frames(&self, seconds: f32) -> u32 {
@@ -294,7 +302,7 @@ impl Sampler {
             }
             let end = events.get(next).map_or(frames, |e| e.frame.min(frames));
             let (a, b) = (cursor as usize, end as usize);
-            for v in self.voices[..self.span].iter_mut().filter(|v| v.is_active()) {
+            for v in self.voices[..self.top].iter_mut().filter(|v| v.is_active()) {
                 // SAFETY: the bus's two channels are distinct buffers inside
                 // the I/O region (`bus < OUT_BUSES`, checked by `Pad::set`),
                 // and these are their only slices while the voice renders;
@@ -313,7 +321,16 @@ impl Sampler {
         }
         self.clock = self.clock.wrapping_add(frames);
 
-        let active = self.active_voices();
+        // The active count, and `top` lowered past the voices that ended.
+        let mut active = 0;
+        let mut top = 0;
+        for (i, v) in self.voices[..self.top].iter().enumerate() {
+            if v.is_active() {
+                active += 1;
+                top = i + 1;
+            }
+        }
+        self.top = top;
         self.header.frames = frames;
         self.header.event_count = events.len() as u32;
         self.header.active_voices = active;
@@ -489,6 +506,7 @@ impl Sampler {
         let amp = pad.amp();
         let amp_env = Envelope::start(self.frames(pad.attack), self.frames(pad.hold), self.frames(pad.decay), pad.sustain, pad.curve);
         let (key, key_velocity) = e.key();
+        self.top = self.top.max(index + 1);
         self.voices[index] = Voice {
             stage: Stage::Sustain,
             slot: e.slot,

@@ -306,3 +306,26 @@ fn polyphony_sets_how_many_voices_sound_before_one_is_stolen_up_to_1024() {
     run(&mut s, &mut mem, 1, &[Event::note_on(0, 0, 3, 1.0, 1.0, false)]);
     assert_eq!(s.header().voices_stolen, 1);
 }
+
+#[test]
+fn a_voice_above_ended_ones_keeps_sounding_and_new_notes_take_the_lowest_free_voice() {
+    // Slot 0: 4 frames of 1.0; slot 1: 1000 frames of 0.25, right after.
+    let mut sample = vec![1.0f32; 4];
+    sample.extend(vec![0.25f32; 1000]);
+    let (mut s, mut mem) = ready(&sample);
+    assert_eq!(s.slot_load(&mem.view(), 0, 0, abi::SAMPLE_BASE, 4, 1, abi::format::F32, 48_000.0), status::OK);
+    assert_eq!(s.slot_load(&mem.view(), 1, 1, abi::SAMPLE_BASE + 16, 1000, 1, abi::format::F32, 48_000.0), status::OK);
+    let out = run(&mut s, &mut mem, 8, &[Event::note_on(0, 0, 1, 1.0, 1.0, false), Event::note_on(0, 1, 2, 1.0, 1.0, false)]);
+    assert_eq!(out, [1.25, 1.25, 1.25, 1.25, 0.25, 0.25, 0.25, 0.25]);
+    // Voice 0 ended; voice 1 plays on with nothing below it sounding.
+    assert_eq!((s.active_voices(), s.top), (1, 2));
+    assert_eq!(run(&mut s, &mut mem, 8, &[]), [0.25; 8]);
+    // A new note takes voice 0; both sound.
+    let out = run(&mut s, &mut mem, 8, &[Event::note_on(2, 0, 3, 1.0, 1.0, false)]);
+    assert_eq!(out, [0.25, 0.25, 1.25, 1.25, 1.25, 1.25, 0.25, 0.25]);
+    assert_eq!((s.active_voices(), s.top), (1, 2));
+    // When the last voice ends, nothing is scanned.
+    run(&mut s, &mut mem, 1000, &[]);
+    assert_eq!((s.active_voices(), s.top), (0, 0));
+    assert_eq!(s.voices[1].stage, Stage::Free);
+}
