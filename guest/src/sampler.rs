@@ -29,7 +29,8 @@ pub struct Sampler {
     pads: [Pad; abi::PAD_CAPACITY as usize],
     voices: [Voice; abi::VOICE_CAPACITY as usize],
     /// Voices sounding at once before one is stolen, and the physical
-    /// voices in use (`abi::voice_span`): only `voices[..span]` is scanned.
+    /// voices in use (`abi::voice_span`): events look no further than
+    /// `voices[..span]` (a block, no further than `top`).
     polyphony: u32,
     span: usize,
     /// One past the highest voice that may be sounding: every voice from
