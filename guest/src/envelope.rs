@@ -16,6 +16,8 @@
 //! and hold 0 and sustain 1 (the defaults) the level is exactly 1.0 from
 //! the first frame and never moves: the neutral path stays bit-exact.
 
+use crate::lanes::F4;
+
 /// Where the envelope is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Segment {
@@ -98,6 +100,34 @@ impl Envelope {
                 }
             }
         }
+    }
+
+    /// The levels of this frame and the next three, and the envelope moved
+    /// past them as four [`advance`](Self::advance)s move it; `None`
+    /// (nothing moved) when a segment ends within them or the envelope
+    /// does not move. Lane `k` is the level `advance` gives frame `k`, bit
+    /// for bit: the same operations per lane.
+    ///
+    /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
+    #[inline(always)]
+    pub fn step4(&mut self) -> Option<F4> {
+        if self.done + 4 >= self.len {
+            return None;
+        }
+        let levels = match self.segment {
+            Segment::Hold => F4::splat(self.level),
+            Segment::Attack | Segment::Decay | Segment::Release => {
+                let d = self.done;
+                let p = F4::new(d as f32, (d + 1) as f32, (d + 2) as f32, (d + 3) as f32) * F4::splat(self.inv_len);
+                let shaped = if self.curve == 1.0 { p } else { p / (p + F4::splat(self.curve) * (F4::splat(1.0) - p)) };
+                let levels = (F4::splat(self.from) + F4::splat(self.to - self.from) * shaped).with_first(self.level);
+                self.level = self.from + (self.to - self.from) * self.shape((d + 4) as f32 * self.inv_len);
+                levels
+            }
+            Segment::Sustain | Segment::Done => return None,
+        };
+        self.done += 4;
+        Some(levels)
     }
 
     /// `f(p)` for this envelope's curve.

@@ -80,6 +80,32 @@ pub fn linear_pair(v: F4, t: f32) -> F4 {
     v + (v.swap_halves() - v) * F4::splat(t)
 }
 
+/// [`cubic_weights`] for four fractions at once, transposed: result `j`
+/// holds tap `j`'s weight for each lane of `t` (lane `k` of result `j` is
+/// lane `j` of `cubic_weights(t[k])`, bit for bit: the same operations per
+/// lane).
+///
+/// Thread: any, the audio thread included. No allocation (the guest has no allocator).
+#[inline(always)]
+pub fn cubic_weights4(t: F4) -> [F4; 4] {
+    const A: [f32; 4] = [-0.5, 1.5, -1.5, 0.5];
+    const B: [f32; 4] = [1.0, -2.5, 2.0, -0.5];
+    const C: [f32; 4] = [-0.5, 0.0, 0.5, 0.0];
+    const D: [f32; 4] = [0.0, 1.0, 0.0, 0.0];
+    core::array::from_fn(|j| ((F4::splat(A[j]) * t + F4::splat(B[j])) * t + F4::splat(C[j])) * t + F4::splat(D[j]))
+}
+
+/// The cubic interpolant of four frames at once: `y` holds the taps
+/// `[y(-1), y(0), y(1), y(2)]`, each across the four frames, and `w` their
+/// [`cubic_weights4`]. Each lane equals [`cubic_mono`] of that frame bit for
+/// bit (the same products, summed in the same order).
+///
+/// Thread: any, the audio thread included. No allocation (the guest has no allocator).
+#[inline(always)]
+pub fn cubic4(y: [F4; 4], w: [F4; 4]) -> F4 {
+    (y[0] * w[0] + y[2] * w[2]) + (y[1] * w[1] + y[3] * w[3])
+}
+
 /// Linear interpolation between `y0` (t = 0) and `y1` (t = 1).
 ///
 /// ```
@@ -151,6 +177,24 @@ mod tests {
             assert_eq!(pair.1.to_bits(), cubic_mono(F4::new(r[0], r[1], r[2], r[3]), w).to_bits());
             let lin = linear_pair(F4::new(l[1], r[1], l[2], r[2]), t).low_pair();
             assert_eq!((lin.0.to_bits(), lin.1.to_bits()), (linear(l[1], l[2], t).to_bits(), linear(r[1], r[2], t).to_bits()));
+        }
+    }
+
+    #[test]
+    fn four_frame_cubic_gives_each_frame_the_one_frame_kernels_bits() {
+        let taps = [[0.1f32, -0.7, 0.33, 0.9], [-12.0, 7.5, 3.25, -1.0], [30_000.0, -32_768.0, 1.0, 17.0], [1e-3, 2e-3, -5e-4, 0.5]];
+        for k in 0..64 {
+            let t = [k as f32 / 64.0 + 1.0 / 4096.0, 0.999_9, (k as f32 * 0.37) % 1.0, 1.0 / (k as f32 + 2.0)];
+            let w = cubic_weights4(F4::new(t[0], t[1], t[2], t[3]));
+            let col = |j: usize| F4::new(taps[0][j], taps[1][j], taps[2][j], taps[3][j]);
+            let got = cubic4([col(0), col(1), col(2), col(3)], w).to_array();
+            for f in 0..4 {
+                let y = taps[f];
+                let one = cubic_mono(F4::new(y[0], y[1], y[2], y[3]), cubic_weights(t[f]));
+                assert_eq!(got[f].to_bits(), one.to_bits(), "frame {f} at t {}", t[f]);
+                let wf: [f32; 4] = core::array::from_fn(|j| w[j].to_array()[f]);
+                assert_eq!(wf.map(f32::to_bits), cubic_weights(t[f]).to_array().map(f32::to_bits));
+            }
         }
     }
 

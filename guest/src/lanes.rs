@@ -1,7 +1,7 @@
 //! Four `f32` lanes: the one vector type the voice loop computes with.
 //!
 //! Written by hand over `core::arch` because the guest is `no_std`, must give
-//! the same bits in wasm and natively, and needs exactly nine operations; a
+//! the same bits in wasm and natively, and needs a dozen operations; a
 //! portable-SIMD crate would add a dependency to the guest for less control
 //! (and `core::simd` is not stable). Three backends, chosen at compile time:
 //! - wasm32 with `simd128` (the guest module; `build.rs` enables it);
@@ -193,6 +193,77 @@ impl F4 {
         return (self.0[0], self.0[1]);
     }
 
+    /// The 4 × 4 transpose of the rows `a, b, c, d`: lane `j` of result
+    /// `k` is lane `k` of row `j` (row `j` is frame `j` of a batch; result
+    /// `k` its tap `k` across the batch).
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    #[inline(always)]
+    pub fn transpose(a: F4, b: F4, c: F4, d: F4) -> (F4, F4, F4, F4) {
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        return {
+            let (ab_lo, cd_lo) = (arch::i32x4_shuffle::<0, 4, 1, 5>(a.0, b.0), arch::i32x4_shuffle::<0, 4, 1, 5>(c.0, d.0));
+            let (ab_hi, cd_hi) = (arch::i32x4_shuffle::<2, 6, 3, 7>(a.0, b.0), arch::i32x4_shuffle::<2, 6, 3, 7>(c.0, d.0));
+            (
+                F4(arch::i32x4_shuffle::<0, 1, 4, 5>(ab_lo, cd_lo)),
+                F4(arch::i32x4_shuffle::<2, 3, 6, 7>(ab_lo, cd_lo)),
+                F4(arch::i32x4_shuffle::<0, 1, 4, 5>(ab_hi, cd_hi)),
+                F4(arch::i32x4_shuffle::<2, 3, 6, 7>(ab_hi, cd_hi)),
+            )
+        };
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SSE and SSE2 are part of the x86_64 baseline, on in every build.
+        return unsafe {
+            let (ab_lo, cd_lo) = (arch::_mm_unpacklo_ps(a.0, b.0), arch::_mm_unpacklo_ps(c.0, d.0));
+            let (ab_hi, cd_hi) = (arch::_mm_unpackhi_ps(a.0, b.0), arch::_mm_unpackhi_ps(c.0, d.0));
+            (
+                F4(arch::_mm_movelh_ps(ab_lo, cd_lo)),
+                F4(arch::_mm_movehl_ps(cd_lo, ab_lo)),
+                F4(arch::_mm_movelh_ps(ab_hi, cd_hi)),
+                F4(arch::_mm_movehl_ps(cd_hi, ab_hi)),
+            )
+        };
+        #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
+        return {
+            let rows = [a.0, b.0, c.0, d.0];
+            let col = |k: usize| F4([rows[0][k], rows[1][k], rows[2][k], rows[3][k]]);
+            (col(0), col(1), col(2), col(3))
+        };
+    }
+
+    /// Adds the lanes to `out[0..4]`, lane `k` to `out[k]`: one load, add
+    /// and store (`*out[k] += lane k`, the same bits as four scalar adds).
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    #[inline(always)]
+    pub fn add_to(self, out: &mut [f32; 4]) {
+        let addr = out.as_mut_ptr().expose_provenance();
+        // SAFETY: `out` is 16 writable bytes; the stores accept any alignment.
+        unsafe {
+            let sum = F4::load_f32(addr) + self;
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            arch::v128_store(core::ptr::with_exposed_provenance_mut(addr), sum.0);
+            #[cfg(target_arch = "x86_64")]
+            arch::_mm_storeu_ps(core::ptr::with_exposed_provenance_mut(addr), sum.0);
+            #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
+            core::ptr::with_exposed_provenance_mut::<[f32; 4]>(addr).write_unaligned(sum.0);
+        }
+    }
+
+    /// `[x, b, c, d]` of `[a, b, c, d]`.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    #[inline(always)]
+    pub fn with_first(self, x: f32) -> F4 {
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        return F4(arch::f32x4_replace_lane::<0>(self.0, x));
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SSE and SSE2 are part of the x86_64 baseline, on in every build.
+        return unsafe { F4(arch::_mm_move_ss(self.0, arch::_mm_set_ss(x))) };
+        #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
+        return F4([x, self.0[1], self.0[2], self.0[3]]);
+    }
+
     /// All four lanes.
     ///
     /// Thread: any, the audio thread included. No allocation.
@@ -251,6 +322,22 @@ impl core::ops::Mul for F4 {
     }
 }
 
+/// Thread: any, the audio thread included. No allocation.
+impl core::ops::Div for F4 {
+    type Output = F4;
+    /// Lane-wise `self / o` (IEEE division, correctly rounded like the scalar one).
+    #[inline(always)]
+    fn div(self, o: F4) -> F4 {
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        return F4(arch::f32x4_div(self.0, o.0));
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SSE and SSE2 are part of the x86_64 baseline, on in every build.
+        return unsafe { F4(arch::_mm_div_ps(self.0, o.0)) };
+        #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
+        return F4(core::array::from_fn(|i| self.0[i] / o.0[i]));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,11 +349,23 @@ mod tests {
         assert_eq!((x + y).to_array(), [2.0, 2.0, 2.25, 1e-3 + 3.0]);
         assert_eq!((x - y).to_array(), [1.0, -6.0, 4.25, 1e-3 - 3.0]);
         assert_eq!((x * y).to_array(), [0.75, -8.0, -3.25, 1e-3 * 3.0]);
+        assert_eq!((x / y).to_array(), [3.0, -0.5, -3.25, 1e-3 / 3.0]);
+        assert_eq!(x.with_first(9.0).to_array(), [9.0, -2.0, 3.25, 1e-3]);
         assert_eq!(x.swap_halves().to_array(), [3.25, 1e-3, 1.5, -2.0]);
         assert_eq!(x.reversed().to_array(), [1e-3, 3.25, -2.0, 1.5]);
         assert_eq!(x.dup_low().to_array(), [1.5, 1.5, -2.0, -2.0]);
         assert_eq!(x.dup_high().to_array(), [3.25, 3.25, 1e-3, 1e-3]);
         assert_eq!(F4::splat(-0.25).to_array(), [-0.25; 4]);
+        let rows = [[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0], [9.0, 10.0, 11.0, 12.0], [13.0, 14.0, 15.0, 16.0]];
+        let f = |r: [f32; 4]| F4::new(r[0], r[1], r[2], r[3]);
+        let (c0, c1, c2, c3) = F4::transpose(f(rows[0]), f(rows[1]), f(rows[2]), f(rows[3]));
+        assert_eq!(
+            [c0.to_array(), c1.to_array(), c2.to_array(), c3.to_array()],
+            [[1.0, 5.0, 9.0, 13.0], [2.0, 6.0, 10.0, 14.0], [3.0, 7.0, 11.0, 15.0], [4.0, 8.0, 12.0, 16.0]]
+        );
+        let mut out = [0.5f32, -1.0, 2.0, 1e-3];
+        y.add_to(&mut out);
+        assert_eq!(out, [1.0, 3.0, 1.0, 1e-3 + 3.0]);
     }
 
     #[test]

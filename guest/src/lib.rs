@@ -13,6 +13,7 @@
 pub mod abi;
 pub mod envelope;
 pub mod filter;
+mod frames4;
 pub mod interp;
 pub mod lanes;
 pub mod looping;

@@ -13,9 +13,9 @@ use crate::looping::Looping;
 use crate::memory::{Memory, Stored, F32, I16, I24, I8};
 
 /// The kernels as the loops' const parameter `K`.
-const LINEAR: u8 = 0;
-const CUBIC: u8 = 1;
-const SINC: u8 = 2;
+pub(crate) const LINEAR: u8 = 0;
+pub(crate) const CUBIC: u8 = 1;
+pub(crate) const SINC: u8 = 2;
 
 /// What the voice's envelope is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -211,7 +211,7 @@ impl Voice {
     /// Where frame `i` of the played order lies in the region: `i`, or
     /// counted from the end when reversed. `0 <= i < frames`.
     #[inline(always)]
-    fn frame_at<const REV: bool>(&self, i: i64) -> usize {
+    pub(crate) fn frame_at<const REV: bool>(&self, i: i64) -> usize {
         if REV {
             (self.frames as i64 - 1 - i) as usize
         } else {
@@ -244,7 +244,7 @@ impl Voice {
     /// # Safety
     /// As for [`Voice::raw_at`]; `0 <= i < frames`.
     #[inline(always)]
-    unsafe fn read<S: Stored, const CH: usize, const K: u8, const REV: bool>(&self, mem: &Memory, i: i64, t: f32) -> (f32, f32) {
+    pub(crate) unsafe fn read<S: Stored, const CH: usize, const K: u8, const REV: bool>(&self, mem: &Memory, i: i64, t: f32) -> (f32, f32) {
         // SAFETY: 0 <= i < frames (caller); the `inside` tests check that
         // every tap a vector load reads lies inside the region (the tests are
         // symmetric, so they hold for the mirrored frames too).
@@ -394,15 +394,22 @@ impl Voice {
         // SAFETY: forwarded from the caller.
         unsafe {
             // Filters and loops take the full loop; the plain voices keep a
-            // loop without their per-frame checks.
+            // loop without their per-frame checks, which reads four frames
+            // at once for the linear and cubic kernels (guest/src/frames4.rs).
             if self.filter.on() {
                 self.render_loop::<S, CH, K, REV, true, true, true>(mem, out_l, out_r)
             } else if self.looping.mode != crate::abi::looping::OFF {
                 self.render_loop::<S, CH, K, REV, true, false, true>(mem, out_l, out_r)
             } else if self.amp_env.moving() || (self.stage == Stage::Fading && self.env_step > 0.0) || self.bend_left > 0 {
-                self.render_loop::<S, CH, K, REV, true, false, false>(mem, out_l, out_r)
-            } else {
+                if K == SINC {
+                    self.render_loop::<S, CH, K, REV, true, false, false>(mem, out_l, out_r)
+                } else {
+                    self.render_frames4::<S, CH, K, REV, true>(mem, out_l, out_r)
+                }
+            } else if K == SINC {
                 self.render_loop::<S, CH, K, REV, false, false, false>(mem, out_l, out_r)
+            } else {
+                self.render_frames4::<S, CH, K, REV, false>(mem, out_l, out_r)
             }
         }
     }
@@ -423,7 +430,7 @@ impl Voice {
     // wasm function of 130 000 instructions; apart, each is a few thousand
     // and Cranelift allocates registers for each loop on its own.
     #[inline(never)]
-    unsafe fn render_loop<S: Stored, const CH: usize, const K: u8, const REV: bool, const MOVING: bool, const FILTER: bool, const LOOP: bool>(
+    pub(crate) unsafe fn render_loop<S: Stored, const CH: usize, const K: u8, const REV: bool, const MOVING: bool, const FILTER: bool, const LOOP: bool>(
         &mut self,
         mem: &Memory,
         out_l: &mut [f32],

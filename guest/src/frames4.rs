@@ -1,0 +1,385 @@
+//! The plain voice's loop four output frames at a time.
+//!
+//! A voice without filter or loop (most voices: one-shots and gated notes at
+//! any pitch, envelope moving or not) spends its time reading taps and
+//! weighting them. One frame at a time, the four taps of a cubic fill one
+//! vector and the sum across its lanes costs shuffles per frame. Here the
+//! scalar part (position, fraction, gains, envelope) still runs frame by
+//! frame, exactly as in `Voice::render_loop`, but the reads of four frames
+//! are transposed so that each vector holds one tap of four frames: the
+//! weights, the products and the sums then run once per four frames, and
+//! the mix into the outputs is one vector add per channel.
+//!
+//! Every lane does the operations the one-frame loop does for that frame,
+//! in the same order, so the output is the same bits (checked by the tests
+//! in `voice.rs` and the host's wasm = native and block-size tests). Frames
+//! a batch cannot take (fraction 0, taps past the sample's edges, the last
+//! frames of a block or of the voice) go through `Voice::read` one by one.
+
+use crate::envelope::Segment;
+use crate::interp::{cubic4, cubic_weights4};
+use crate::lanes::F4;
+use crate::memory::{Memory, Stored};
+use crate::voice::{Stage, Voice, CUBIC};
+
+impl Voice {
+    /// [`Voice::render`]'s loop for a voice without filter or loop, with the
+    /// linear or cubic kernel (`K`), reading four frames at once where it
+    /// can; `MOVING` as in `render_loop`. The same bits as `render_loop`.
+    ///
+    /// # Safety
+    /// The voice's region must be one published with `slot_load` in format
+    /// `S` and not freed.
+    ///
+    /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
+    // Not inlined, for the reason `render_loop` gives.
+    #[inline(never)]
+    pub(crate) unsafe fn render_frames4<S: Stored, const CH: usize, const K: u8, const REV: bool, const MOVING: bool>(
+        &mut self,
+        mem: &Memory,
+        out_l: &mut [f32],
+        out_r: &mut [f32],
+    ) {
+        // Locals for the moving state, as in `render_loop`.
+        let voice = *self;
+        let (mut pos, mut env, mut amp, mut ramp_left, mut amp_env) = (self.pos, self.env, self.amp, self.ramp_left, self.amp_env);
+        let (mut bend, mut bend_left) = (self.bend, self.bend_left);
+        let mut step = voice.rate * bend * voice.looping.dir;
+        let fading = self.stage == Stage::Fading && self.env_step > 0.0;
+        let end = self.frames as f64;
+        let velocity = voice.velocity * S::SCALE;
+        let steady = velocity * env * amp_env.level;
+        let frames = out_l.len().min(out_r.len());
+        let mut ended = false;
+        let mut done = 0;
+        while done < frames && !ended {
+            // Four frames with nothing but the position and the envelope
+            // moving (no fade, glide or pan ramp), none past the end: their
+            // positions and gains without a branch per frame.
+            if frames - done >= 4 && ramp_left == 0 && (!MOVING || (!fading && bend_left == 0)) {
+                let p = [pos, pos + step, pos + step + step, pos + step + step + step];
+                // The first and last positions bound the four (they step
+                // one way); a NaN fails the test.
+                let inside = |x: f64| (0.0..end).contains(&x);
+                let levels = if !(inside(p[0]) && inside(p[3])) {
+                    None
+                } else if !MOVING {
+                    Some(F4::splat(steady))
+                } else if amp_env.moving() {
+                    amp_env.step4().map(|levels| F4::splat(velocity * env) * levels)
+                } else {
+                    Some(F4::splat(velocity * env * amp_env.level))
+                };
+                if let Some(g) = levels {
+                    pos = p[3] + step;
+                    // SAFETY: 0 <= p[k] < end <= u32::MAX (`inside` above), so
+                    // each is finite and its integer part fits; truncation is
+                    // floor. (The checked cast costs a saturating sequence in
+                    // wasm.)
+                    let at = p.map(|x| unsafe { x.to_int_unchecked::<i64>() });
+                    let frac: [f32; 4] = core::array::from_fn(|k| (p[k] - at[k] as f64) as f32);
+                    let (gl, gr) = (g * F4::splat(amp[0]), g * F4::splat(amp[1]));
+                    // SAFETY: forwarded from the caller; 0 <= at[k] < frames.
+                    unsafe { voice.mix4::<S, CH, K, REV>(mem, at, frac, (gl, gr), &mut out_l[done..done + 4], &mut out_r[done..done + 4]) };
+                    done += 4;
+                    continue;
+                }
+            }
+            // The scalar part of up to four frames: where each reads and
+            // with what gain per channel.
+            let want = (frames - done).min(4);
+            let (mut at, mut frac, mut gl, mut gr) = ([0i64; 4], [0.0f32; 4], [0.0f32; 4], [0.0f32; 4]);
+            let mut got = 0;
+            // A loop of constant trip count, so that the compiler unrolls it
+            // and the arrays above live in registers (wasm locals), not in
+            // the stack's memory.
+            for _ in 0..4 {
+                if got == want {
+                    break;
+                }
+                if pos >= end {
+                    ended = true;
+                    break;
+                }
+                let i = pos as i64; // pos >= 0, so truncation is floor
+                at[got] = i;
+                frac[got] = (pos - i as f64) as f32;
+                let g = if MOVING { velocity * env * amp_env.level } else { steady };
+                gl[got] = g * amp[0];
+                gr[got] = g * amp[1];
+                got += 1;
+
+                pos += step;
+                if MOVING && bend_left > 0 {
+                    bend_left -= 1;
+                    bend = if bend_left == 0 { voice.bend_target } else { bend + voice.bend_step };
+                    step = voice.rate * bend * voice.looping.dir;
+                }
+                if ramp_left > 0 {
+                    ramp_left -= 1;
+                    if ramp_left == 0 {
+                        amp = voice.amp_target;
+                    } else {
+                        amp[0] += voice.amp_step[0];
+                        amp[1] += voice.amp_step[1];
+                    }
+                }
+                if MOVING && fading {
+                    env -= voice.env_step;
+                    if env <= 0.0 {
+                        ended = true;
+                        break;
+                    }
+                }
+                if MOVING && amp_env.moving() {
+                    amp_env.advance();
+                    if amp_env.segment == Segment::Done {
+                        ended = true;
+                        break;
+                    }
+                }
+            }
+            let (ol, or) = (&mut out_l[done..done + got], &mut out_r[done..done + got]);
+            if got == 4 {
+                let (gl, gr) = (F4::new(gl[0], gl[1], gl[2], gl[3]), F4::new(gr[0], gr[1], gr[2], gr[3]));
+                // SAFETY: forwarded from the caller; 0 <= at[k] < frames
+                // (checked against `end` above).
+                unsafe { voice.mix4::<S, CH, K, REV>(mem, at, frac, (gl, gr), ol, or) };
+            } else {
+                for (k, (l, r)) in ol.iter_mut().zip(or.iter_mut()).enumerate() {
+                    // SAFETY: as above.
+                    let (sl, sr) = unsafe { voice.read::<S, CH, K, REV>(mem, at[k], frac[k]) };
+                    *l += sl * gl[k];
+                    *r += sr * gr[k];
+                }
+            }
+            done += got;
+        }
+        (self.pos, self.env, self.amp, self.ramp_left, self.amp_env) = (pos, env, amp, ramp_left, amp_env);
+        (self.bend, self.bend_left) = (bend, bend_left);
+        if ended {
+            self.stage = Stage::Free;
+        }
+    }
+
+    /// Adds four frames to `out_l[..4]` and `out_r[..4]`: frame `k` read
+    /// at integer frame `at[k]` plus fraction `frac[k]`, times lane `k` of
+    /// the gains `(gl, gr)` (left, right). One vector read where every tap lies
+    /// inside and no fraction is 0 (a 0 reads the sample itself), else
+    /// frame by frame; the same bits either way.
+    ///
+    /// # Safety
+    /// As for `Voice::read`, for every `at[k]`; the outputs hold 4 frames.
+    #[inline(always)]
+    unsafe fn mix4<S: Stored, const CH: usize, const K: u8, const REV: bool>(
+        &self,
+        mem: &Memory,
+        at: [i64; 4],
+        frac: [f32; 4],
+        (gl, gr): (F4, F4),
+        out_l: &mut [f32],
+        out_r: &mut [f32],
+    ) {
+        let tap_end = self.looping.tap_end;
+        let inside = at.iter().zip(&frac).all(|(&i, &t)| i >= 1 && i + 2 < tap_end && t != 0.0);
+        match (inside, out_l.first_chunk_mut::<4>(), out_r.first_chunk_mut::<4>()) {
+            (true, Some(l4), Some(r4)) => {
+                // SAFETY: every tap lies inside the region (`inside`),
+                // which the caller guarantees.
+                let (sl, sr) = unsafe { self.read4::<S, CH, K, REV>(mem, at, F4::new(frac[0], frac[1], frac[2], frac[3])) };
+                (sl * gl).add_to(l4);
+                (sr * gr).add_to(r4);
+            }
+            _ => {
+                let (gl, gr) = (gl.to_array(), gr.to_array());
+                for (k, (l, r)) in out_l.iter_mut().zip(out_r.iter_mut()).take(4).enumerate() {
+                    // SAFETY: the caller's.
+                    let (sl, sr) = unsafe { self.read::<S, CH, K, REV>(mem, at[k], frac[k]) };
+                    *l += sl * gl[k];
+                    *r += sr * gr[k];
+                }
+            }
+        }
+    }
+
+    /// The interpolated raw values (left, right) of four frames: frame `k`
+    /// at integer frame `at[k]` plus lane `k` of `t`, with the linear or
+    /// cubic kernel (`K`); a mono sample gives the same vector twice. Lane
+    /// `k` equals `Voice::read` of frame `k` bit for bit.
+    ///
+    /// # Safety
+    /// As for `Voice::read`, and every tap (frames `at[k] - 1 ..= at[k] + 2`)
+    /// inside the region.
+    #[inline(always)]
+    unsafe fn read4<S: Stored, const CH: usize, const K: u8, const REV: bool>(&self, mem: &Memory, at: [i64; 4], t: F4) -> (F4, F4) {
+        // Frames i - 1 ..= i + 2 of the played order start in memory at
+        // frame i - 1, or, reversed, at frame(i + 2) and run backwards.
+        let first = |i: i64| if REV { self.frame_at::<REV>(i + 2) } else { (i - 1) as usize } * CH;
+        // Taps y(-1), y(0), y(1), y(2), each across the four frames.
+        let (l, r): ([F4; 4], [F4; 4]) = if CH == 2 {
+            // SAFETY: the caller guarantees every tap lies in the region.
+            let rows: [(F4, F4); 4] = core::array::from_fn(|k| unsafe { mem.samples8_raw::<S>(self.data, first(at[k])) });
+            // Frame by frame: [l, r, l, r] of two taps, twice.
+            let (a0, a1, a2, a3) = F4::transpose(rows[0].0, rows[1].0, rows[2].0, rows[3].0);
+            let (b0, b1, b2, b3) = F4::transpose(rows[0].1, rows[1].1, rows[2].1, rows[3].1);
+            if REV {
+                ([b2, b0, a2, a0], [b3, b1, a3, a1])
+            } else {
+                ([a0, a2, b0, b2], [a1, a3, b1, b3])
+            }
+        } else {
+            // SAFETY: as above.
+            let rows: [F4; 4] = core::array::from_fn(|k| unsafe { mem.samples4_raw::<S>(self.data, first(at[k])) });
+            let (c0, c1, c2, c3) = F4::transpose(rows[0], rows[1], rows[2], rows[3]);
+            let y = if REV { [c3, c2, c1, c0] } else { [c0, c1, c2, c3] };
+            (y, y)
+        };
+        if K == CUBIC {
+            let w = cubic_weights4(t);
+            let sl = cubic4(l, w);
+            (sl, if CH == 2 { cubic4(r, w) } else { sl })
+        } else {
+            let sl = l[1] + (l[2] - l[1]) * t;
+            (sl, if CH == 2 { r[1] + (r[2] - r[1]) * t } else { sl })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::abi;
+    use crate::envelope::Envelope;
+    use crate::interp::Kernel;
+    use crate::looping::Looping;
+    use crate::memory::{F32, I16};
+    use crate::voice::LINEAR;
+    use std::vec;
+    use std::vec::Vec;
+
+    /// A region of `values` stored as `S` (f32 or i16) in a Vec, and its
+    /// memory view.
+    struct Region {
+        bytes: Vec<u64>,
+    }
+
+    impl Region {
+        fn new(values: &[f32], i16s: bool) -> Region {
+            let mut raw = Vec::new();
+            for &v in values {
+                if i16s {
+                    raw.extend_from_slice(&((v * 32767.0) as i16).to_le_bytes());
+                } else {
+                    raw.extend_from_slice(&v.to_le_bytes());
+                }
+            }
+            let mut bytes = vec![0u64; raw.len().div_ceil(8)];
+            // SAFETY: the Vec holds at least raw.len() bytes.
+            unsafe { core::ptr::copy_nonoverlapping(raw.as_ptr(), bytes.as_mut_ptr().cast::<u8>(), raw.len()) };
+            Region { bytes }
+        }
+        fn view(&mut self) -> Memory {
+            // SAFETY: the Vec outlives the view and is not resized.
+            unsafe { Memory::new(self.bytes.as_mut_ptr() as usize, self.bytes.len() * 8) }
+        }
+    }
+
+    /// A voice over `frames` frames of `channels` at offset 0 with the
+    /// given kernel, direction, rate and moving parts.
+    fn voice(frames: u32, channels: u32, kernel: Kernel, reverse: bool, rate: f64, moving: bool) -> Voice {
+        let mut v = Voice {
+            stage: Stage::Sustain,
+            data: 0,
+            frames,
+            channels,
+            pos: 0.25,
+            rate,
+            interp: kernel,
+            reverse,
+            velocity: 0.8,
+            env: 1.0,
+            looping: Looping::none(frames),
+            ..Voice::IDLE
+        };
+        v.set_amp([0.9, 0.4], 0);
+        if moving {
+            // A curved envelope for the mono voices, a straight one for the stereo.
+            v.amp_env = Envelope::start(37, 5, 300, 0.5, if channels == 1 { 0.3 } else { 1.0 });
+            v.set_amp([0.3, 0.7], 50); // a pan ramp
+            v.glide_to(1.1, 90); // a bend glide (a ratio on the rate)
+        }
+        v
+    }
+
+    /// Renders `total` frames in blocks of `block` frames with the
+    /// four-frame loop, or with the one-frame loop a frame at a time; a
+    /// moving voice is released at frame 600 (its release segment, then its
+    /// end).
+    fn render<S: Stored, const CH: usize, const K: u8, const REV: bool, const MOVING: bool>(
+        mut v: Voice,
+        mem: &Memory,
+        total: usize,
+        block: usize,
+        batched: bool,
+    ) -> (Vec<f32>, Vec<f32>, Voice) {
+        let (mut l, mut r) = (vec![0.125f32; total], vec![-0.5f32; total]);
+        let release = if MOVING { 600 } else { total };
+        for (from, to) in [(0, release), (release, total)] {
+            if from == release && MOVING {
+                v.release(200);
+            }
+            for (bl, br) in l[from..to].chunks_mut(block).zip(r[from..to].chunks_mut(block)) {
+                if v.stage == Stage::Free {
+                    break;
+                }
+                // SAFETY: the region lies in `mem` (Region::new).
+                unsafe {
+                    if batched {
+                        v.render_frames4::<S, CH, K, REV, MOVING>(mem, bl, br);
+                    } else {
+                        v.render_loop::<S, CH, K, REV, MOVING, false, false>(mem, bl, br);
+                    }
+                }
+            }
+        }
+        (l, r, v)
+    }
+
+    fn same_bits<S: Stored, const CH: usize, const K: u8, const REV: bool, const MOVING: bool>(i16s: bool) {
+        let frames = 700u32;
+        let values: Vec<f32> = (0..frames as usize * CH).map(|k| (k as f32 * 0.173).sin() * 0.9).collect();
+        let mut region = Region::new(&values, i16s);
+        let mem = region.view();
+        let kernel = if K == CUBIC { Kernel::Cubic } else { Kernel::Linear };
+        for &rate in &[44_100.0 / 48_000.0, 1.0, 0.5, 2.0 + 1.0 / 3.0, 0.999_9] {
+            let v = voice(frames, CH as u32, kernel, REV, rate, MOVING);
+            let (want_l, want_r, want_v) = render::<S, CH, K, REV, MOVING>(v, &mem, 2000, 1, false);
+            for block in [1, 3, 4, 7, 64, 2000] {
+                let (l, r, got_v) = render::<S, CH, K, REV, MOVING>(v, &mem, 2000, block, true);
+                let what = format!("rate {rate}, block {block}, {CH} ch, kernel {K}, reverse {REV}, moving {MOVING}, i16 {i16s}");
+                assert_eq!(l.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), want_l.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), "left: {what}");
+                assert_eq!(r.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), want_r.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), "right: {what}");
+                assert_eq!((got_v.stage, got_v.pos.to_bits(), got_v.env.to_bits()), (want_v.stage, want_v.pos.to_bits(), want_v.env.to_bits()), "{what}");
+            }
+            assert_eq!(want_v.stage, Stage::Free, "the voice played to its end: rate {rate}, pos {}, {CH} ch, K {K}, rev {REV}, moving {MOVING}", want_v.pos);
+        }
+    }
+
+    fn every_variant<S: Stored>(i16s: bool) {
+        same_bits::<S, 1, CUBIC, false, false>(i16s);
+        same_bits::<S, 1, CUBIC, true, true>(i16s);
+        same_bits::<S, 2, CUBIC, false, true>(i16s);
+        same_bits::<S, 2, CUBIC, true, false>(i16s);
+        same_bits::<S, 1, LINEAR, false, true>(i16s);
+        same_bits::<S, 1, LINEAR, true, false>(i16s);
+        same_bits::<S, 2, LINEAR, false, false>(i16s);
+        same_bits::<S, 2, LINEAR, true, true>(i16s);
+    }
+
+    #[test]
+    fn four_frames_at_once_give_the_one_frame_loops_bits_for_every_rate_block_size_and_variant() {
+        every_variant::<F32>(false);
+        every_variant::<I16>(true);
+        assert_eq!(abi::format::F32, Voice::IDLE.format);
+    }
+}
