@@ -83,6 +83,9 @@ pub struct EguiWindow<A: WindowApp> {
     /// When egui wants the next frame (animations, live views); checked by
     /// a timer, since egui asks for it only at the end of a frame.
     next_frame: Cell<Option<Instant>>,
+    /// When the last frame was drawn (the timer's frames keep
+    /// [`MIN_FRAME`] apart).
+    last_draw: Cell<Instant>,
     timer: baseview::TimerHandle,
     /// Drag sources reach the editor through its host's window.
     #[cfg(target_os = "linux")]
@@ -116,6 +119,14 @@ const PROXY_FRAMES: u32 = 3_600;
 
 /// How often the handler checks whether egui wants a frame.
 const TICK: std::time::Duration = std::time::Duration::from_millis(15);
+
+/// The shortest time between two frames the editor draws by itself
+/// (animations, pads flashing, live views): about 30 a second, every
+/// second tick. Input still draws at once. Measured with `cargo bench
+/// --bench editor` (a note every 20 ms, all pads flashing): every tick drew
+/// a frame before, and the editor took a whole core under Mesa's software
+/// renderer.
+const MIN_FRAME: std::time::Duration = std::time::Duration::from_millis(28);
 
 impl<A: WindowApp> EguiWindow<A> {
     /// Builds the handler inside baseview's window-creation callback: makes
@@ -157,6 +168,7 @@ impl<A: WindowApp> EguiWindow<A> {
             cursor: Cell::new(MouseCursor::Default),
             started: Instant::now(),
             next_frame: Cell::new(None),
+            last_draw: Cell::new(Instant::now()),
             timer,
             #[cfg(target_os = "linux")]
             xdnd_proxy: RefCell::new(ProxyState::Pending(0)),
@@ -305,6 +317,7 @@ impl<A: WindowApp> WindowHandler for EguiWindow<A> {
             self.try_proxy();
             self.take_proxy_drops();
         }
+        self.last_draw.set(Instant::now());
         let size = self.window.size();
         let scale = size.scale_factor as f32;
         let points = logical_size(&size);
@@ -356,7 +369,7 @@ impl<A: WindowApp> WindowHandler for EguiWindow<A> {
     }
 
     fn on_timer(&self, timer: &baseview::TimerHandle) {
-        if *timer != self.timer {
+        if *timer != self.timer || self.last_draw.get().elapsed() < MIN_FRAME {
             return;
         }
         let due = self.next_frame.get().is_some_and(|at| Instant::now() >= at);

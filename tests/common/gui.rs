@@ -33,6 +33,13 @@ pub fn have(tool: &str) -> bool {
     Command::new("sh").arg("-c").arg(format!("command -v {tool}")).stdout(Stdio::null()).status().is_ok_and(|s| s.success())
 }
 
+impl Xvfb {
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
 pub fn start_xvfb() -> Xvfb {
     // Xvfb picks a free display number itself and writes it to fd 1.
     let mut child = Command::new("Xvfb")
