@@ -16,11 +16,11 @@
 //! a batch cannot take (fraction 0, taps past the sample's edges, the last
 //! frames of a block or of the voice) go through `Voice::read` one by one.
 
-use crate::envelope::Segment;
 use crate::interp::{cubic4, cubic_weights4};
 use crate::lanes::F4;
 use crate::memory::{Memory, Stored};
-use crate::voice::{Stage, Voice, CUBIC};
+use crate::motion::Motion;
+use crate::voice::{Voice, CUBIC};
 
 impl Voice {
     /// [`Voice::render`]'s loop for a voice without filter or loop, with the
@@ -40,15 +40,12 @@ impl Voice {
         out_l: &mut [f32],
         out_r: &mut [f32],
     ) {
-        // Locals for the moving state, as in `render_loop`.
+        // The moving state in locals (guest/src/motion.rs says why).
         let voice = *self;
-        let (mut pos, mut env, mut amp, mut ramp_left, mut amp_env) = (self.pos, self.env, self.amp, self.ramp_left, self.amp_env);
-        let (mut bend, mut bend_left) = (self.bend, self.bend_left);
-        let mut step = voice.rate * bend * voice.looping.dir;
-        let fading = self.stage == Stage::Fading && self.env_step > 0.0;
-        let end = self.frames as f64;
+        let mut m = Motion::of(self);
+        let (end, dir) = (self.frames as f64, voice.looping.dir);
         let velocity = voice.velocity * S::SCALE;
-        let steady = velocity * env * amp_env.level;
+        let steady = m.gain(velocity);
         let frames = out_l.len().min(out_r.len());
         let mut ended = false;
         let mut done = 0;
@@ -56,7 +53,8 @@ impl Voice {
             // Four frames with nothing but the position and the envelope
             // moving (no fade, glide or pan ramp), none past the end: their
             // positions and gains without a branch per frame.
-            if frames - done >= 4 && ramp_left == 0 && (!MOVING || (!fading && bend_left == 0)) {
+            if frames - done >= 4 && m.ramp_left == 0 && (!MOVING || (!m.fading && m.bend_left == 0)) {
+                let (pos, step) = (m.pos, m.step);
                 let p = [pos, pos + step, pos + step + step, pos + step + step + step];
                 // The first and last positions bound the four (they step
                 // one way); a NaN fails the test.
@@ -65,20 +63,20 @@ impl Voice {
                     None
                 } else if !MOVING {
                     Some(F4::splat(steady))
-                } else if amp_env.moving() {
-                    amp_env.step4().map(|levels| F4::splat(velocity * env) * levels)
+                } else if m.amp_env.moving() {
+                    m.amp_env.step4().map(|levels| F4::splat(velocity * m.env) * levels)
                 } else {
-                    Some(F4::splat(velocity * env * amp_env.level))
+                    Some(F4::splat(m.gain(velocity)))
                 };
                 if let Some(g) = levels {
-                    pos = p[3] + step;
+                    m.pos = p[3] + step;
                     // SAFETY: 0 <= p[k] < end <= u32::MAX (`inside` above), so
                     // each is finite and its integer part fits; truncation is
                     // floor. (The checked cast costs a saturating sequence in
                     // wasm.)
                     let at = p.map(|x| unsafe { x.to_int_unchecked::<i64>() });
                     let frac: [f32; 4] = core::array::from_fn(|k| (p[k] - at[k] as f64) as f32);
-                    let (gl, gr) = (g * F4::splat(amp[0]), g * F4::splat(amp[1]));
+                    let (gl, gr) = (g * F4::splat(m.amp[0]), g * F4::splat(m.amp[1]));
                     // SAFETY: forwarded from the caller; 0 <= at[k] < frames.
                     unsafe { voice.mix4::<S, CH, K, REV>(mem, at, frac, (gl, gr), &mut out_l[done..done + 4], &mut out_r[done..done + 4]) };
                     done += 4;
@@ -97,46 +95,20 @@ impl Voice {
                 if got == want {
                     break;
                 }
-                if pos >= end {
+                if m.pos >= end {
                     ended = true;
                     break;
                 }
-                let i = pos as i64; // pos >= 0, so truncation is floor
+                let i = m.pos as i64; // pos >= 0, so truncation is floor
                 at[got] = i;
-                frac[got] = (pos - i as f64) as f32;
-                let g = if MOVING { velocity * env * amp_env.level } else { steady };
-                gl[got] = g * amp[0];
-                gr[got] = g * amp[1];
+                frac[got] = (m.pos - i as f64) as f32;
+                let g = if MOVING { m.gain(velocity) } else { steady };
+                gl[got] = g * m.amp[0];
+                gr[got] = g * m.amp[1];
                 got += 1;
-
-                pos += step;
-                if MOVING && bend_left > 0 {
-                    bend_left -= 1;
-                    bend = if bend_left == 0 { voice.bend_target } else { bend + voice.bend_step };
-                    step = voice.rate * bend * voice.looping.dir;
-                }
-                if ramp_left > 0 {
-                    ramp_left -= 1;
-                    if ramp_left == 0 {
-                        amp = voice.amp_target;
-                    } else {
-                        amp[0] += voice.amp_step[0];
-                        amp[1] += voice.amp_step[1];
-                    }
-                }
-                if MOVING && fading {
-                    env -= voice.env_step;
-                    if env <= 0.0 {
-                        ended = true;
-                        break;
-                    }
-                }
-                if MOVING && amp_env.moving() {
-                    amp_env.advance();
-                    if amp_env.segment == Segment::Done {
-                        ended = true;
-                        break;
-                    }
+                if !m.advance::<MOVING>(&voice, dir) {
+                    ended = true;
+                    break;
                 }
             }
             let (ol, or) = (&mut out_l[done..done + got], &mut out_r[done..done + got]);
@@ -155,11 +127,7 @@ impl Voice {
             }
             done += got;
         }
-        (self.pos, self.env, self.amp, self.ramp_left, self.amp_env) = (pos, env, amp, ramp_left, amp_env);
-        (self.bend, self.bend_left) = (bend, bend_left);
-        if ended {
-            self.stage = Stage::Free;
-        }
+        m.store(self, ended);
     }
 
     /// Adds four frames to `out_l[..4]` and `out_r[..4]`: frame `k` read
@@ -248,6 +216,7 @@ impl Voice {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::voice::Stage;
     use crate::abi;
     use crate::envelope::Envelope;
     use crate::interp::Kernel;

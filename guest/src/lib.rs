@@ -18,6 +18,7 @@ pub mod interp;
 pub mod lanes;
 pub mod looping;
 pub mod memory;
+mod motion;
 pub mod pad;
 pub mod sampler;
 pub mod voice;

@@ -5,12 +5,13 @@
 //! reads; the host frees a region only once no voice reads it.
 
 use crate::abi;
-use crate::envelope::{Envelope, Segment};
+use crate::envelope::Envelope;
 use crate::filter::Filter;
 use crate::interp::{cubic_mono, cubic_pair, cubic_weights, linear, linear_pair, sinc_weights, Kernel, SINC_TAPS};
 use crate::lanes::F4;
 use crate::looping::Looping;
 use crate::memory::{Memory, Stored, F32, I16, I24, I8};
+use crate::motion::Motion;
 
 /// The kernels as the loops' const parameter `K`.
 pub(crate) const LINEAR: u8 = 0;
@@ -436,39 +437,33 @@ impl Voice {
         out_l: &mut [f32],
         out_r: &mut [f32],
     ) {
-        // The moving state lives in locals for the loop: sample reads go
-        // through raw addresses, which the compiler must assume could alias
-        // `self`, so fields would be stored and reloaded every frame.
+        // The moving state in locals (guest/src/motion.rs says why).
         let voice = *self;
-        let (mut pos, mut env, mut amp, mut ramp_left, mut amp_env) = (self.pos, self.env, self.amp, self.ramp_left, self.amp_env);
-        let (mut bend, mut bend_left) = (self.bend, self.bend_left);
+        let mut m = Motion::of(self);
         let mut filter = self.filter;
         let mut looping = self.looping;
-        // The read position's step: the rate times the bend (exactly the
-        // rate with no bend), constant unless a glide moves it.
-        let mut step = voice.rate * bend * looping.dir;
-        let fading = self.stage == Stage::Fading && self.env_step > 0.0;
         let (loop_len, end) = (looping.end - looping.start, self.frames as f64);
         // Samples are read raw and the format's scale (a power of two) rides
         // on the velocity gain: scaling by a power of two is exact, so this
         // gives the bits of scaling every sample, for no multiply per frame.
         let velocity = voice.velocity * S::SCALE;
-        let steady = velocity * env * amp_env.level;
+        let steady = m.gain(velocity);
         let mut ended = false;
         for (l, r) in out_l.iter_mut().zip(out_r.iter_mut()) {
             if !LOOP {
-                if pos >= end {
+                if m.pos >= end {
                     ended = true;
                     break;
                 }
-            } else if pos >= looping.hi || pos < looping.lo {
+            } else if m.pos >= looping.hi || m.pos < looping.lo {
                 // The end of the sample, or a loop's turn.
-                if !looping.cross(&mut pos) {
+                if !looping.cross(&mut m.pos) {
                     ended = true;
                     break;
                 }
-                step = voice.rate * bend * looping.dir;
+                m.step = voice.rate * m.bend * looping.dir;
             }
+            let pos = m.pos;
             let i = pos as i64; // pos >= 0, so truncation is floor
             let t = (pos - i as f64) as f32;
             // SAFETY: forwarded from the caller; 0 <= i < frames (checked above).
@@ -484,55 +479,25 @@ impl Voice {
                 sl += (bl - sl) * w;
                 sr += (br - sr) * w;
             }
-            let g = if MOVING { velocity * env * amp_env.level } else { steady };
+            let g = if MOVING { m.gain(velocity) } else { steady };
             if FILTER {
                 let (fl, fr) = filter.tick::<CH>(sl * g, sr * g);
-                filter.control(amp_env.level);
-                *l += fl * amp[0];
-                *r += fr * amp[1];
+                filter.control(m.amp_env.level);
+                *l += fl * m.amp[0];
+                *r += fr * m.amp[1];
             } else {
-                *l += sl * (g * amp[0]);
-                *r += sr * (g * amp[1]);
+                *l += sl * (g * m.amp[0]);
+                *r += sr * (g * m.amp[1]);
             }
-
-            pos += step;
-            if MOVING && bend_left > 0 {
-                bend_left -= 1;
-                bend = if bend_left == 0 { voice.bend_target } else { bend + voice.bend_step };
-                step = voice.rate * bend * looping.dir;
-            }
-            if ramp_left > 0 {
-                ramp_left -= 1;
-                if ramp_left == 0 {
-                    amp = voice.amp_target;
-                } else {
-                    amp[0] += voice.amp_step[0];
-                    amp[1] += voice.amp_step[1];
-                }
-            }
-            if MOVING && fading {
-                env -= voice.env_step;
-                if env <= 0.0 {
-                    ended = true;
-                    break;
-                }
-            }
-            if MOVING && amp_env.moving() {
-                amp_env.advance();
-                if amp_env.segment == Segment::Done {
-                    ended = true;
-                    break;
-                }
+            if !m.advance::<MOVING>(&voice, looping.dir) {
+                ended = true;
+                break;
             }
         }
-        (self.pos, self.env, self.amp, self.ramp_left, self.amp_env) = (pos, env, amp, ramp_left, amp_env);
-        (self.bend, self.bend_left) = (bend, bend_left);
+        m.store(self, ended);
         if FILTER {
             self.filter = filter;
         }
         self.looping = looping;
-        if ended {
-            self.stage = Stage::Free;
-        }
     }
 }
