@@ -38,21 +38,44 @@ fn schedstat(path: &str) -> u64 {
     std::fs::read_to_string(path).ok().and_then(|t| t.split_whitespace().next().and_then(|v| v.parse().ok())).unwrap_or(0)
 }
 
-/// CPU nanoseconds of this process's threads other than the calling one.
-fn other_threads() -> u64 {
+/// CPU nanoseconds of this process's threads other than the calling one:
+/// Mesa's software rasteriser threads (named `llvmpipe-N`; a GPU does this
+/// work), and all the others.
+fn other_threads() -> Threads {
     let me = std::fs::read_link("/proc/thread-self").ok().and_then(|p| p.file_name().map(|n| n.to_owned()));
-    std::fs::read_dir("/proc/self/task")
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| Some(e.file_name()) != me)
-        .map(|e| schedstat(&format!("{}/schedstat", e.path().display())))
-        .sum()
+    let mut sum = Threads::default();
+    for task in std::fs::read_dir("/proc/self/task").unwrap().filter_map(|e| e.ok()).filter(|e| Some(e.file_name()) != me) {
+        let ns = schedstat(&format!("{}/schedstat", task.path().display()));
+        let name = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if name.starts_with("llvmpipe") {
+            sum.rasteriser += ns;
+        } else {
+            sum.rest += ns;
+        }
+    }
+    sum
+}
+
+/// CPU time of the plugin's threads other than the audio thread, split
+/// into Mesa's rasteriser threads and the rest (the editor's own thread,
+/// the loader, the XDND proxy): nanoseconds, or in `phase`'s result % of
+/// one core.
+#[derive(Clone, Copy, Default)]
+struct Threads<T = u64> {
+    rest: T,
+    rasteriser: T,
+}
+
+/// One phase's CPU shares, % of one core.
+struct Shares {
+    plugin: Threads<f64>,
+    xserver: f64,
 }
 
 /// Runs one phase: blocks paced in real time for [`PHASE`], notes every
-/// 20 ms when `playing`. Returns the CPU share of one core used by the
+/// 20 ms when `playing`. Returns the CPU shares of one core used by the
 /// plugin's other threads and by the X server.
-fn phase(s: &mut Session, xserver: u32, playing: bool, pads: usize) -> (f64, f64) {
+fn phase(s: &mut Session, xserver: u32, playing: bool, pads: usize) -> Shares {
     let xpath = format!("/proc/{xserver}/schedstat");
     let (others0, x0, start) = (other_threads(), schedstat(&xpath), Instant::now());
     let mut frame = 0usize;
@@ -71,8 +94,12 @@ fn phase(s: &mut Session, xserver: u32, playing: bool, pads: usize) -> (f64, f64
             std::thread::sleep(wait);
         }
     }
-    let secs = start.elapsed().as_secs_f64() * 1e9;
-    ((other_threads() - others0) as f64 / secs * 100.0, (schedstat(&xpath) - x0) as f64 / secs * 100.0)
+    let (ns, others) = (start.elapsed().as_secs_f64() * 1e9, other_threads());
+    let share = |from: u64, to: u64| to.saturating_sub(from) as f64 / ns * 100.0;
+    Shares {
+        plugin: Threads { rest: share(others0.rest, others.rest), rasteriser: share(others0.rasteriser, others.rasteriser) },
+        xserver: share(x0, schedstat(&xpath)),
+    }
 }
 
 fn main() {
@@ -138,9 +165,11 @@ fn main() {
     gui.destroy(&s.inst.plugin_handle());
 
     println!("editor CPU, % of one core ({} s per phase, 256-frame blocks in real time at 48 kHz)", PHASE.as_secs());
-    println!("{:<10} {:>16} {:>16} {:>16} {:>10}", "", "closed: plugin", "open: plugin", "editor (diff)", "X server");
+    println!("{:<8} {:>15} {:>14} {:>17} {:>15} {:>9}", "", "closed: plugin", "open: plugin", "open: rasteriser", "editor (diff)", "X server");
     for (name, closed, open) in [("silent", closed_silent, open_silent), ("playing", closed_playing, open_playing)] {
-        println!("{name:<10} {:>15.2}% {:>15.2}% {:>15.2}% {:>9.2}%", closed.0, open.0, open.0 - closed.0, open.1);
+        let (before, after) = (closed.plugin.rest + closed.plugin.rasteriser, open.plugin.rest + open.plugin.rasteriser);
+        println!("{name:<8} {:>14.2}% {:>13.2}% {:>16.2}% {:>14.2}% {:>8.2}%", before, open.plugin.rest, open.plugin.rasteriser, after - before, open.xserver);
     }
-    println!("plugin = the plugin's threads other than the audio thread; X server = Xvfb while the editor is open");
+    println!("plugin = the plugin's threads other than the audio thread and Mesa's rasteriser threads (llvmpipe-N: a GPU's");
+    println!("work); editor (diff) = all of them with the editor open less with it closed; X server = Xvfb with the editor open");
 }

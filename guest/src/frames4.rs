@@ -216,12 +216,12 @@ impl Voice {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::voice::Stage;
     use crate::abi;
     use crate::envelope::Envelope;
     use crate::interp::Kernel;
     use crate::looping::Looping;
     use crate::memory::{F32, I16};
+    use crate::voice::Stage;
     use crate::voice::LINEAR;
     use std::vec;
     use std::vec::Vec;

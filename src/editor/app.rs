@@ -23,7 +23,7 @@ use nice_plug::context::gui::GuiContext;
 use nice_plug_egui::widgets::ParamSlider;
 
 use super::browser::{home_dir, Browser, BrowserAction, Purpose};
-use super::look::{elide, pad_rect, ACCENT, ANIMATION, DIM, FLASH, MARGIN, PEAK_COLUMNS, TEXT, TOP_BAR};
+use super::look::{elide, pad_rect, ACCENT, ANIMATION, BACKGROUND, DIM, FLASH, MARGIN, PEAK_COLUMNS, TEXT, TOP_BAR};
 use super::model::{self, DropTarget, PADS_PER_PAGE};
 use super::window::{FileDrag, WindowApp};
 use crate::engine::{Engine, SampleSource, Segment};
@@ -434,6 +434,8 @@ impl SamplerApp {
 }
 
 impl WindowApp for SamplerApp {
+    const BACKGROUND: Color32 = BACKGROUND;
+
     fn wants_frame(&mut self) -> bool {
         let moved = Some(self.generations()) != self.view.generation;
         let played = self.shared.link.note_hits().0 != self.hits_seen;
@@ -463,7 +465,6 @@ impl WindowApp for SamplerApp {
         self.learn_note(ui.ctx());
         let pages = self.pages(pads.len()).max(self.page + 1);
 
-        ui.painter().rect_filled(ui.ctx().content_rect(), 0.0, Color32::from_rgb(26, 27, 31));
         self.top_bar(ui, screen, pages);
         self.pad_grid(ui, screen, &pads, files);
         self.pad_panel(ui, screen, &pads);

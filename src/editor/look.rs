@@ -32,6 +32,8 @@ pub const PEAK_COLUMNS: usize = 1024;
 /// frames at most about 30 times a second).
 pub const ANIMATION: Duration = Duration::from_millis(30);
 
+/// The window's background (cleared to, never painted: see `WindowApp::BACKGROUND`).
+pub const BACKGROUND: Color32 = Color32::from_rgb(26, 27, 31);
 pub const ACCENT: Color32 = Color32::from_rgb(255, 170, 40);
 pub const ERROR: Color32 = Color32::from_rgb(235, 90, 80);
 pub const PAD_BG: Color32 = Color32::from_rgb(38, 40, 46);

@@ -31,6 +31,11 @@ use egui::{pos2, vec2, Pos2, Rect};
 
 /// What the window's content implements.
 pub trait WindowApp: Send + 'static {
+    /// The window's background colour. The window clears each frame to it,
+    /// so the app paints no full-window shape: with a software OpenGL
+    /// renderer (Mesa's llvmpipe) every layer of pixels drawn costs CPU.
+    const BACKGROUND: egui::Color32;
+
     /// Draws one frame. `files` tells about file drags over the window.
     /// egui may run this twice for one frame (a sizing pass), so it should
     /// not act on anything but egui's own input.
@@ -145,7 +150,7 @@ impl<A: WindowApp> EguiWindow<A> {
         // through it and keeps them only as long as the painter lives, which
         // is no longer than the window.
         let glow = Arc::new(unsafe { egui_glow::glow::Context::from_loader_function_cstr(|name| gl.get_proc_address(name)) });
-        let painter = egui_glow::Painter::new(glow, "", None, true);
+        let painter = egui_glow::Painter::new(glow, "", None, false);
         // SAFETY: as above; released before returning to the event loop.
         let released = unsafe { gl.make_not_current() };
         let painter = painter.map_err(|e| HandlerError::from_boxed(format!("OpenGL painter: {e}").into()))?;
@@ -350,7 +355,8 @@ impl<A: WindowApp> WindowHandler for EguiWindow<A> {
             let gl = painter.gl().clone();
             // SAFETY: plain state calls on the current context.
             unsafe {
-                gl.clear_color(0.09, 0.09, 0.1, 1.0);
+                let [r, g, b, _] = A::BACKGROUND.to_array().map(|c| c as f32 / 255.0);
+                gl.clear_color(r, g, b, 1.0);
                 gl.clear(egui_glow::glow::COLOR_BUFFER_BIT);
             }
             painter.paint_and_update_textures([size.physical.width, size.physical.height], output.pixels_per_point, &primitives, &mut output.textures_delta);
