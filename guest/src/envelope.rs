@@ -118,7 +118,8 @@ impl Envelope {
             Segment::Hold => F4::splat(self.level),
             Segment::Attack | Segment::Decay | Segment::Release => {
                 let d = self.done;
-                let p = F4::new(d as f32, (d + 1) as f32, (d + 2) as f32, (d + 3) as f32) * F4::splat(self.inv_len);
+                // d < len <= i32::MAX (`enter`).
+                let p = F4::counting_from(d as i32) * F4::splat(self.inv_len);
                 let shaped = if self.curve == 1.0 { p } else { p / (p + F4::splat(self.curve) * (F4::splat(1.0) - p)) };
                 let levels = (F4::splat(self.from) + F4::splat(self.to - self.from) * shaped).with_first(self.level);
                 self.level = self.from + (self.to - self.from) * self.shape((d + 4) as f32 * self.inv_len);
@@ -152,8 +153,11 @@ impl Envelope {
     }
 
     /// Enters `segment` going `from` → `to` over `len` frames; a segment of
-    /// no frames is passed straight through.
+    /// no frames is passed straight through. Lengths are capped at
+    /// `i32::MAX` frames (11 hours at 48 kHz; only an absurd sample rate
+    /// reaches it), which [`step4`](Self::step4) counts in i32 lanes.
     fn enter(&mut self, segment: Segment, from: f32, to: f32, len: u32) {
+        let len = len.min(i32::MAX as u32);
         (self.segment, self.from, self.to, self.done, self.len) = (segment, from, to, 0, len);
         self.level = from;
         match segment {

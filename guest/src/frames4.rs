@@ -50,37 +50,13 @@ impl Voice {
         let mut ended = false;
         let mut done = 0;
         while done < frames && !ended {
-            // Four frames with nothing but the position and the envelope
-            // moving (no fade, glide or pan ramp), none past the end: their
-            // positions and gains without a branch per frame.
-            if frames - done >= 4 && m.ramp_left == 0 && (!MOVING || (!m.fading && m.bend_left == 0)) {
-                let (pos, step) = (m.pos, m.step);
-                let p = [pos, pos + step, pos + step + step, pos + step + step + step];
-                // The first and last positions bound the four (they step
-                // one way); a NaN fails the test.
-                let inside = |x: f64| (0.0..end).contains(&x);
-                let levels = if !(inside(p[0]) && inside(p[3])) {
-                    None
-                } else if !MOVING {
-                    Some(F4::splat(steady))
-                } else if m.amp_env.moving() {
-                    m.amp_env.step4().map(|levels| F4::splat(velocity * m.env) * levels)
-                } else {
-                    Some(F4::splat(m.gain(velocity)))
-                };
-                if let Some(g) = levels {
-                    m.pos = p[3] + step;
-                    // SAFETY: 0 <= p[k] < end <= u32::MAX (`inside` above), so
-                    // each is finite and its integer part fits; truncation is
-                    // floor. (The checked cast costs a saturating sequence in
-                    // wasm.)
-                    let at = p.map(|x| unsafe { x.to_int_unchecked::<i64>() });
-                    let frac: [f32; 4] = core::array::from_fn(|k| (p[k] - at[k] as f64) as f32);
-                    let (gl, gr) = (g * F4::splat(m.amp[0]), g * F4::splat(m.amp[1]));
-                    // SAFETY: forwarded from the caller; 0 <= at[k] < frames.
-                    unsafe { voice.mix4::<S, CH, K, REV>(mem, at, frac, (gl, gr), &mut out_l[done..done + 4], &mut out_r[done..done + 4]) };
-                    done += 4;
-                    continue;
+            // Four frames at a time while nothing but the position and the
+            // envelope moves (no fade, glide or pan ramp).
+            if m.ramp_left == 0 && (!MOVING || (!m.fading && m.bend_left == 0)) {
+                // SAFETY: forwarded from the caller.
+                done += unsafe { voice.batches4::<S, CH, K, REV, MOVING>(mem, &mut m, (velocity, steady), &mut out_l[done..frames], &mut out_r[done..frames]) };
+                if done == frames {
+                    break;
                 }
             }
             // The scalar part of up to four frames: where each reads and
@@ -130,6 +106,66 @@ impl Voice {
         m.store(self, ended);
     }
 
+    /// Renders four frames at a time into `out_l` and `out_r` while all
+    /// four lie inside the sample and no envelope segment ends within
+    /// them, for a voice whose only moving state is its position and its
+    /// envelope (`m`; no fade, glide or pan ramp); returns the frames done,
+    /// a multiple of 4. Each batch's positions and gains come without a
+    /// branch per frame. `(velocity, steady)`: the velocity gain with the
+    /// format's scale, and the gain of a voice whose envelope stands still.
+    ///
+    /// A function of its own, so that Cranelift allocates the registers
+    /// of this loop apart from the rest of the voice's: inside
+    /// `render_frames4` the loop spilled its state to the stack and
+    /// reloaded it on every batch.
+    ///
+    /// # Safety
+    /// As for [`Voice::render_frames4`].
+    ///
+    /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
+    #[inline(never)]
+    unsafe fn batches4<S: Stored, const CH: usize, const K: u8, const REV: bool, const MOVING: bool>(
+        &self,
+        mem: &Memory,
+        motion: &mut Motion,
+        (velocity, steady): (f32, f32),
+        out_l: &mut [f32],
+        out_r: &mut [f32],
+    ) -> usize {
+        let mut m = *motion;
+        let end = self.frames as f64;
+        let mut done = 0;
+        for (l4, r4) in out_l.chunks_exact_mut(4).zip(out_r.chunks_exact_mut(4)) {
+            let (pos, step) = (m.pos, m.step);
+            let p = [pos, pos + step, pos + step + step, pos + step + step + step];
+            // The first and last positions bound the four (they step one
+            // way); a NaN fails the test.
+            let inside = |x: f64| (0.0..end).contains(&x);
+            let levels = if !(inside(p[0]) && inside(p[3])) {
+                None
+            } else if !MOVING {
+                Some(F4::splat(steady))
+            } else if m.amp_env.moving() {
+                m.amp_env.step4().map(|levels| F4::splat(velocity * m.env) * levels)
+            } else {
+                Some(F4::splat(m.gain(velocity)))
+            };
+            let Some(g) = levels else { break };
+            m.pos = p[3] + step;
+            // SAFETY: 0 <= p[k] < end <= u32::MAX (`inside` above), so each
+            // is finite and its integer part fits; truncation is floor.
+            // (The checked cast costs a saturating sequence in wasm.)
+            let at = p.map(|x| unsafe { x.to_int_unchecked::<i64>() });
+            let frac: [f32; 4] = core::array::from_fn(|k| (p[k] - at[k] as f64) as f32);
+            let (gl, gr) = (g * F4::splat(m.amp[0]), g * F4::splat(m.amp[1]));
+            // SAFETY: forwarded from the caller; 0 <= at[k] < frames.
+            unsafe { self.mix4::<S, CH, K, REV>(mem, at, frac, (gl, gr), l4, r4) };
+            done += 4;
+        }
+        *motion = m;
+        done
+    }
+
     /// Adds four frames to `out_l[..4]` and `out_r[..4]`: frame `k` read
     /// at integer frame `at[k]` plus fraction `frac[k]`, times lane `k` of
     /// the gains `(gl, gr)` (left, right). One vector read where every tap lies
@@ -149,12 +185,17 @@ impl Voice {
         out_r: &mut [f32],
     ) {
         let tap_end = self.looping.tap_end;
-        let inside = at.iter().zip(&frac).all(|(&i, &t)| i >= 1 && i + 2 < tap_end && t != 0.0);
+        // The four positions move one way (the step keeps its sign, and
+        // adding a non-negative number never lowers a float), so the
+        // first and the last bound them.
+        let (lo, hi) = (at[0].min(at[3]), at[0].max(at[3]));
+        let t = F4::new(frac[0], frac[1], frac[2], frac[3]);
+        let inside = lo >= 1 && hi + 2 < tap_end && !t.any_zero();
         match (inside, out_l.first_chunk_mut::<4>(), out_r.first_chunk_mut::<4>()) {
             (true, Some(l4), Some(r4)) => {
                 // SAFETY: every tap lies inside the region (`inside`),
                 // which the caller guarantees.
-                let (sl, sr) = unsafe { self.read4::<S, CH, K, REV>(mem, at, F4::new(frac[0], frac[1], frac[2], frac[3])) };
+                let (sl, sr) = unsafe { self.read4::<S, CH, K, REV>(mem, at, t) };
                 (sl * gl).add_to(l4);
                 (sr * gr).add_to(r4);
             }

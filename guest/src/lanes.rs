@@ -264,6 +264,37 @@ impl F4 {
         return F4([x, self.0[1], self.0[2], self.0[3]]);
     }
 
+    /// Whether any lane is zero (either sign); a NaN lane is not.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    #[inline(always)]
+    pub fn any_zero(self) -> bool {
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        return arch::v128_any_true(arch::f32x4_eq(self.0, arch::f32x4_splat(0.0)));
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SSE and SSE2 are part of the x86_64 baseline, on in every build.
+        return unsafe { arch::_mm_movemask_ps(arch::_mm_cmpeq_ps(self.0, arch::_mm_setzero_ps())) != 0 };
+        #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
+        return self.0.contains(&0.0);
+    }
+
+    /// `[n, n + 1, n + 2, n + 3]`, each converted exactly as `(n + k) as
+    /// f32` converts (the nearest float, ties to even), for `0 <= n <=
+    /// i32::MAX - 3`. A signed lane conversion: the unsigned one has no
+    /// x86 instruction before AVX-512, and Cranelift spells it as eight.
+    ///
+    /// Thread: any, the audio thread included. No allocation.
+    #[inline(always)]
+    pub fn counting_from(n: i32) -> F4 {
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        return F4(arch::f32x4_convert_i32x4(arch::i32x4_add(arch::i32x4_splat(n), arch::i32x4(0, 1, 2, 3))));
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SSE and SSE2 are part of the x86_64 baseline, on in every build.
+        return unsafe { F4(arch::_mm_cvtepi32_ps(arch::_mm_add_epi32(arch::_mm_set1_epi32(n), arch::_mm_setr_epi32(0, 1, 2, 3)))) };
+        #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
+        return F4(core::array::from_fn(|k| (n + k as i32) as f32));
+    }
+
     /// All four lanes.
     ///
     /// Thread: any, the audio thread included. No allocation.
@@ -366,6 +397,33 @@ mod tests {
         let mut out = [0.5f32, -1.0, 2.0, 1e-3];
         y.add_to(&mut out);
         assert_eq!(out, [1.0, 3.0, 1.0, 1e-3 + 3.0]);
+    }
+
+    #[test]
+    fn any_zero_finds_a_zero_of_either_sign_in_any_lane_and_not_a_nan() {
+        assert!(!x_without_zero().any_zero());
+        for lane in 0..4 {
+            for zero in [0.0f32, -0.0] {
+                let mut v = x_without_zero().to_array();
+                v[lane] = zero;
+                assert!(F4::new(v[0], v[1], v[2], v[3]).any_zero(), "{zero} in lane {lane}");
+            }
+        }
+        assert!(!F4::new(f32::NAN, 1e-45, -1e-45, f32::INFINITY).any_zero());
+    }
+
+    fn x_without_zero() -> F4 {
+        F4::new(1.5, -2.0, 3.25, 1e-3)
+    }
+
+    #[test]
+    fn counting_from_converts_each_lane_as_the_scalar_cast_does() {
+        // 2^24 + 1 is the first integer a float cannot hold: it rounds to even.
+        for n in [0i32, 1, 1000, (1 << 24) - 2, (1 << 24) - 1, 1 << 24, (1 << 25) + 1, i32::MAX - 3] {
+            let want: [f32; 4] = core::array::from_fn(|k| (n as u32 + k as u32) as f32);
+            let got = F4::counting_from(n).to_array();
+            assert_eq!(got.map(f32::to_bits), want.map(f32::to_bits), "from {n}");
+        }
     }
 
     #[test]
