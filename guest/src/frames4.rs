@@ -199,15 +199,34 @@ impl Voice {
                 (sl * gl).add_to(l4);
                 (sr * gr).add_to(r4);
             }
-            _ => {
-                let (gl, gr) = (gl.to_array(), gr.to_array());
-                for (k, (l, r)) in out_l.iter_mut().zip(out_r.iter_mut()).take(4).enumerate() {
-                    // SAFETY: the caller's.
-                    let (sl, sr) = unsafe { self.read::<S, CH, K, REV>(mem, at[k], frac[k]) };
-                    *l += sl * gl[k];
-                    *r += sr * gr[k];
-                }
-            }
+            // SAFETY: the caller's.
+            _ => unsafe { self.mix_frames::<S, CH, K, REV>(mem, at, frac, (gl, gr), out_l, out_r) },
+        }
+    }
+
+    /// [`mix4`](Self::mix4) frame by frame, with `Voice::read`: for
+    /// frames whose taps reach past the sample's edges or whose fraction
+    /// is 0. Not inlined: it is rare, and inlined into the batch loop its
+    /// four reads made Cranelift spill that loop's state on every batch.
+    ///
+    /// # Safety
+    /// As for [`mix4`](Self::mix4).
+    #[inline(never)]
+    unsafe fn mix_frames<S: Stored, const CH: usize, const K: u8, const REV: bool>(
+        &self,
+        mem: &Memory,
+        at: [i64; 4],
+        frac: [f32; 4],
+        (gl, gr): (F4, F4),
+        out_l: &mut [f32],
+        out_r: &mut [f32],
+    ) {
+        let (gl, gr) = (gl.to_array(), gr.to_array());
+        for (k, (l, r)) in out_l.iter_mut().zip(out_r.iter_mut()).take(4).enumerate() {
+            // SAFETY: the caller's.
+            let (sl, sr) = unsafe { self.read::<S, CH, K, REV>(mem, at[k], frac[k]) };
+            *l += sl * gl[k];
+            *r += sr * gr[k];
         }
     }
 
