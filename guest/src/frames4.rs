@@ -211,6 +211,8 @@ impl Voice {
     ///
     /// # Safety
     /// As for [`mix4`](Self::mix4).
+    ///
+    /// Thread: the one running the DSP (the audio thread). No allocation (the guest has no allocator).
     #[inline(never)]
     unsafe fn mix_frames<S: Stored, const CH: usize, const K: u8, const REV: bool>(
         &self,
