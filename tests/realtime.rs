@@ -170,6 +170,7 @@ fn the_normal_path_allocates_nothing_over_10000_blocks_with_every_feature_on() {
         let sizes = [1usize, 17, 64, 128, 256, 512, 1024, 1025, 2500];
         let neutral = Automation::NEUTRAL;
         let mut automation = [neutral; AUTOMATED_PADS];
+        let (mut started, mut stolen) = (0u32, 0u32);
         for block in 0..10_000usize {
             let n = sizes[block % sizes.len()];
             notes.clear();
@@ -220,6 +221,9 @@ fn the_normal_path_allocates_nothing_over_10000_blocks_with_every_feature_on() {
                 assert_no_alloc(|| rig.engine.process_outputs(&notes, &automation, &mut outs));
             }
             if block % 997 == 0 {
+                // The guest's counters restart at each reset: count them first.
+                let stats = rig.stats();
+                (started, stolen) = (started + stats.voices_started, stolen + stats.voices_stolen);
                 assert_no_alloc(|| rig.engine.reset());
             }
         }
@@ -227,7 +231,9 @@ fn the_normal_path_allocates_nothing_over_10000_blocks_with_every_feature_on() {
         let edits = editor.join().unwrap();
         assert!(edits > 0, "the other thread ran");
         let stats = rig.stats();
-        // (The guest's counters restart at each reset.)
-        assert!(stats.voices_started > 100 && stats.voices_stolen > 0 && stats.faults == 0, "{kind:?}: {stats:?}");
+        // Over the whole run: the blocks after the last reset alone may
+        // steal nothing, if the other thread's polyphony is 1024 then.
+        let (started, stolen) = (started + stats.voices_started, stolen + stats.voices_stolen);
+        assert!(started > 100 && stolen > 0 && stats.faults == 0, "{kind:?}: {started} started, {stolen} stolen, {stats:?}");
     }
 }
