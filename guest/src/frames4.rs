@@ -134,14 +134,19 @@ impl Voice {
     ) -> usize {
         let mut m = *motion;
         let end = self.frames as f64;
+        // A voice without a loop reads forward (its step is the rate times
+        // the bend, both positive); checked once here, so that a batch's
+        // positions rise from its first to its last (adding a non-negative
+        // number never lowers a float) and those two bound all four.
+        if m.step.is_nan() || m.step < 0.0 {
+            return 0;
+        }
         let mut done = 0;
         for (l4, r4) in out_l.chunks_exact_mut(4).zip(out_r.chunks_exact_mut(4)) {
             let (pos, step) = (m.pos, m.step);
             let p = [pos, pos + step, pos + step + step, pos + step + step + step];
-            // The first and last positions bound the four (they step one
-            // way); a NaN fails the test.
-            let inside = |x: f64| (0.0..end).contains(&x);
-            let levels = if !(inside(p[0]) && inside(p[3])) {
+            // 0 <= p[0] <= p[k] <= p[3] < end; a NaN fails the test.
+            let levels = if !(p[0] >= 0.0 && p[3] < end) {
                 None
             } else if !MOVING {
                 Some(F4::splat(steady))
@@ -152,7 +157,7 @@ impl Voice {
             };
             let Some(g) = levels else { break };
             m.pos = p[3] + step;
-            // SAFETY: 0 <= p[k] < end <= u32::MAX (`inside` above), so each
+            // SAFETY: 0 <= p[k] < end <= u32::MAX (checked above), so each
             // is finite and its integer part fits; truncation is floor.
             // (The checked cast costs a saturating sequence in wasm.)
             let at = p.map(|x| unsafe { x.to_int_unchecked::<i64>() });
