@@ -88,18 +88,14 @@ impl Voice {
                 }
             }
             let (ol, or) = (&mut out_l[done..done + got], &mut out_r[done..done + got]);
+            let (gl, gr) = (F4::new(gl[0], gl[1], gl[2], gl[3]), F4::new(gr[0], gr[1], gr[2], gr[3]));
             if got == 4 {
-                let (gl, gr) = (F4::new(gl[0], gl[1], gl[2], gl[3]), F4::new(gr[0], gr[1], gr[2], gr[3]));
                 // SAFETY: forwarded from the caller; 0 <= at[k] < frames
                 // (checked against `end` above).
                 unsafe { voice.mix4::<S, CH, K, REV>(mem, at, frac, (gl, gr), ol, or) };
             } else {
-                for (k, (l, r)) in ol.iter_mut().zip(or.iter_mut()).enumerate() {
-                    // SAFETY: as above.
-                    let (sl, sr) = unsafe { voice.read::<S, CH, K, REV>(mem, at[k], frac[k]) };
-                    *l += sl * gl[k];
-                    *r += sr * gr[k];
-                }
+                // SAFETY: as above.
+                unsafe { voice.mix_frames::<S, CH, K, REV>(mem, at, frac, (gl, gr), ol, or) };
             }
             done += got;
         }
@@ -209,9 +205,10 @@ impl Voice {
         }
     }
 
-    /// [`mix4`](Self::mix4) frame by frame, with `Voice::read`: for
+    /// [`mix4`](Self::mix4) frame by frame, with `Voice::read`, for as many
+    /// frames as the outputs hold (up to 4), with per-frame gains: for
     /// frames whose taps reach past the sample's edges or whose fraction
-    /// is 0. Not inlined: it is rare, and inlined into the batch loop its
+    /// is 0, and for the last frames of a block or of the voice. Not inlined: it is rare, and inlined into the batch loop its
     /// four reads made Cranelift spill that loop's state on every batch.
     ///
     /// # Safety

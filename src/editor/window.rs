@@ -150,6 +150,8 @@ impl<A: WindowApp> EguiWindow<A> {
         // through it and keeps them only as long as the painter lives, which
         // is no longer than the window.
         let glow = Arc::new(unsafe { egui_glow::glow::Context::from_loader_function_cstr(|name| gl.get_proc_address(name)) });
+        // No dithering: it is for gradients, which the editor does not
+        // draw, and it costs every pixel (a software renderer's CPU).
         let painter = egui_glow::Painter::new(glow, "", None, false);
         // SAFETY: as above; released before returning to the event loop.
         let released = unsafe { gl.make_not_current() };
