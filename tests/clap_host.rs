@@ -332,7 +332,7 @@ fn process_runs_allocation_free_while_kits_are_restored_on_the_main_thread() {
 fn a_pad_routed_to_aux_3_plays_only_on_that_port_bit_exact_and_a_stereo_only_host_hears_the_main_mix() {
     let dir = tempdir();
     let (main, aux) = (signal(1_000, 81), signal(1_200, 82));
-    let files = [path_in(&dir, "main.wav"), path_in(&dir, "aux.wav")];
+    let files = [path_in(&dir, "main.wav"), path_in(&dir, "aux-3.wav")];
     write_float_wav(&files[0], 48_000, 1, &main);
     write_float_wav(&files[1], 48_000, 1, &aux);
     let mut kit = wasm_sampler::kit::Kit::default();

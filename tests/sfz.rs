@@ -146,6 +146,16 @@ fn an_sfz_kit_renders_through_the_cli_like_the_kit_set_up_by_hand() {
     let s: Vec<f32> = r.samples::<f32>().map(Result::unwrap).collect();
     let left: Vec<f32> = s.iter().step_by(2).copied().collect();
     assert_eq!(first_difference(&left, &expected.left), None);
+
+    // Named relative to the working directory, as typed in a shell in the
+    // kit's folder: the samples are found beside it, the same render.
+    let o = Command::new(env!("CARGO_BIN_EXE_wasm-sampler-render"))
+        .current_dir(dir.path())
+        .args(["--kit", "kit.sfz", "--midi", "notes.mid", "--tail", "1", "--out", "relative.wav"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read(dir.path().join("relative.wav")).unwrap(), std::fs::read(&out).unwrap());
 }
 
 /// A MIDI file (120 BPM, 480 ticks a beat) of notes at (seconds, key, on).

@@ -83,8 +83,12 @@ fn folder_of(path: &Path) -> PathBuf {
     absolute.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
+/// Whether the platform's file systems usually ignore the case of names.
+const CASE_INSENSITIVE_NAMES: bool = cfg!(any(windows, target_os = "macos"));
+
 /// `file` (from a kit or SFZ file in `folder`) as a path: absolute as it
-/// is; relative joined to the folder name by name (`\` or `/` between
+/// is (on Windows, `\samples\kick.wav`, rooted without a drive, on the
+/// folder's drive); relative joined to the folder name by name (`\` or `/` between
 /// names, `..` going up), each name that does not exist as written matched
 /// without regard to case (kits made on Windows or macOS often differ in
 /// case only). Names matching nothing are kept as written, so the error
@@ -92,8 +96,9 @@ fn folder_of(path: &Path) -> PathBuf {
 ///
 /// Thread: non-real-time (reads folder listings). Allocates.
 pub fn resolve(folder: &Path, file: &Path) -> PathBuf {
-    if file.is_absolute() {
-        return file.to_path_buf();
+    if file.has_root() {
+        // Absolute, or (Windows) rooted without a drive: on the folder's drive.
+        return folder.join(file);
     }
     let text = file.to_string_lossy();
     let mut out = folder.to_path_buf();
@@ -103,7 +108,10 @@ pub fn resolve(folder: &Path, file: &Path) -> PathBuf {
             continue;
         }
         let exact = out.join(name);
-        let found = if exact.exists() {
+        // Where names are case-insensitive, `exists` is true for a name in
+        // another case too: the listing gives the name as it is on disk,
+        // which the kit keeps (it must still work when the kit moves to Linux).
+        let found = if exact.exists() && !CASE_INSENSITIVE_NAMES {
             None
         } else {
             std::fs::read_dir(&out).ok().and_then(|d| d.filter_map(Result::ok).find(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case(name)))

@@ -92,6 +92,10 @@ pub struct Import {
 /// Errors: one line, `file:line: reason` for text that is not SFZ, or
 /// `file: reason`.
 pub fn read(path: &Path) -> Result<Import, String> {
+    // Samples resolve against the file's folder, and a kit's sample paths
+    // must be absolute to be looked up (`SampleRecord::audio`): a relative
+    // name such as `kit.sfz` (the command line's) is made absolute first.
+    let path = &std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let mut parser = Parser::default();
     parser.file(path, 0)?;
     parser.finish(path)
