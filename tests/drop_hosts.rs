@@ -22,6 +22,8 @@
 //! python3-pyqt5 (`.ci/run` installs them); skipped without them unless
 //! `WASM_SAMPLER_REQUIRE_GUI_TESTS=1`.
 
+#![cfg(target_os = "linux")]
+
 mod common;
 use common::clap::*;
 use common::gui::*;

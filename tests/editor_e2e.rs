@@ -15,6 +15,8 @@
 //! saves a screenshot of the editor (`cargo xtask screenshot` does this;
 //! needs ImageMagick's `import`).
 
+#![cfg(target_os = "linux")]
+
 mod common;
 use common::clap::*;
 use common::gui::*;

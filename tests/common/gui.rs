@@ -29,10 +29,6 @@ impl Drop for Xvfb {
     }
 }
 
-pub fn have(tool: &str) -> bool {
-    Command::new("sh").arg("-c").arg(format!("command -v {tool}")).stdout(Stdio::null()).status().is_ok_and(|s| s.success())
-}
-
 impl Xvfb {
     /// The server's process id.
     pub fn pid(&self) -> u32 {

@@ -5,6 +5,7 @@
 
 pub mod audio;
 pub mod clap;
+#[cfg(target_os = "linux")]
 pub mod gui;
 
 use std::path::{Path, PathBuf};
@@ -58,13 +59,20 @@ pub fn write_int_wav(path: &Path, rate: u32, channels: u16, bits: u16, data: &[i
 /// makes their absence a failure.
 pub fn tools_or_skip(require: &str, tools: &[&str], why: &str) -> bool {
     let required = std::env::var_os(require).is_some_and(|v| v == "1");
-    let missing: Vec<&str> = tools.iter().copied().filter(|t| !gui::have(t)).collect();
+    let missing: Vec<&str> = tools.iter().copied().filter(|t| !have(t)).collect();
     if missing.is_empty() {
         return true;
     }
     assert!(!required, "{require}=1 but {missing:?} is not installed ({why})");
     eprintln!("SKIPPED: {why} needs {missing:?}");
     false
+}
+
+/// Whether `tool` is on the PATH (a shell finds it). Under Wine (Windows
+/// tests) there is no `sh`: nothing is found, and tests that need Linux
+/// programs say SKIPPED.
+pub fn have(tool: &str) -> bool {
+    std::process::Command::new("sh").arg("-c").arg(format!("command -v {tool}")).stdout(std::process::Stdio::null()).status().is_ok_and(|s| s.success())
 }
 
 /// A temporary directory for a test's files.
