@@ -4,7 +4,7 @@
 //! does: `clap.gui` with the "win32" API and a parent `HWND`), and keeps
 //! processing audio in real time while it pumps the window's messages.
 //!
-//! `tests/editor_wine.rs` (Linux) runs it under Wine on an Xvfb display,
+//! `tests/integration/editor_wine.rs` (Linux) runs it under Wine on an Xvfb display,
 //! clicks and drags from the X side, and reads what happened from the lines
 //! this program prints on stdout:
 //! - `window X Y W H`: the editor is open; its client area on the screen;
@@ -24,7 +24,7 @@ fn main() {
     #[cfg(windows)]
     host::start();
     #[cfg(not(windows))]
-    eprintln!("editor_host is the Windows editor test's host (tests/editor_wine.rs); this is not Windows");
+    eprintln!("editor_host is the Windows editor test's host (tests/integration/editor_wine.rs); this is not Windows");
 }
 
 #[cfg(windows)]

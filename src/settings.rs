@@ -9,7 +9,7 @@
 //! `parse(format(v))` gives a value that formats to the same text, so a host
 //! that shows a value, takes it back as typed text and shows it again never
 //! sees it change (tested over each parameter's whole range in
-//! `tests/parameters.rs`). Negative zero is shown as zero.
+//! `tests/integration/parameters.rs`). Negative zero is shown as zero.
 //!
 //! Thread: any. Formatting and parsing allocate; the numbers do not.
 

@@ -3,7 +3,7 @@
 //! Why not symphonia: its 0.5 AIFF reader (the release this crate uses)
 //! stops 8 bytes before the end of the sound data, so a sox-written 16-bit
 //! mono AIFF of 4013 frames decodes to 4009 (measured by
-//! `tests/formats.rs`); 0.6 fixes it but changes the whole decoding API.
+//! `tests/integration/formats.rs`); 0.6 fixes it but changes the whole decoding API.
 //! AIFF is simple enough to read exactly: a COMM chunk (channels, frames,
 //! bits, an 80-bit float rate and, in AIFF-C, the compression) and an SSND
 //! chunk of interleaved samples.

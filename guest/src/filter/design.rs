@@ -15,7 +15,7 @@
 //!   cutoff (up to 0.45·fs), re-weighted [`FIT_ROUNDS`] times towards the
 //!   largest errors (Lawson's iteration, which approaches the minimax fit).
 //!   The low-pass and band-pass keep the exact magnitude at DC and at the
-//!   cutoff. Measured (`tests/filter.rs`) within 0.8 dB of every prototype
+//!   cutoff. Measured (`tests/integration/filter.rs`) within 0.8 dB of every prototype
 //!   up to 0.45·fs.
 //!
 //! Everything is f64 with `libm`, so wasm and native get the same bits.
@@ -341,7 +341,7 @@ impl Biquad {
     /// zero set so that the magnitude equals the prototype's (`1/(1+jx)`,
     /// `jx/(1+jx)`) at the cutoff (−3 dB) and, for the low-pass, at DC.
     /// Measured within 0.9 dB of the prototype one octave either side up
-    /// to 0.45·fs (`tests/filter.rs`). Written as a biquad with `b2 = a2 =
+    /// to 0.45·fs (`tests/integration/filter.rs`). Written as a biquad with `b2 = a2 =
     /// 0`, which the state-variable form runs as well.
     ///
     /// Thread: any. No allocation.

@@ -2,7 +2,7 @@
 //! DSP): neutral bit-exactness, channel handling, block-size invariance,
 //! native/wasm identity, and the demo.
 
-mod common;
+use crate::common;
 use common::*;
 
 use wasm_sampler::cli::demo;

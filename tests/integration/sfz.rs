@@ -5,7 +5,7 @@
 //! like it through `wasm-sampler-render --kit`; unknown opcodes are listed
 //! once, and text that is not SFZ names the file and line.
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::path::Path;

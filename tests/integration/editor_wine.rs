@@ -16,10 +16,9 @@
 //! Needs the Windows build: `WASM_SAMPLER_WINE_HOST` names `editor_host.exe`
 //! (the plugin DLL beside it or one folder up), and `wine`, Xvfb, xdotool
 //! and python3-gi. `.ci/windows/run.sh` sets it up; without it the test says
-//! SKIPPED, unless `WASM_SAMPLER_REQUIRE_WINE_TESTS=1`.
-#![cfg(target_os = "linux")]
+//! SKIPPED, unless `WASM_SAMPLER_REQUIRE_WINE_TESTS=1`. Linux only (see `main.rs`).
 
-mod common;
+use crate::common;
 use common::gui::*;
 use common::*;
 

@@ -4,7 +4,7 @@
 //! one-shot ends when its decay reaches silence, the curve bends segments,
 //! and every render is identical across engines and block sizes.
 
-mod common;
+use crate::common;
 use common::*;
 
 use wasm_sampler::kit::{Automation, Mapping, PadSettings, PlayMode};

@@ -4,7 +4,7 @@
 //! prints is the README's. Sinc must beat cubic clearly wherever the tone
 //! stays below the output's Nyquist frequency.
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::f64::consts::TAU;

@@ -2,7 +2,7 @@
 //! and MIDI files from disk, engine and block-size options, stats, and every
 //! bad input ending in one line and a non-zero exit code.
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::path::Path;

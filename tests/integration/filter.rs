@@ -4,7 +4,7 @@
 //! (exact where the maths is exact), identity across engines and block
 //! sizes, and no zipper noise when any continuous setting jumps.
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::f64::consts::{FRAC_1_SQRT_2, PI};

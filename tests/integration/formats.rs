@@ -7,7 +7,7 @@
 //! sox, flac and ffmpeg come from the system; without them these tests say
 //! SKIPPED (CI installs them and sets WASM_SAMPLER_REQUIRE_AUDIO_TOOLS=1).
 
-mod common;
+use crate::common;
 use common::audio::*;
 use common::*;
 

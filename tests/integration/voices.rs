@@ -3,12 +3,12 @@
 //! retrigger (the same note's voice; ringing lets it play on), a steal past
 //! 64 voices (the quietest), a replaced sample and all-sound-off. Each is a
 //! 5 ms fade with no sample-to-sample step above the bound on a full-scale
-//! 1 kHz sine at 48 kHz (chokes: `tests/chokes.rs`).
+//! 1 kHz sine at 48 kHz (chokes: `tests/integration/chokes.rs`).
 //!
 //! The sample is silence, then the sine: a new hit is silent while the
 //! voice it cuts fades, so the cut is heard alone.
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::f64::consts::PI;

@@ -3,7 +3,7 @@
 //! runs past its deadline silences output, without any allocation of ours
 //! on the audio thread, until housekeeping has re-instantiated it.
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::sync::Arc;
@@ -15,7 +15,7 @@ use wasm_sampler::engine::{GuestModule, ModuleSource};
 use wasm_sampler::guest::abi;
 use wasm_sampler::DspBackend;
 
-include!("common/test_guest.rs");
+include!("../common/test_guest.rs");
 
 impl Wat {
     fn write(&self, dir: &tempfile::TempDir, name: &str) -> std::path::PathBuf {

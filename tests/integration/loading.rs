@@ -2,7 +2,7 @@
 //! every bad input is refused with one line naming the file and the reason
 //! and disturbs nothing, and replacing a playing sample is safe.
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::path::Path;

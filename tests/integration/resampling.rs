@@ -2,7 +2,7 @@
 //! and matches the ideal resampling (the analytic signal) within a stated
 //! tolerance; transposition changes the length by the pitch ratio.
 
-mod common;
+use crate::common;
 use common::*;
 
 use wasm_sampler::cli::render::FrameEvent;

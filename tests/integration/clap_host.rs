@@ -9,7 +9,7 @@
 //! Linux is that shared library), with nice-plug's `assert_process_allocs`
 //! on: an allocation inside `process` aborts this test.
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::path::PathBuf;

@@ -4,7 +4,7 @@
 //! samples, and outputs. Every sample is a constant level, so the output
 //! at a hit names the sample that played.
 
-mod common;
+use crate::common;
 use common::*;
 
 use wasm_sampler::cli::render::{render_outputs, Blocks, FrameEvent, Rendered};

@@ -3,7 +3,7 @@
 //! keeps playing exactly as it was, and then plays exactly as it should —
 //! never the new settings on the old sample, or the old ones on the new.
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -4,7 +4,7 @@
 //! voice stealing, and samples loading and being replaced on another thread
 //! at the same time.
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -7,7 +7,7 @@
 //! Both pads play silence, then the sine: the note that chokes is silent
 //! while the voice it chokes ends, so the choke is heard alone.
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::f64::consts::PI;

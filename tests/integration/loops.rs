@@ -6,7 +6,7 @@
 //! sounding voice changes nothing it reads, and every render is identical
 //! across engines and block sizes.
 
-mod common;
+use crate::common;
 use common::*;
 
 use wasm_sampler::kit::{Loop, LoopMode, Mapping, PadSettings, PlayMode};
