@@ -18,12 +18,13 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
 use std::time::Instant;
 
-use egui::{pos2, vec2, Align2, Color32, FontId, Pos2, Rect, Sense, Ui, Vec2};
+use egui::{vec2, Color32, Pos2, Rect, Ui, Vec2};
 use nice_plug::context::gui::GuiContext;
 use nice_plug_egui::widgets::ParamSlider;
 
 use super::browser::{home_dir, Browser, BrowserAction, Purpose};
-use super::look::{elide, pad_rect, ACCENT, ANIMATION, BACKGROUND, DIM, FLASH, MARGIN, PEAK_COLUMNS, TEXT, TOP_BAR};
+use super::look::{pad_rect, ACCENT, ANIMATION, BACKGROUND, DIM, FLASH, MARGIN, PEAK_COLUMNS, TEXT, TOP_BAR};
+use super::message_line::MessageLine;
 use super::model::{self, DropTarget, PADS_PER_PAGE};
 use super::window::{FileDrag, WindowApp};
 use crate::engine::{Engine, SampleSource, Segment};
@@ -128,10 +129,8 @@ pub struct SamplerApp {
     pub(super) pending_off: Option<u8>,
     /// The egui frame of the last pad press handled.
     pub(super) last_press: Option<u64>,
-    /// Messages up to this sequence number were dismissed.
-    dismissed: u64,
-    /// The newest message sequence number drawn.
-    messages_seen: u64,
+    /// The message line at the bottom (messages, or the stopped engine).
+    message_line: MessageLine,
     /// Set by the host's parameter and state changes (the editor handle).
     dirty: Arc<std::sync::atomic::AtomicBool>,
 }
@@ -162,8 +161,7 @@ impl SamplerApp {
             audition_released: false,
             pending_off: None,
             last_press: None,
-            dismissed: 0,
-            messages_seen: 0,
+            message_line: MessageLine::default(),
             dirty,
         }
     }
@@ -408,29 +406,6 @@ impl SamplerApp {
             });
         });
     }
-
-    fn message_line(&mut self, ui: &mut Ui, screen: Vec2) {
-        let rect = Rect::from_min_max(pos2(MARGIN, screen.y - 26.0), pos2(screen.x - MARGIN, screen.y - 6.0));
-        self.messages_seen = self.shared.link.message_seq();
-        let messages = self.shared.link.messages();
-        let Some((seq, text)) = messages.last().filter(|(seq, _)| *seq > self.dismissed) else {
-            ui.painter().text(
-                rect.left_center(),
-                Align2::LEFT_CENTER,
-                "Drop audio files (WAV, AIFF, FLAC, Ogg, MP3) on the pads, or right-click a pad to load one.",
-                FontId::proportional(12.0),
-                DIM,
-            );
-            return;
-        };
-        let response = ui.interact(rect, egui::Id::unique("message-line"), Sense::click());
-        ui.painter().rect_filled(rect, 3.0, Color32::from_rgb(60, 30, 30));
-        ui.painter().text(rect.left_center() + vec2(6.0, 0.0), Align2::LEFT_CENTER, elide(text, rect.width() - 90.0, 12.0), FontId::proportional(12.0), TEXT);
-        ui.painter().text(rect.right_center() - vec2(6.0, 0.0), Align2::RIGHT_CENTER, "× dismiss", FontId::proportional(11.0), DIM);
-        if response.on_hover_text(text.as_str()).clicked() {
-            self.dismissed = *seq;
-        }
-    }
 }
 
 impl WindowApp for SamplerApp {
@@ -439,7 +414,7 @@ impl WindowApp for SamplerApp {
     fn wants_frame(&mut self) -> bool {
         let moved = Some(self.generations()) != self.view.generation;
         let played = self.shared.link.note_hits().0 != self.hits_seen;
-        let message = self.shared.link.message_seq() != self.messages_seen;
+        let message = self.message_line.has_news(&self.shared);
         let host = self.dirty.swap(false, Ordering::AcqRel);
         let waiting = !self.peaks_pending.is_empty()
             || self.shared.store.any_loading()
@@ -470,7 +445,7 @@ impl WindowApp for SamplerApp {
         self.pad_panel(ui, screen, &pads);
         self.view.pads = pads;
         self.memory_view(ui, screen);
-        self.message_line(ui, screen);
+        self.message_line.show(ui, screen, &self.shared);
 
         if let Some(browser) = self.browser.as_mut() {
             match browser.ui(ui.ctx()) {

@@ -7,7 +7,8 @@
 //! - [`app`]: the editor's state and frame; [`look`]: layout and colours;
 //!   the panels `pad_grid`, `pad_panel` (with `envelope_panel` and
 //!   `filter_panel`, `loop_panel`) and
-//!   `memory_view` are widgets of their own.
+//!   `memory_view` are widgets of their own, and so is `message_line`
+//!   (messages, and the silent engine's reason and Reset).
 //! - This module: nice-plug's `Editor` for the plugin (open, parent, size).
 //!
 //! Threads: `Editor`/`EditorHandle` methods run on the host's UI thread;
@@ -25,6 +26,7 @@ mod filter_panel;
 pub mod look;
 mod loop_panel;
 mod memory_view;
+mod message_line;
 pub mod model;
 mod pad_grid;
 mod pad_panel;

@@ -176,7 +176,8 @@ impl std::fmt::Display for FaultKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             FaultKind::Deadline => f.write_str("the guest ran past its deadline"),
-            FaultKind::Trap(t) => write!(f, "the guest trapped ({t})"),
+            // wasmtime's text starts "wasm trap: ", which says it twice.
+            FaultKind::Trap(t) => write!(f, "the guest trapped ({})", t.to_string().trim_start_matches("wasm trap: ")),
             FaultKind::Other => f.write_str("the guest call failed"),
         }
     }

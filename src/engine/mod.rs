@@ -510,13 +510,17 @@ impl Engine {
         let mut log = match (core.fault, &report) {
             (Some(kind), Some(r)) if recovering => Some(format!("guest fault: {kind}: {}; the guest is re-instantiated", backend::first_line(r))),
             (Some(kind), Some(r)) => Some(format!(
-                "guest fault: {kind}: {}; {MAX_AUTO_RECOVERIES} faults within {} s, output stays silent until the plugin is reloaded",
+                "guest fault: {kind}: {}; {} faults within {} s, output stays silent until it is reset",
                 backend::first_line(r),
+                MAX_AUTO_RECOVERIES + 1,
                 RECOVERY_WINDOW.as_secs()
             )),
             _ => None,
         };
+        let was_given_up = core.given_up;
         core.given_up = core.fault.is_some() && !recovering;
+        // The editor shows the stopped state: a viewer re-reads.
+        let stopped_changed = core.given_up != was_given_up;
         if recovering {
             core.recoveries.rotate_left(1);
             if let Some(last) = core.recoveries.last_mut() {
@@ -532,7 +536,7 @@ impl Engine {
         if let Some((id, value, code)) = refused {
             eprintln!("wasm-sampler: guest refused parameter {id} = {value} (status {code})");
         }
-        if recovering || freed > 0 {
+        if recovering || freed > 0 || stopped_changed {
             self.generation.fetch_add(1, Ordering::AcqRel);
         }
         // Printed and dropped after the lock is released: a slow stderr must
@@ -581,13 +585,29 @@ impl Engine {
         self.core.lock().given_up
     }
 
-    /// Brings a faulted guest back now (see [`Engine::housekeeping`]).
+    /// The last fault, if housekeeping stopped re-instantiating a guest that
+    /// faulted more than [`MAX_AUTO_RECOVERIES`] times within
+    /// [`RECOVERY_WINDOW`] ([`Engine::given_up`]): output stays silent until
+    /// [`Engine::recover`].
+    ///
+    /// Thread: non-real-time. Allocates the text. Short lock.
+    pub fn stopped(&self) -> Option<String> {
+        let core = self.core.lock();
+        core.fault.filter(|_| core.given_up).map(|kind| kind.to_string())
+    }
+
+    /// Brings a faulted guest back now (see [`Engine::housekeeping`]), the
+    /// user's reset: the automatic recoveries start counting again, so a
+    /// guest that faults now and then is recovered on its own afterwards.
     ///
     /// Thread: non-real-time (allocates).
     pub fn recover(&self) -> Result<(), GuestError> {
         let mut core = self.lock_mut();
         let report = core.fault_report.take();
         let result = core.recover();
+        if result.is_ok() {
+            core.recoveries = [None; MAX_AUTO_RECOVERIES as usize];
+        }
         drop(core);
         drop(report);
         result

@@ -39,6 +39,8 @@ pub(crate) enum Job {
     SaveKit(PathBuf),
     /// Look for the missing samples under a folder and reload the kit.
     FindMissing(PathBuf),
+    /// Bring back a guest that faulted too often (the editor's Reset).
+    ResetGuest,
 }
 
 /// The threads, the loader's queue, and their flags.
@@ -147,6 +149,16 @@ impl Shared {
         self.send(Job::FindMissing(folder));
     }
 
+    /// Brings the sampler's DSP back after housekeeping gave up on a guest
+    /// that kept faulting ([`Engine::stopped`](crate::engine::Engine::stopped)),
+    /// in the background: the guest is re-instantiated with every pad, and
+    /// the outcome is posted as a message.
+    ///
+    /// Thread: any non-real-time thread (may start the loader thread). Allocates.
+    pub fn reset_guest(self: &Arc<Self>) {
+        self.send(Job::ResetGuest);
+    }
+
     /// Queues a job, starting the thread on the first one.
     pub(crate) fn send(self: &Arc<Self>, job: Job) {
         let mut jobs = self.loader.jobs.lock();
@@ -229,6 +241,14 @@ fn run(shared: Weak<Shared>, jobs: mpsc::Receiver<Job>) {
                 Ok(()) => shared.link.post_message(format!("Saved the kit to {}", path.display())),
                 Err(e) => shared.link.post_message(e),
             },
+            Job::ResetGuest => match store.engine().map(|e| e.recover()) {
+                None => {}
+                Some(Ok(())) => shared.link.post_message("The sampler's DSP was reset and plays again".to_string()),
+                Some(Err(e)) => {
+                    nice_error!("wasm-sampler: reset failed: {e}");
+                    shared.link.post_message(format!("The sampler's DSP could not be reset: {e}"));
+                }
+            },
         }
     }
 }
@@ -260,7 +280,7 @@ fn housekeep(shared: Weak<Shared>) {
             if !told {
                 told = true;
                 let fault = engine.fault().unwrap_or_default();
-                shared.link.post_message(format!("The sampler's DSP keeps failing ({fault}); it stays silent until the plugin is reloaded"));
+                shared.link.post_message(format!("The sampler's DSP keeps failing ({fault}); it stays silent until reset"));
             }
         } else {
             told = false;

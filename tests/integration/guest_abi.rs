@@ -227,3 +227,57 @@ fn a_guest_refusing_samples_fails_a_pads_load_and_gives_every_region_and_slot_ba
     // Every slot came back: a working guest could still fill all of them.
     assert_eq!(store.kit().pads[0].samples.len(), 3, "the pad keeps its samples' records");
 }
+
+/// Waits up to 10 s for a message from the plugin's loader thread.
+fn wait_for_message(shared: &wasm_sampler::plugin::Shared, text: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !shared.link.messages().iter().any(|(_, m)| m == text) {
+        assert!(std::time::Instant::now() < deadline, "no message {text:?}; messages: {:?}", shared.link.messages());
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// The plugin's side of the editor's Reset: a guest that faults more often
+/// than housekeeping recovers stays silent and says why
+/// (`Engine::stopped`, which the editor's banner shows); `reset_guest` (the
+/// banner's button) brings it back, and the automatic recoveries count
+/// afresh, so the next fault costs one block again.
+#[test]
+fn a_guest_given_up_on_says_why_and_plays_again_after_the_editors_reset() {
+    use wasm_sampler::engine::MAX_AUTO_RECOVERIES;
+    let (e, _dir) = dc_engine("(if (i32.gt_u (local.get $events) (i32.const 0)) (then unreachable))");
+    let e = Arc::new(e);
+    let shared = Arc::new(wasm_sampler::plugin::Shared::default());
+    shared.store.attach(e.clone());
+    let (mut l, mut r) = (vec![0.0f32; 256], vec![0.0f32; 256]);
+    let fault = [NoteEvent::AllSoundOff { frame: 0 }];
+    let mut block = |events: &[NoteEvent]| {
+        e.process(events, &mut l, &mut r);
+        l.iter().chain(&r).all(|&s| s == 0.5)
+    };
+    for round in 0..MAX_AUTO_RECOVERIES {
+        assert!(!block(&fault));
+        e.housekeeping();
+        assert!(block(&[]), "recovered after fault {}", round + 1);
+        assert_eq!(e.stopped(), None);
+    }
+    assert!(!block(&fault));
+    e.housekeeping();
+    let trapped = "the guest trapped (wasm `unreachable` instruction executed)";
+    assert_eq!(e.stopped().as_deref(), Some(trapped), "given up: the editor's banner shows this");
+    for _ in 0..10 {
+        e.housekeeping();
+        assert!(!block(&[]), "silent until reset");
+    }
+
+    shared.reset_guest();
+    wait_for_message(&shared, "The sampler's DSP was reset and plays again");
+    assert_eq!(e.stopped(), None);
+    assert!(block(&[]), "plays after the reset");
+    // The recovery budget starts again: the next fault is recovered on its own.
+    assert!(!block(&fault));
+    e.housekeeping();
+    assert!(block(&[]));
+    assert_eq!(e.stats().faults, MAX_AUTO_RECOVERIES + 2);
+    shared.loader.stop();
+}
