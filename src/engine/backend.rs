@@ -68,8 +68,37 @@ pub fn wasmtime_engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
         let config = engine_config(BUILD_TARGET, CpuLevel::of_this_cpu()).expect("the build target is supported");
-        Engine::new(&config).expect("the engine configuration is valid")
+        let engine = Engine::new(&config).expect("the engine configuration is valid");
+        #[cfg(windows)]
+        pin_this_library();
+        engine
     })
+}
+
+/// Keeps this library loaded until the process exits.
+///
+/// The engine above installs wasmtime's process-wide exception handlers
+/// (vectored, on Windows), which point into this library's code and are
+/// never removed. A host that unloads the plugin DLL (after a scan, or
+/// after its last instance) would leave them dangling, and the next
+/// exception anywhere in the host — a C++ throw, another plugin's wasm
+/// trap — would jump into unmapped memory: found under Wine, where a wasm
+/// trap after the test host had loaded and unloaded the DLL a few times
+/// hung the process. Pinned, the DLL stays mapped, as a Rust shared
+/// library with thread-local destructors already does on Linux.
+///
+/// Thread: any; called once. No allocation.
+#[cfg(windows)]
+fn pin_this_library() {
+    use windows_sys::Win32::System::LibraryLoader::{GetModuleHandleExW, GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS, GET_MODULE_HANDLE_EX_FLAG_PIN};
+    let mut module = std::ptr::null_mut();
+    let inside = pin_this_library as *const () as *const u16;
+    // SAFETY: with FROM_ADDRESS the name is any address inside the module
+    // (this function's); `module` is a valid place for the handle.
+    let pinned = unsafe { GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN, inside, &mut module) };
+    if pinned == 0 {
+        eprintln!("wasm-sampler: cannot pin the plugin library ({}); the host must not unload it", std::io::Error::last_os_error());
+    }
 }
 
 /// The epoch ticker runs while at least one [`Guest`] exists and is joined
