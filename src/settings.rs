@@ -181,13 +181,25 @@ pub const OUTPUT: Setting =
 /// stolen (a setting of the plugin, saved with the project).
 pub const POLYPHONY: Setting =
     Setting { name: "Polyphony", min: 1.0, max: abi::MAX_POLYPHONY as f32, default: abi::POLYPHONY as f32, unit: "", step: 1.0, display: Display::Decimals(0) };
+/// The most memory the samples may take (MiB), a setting of the plugin
+/// saved with the project, never automated: default 2 GiB, well below the
+/// guest's 4 GiB address space; at most all of it.
+pub const MEMORY_BUDGET_MIB: Setting = Setting {
+    name: "Sample memory",
+    min: 16.0,
+    max: ((abi::MAX_PAGES as u64 * abi::PAGE_SIZE as u64) >> 20) as f32,
+    default: 2048.0,
+    unit: " MiB",
+    step: 16.0,
+    display: Display::Decimals(0),
+};
 /// MIDI notes.
 pub const NOTE: Setting = Setting { name: "Note", min: 0.0, max: 127.0, default: 60.0, unit: "", step: 1.0, display: Display::Decimals(0) };
 /// MIDI velocities that can play a pad.
 pub const VELOCITY: Setting = Setting { name: "Velocity", min: 1.0, max: 127.0, default: 127.0, unit: "", step: 1.0, display: Display::Decimals(0) };
 
 /// Every entry, for tests and documentation.
-pub const ALL: [Setting; 30] = [
+pub const ALL: [Setting; 31] = [
     MASTER_GAIN_DB,
     PAD_GAIN_DB,
     PAN,
@@ -217,6 +229,7 @@ pub const ALL: [Setting; 30] = [
     LAYER_CROSSFADE,
     OUTPUT,
     POLYPHONY,
+    MEMORY_BUDGET_MIB,
     NOTE,
 ];
 

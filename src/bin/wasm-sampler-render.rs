@@ -15,7 +15,8 @@ use wasm_sampler::kit::{Interpolation, KitStore, Mapping};
 const USAGE: &str = "\
 usage: wasm-sampler-render --out OUT.wav|--out-dir DIR [--kit KIT.json|KIT.sfz] [--sample NOTE=PATH]...
                            [--midi FILE.mid] [--rate HZ] [--block N] [--tail SECONDS]
-                           [--quality cubic|linear|sinc] [--polyphony N] [--demo] [--stats STATS.json]
+                           [--quality cubic|linear|sinc] [--polyphony N] [--memory MIB] [--demo]
+                           [--stats STATS.json]
                            [--engine wasm|native] [--guest FILE.wasm]
 
   --out OUT.wav        32-bit float stereo WAV of the main output
@@ -36,6 +37,8 @@ usage: wasm-sampler-render --out OUT.wav|--out-dir DIR [--kit KIT.json|KIT.sfz] 
                        else cubic
   --polyphony N        voices at once before the quietest is stolen, 1-1024 (default: the kit
                        file's, else 64)
+  --memory MIB         sample memory budget in MiB, 16-4095 (default: the kit file's, else
+                       2048); a sample that does not fit is refused with what is free
   --demo               load the embedded demo kit; without --midi, play the embedded pattern
   --stats STATS.json   write render statistics as JSON
   --engine wasm|native run the guest in wasmtime (default) or the same DSP compiled natively
@@ -45,6 +48,7 @@ struct Args {
     out: Option<PathBuf>,
     out_dir: Option<PathBuf>,
     polyphony: Option<u32>,
+    memory_mib: Option<u32>,
     samples: Vec<(u8, PathBuf)>,
     kit: Option<PathBuf>,
     midi: Option<PathBuf>,
@@ -65,6 +69,7 @@ fn parse_args() -> Result<Option<Args>, String> {
         out: None,
         out_dir: None,
         polyphony: None,
+        memory_mib: None,
         samples: Vec::new(),
         kit: None,
         midi: None,
@@ -87,6 +92,13 @@ fn parse_args() -> Result<Option<Args>, String> {
                 let max = wasm_sampler::settings::POLYPHONY.max as u32;
                 args.polyphony =
                     Some(v.parse().ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| format!("--polyphony {v}: expected a voice count from 1 to {max}"))?);
+            }
+            Long("memory") => {
+                let v = text(parser.value().map_err(|e| e.to_string())?, "--memory")?;
+                let range = wasm_sampler::settings::MEMORY_BUDGET_MIB;
+                let (min, max) = (range.min as u32, range.max as u32);
+                args.memory_mib =
+                    Some(v.parse().ok().filter(|n| (min..=max).contains(n)).ok_or_else(|| format!("--memory {v}: expected MiB from {min} to {max}"))?);
             }
             Long("sample") => {
                 let v = text(parser.value().map_err(|e| e.to_string())?, "--sample")?;
@@ -190,6 +202,9 @@ fn run(args: Args) -> Result<(), String> {
         Engine::new(EngineOptions { backend: args.engine, sample_rate: args.rate as f32, module, ..EngineOptions::default() }).map_err(|e| e.to_string())?;
     let engine = Arc::new(engine);
     let kit = KitStore::with_engine(engine.clone());
+    if let Some(mib) = args.memory_mib {
+        kit.set_memory_budget_mib(mib)?;
+    }
 
     let mut pad = 0;
     if args.demo {
@@ -197,7 +212,7 @@ fn run(args: Args) -> Result<(), String> {
         pad = demo::kit().len();
     }
     if let Some(path) = &args.kit {
-        pad = open_kit(&kit, path)?;
+        pad = open_kit(&kit, path, args.memory_mib)?;
     }
     for (note, path) in &args.samples {
         kit.edit(pad, |p| p.mapping = Mapping::drum(*note))?;
@@ -277,8 +292,13 @@ fn run(args: Args) -> Result<(), String> {
 /// Opens the kit file at `path`, loading every sample; returns the next
 /// free pad. Any pad that cannot load fails the
 /// render, naming the pad and the file.
-fn open_kit(store: &KitStore, path: &std::path::Path) -> Result<usize, String> {
-    let (kit, note) = wasm_sampler::kit::file::open(path)?;
+/// Opens a kit file and loads it (with `memory_mib` in place of the kit's
+/// sample memory budget, if given).
+fn open_kit(store: &KitStore, path: &std::path::Path, memory_mib: Option<u32>) -> Result<usize, String> {
+    let (mut kit, note) = wasm_sampler::kit::file::open(path)?;
+    if let Some(mib) = memory_mib {
+        kit.memory_budget_mib = mib;
+    }
     if let Some(note) = note {
         eprintln!("wasm-sampler-render: {note}");
     }

@@ -28,7 +28,7 @@ use super::message_line::MessageLine;
 use super::model::{self, DropTarget, PADS_PER_PAGE};
 use super::window::{FileDrag, WindowApp};
 use crate::engine::{Engine, SampleSource, Segment};
-use crate::kit::{Interpolation, PadModel, PadView, Trigger};
+use crate::kit::{PadModel, PadView, Trigger};
 use crate::plugin::params::{EditorSize, SamplerParams};
 use crate::plugin::{Audition, Shared};
 use crate::settings::MAX_PADS;
@@ -108,7 +108,7 @@ pub struct SamplerApp {
     /// Which of the selected pad's panel tabs shows.
     pub(super) tab: super::pad_panel::Tab,
     pub(super) page: usize,
-    browser: Option<Browser>,
+    pub(super) browser: Option<Browser>,
     last_dir: Option<PathBuf>,
     waveforms: HashMap<usize, Waveform>,
     peaks: PeaksWorker,
@@ -358,53 +358,6 @@ impl SamplerApp {
         let setter = self.gui.param_setter();
         bar.add(ParamSlider::for_param(&self.params.master_gain, &setter).with_width(140.0));
         bar.label(egui::RichText::new("Master").color(DIM));
-    }
-
-    /// The kit menu: open and save kit files (the browser starts in
-    /// `start`), embedding, the render quality (the interpolation of every
-    /// pad left at "Kit") and the polyphony.
-    fn kit_menu(&mut self, bar: &mut Ui, start: PathBuf) {
-        bar.menu_button("Kit", |ui| {
-            if ui.button("Open kit…").on_hover_text("Replace the pads with a kit file's (or an SFZ file's)").clicked() {
-                self.browser = Some(Browser::for_purpose(Purpose::OpenKit, start.clone()));
-                ui.close();
-            }
-            if ui.button("Save kit…").on_hover_text("Save the pads to a kit file (samples beside it are saved relative to it)").clicked() {
-                self.browser = Some(Browser::for_purpose(Purpose::SaveKit, start));
-                ui.close();
-            }
-            ui.separator();
-            let mut embed = self.shared.store.embed_audio();
-            if ui.checkbox(&mut embed, "Embed samples").on_hover_text("Save each pad's audio inside the project").changed() {
-                self.shared.store.set_embed_audio(embed);
-            }
-            ui.separator();
-            ui.label(egui::RichText::new("Quality of pads set to Kit").color(DIM));
-            let was = self.shared.store.render_quality();
-            let mut quality = was;
-            ui.horizontal(|ui| {
-                for kernel in [Interpolation::Cubic, Interpolation::Linear, Interpolation::Sinc] {
-                    ui.selectable_value(&mut quality, kernel, kernel.name());
-                }
-            });
-            if quality != was {
-                self.shared.store.set_render_quality(quality);
-            }
-            ui.separator();
-            ui.horizontal(|ui| {
-                ui.label(egui::RichText::new(crate::settings::POLYPHONY.name).color(DIM));
-                let was = self.shared.store.polyphony();
-                let mut voices = was;
-                let range = crate::settings::POLYPHONY.min as u32..=crate::settings::POLYPHONY.max as u32;
-                ui.add(egui::DragValue::new(&mut voices).range(range).speed(4.0))
-                    .on_hover_text("Voices at once in the whole instrument before the quietest is stolen (changing it stops every voice)");
-                if voices != was {
-                    if let Err(e) = self.shared.store.set_polyphony(voices) {
-                        self.shared.link.post_message(e);
-                    }
-                }
-            });
-        });
     }
 }
 

@@ -1,6 +1,7 @@
 //! The memory map at the bottom of the editor: the guest's linear memory
 //! drawn to scale (guest, I/O, each pad's sample in its colour, replaced
-//! samples still fading, free space), with the allocator's numbers.
+//! samples still fading, free space), with the allocator's numbers and the
+//! sample memory budget.
 //!
 //! Thread: the editor window's thread. Allocates.
 
@@ -29,11 +30,12 @@ impl SamplerApp {
         let stats: EngineStats = engine.stats();
         let total = segments.last().map(|s| s.offset + s.len).unwrap_or(1).max(1);
         let a = &stats.allocator;
+        let budget = format!("budget {} ({} left)", bytes(stats.memory_budget), bytes(stats.memory_budget.saturating_sub(a.used)));
         let line = if stats.pads_loaded == 0 && a.used == 0 {
-            format!("Memory {} · no samples loaded", bytes(total))
+            format!("Memory {} · no samples loaded · {budget}", bytes(total))
         } else {
             format!(
-                "Memory {} · used {} · free {} · largest free {} · fragmentation {:.1} % · {} samples",
+                "Memory {} · used {} · free {} · largest free {} · fragmentation {:.1} % · {} samples · {budget}",
                 bytes(total),
                 bytes(a.used),
                 bytes(a.free),

@@ -23,6 +23,7 @@ pub mod app;
 pub mod browser;
 mod envelope_panel;
 mod filter_panel;
+mod kit_menu;
 pub mod look;
 mod loop_panel;
 mod memory_view;

@@ -200,6 +200,25 @@ impl RegionAllocator {
         self.free_by_offset.iter().map(|(&offset, &len)| Region { offset, len })
     }
 
+    /// The largest region [`allocate`](Self::allocate) could hand out now,
+    /// growing the memory up to the limit if need be: the largest free
+    /// block, or the free block at the end together with the growth left.
+    ///
+    /// Thread: non-real-time, under the engine lock. No allocation.
+    pub fn largest_obtainable(&self) -> u64 {
+        let largest = self.free_by_size.iter().next_back().map_or(0, |&(s, _)| s);
+        let tail = self.free_by_offset.range(..self.end).next_back().filter(|(&o, &s)| o + s == self.end).map_or(0, |(_, &s)| s);
+        let growth = (self.limit - self.end) / PAGE_SIZE as u64 * PAGE_SIZE as u64;
+        largest.max(tail + growth)
+    }
+
+    /// The most sample memory there can be: the limit less the base.
+    ///
+    /// Thread: any. No allocation.
+    pub fn capacity(&self) -> u64 {
+        self.limit - self.base
+    }
+
     /// Current numbers. O(1) except `free`, which sums the free list.
     ///
     /// Thread: non-real-time, under the engine lock. No allocation.
@@ -306,6 +325,23 @@ mod tests {
         let s = a.stats();
         assert_eq!((s.used, s.free, s.largest_free, s.regions, s.pages), (P / 2, P / 2, P / 4, 2, 33));
         assert_eq!(s.fragmentation, 0.5);
+    }
+
+    #[test]
+    fn the_largest_obtainable_region_counts_growth_only_where_the_end_is_free() {
+        let mut a = RegionAllocator::new(BASE, BASE + 2 * P, BASE + 6 * P, 16);
+        assert_eq!(a.largest_obtainable(), 6 * P, "all free: the span and the growth");
+        let first = a.allocate(P).unwrap();
+        let second = a.allocate(P).unwrap();
+        assert_eq!(a.largest_obtainable(), 4 * P, "the end is used: growth only");
+        a.free(first.offset).unwrap();
+        assert_eq!(a.largest_obtainable(), 4 * P);
+        let grown = grow_until_allocated(&mut a, 4 * P);
+        assert_eq!(a.largest_obtainable(), P, "at the limit: the freed block");
+        a.free(grown.offset).unwrap();
+        a.free(second.offset).unwrap();
+        assert_eq!(a.largest_obtainable(), 6 * P);
+        assert_eq!(a.capacity(), 6 * P);
     }
 
     #[test]

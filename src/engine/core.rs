@@ -32,6 +32,9 @@ pub(super) struct Core {
     /// whenever the table changes (off the audio thread).
     pub live: Vec<Option<LivePad>>,
     pub free_slots: Vec<u32>,
+    /// Bytes the live sample regions may take at most (the kit's sample
+    /// memory budget); lowering it refuses new loads and unloads nothing.
+    pub budget: u64,
     pub retired: Vec<Retired>,
     pub events: EventBuffer,
     /// The host's automation values, a layer over the published settings of
@@ -94,18 +97,30 @@ impl Core {
         self.live[pad] = fresh;
     }
 
-    /// Allocates `bytes`, growing the memory in whole pages if needed.
+    /// Allocates `bytes`, growing the memory in whole pages if needed,
+    /// within the sample memory budget and the memory's limit; otherwise
+    /// the reason, with what is free and the largest block.
     pub fn allocate(&mut self, bytes: u64) -> Result<Region, String> {
+        let used = self.alloc.stats().used;
+        let free = self.budget.min(self.alloc.capacity()).saturating_sub(used);
+        let largest = self.alloc.largest_obtainable().min(free);
+        let refused = || format!("out of sample memory: {bytes} bytes needed, {free} free (largest block {largest})");
+        if bytes > largest {
+            return Err(refused());
+        }
         loop {
             match self.alloc.allocate(bytes) {
+                Ok(r) if used + r.len > self.budget => {
+                    // Rounded up to the alignment past the budget.
+                    self.alloc.free(r.offset).expect("just allocated");
+                    return Err(refused());
+                }
                 Ok(r) => return Ok(r),
                 Err(AllocError::NeedPages(pages)) => {
                     self.guest.grow(pages).map_err(|e| e.0)?;
                     self.alloc.add_pages(pages);
                 }
-                Err(AllocError::OutOfMemory { requested, limit }) => {
-                    return Err(format!("too large: {requested} bytes of decoded audio do not fit in the {limit}-byte sample memory"))
-                }
+                Err(AllocError::OutOfMemory { .. }) => return Err(refused()),
             }
         }
     }

@@ -59,6 +59,8 @@ use triggering::{EventBuffer, NoteEvent};
 
 /// Alignment of sample regions (bytes).
 pub const REGION_ALIGN: u64 = 16;
+/// Bytes in a mebibyte (the sample memory budget's unit).
+pub const MIB: u64 = 1 << 20;
 
 /// How to build an [`Engine`].
 #[derive(Clone)]
@@ -214,6 +216,8 @@ pub struct EngineStats {
     pub sample_bytes: u64,
     /// Size of the linear memory.
     pub memory_bytes: u64,
+    /// The sample memory budget (bytes the samples may take at most).
+    pub memory_budget: u64,
     pub allocator: AllocStats,
     pub active_voices: u32,
     pub peak_voices: u32,
@@ -283,6 +287,7 @@ impl Engine {
                 pads: Vec::new(),
                 live: Vec::new(),
                 free_slots: (0..abi::SLOT_CAPACITY).rev().collect(),
+                budget: crate::settings::MEMORY_BUDGET_MIB.default as u64 * MIB,
                 retired: Vec::new(),
                 events: EventBuffer::with_capacity(abi::EVENT_CAPACITY as usize),
                 automation: [None; AUTOMATED_PADS],
@@ -378,7 +383,8 @@ impl Engine {
     }
 
     /// Reserves a region for a sample of `info` and a guest slot for it,
-    /// growing the memory if needed. The reason is one line ("too large: …",
+    /// growing the memory if needed. The reason is one line ("out of sample
+    /// memory: N bytes needed, M free (largest block K)",
     /// "all 8192 guest slots are in use: …").
     ///
     /// Thread: a loader thread. Never the audio thread. Short lock.
@@ -464,6 +470,22 @@ impl Engine {
     /// Thread: non-real-time (allocates the copy). Short lock.
     pub fn sample(&self, pad: usize) -> Option<LoadedSample> {
         self.core.lock().pads.get(pad)?.sample().cloned()
+    }
+
+    /// Sets the sample memory budget: a load that would take the live
+    /// samples past `bytes` is refused ("out of sample memory: …"); lowering
+    /// it below what is loaded unloads nothing.
+    ///
+    /// Thread: non-real-time. No allocation. Short lock.
+    pub fn set_memory_budget(&self, bytes: u64) {
+        self.lock_mut().budget = bytes;
+    }
+
+    /// The sample memory budget in bytes.
+    ///
+    /// Thread: non-real-time. No allocation. Short lock.
+    pub fn memory_budget(&self) -> u64 {
+        self.core.lock().budget
     }
 
     /// Sets the polyphony: the voices sounding at once before one is
@@ -637,6 +659,7 @@ impl Engine {
             samples_loaded: core.pads.iter().map(|p| p.loaded().count()).sum(),
             sample_bytes: core.pads.iter().flat_map(|p| p.loaded()).map(|s| s.info.bytes()).sum(),
             memory_bytes: core.guest.memory_size(),
+            memory_budget: core.budget,
             allocator: core.alloc.stats(),
             active_voices: header.active_voices,
             peak_voices: header.peak_voices,

@@ -68,6 +68,11 @@ pub struct Kit {
     /// default). The kit is this setting's one owner.
     #[serde(default = "polyphony")]
     pub polyphony: u32,
+    /// The most memory the samples may take, in MiB
+    /// ([`crate::settings::MEMORY_BUDGET_MIB`]; kits from before it get the
+    /// default). The kit is this setting's one owner.
+    #[serde(default = "memory_budget_mib")]
+    pub memory_budget_mib: u32,
     pub pads: Vec<PadModel>,
 }
 
@@ -79,9 +84,20 @@ fn polyphony() -> u32 {
     crate::settings::POLYPHONY.default as u32
 }
 
+fn memory_budget_mib() -> u32 {
+    crate::settings::MEMORY_BUDGET_MIB.default as u32
+}
+
 impl Default for Kit {
     fn default() -> Self {
-        Kit { version: KIT_VERSION, embed_audio: false, render_quality: Interpolation::Cubic, polyphony: polyphony(), pads: Vec::new() }
+        Kit {
+            version: KIT_VERSION,
+            embed_audio: false,
+            render_quality: Interpolation::Cubic,
+            polyphony: polyphony(),
+            memory_budget_mib: memory_budget_mib(),
+            pads: Vec::new(),
+        }
     }
 }
 
@@ -130,6 +146,10 @@ impl Kit {
         }
         if !crate::settings::POLYPHONY.contains(self.polyphony as f32) {
             return Err(format!("polyphony {} is outside 1..={}", self.polyphony, crate::settings::POLYPHONY.max));
+        }
+        let budget = crate::settings::MEMORY_BUDGET_MIB;
+        if !budget.contains(self.memory_budget_mib as f32) {
+            return Err(format!("sample memory {} MiB is outside {}..={} MiB", self.memory_budget_mib, budget.min, budget.max));
         }
         Ok(())
     }
@@ -268,7 +288,14 @@ mod v1 {
                     }
                 })
                 .collect();
-            Kit { version: KIT_VERSION, embed_audio: self.embed_audio, render_quality: Interpolation::Cubic, polyphony: polyphony(), pads }
+            Kit {
+                version: KIT_VERSION,
+                embed_audio: self.embed_audio,
+                render_quality: Interpolation::Cubic,
+                polyphony: polyphony(),
+                memory_budget_mib: memory_budget_mib(),
+                pads,
+            }
         }
     }
 }
@@ -341,7 +368,7 @@ mod tests {
         kit.pad_mut(0).samples.push(record("/s/kick.wav", SampleParams::whole(36)));
         assert_eq!(
             serde_json::to_string(&kit.to_json()).unwrap(),
-            r#"{"embed_audio":false,"pads":[{"mapping":{"aftertouch_chokes":false,"cc":null,"choke_group":0,"choked_by":null,"mode":"one_shot","trigger":{"note":36},"velocity":[1,127]},"samples":[{"end":0,"file":"/s/kick.wav","gain_db":0.0,"root_key":36,"start":0,"tune_cents":0.0,"velocity":[1,127]}],"settings":{"attack":0.0,"bend_range":2.0,"choke_fade":0.004999999888241291,"curve":0.0,"decay":0.5,"filter":{"cutoff":20000.0,"envelope":0.0,"keytrack":0.0,"resonance":0.0,"slope":"12db","type":"off","velocity":0.0},"gain_db":0.0,"hold":0.0,"interpolation":"default","layer_crossfade":0.0,"off_mode":"fast","output":0,"pan":0.0,"pitch_keytrack":100.0,"release":0.009999999776482582,"retrigger":"ring","reverse":false,"round_robin":"cycle","sustain":100.0,"tune_cents":0.0,"tune_semitones":0,"velocity_amount":100.0,"velocity_curve":0.0,"voices":0}}],"polyphony":64,"render_quality":"cubic","version":6}"#
+            r#"{"embed_audio":false,"memory_budget_mib":2048,"pads":[{"mapping":{"aftertouch_chokes":false,"cc":null,"choke_group":0,"choked_by":null,"mode":"one_shot","trigger":{"note":36},"velocity":[1,127]},"samples":[{"end":0,"file":"/s/kick.wav","gain_db":0.0,"root_key":36,"start":0,"tune_cents":0.0,"velocity":[1,127]}],"settings":{"attack":0.0,"bend_range":2.0,"choke_fade":0.004999999888241291,"curve":0.0,"decay":0.5,"filter":{"cutoff":20000.0,"envelope":0.0,"keytrack":0.0,"resonance":0.0,"slope":"12db","type":"off","velocity":0.0},"gain_db":0.0,"hold":0.0,"interpolation":"default","layer_crossfade":0.0,"off_mode":"fast","output":0,"pan":0.0,"pitch_keytrack":100.0,"release":0.009999999776482582,"retrigger":"ring","reverse":false,"round_robin":"cycle","sustain":100.0,"tune_cents":0.0,"tune_semitones":0,"velocity_amount":100.0,"velocity_curve":0.0,"voices":0}}],"polyphony":64,"render_quality":"cubic","version":6}"#
         );
     }
 
@@ -412,6 +439,21 @@ mod tests {
             assert!(err.is_some(), "{v}");
             assert!(!err.unwrap().contains('\n'));
         }
+    }
+
+    #[test]
+    fn the_sample_memory_budget_round_trips_and_one_out_of_range_gives_the_default_kit() {
+        let kit = Kit { memory_budget_mib: 512, ..Kit::default() };
+        assert_eq!(Kit::from_json(&kit.to_json()), (kit.clone(), None));
+        let mut v = kit.to_json();
+        v.as_object_mut().unwrap().remove("memory_budget_mib");
+        assert_eq!(Kit::from_json(&v).0.memory_budget_mib, 2048, "kits from before it get the default");
+        for (mib, why) in [(8, "sample memory 8 MiB is outside 16..=4095 MiB"), (5000, "sample memory 5000 MiB is outside 16..=4095 MiB")] {
+            v["memory_budget_mib"] = serde_json::json!(mib);
+            assert_eq!(Kit::from_json(&v), (Kit::default(), Some(format!("kit state is invalid ({why}); starting with an empty kit"))));
+        }
+        v["memory_budget_mib"] = serde_json::json!(-1);
+        assert!(Kit::from_json(&v).1.unwrap().starts_with("kit state is unreadable"));
     }
 
     #[test]

@@ -116,12 +116,16 @@ impl KitStore {
         store
     }
 
-    /// Gives the store its engine (once; later calls are ignored). Nothing
-    /// is published: [`load_kit`](Self::load_kit) does that.
+    /// Gives the store its engine (once; later calls are ignored), with the
+    /// kit's sample memory budget. Nothing is published:
+    /// [`load_kit`](Self::load_kit) does that.
     ///
     /// Thread: any non-real-time. No allocation.
     pub fn attach(&self, engine: Arc<Engine>) {
-        let _ = self.engine.set(engine);
+        let budget = self.memory_budget_mib() as u64 * crate::engine::MIB;
+        if self.engine.set(engine).is_ok() {
+            self.engine().inspect(|e| e.set_memory_budget(budget));
+        }
     }
 
     /// The engine, once attached.
@@ -178,7 +182,8 @@ impl KitStore {
         let live = self.engine().map(|e| e.pads()).unwrap_or_default();
         let errors = self.errors.lock().clone();
         let pending = self.pending.lock().clone();
-        let count = models.len().max(live.len());
+        // An error on an empty pad past the kit's last shows too.
+        let count = models.len().max(live.len()).max(errors.keys().max().map_or(0, |&k| k + 1));
         (0..count)
             .map(|i| PadView {
                 model: models.get(i).cloned().unwrap_or_else(|| PadModel::empty(i)),
@@ -325,6 +330,34 @@ impl KitStore {
             engine.set_polyphony(voices)?;
         }
         kit.polyphony = voices;
+        drop(kit);
+        self.changed();
+        Ok(())
+    }
+
+    /// The kit's sample memory budget in MiB.
+    ///
+    /// Thread: non-real-time. No allocation. Short lock.
+    pub fn memory_budget_mib(&self) -> u32 {
+        self.kit.lock().memory_budget_mib
+    }
+
+    /// Sets the sample memory budget ([`crate::settings::MEMORY_BUDGET_MIB`])
+    /// and gives it to the engine: loads that do not fit are refused from
+    /// now on; below what is loaded, nothing is unloaded. Out of range
+    /// changes nothing and says why.
+    ///
+    /// Thread: non-real-time (the editor, the CLI). Short locks.
+    pub fn set_memory_budget_mib(&self, mib: u32) -> Result<(), String> {
+        let range = crate::settings::MEMORY_BUDGET_MIB;
+        if !range.contains(mib as f32) {
+            return Err(format!("sample memory {mib} MiB is outside {}..={} MiB", range.min, range.max));
+        }
+        let mut kit = self.kit.lock();
+        if let Some(engine) = self.engine() {
+            engine.set_memory_budget(mib as u64 * crate::engine::MIB);
+        }
+        kit.memory_budget_mib = mib;
         drop(kit);
         self.changed();
         Ok(())
@@ -635,6 +668,7 @@ impl KitStore {
         if engine.stats().samples_loaded + incoming > wasm_sampler_guest::abi::SLOT_CAPACITY as usize {
             engine.truncate_pads(0);
         }
+        engine.set_memory_budget(self.memory_budget_mib() as u64 * crate::engine::MIB);
         let polyphony = self.polyphony();
         if engine.polyphony() != polyphony {
             if let Err(e) = engine.set_polyphony(polyphony) {

@@ -131,6 +131,7 @@ fn bad_flags_and_bad_files_exit_non_zero_with_one_line() {
         (vec!["--demo".into(), "--out".into(), out.clone(), "--block".into(), "0".into()], "--block 0"),
         (vec!["--demo".into(), "--out".into(), out.clone(), "--engine".into(), "gpu".into()], "--engine gpu"),
         (vec!["--demo".into(), "--out".into(), out.clone(), "--quality".into(), "best".into()], "--quality best: expected cubic, linear or sinc"),
+        (vec!["--demo".into(), "--out".into(), out.clone(), "--memory".into(), "8".into()], "--memory 8: expected MiB from 16 to 4095"),
         (vec!["--demo".into(), "--out".into(), out.clone(), "--sample".into(), "kick.wav".into()], "expected NOTE=PATH"),
         (vec!["--demo".into(), "--out".into(), out.clone(), "--sample".into(), "200=x.wav".into()], "0-127"),
         (vec!["--demo".into(), "--out".into(), out.clone(), "--sample".into(), format!("36={}", p("missing.wav"))], "missing.wav: file not found"),
@@ -360,4 +361,48 @@ fn out_dir_writes_each_output_in_use_to_its_own_wav_and_polyphony_limits_the_voi
     };
     assert_eq!(stolen(None), (0, 3));
     assert_eq!(stolen(Some("1")), (2, 2), "each new kick fades the last (the fading one still counts as sounding)");
+}
+
+/// `--memory MIB` is the sample memory budget: a sample that does not fit
+/// ends the render with one line naming it and what is free; with room it
+/// renders as without the flag.
+#[test]
+fn the_memory_flag_refuses_a_sample_past_the_budget_with_one_line() {
+    let dir = tempdir();
+    let big = path_in(&dir, "big.wav");
+    let small = path_in(&dir, "small.wav");
+    let frames = 4_500_000; // 18 MB as 32-bit floats: more than 16 MiB.
+    write_float_wav(&big, 48_000, 1, &signal(frames, 9));
+    write_float_wav(&small, 48_000, 1, &signal(1_000, 10));
+    let midi = path_in(&dir, "one.mid");
+    write_midi(&midi, &[(0, 36)]);
+    let out = path_in(&dir, "out.wav");
+    let args = |sample: &Path, memory: &str| {
+        run(&[
+            "--memory",
+            memory,
+            "--sample",
+            &format!("36={}", sample.display()),
+            "--midi",
+            midi.to_str().unwrap(),
+            "--tail",
+            "0.1",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let o = args(&big, "16");
+    assert_eq!(o.status.code(), Some(1));
+    let needed = wasm_sampler::guest::abi::format::region_bytes(wasm_sampler::guest::abi::format::F32, frames as u64);
+    let free = 16 << 20;
+    assert_eq!(
+        stderr_line(&o),
+        format!("wasm-sampler-render: {}: out of sample memory: {needed} bytes needed, {free} free (largest block {free})\n", big.display())
+    );
+    let o = args(&small, "16");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let with_budget = std::fs::read(&out).unwrap();
+    let o = args(&small, "2048");
+    assert!(o.status.success());
+    assert_eq!(std::fs::read(&out).unwrap(), with_budget);
 }

@@ -24,6 +24,7 @@ mod interpolation;
 mod layers;
 mod loading;
 mod loops;
+mod memory_budget;
 mod parameters;
 mod playback;
 mod publishing;
