@@ -26,9 +26,7 @@ pub struct TimedEvent {
 /// Thread: non-real-time. Allocates.
 pub fn read_midi_file(path: &Path) -> Result<Vec<TimedEvent>, String> {
     let err = |reason: String| format!("{}: {reason}", path.display());
-    if path.is_dir() {
-        return Err(err("is a directory, not a file".into()));
-    }
+    crate::decode::regular_file(path).map_err(err)?;
     let bytes = std::fs::read(path).map_err(|e| err(crate::decode::io_reason(&e, path)))?;
     parse_midi(&bytes).map_err(err)
 }

@@ -66,10 +66,7 @@ impl AudioFile {
     /// files, the decoded audio).
     pub fn open(path: &Path) -> Result<AudioFile, LoadError> {
         let err = |reason: String| LoadError::new(path, reason);
-        let meta = std::fs::metadata(path).map_err(|e| err(io_reason(&e, path)))?;
-        if meta.is_dir() {
-            return Err(err("is a directory, not a file".into()));
-        }
+        let meta = super::regular_file(path).map_err(err)?;
         let mut file = File::open(path).map_err(|e| err(io_reason(&e, path)))?;
         let (kind, head) = sniff_reader(&mut file, path)?;
         wav_precheck(kind, &head).map_err(err)?;

@@ -57,6 +57,24 @@ pub fn io_reason(e: &std::io::Error, path: &Path) -> String {
     }
 }
 
+/// Checks that `path` names a regular file before it is opened, and gives
+/// its metadata; otherwise the reason, in words a user acts on. A pipe
+/// would block the thread opening it until something wrote to it (the
+/// loader, or the editor, for ever) and a device such as `/dev/zero` reads
+/// without end, so neither is opened.
+///
+/// Thread: non-real-time (file system). Allocates only the reason.
+pub fn regular_file(path: &Path) -> Result<std::fs::Metadata, String> {
+    let meta = std::fs::metadata(path).map_err(|e| io_reason(&e, path))?;
+    if meta.is_dir() {
+        Err("is a directory, not a file".into())
+    } else if !meta.is_file() {
+        Err("is not a regular file (a device, pipe or socket)".into())
+    } else {
+        Ok(meta)
+    }
+}
+
 /// How a sample is kept in the guest's memory: at the file's own depth where
 /// that is exact (8, 16 and 24-bit integers), as f32 otherwise (float files,
 /// 32-bit integers, lossy formats). The guest converts on the fly; see

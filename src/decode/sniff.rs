@@ -119,6 +119,7 @@ pub fn sniff_file(path: &Path) -> Result<FileKind, String> {
     if path.is_dir() {
         return Err(format!("{name}: is a folder, not an audio file"));
     }
+    super::regular_file(path).map_err(|reason| format!("{name}: {reason}"))?;
     let mut file = std::fs::File::open(path).map_err(|e| format!("{name}: {}", super::io_reason(&e, path)))?;
     let head = read_head(&mut file).map_err(|e| format!("{name}: {}", super::io_reason(&e, path)))?;
     sniff(&head).ok_or_else(|| format!("{name}: {NOT_AUDIO}"))

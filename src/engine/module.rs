@@ -110,6 +110,7 @@ impl GuestModule {
     pub fn from_file(path: &Path) -> Result<GuestModule, GuestError> {
         let err = |reason: String| GuestError(format!("{}: {reason}", path.display()));
         let start = Instant::now();
+        crate::decode::regular_file(path).map_err(err)?;
         let bytes = std::fs::read(path).map_err(|e| err(crate::decode::io_reason(&e, path)))?;
         if !bytes.starts_with(b"\0asm") {
             return Err(err("not a WebAssembly module (no \\0asm header)".into()));

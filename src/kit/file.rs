@@ -61,6 +61,7 @@ pub fn write(kit: &Kit, path: &Path) -> Result<(), String> {
 /// Reads the kit file at `path`, with every sample path made absolute.
 /// Returns the kit, or one line naming the file and why it is not a kit.
 pub fn read(path: &Path) -> Result<Kit, String> {
+    crate::decode::regular_file(path).map_err(|reason| format!("{}: {reason}", path.display()))?;
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {}", path.display(), crate::decode::io_reason(&e, path)))?;
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: not a kit file (line {}: {e})", path.display(), e.line()))?;
     if value.get("pads").is_none() {

@@ -133,6 +133,7 @@ enum Level {
 
 impl Parser {
     fn file(&mut self, path: &Path, depth: usize) -> Result<(), String> {
+        crate::decode::regular_file(path).map_err(|reason| format!("{}: {reason}", path.display()))?;
         let bytes = std::fs::read(path).map_err(|e| format!("{}: {}", path.display(), crate::decode::io_reason(&e, path)))?;
         let text = String::from_utf8_lossy(&bytes);
         let mut in_comment = false;
@@ -168,7 +169,12 @@ impl Parser {
                 let folder = path.parent().unwrap_or(Path::new("."));
                 let included = super::file::resolve(folder, Path::new(&self.expand(name)));
                 if !included.is_file() {
-                    return Err(at(format!("#include \"{name}\": no such file beside {}", path.display())));
+                    let why = match crate::decode::regular_file(&included) {
+                        // There, but a folder, a device or a pipe.
+                        Err(reason) if included.exists() => reason,
+                        _ => format!("no such file beside {}", path.display()),
+                    };
+                    return Err(at(format!("#include \"{name}\": {why}")));
                 }
                 self.file(&included, depth + 1)?;
                 continue;

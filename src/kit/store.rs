@@ -472,6 +472,7 @@ impl KitStore {
         let source = SampleSource::File(path.to_path_buf());
         if self.embed_audio() {
             // One read: the bytes are decoded and kept for the project.
+            crate::decode::regular_file(path).map_err(|reason| LoadError::new(path, reason))?;
             let bytes = std::fs::read(path).map_err(|e| LoadError::new(path, crate::decode::io_reason(&e, path)))?;
             let embedded = EmbeddedAudio::new(&file_name(path), &bytes);
             let file = AudioFile::from_bytes(path, bytes)?;
@@ -819,13 +820,15 @@ impl KitStore {
             let mut read: Vec<(usize, PathBuf, EmbeddedAudio)> = Vec::new();
             for (i, pad) in kit.pads.iter_mut().enumerate() {
                 for record in pad.samples.iter_mut().filter(|r| r.embedded.is_none()) {
-                    match std::fs::read(&record.file) {
+                    match crate::decode::regular_file(&record.file)
+                        .and_then(|_| std::fs::read(&record.file).map_err(|e| crate::decode::io_reason(&e, &record.file)))
+                    {
                         Ok(bytes) => {
                             let e = EmbeddedAudio::new(&file_name(&record.file), &bytes);
                             read.push((i, record.file.clone(), e.clone()));
                             record.embedded = Some(e);
                         }
-                        Err(e) => eprintln!("wasm-sampler: {}: cannot embed ({})", record.file.display(), crate::decode::io_reason(&e, &record.file)),
+                        Err(reason) => eprintln!("wasm-sampler: {}: cannot embed ({reason})", record.file.display()),
                     }
                 }
             }

@@ -20,6 +20,7 @@ mod envelope;
 mod filter;
 mod formats;
 mod guest_abi;
+mod hostile;
 mod interpolation;
 mod layers;
 mod loading;

@@ -1,0 +1,183 @@
+//! Hostile input never crashes, hangs or allocates without bound, and
+//! loses nothing: every way in that opens a file the user named (a sample,
+//! a drop, a kit file, an SFZ and its includes, a MIDI file, a guest
+//! module) refuses directories, devices that read without end
+//! (`/dev/zero`) and pipes that would block the opening thread for ever,
+//! with one line naming the file; and kit state that is random bytes,
+//! truncated, of the wrong types, out of range or enormous gives the
+//! default kit and one line. The pads already loaded play on.
+
+use crate::common;
+use common::*;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use wasm_sampler::kit::Kit;
+use wasm_sampler::DspBackend;
+
+/// Runs `f` on its own thread and gives its result, failing the test if it
+/// takes more than 20 s (a blocked open would otherwise hang the suite).
+fn within_time<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(Duration::from_secs(20)).unwrap_or_else(|_| panic!("{what} did not return within 20 s"))
+}
+
+/// A FIFO nobody writes to (opening it for reading would block).
+#[cfg(unix)]
+fn fifo(dir: &tempfile::TempDir, name: &str) -> PathBuf {
+    let path = path_in(dir, name);
+    let made = Command::new("mkfifo").arg(&path).status().expect("mkfifo runs");
+    assert!(made.success());
+    path
+}
+
+/// Paths that are not regular files, with the reason each must give.
+fn special_files(dir: &tempfile::TempDir) -> Vec<(PathBuf, &'static str)> {
+    let folder = path_in(dir, "folder.wav");
+    std::fs::create_dir_all(&folder).unwrap();
+    #[allow(unused_mut)]
+    let mut cases = vec![(folder, "is a directory, not a file")];
+    #[cfg(unix)]
+    {
+        cases.push((PathBuf::from("/dev/zero"), "is not a regular file (a device, pipe or socket)"));
+        cases.push((fifo(dir, "pipe.wav"), "is not a regular file (a device, pipe or socket)"));
+    }
+    cases
+}
+
+#[test]
+fn samples_that_are_devices_pipes_or_folders_are_refused_at_once_and_the_loaded_pad_plays_on() {
+    let dir = tempdir();
+    let good = path_in(&dir, "good.wav");
+    let data = signal(2_000, 21);
+    write_float_wav(&good, 48_000, 1, &data);
+    for (path, reason) in special_files(&dir) {
+        for embed in [false, true] {
+            let good = good.clone();
+            let (rig_err, rendered) = within_time(&format!("loading {}", path.display()), {
+                let path = path.clone();
+                move || {
+                    let rig = engine(DspBackend::Wasm, 48_000.0);
+                    rig.load_file(0, &good).unwrap();
+                    rig.set_embed_audio(embed);
+                    let err = rig.load_file(0, &path).unwrap_err().to_string();
+                    (err, render_fixed(&rig, &[note_on(0, 36, 1.0)], 2_000, 256).left)
+                }
+            });
+            assert_eq!(rig_err, format!("{}: {reason}", path.display()), "embed {embed}");
+            assert_eq!(first_difference(&rendered, &data), None, "the pad plays its sample on");
+        }
+        // The editor's check of a drop, before anything loads.
+        let check = within_time("the drop check", {
+            let path = path.clone();
+            move || wasm_sampler::editor::model::is_audio_file(&path)
+        });
+        assert!(check.is_err(), "{}", path.display());
+    }
+}
+
+#[test]
+fn kit_sfz_midi_and_guest_files_that_are_not_regular_files_end_the_cli_with_one_line() {
+    let dir = tempdir();
+    let out = path_in(&dir, "out.wav");
+    for (path, reason) in special_files(&dir) {
+        let p = path.display().to_string();
+        let cases: Vec<Vec<String>> = vec![
+            vec!["--kit".into(), p.clone(), "--midi".into(), "/nonexistent.mid".into()],
+            vec!["--demo".into(), "--midi".into(), p.clone()],
+            vec!["--demo".into(), "--guest".into(), p.clone()],
+        ];
+        for mut args in cases {
+            args.extend(["--out".to_string(), out.display().to_string()]);
+            let o =
+                within_time(&format!("the CLI with {args:?}"), move || Command::new(env!("CARGO_BIN_EXE_wasm-sampler-render")).args(&args).output().unwrap());
+            assert_eq!(o.status.code(), Some(1));
+            let text = String::from_utf8_lossy(&o.stderr).to_string();
+            assert_eq!(text.lines().count(), 1, "{text}");
+            assert!(text.contains(&format!("{p}: {reason}")), "{text}");
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn an_sfz_including_a_pipe_is_refused_with_its_name() {
+    let dir = tempdir();
+    let pipe = fifo(&dir, "pipe.sfz");
+    let sfz = path_in(&dir, "kit.sfz");
+    std::fs::write(&sfz, "#include \"pipe.sfz\"\n<region> sample=a.wav key=36\n").unwrap();
+    let named = sfz.display().to_string();
+    let err = within_time("reading the SFZ", move || wasm_sampler::kit::sfz::read(&sfz).map(|_| ()).unwrap_err());
+    assert_eq!(err, format!("{named}:1: #include \"pipe.sfz\": is not a regular file (a device, pipe or socket)"));
+    // Named as the kit itself, the pipe is refused the same way.
+    let err = within_time("reading the pipe as an SFZ", move || wasm_sampler::kit::sfz::read(&pipe).map(|_| ()).unwrap_err());
+    assert!(err.ends_with(": is not a regular file (a device, pipe or socket)"), "{err}");
+}
+
+/// Kit state as a DAW might hand it back after corruption: each gives the
+/// default kit and one line, never a panic.
+#[test]
+fn hostile_kit_state_gives_the_default_kit_and_one_line() {
+    let pad = |settings: &str, trigger: &str| {
+        format!(
+            r#"{{"version":6,"embed_audio":false,"pads":[{{"mapping":{{"trigger":{trigger},"velocity":[1,127],"mode":"one_shot","choke_group":0}},"settings":{settings},"samples":[]}}]}}"#
+        )
+    };
+    let deep = "[".repeat(100_000) + &"]".repeat(100_000);
+    let long_name = format!(r#"{{"version":6,"embed_audio":false,"pads":[],"name":"{}"}}"#, "x".repeat(10 << 20));
+    let cases: Vec<(&str, String)> = vec![
+        ("truncated", r#"{"version":6,"embed_audio":false,"pads":[{"mapping":"#.into()),
+        ("wrong types", r#"{"version":"six","embed_audio":"no","pads":{}}"#.into()),
+        ("pads not a list", r#"{"version":6,"embed_audio":false,"pads":7}"#.into()),
+        ("infinite gain", pad(r#"{"gain_db":1e999}"#, r#"{"note":36}"#)),
+        ("huge gain", pad(r#"{"gain_db":1e30}"#, r#"{"note":36}"#)),
+        ("note 500", pad("{}", r#"{"note":500}"#)),
+        ("negative range", pad("{}", r#"{"range":{"lo":60,"hi":-5}}"#)),
+        ("polyphony 0", r#"{"version":6,"embed_audio":false,"polyphony":0,"pads":[]}"#.into()),
+        ("deep nesting", format!(r#"{{"version":6,"embed_audio":false,"pads":{deep}}}"#)),
+        ("a million pads", format!(r#"{{"version":6,"embed_audio":false,"pads":[{}]}}"#, vec!["{}"; 1_000_000].join(","))),
+    ];
+    for (what, text) in cases {
+        let value: serde_json::Value = match serde_json::from_str(&text) {
+            Ok(v) => v,
+            // Not JSON at all: what the plugin's state reader gets then.
+            Err(_) => serde_json::Value::String(text.chars().take(64).collect()),
+        };
+        let (kit, why) = Kit::from_json(&value);
+        assert_eq!(kit, Kit::default(), "{what}");
+        let why = why.unwrap_or_else(|| panic!("{what}: no reason given"));
+        assert_eq!(why.lines().count(), 1, "{what}: {why}");
+    }
+    // A 10 MB string the kit does not know is ignored: an empty kit, no reason.
+    let (kit, why) = Kit::from_json(&serde_json::from_str(&long_name).unwrap());
+    assert_eq!((kit, why), (Kit::default(), None));
+}
+
+/// Random bytes as state: whatever JSON they parse to (most do not), the
+/// kit reader never panics and says why it gave the default kit.
+#[test]
+fn random_bytes_as_kit_state_never_panic() {
+    let mut x = 0x9e37_79b9u32;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        x
+    };
+    let alphabet = br#"{}[],:"0123456789.-e truefalsnul version pads mapping settings samples"#;
+    for _ in 0..20_000 {
+        let len = (next() % 200) as usize;
+        let bytes: Vec<u8> = (0..len).map(|_| alphabet[next() as usize % alphabet.len()]).collect();
+        let value = serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or(serde_json::Value::Null);
+        let (kit, why) = Kit::from_json(&value);
+        if why.is_some() {
+            assert_eq!(kit, Kit::default());
+        }
+    }
+}
