@@ -32,4 +32,5 @@ mod publishing;
 mod realtime;
 mod resampling;
 mod sfz;
+mod stress;
 mod voices;
