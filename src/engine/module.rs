@@ -112,15 +112,27 @@ impl GuestModule {
         let start = Instant::now();
         crate::decode::regular_file(path).map_err(err)?;
         let bytes = std::fs::read(path).map_err(|e| err(crate::decode::io_reason(&e, path)))?;
+        let mut module = GuestModule::from_bytes(&path.display().to_string(), &bytes)?;
+        module.load_seconds = start.elapsed().as_secs_f64();
+        Ok(module)
+    }
+
+    /// A guest module from its bytes, checked as [`from_file`](Self::from_file)
+    /// checks a file's; errors begin with `name`.
+    ///
+    /// Thread: any non-real-time thread. Allocates, compiles.
+    pub fn from_bytes(name: &str, bytes: &[u8]) -> Result<GuestModule, GuestError> {
+        let err = |reason: String| GuestError(format!("{name}: {reason}"));
+        let start = Instant::now();
         if !bytes.starts_with(b"\0asm") {
             return Err(err("not a WebAssembly module (no \\0asm header)".into()));
         }
-        let module = Module::new(wasmtime_engine(), &bytes).map_err(|e| err(format!("invalid WebAssembly module: {}", first_line(&e))))?;
-        check_module(&module, &bytes).map_err(err)?;
+        let module = Module::new(wasmtime_engine(), bytes).map_err(|e| err(format!("invalid WebAssembly module: {}", first_line(&e))))?;
+        check_module(&module, bytes).map_err(err)?;
         // Instantiate once on a scratch memory to check the parts only an
         // instance shows (`abi_version`, `__heap_base`).
         Guest::new_wasm_with(&module, 48_000.0).map_err(|e| err(e.0))?;
-        Ok(GuestModule { module, source: ModuleSource::File(path.display().to_string()), load_seconds: start.elapsed().as_secs_f64() })
+        Ok(GuestModule { module, source: ModuleSource::File(name.to_string()), load_seconds: start.elapsed().as_secs_f64() })
     }
 
     /// Where the machine code came from.

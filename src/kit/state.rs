@@ -114,7 +114,12 @@ impl Kit {
     ///
     /// Thread: non-real-time. Allocates.
     pub fn from_json(value: &serde_json::Value) -> (Kit, Option<String>) {
-        let empty = |why: String| (Kit::default(), Some(format!("{why}; starting with an empty kit")));
+        // One line even when the state quotes text with line breaks in it
+        // (serde names an unknown variant as written): found by fuzzing.
+        let empty = |why: String| {
+            let why: String = why.chars().flat_map(|c| if c.is_control() { c.escape_default().collect() } else { vec![c] }).collect();
+            (Kit::default(), Some(format!("{why}; starting with an empty kit")))
+        };
         let kit = match value.get("version").and_then(|v| v.as_u64()) {
             None => return empty("kit state has no version".into()),
             Some(1) => v1::KitV1::deserialize(value).map(v1::KitV1::upgrade),
@@ -439,6 +444,16 @@ mod tests {
             assert!(err.is_some(), "{v}");
             assert!(!err.unwrap().contains('\n'));
         }
+    }
+
+    #[test]
+    fn a_reason_quoting_text_with_line_breaks_stays_one_line() {
+        let mut v = Kit { pads: vec![PadModel::empty(0)], ..Kit::default() }.to_json();
+        v["pads"][0]["settings"]["round_robin"] = serde_json::json!("o\nclek");
+        let (kit, why) = Kit::from_json(&v);
+        assert_eq!(kit, Kit::default());
+        let why = why.unwrap();
+        assert!(!why.contains('\n') && why.contains("o\\nclek"), "{why}");
     }
 
     #[test]

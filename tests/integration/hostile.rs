@@ -181,3 +181,34 @@ fn random_bytes_as_kit_state_never_panic() {
         }
     }
 }
+
+/// The inputs the fuzz targets (`fuzz/`) found problems with, kept in
+/// `tests/fuzz_regressions/<target>/` and replayed: each ends in one line,
+/// as the target demands. The decoder's was a 312-byte FLAC whose comment
+/// block claimed 2.9 billion comments (symphonia then allocated over
+/// 2 GiB); the kit state's quoted a value with a line break in it.
+#[test]
+fn what_fuzzing_found_is_refused_in_one_line() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_regressions");
+    let files = |target: &str| {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(root.join(target)).unwrap().map(|e| e.unwrap().path()).collect();
+        found.sort();
+        assert!(!found.is_empty(), "{target}: no regression files");
+        found
+    };
+    for path in files("decode") {
+        let bytes = std::fs::read(&path).unwrap();
+        let err = within_time("decoding a fuzz regression", move || wasm_sampler::decode::AudioFile::from_bytes(std::path::Path::new("x.flac"), bytes).err());
+        let err = err.unwrap_or_else(|| panic!("{}: accepted", path.display())).to_string();
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    let flac = std::fs::read(root.join("decode/flac-comment-count-oom.flac")).unwrap();
+    let err = wasm_sampler::decode::AudioFile::from_bytes(std::path::Path::new("x.flac"), flac).err().unwrap().to_string();
+    assert_eq!(err, "x.flac: corrupt FLAC metadata: block 1: 2880730701 comments cannot fit in 68 bytes");
+    for path in files("kit_state") {
+        let value: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap_or_default();
+        let (kit, why) = Kit::from_json(&value);
+        let why = why.unwrap_or_else(|| panic!("{}: accepted", path.display()));
+        assert_eq!((kit, why.lines().count()), (Kit::default(), 1), "{why}");
+    }
+}
