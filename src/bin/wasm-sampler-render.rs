@@ -315,11 +315,21 @@ fn open_kit(store: &KitStore, path: &std::path::Path, memory_mib: Option<u32>) -
 }
 
 fn main() -> ExitCode {
-    // Any bug that panics still ends in one line, never a backtrace.
-    std::panic::set_hook(Box::new(|info| {
-        let msg = info.payload().downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| info.payload().downcast_ref::<String>().cloned()).unwrap_or_default();
-        eprintln!("wasm-sampler-render: internal error: {}", msg.lines().next().unwrap_or(""));
-    }));
+    // Any bug that panics still ends in one line, never a backtrace: the
+    // hook says nothing (a panic the decoders or the MIDI reader catch
+    // becomes that file's error line), and one that reaches here is told.
+    std::panic::set_hook(Box::new(|_| {}));
+    match std::panic::catch_unwind(cli_main) {
+        Ok(code) => code,
+        Err(panic) => {
+            let msg = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_default();
+            eprintln!("wasm-sampler-render: internal error: {}", msg.lines().next().unwrap_or(""));
+            ExitCode::from(101)
+        }
+    }
+}
+
+fn cli_main() -> ExitCode {
     let args = match parse_args() {
         Ok(Some(a)) => a,
         Ok(None) => return ExitCode::SUCCESS,

@@ -35,7 +35,14 @@ pub fn read_midi_file(path: &Path) -> Result<Vec<TimedEvent>, String> {
 ///
 /// Thread: non-real-time. Allocates.
 pub fn parse_midi(bytes: &[u8]) -> Result<Vec<TimedEvent>, String> {
-    let smf = Smf::parse(bytes).map_err(|e| format!("not a valid Standard MIDI File ({e})"))?;
+    // midly 0.5.3 can panic on a malformed header (an overflowing negation
+    // of an SMPTE frame rate, found by fuzzing; debug builds check it): a
+    // bad file must end in its one line, not an internal error.
+    let parsed = std::panic::catch_unwind(|| Smf::parse(bytes)).map_err(|panic| {
+        let text = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_default();
+        format!("not a valid Standard MIDI File (the MIDI reader failed: {text})")
+    })?;
+    let smf = parsed.map_err(|e| format!("not a valid Standard MIDI File ({e})"))?;
     if smf.header.format == midly::Format::Sequential {
         return Err("format 2 (sequential tracks) is not supported; use format 0 or 1".into());
     }

@@ -184,9 +184,12 @@ fn random_bytes_as_kit_state_never_panic() {
 
 /// The inputs the fuzz targets (`fuzz/`) found problems with, kept in
 /// `tests/fuzz_regressions/<target>/` and replayed: each ends in one line,
-/// as the target demands. The decoder's was a 312-byte FLAC whose comment
+/// as the target demands. The decoder's: a 312-byte FLAC whose comment
 /// block claimed 2.9 billion comments (symphonia then allocated over
-/// 2 GiB); the kit state's quoted a value with a line break in it.
+/// 2 GiB), and an MP3 on which symphonia's demuxer overflows a subtraction
+/// (a panic the decoder guard turns into the file's error); the MIDI
+/// reader's: a header on which midly overflows a negation; the kit
+/// state's: a value quoted with a line break in it.
 #[test]
 fn what_fuzzing_found_is_refused_in_one_line() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_regressions");
@@ -205,6 +208,20 @@ fn what_fuzzing_found_is_refused_in_one_line() {
     let flac = std::fs::read(root.join("decode/flac-comment-count-oom.flac")).unwrap();
     let err = wasm_sampler::decode::AudioFile::from_bytes(std::path::Path::new("x.flac"), flac).err().unwrap().to_string();
     assert_eq!(err, "x.flac: corrupt FLAC metadata: block 1: 2880730701 comments cannot fit in 68 bytes");
+    for path in files("midi") {
+        let err = wasm_sampler::cli::midi::parse_midi(&std::fs::read(&path).unwrap()).err().unwrap_or_else(|| panic!("{}: accepted", path.display()));
+        assert!(err.starts_with("not a valid Standard MIDI File") && err.lines().count() == 1, "{err}");
+    }
+    // Through the command line too: one line, though the reader panicked
+    // inside (caught) in this debug build.
+    for (flag, file) in [("--midi", "midi/smpte-negate-overflow.mid"), ("--sample", "decode/mp3-demuxer-subtract-overflow.mp3")] {
+        let path = root.join(file).display().to_string();
+        let value = if flag == "--sample" { format!("60={path}") } else { path.clone() };
+        let o = Command::new(env!("CARGO_BIN_EXE_wasm-sampler-render")).args(["--demo", flag, &value, "--out", "unused.wav"]).output().unwrap();
+        let text = String::from_utf8_lossy(&o.stderr).to_string();
+        assert_eq!((o.status.code(), text.lines().count()), (Some(1), 1), "{text}");
+        assert!(text.contains(&path), "{text}");
+    }
     for path in files("kit_state") {
         let value: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap_or_default();
         let (kit, why) = Kit::from_json(&value);
