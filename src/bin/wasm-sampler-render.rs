@@ -322,8 +322,7 @@ fn main() -> ExitCode {
     match std::panic::catch_unwind(cli_main) {
         Ok(code) => code,
         Err(panic) => {
-            let msg = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_default();
-            eprintln!("wasm-sampler-render: internal error: {}", msg.lines().next().unwrap_or(""));
+            eprintln!("wasm-sampler-render: internal error: {}", wasm_sampler::panic_text(&*panic));
             ExitCode::from(101)
         }
     }

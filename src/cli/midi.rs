@@ -38,10 +38,8 @@ pub fn parse_midi(bytes: &[u8]) -> Result<Vec<TimedEvent>, String> {
     // midly 0.5.3 can panic on a malformed header (an overflowing negation
     // of an SMPTE frame rate, found by fuzzing; debug builds check it): a
     // bad file must end in its one line, not an internal error.
-    let parsed = std::panic::catch_unwind(|| Smf::parse(bytes)).map_err(|panic| {
-        let text = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_default();
-        format!("not a valid Standard MIDI File (the MIDI reader failed: {text})")
-    })?;
+    let parsed = std::panic::catch_unwind(|| Smf::parse(bytes))
+        .map_err(|panic| format!("not a valid Standard MIDI File (the MIDI reader failed: {})", crate::panic_text(&*panic)))?;
     let smf = parsed.map_err(|e| format!("not a valid Standard MIDI File ({e})"))?;
     if smf.header.format == midly::Format::Sequential {
         return Err("format 2 (sequential tracks) is not supported; use format 0 or 1".into());

@@ -19,6 +19,7 @@
 use std::fs::File;
 use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use symphonia::core::audio::{AudioBufferRef, SampleBuffer, Signal};
 use symphonia::core::codecs::{self, CodecType, Decoder, DecoderOptions};
@@ -26,7 +27,7 @@ use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::{FormatOptions, FormatReader};
 use symphonia::core::io::{MediaSource, MediaSourceStream};
 use symphonia::core::meta::MetadataOptions;
-use symphonia::core::probe::Hint;
+use symphonia::core::probe::{Hint, Probe};
 
 use super::sniff::{self, sniff, FileKind, NOT_AUDIO, SNIFF_LEN};
 use super::{io_reason, LoadError, SampleInfo, SampleSink, SamplerMeta, StoredFormat};
@@ -127,17 +128,7 @@ impl AudioFile {
         }
         let stream = MediaSourceStream::new(source, Default::default());
         let options = FormatOptions { enable_gapless: counted, ..Default::default() };
-        // The probe goes by content too; the hint only narrows it to the
-        // kind sniffed above.
-        let mut hint = Hint::new();
-        hint.with_extension(match kind {
-            FileKind::Wav => "wav",
-            FileKind::Aiff => unreachable!("read above"),
-            FileKind::Flac => "flac",
-            FileKind::Ogg => "ogg",
-            FileKind::Mp3 => "mp3",
-        });
-        let probed = guarded(|| symphonia::default::get_probe().format(&hint, stream, &options, &MetadataOptions::default()))
+        let probed = guarded(|| probe_for(kind).format(&Hint::new(), stream, &options, &MetadataOptions::default()))
             .map_err(|e| err(e.unwrap_or_else(|e| reason(kind, e))))?;
         let reader = probed.format;
         let track = reader
@@ -406,18 +397,43 @@ fn scratch_for(format: StoredFormat, codec: CodecType) -> Scratch {
     }
 }
 
+/// A probe that knows only the reader for `kind` (and ID3v2 tags, which
+/// may lead an MP3 or FLAC file).
+///
+/// symphonia's default probe scans the whole stream for the marker of any
+/// format it knows, so a file sniffed as MP3 could be read as the FLAC
+/// stream found further in, past the FLAC metadata precheck (a fuzzed
+/// 1274-byte file made its comment reader allocate 3 GB). With one reader,
+/// the file is read as what it was checked as.
+///
+/// Thread: loader (non-real-time). Allocates once per kind, on first use.
+fn probe_for(kind: FileKind) -> &'static Probe {
+    use symphonia::default::formats::{FlacReader, MpaReader, OggReader, WavReader};
+    use symphonia_metadata::id3v2::Id3v2Reader;
+    static PROBES: [OnceLock<Probe>; 4] = [const { OnceLock::new() }; 4];
+    let (slot, register): (usize, fn(&mut Probe)) = match kind {
+        FileKind::Wav => (0, |p| p.register_all::<WavReader>()),
+        FileKind::Flac => (1, |p| p.register_all::<FlacReader>()),
+        FileKind::Ogg => (2, |p| p.register_all::<OggReader>()),
+        FileKind::Mp3 => (3, |p| p.register_all::<MpaReader>()),
+        FileKind::Aiff => unreachable!("AIFF has its own reader"),
+    };
+    PROBES[slot].get_or_init(|| {
+        let mut probe = Probe::default();
+        register(&mut probe);
+        probe.register_all::<Id3v2Reader>();
+        probe
+    })
+}
+
 /// Runs `f`, turning a panic into an error (a decoder bug must cost one
 /// file, not the host).
 fn guarded<T>(f: impl FnOnce() -> Result<T, SymphoniaError>) -> Result<T, Result<String, SymphoniaError>> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(Err(e)),
-        Err(panic) => Err(Ok(format!("the decoder failed on this file (internal error: {})", panic_text(&panic)))),
+        Err(panic) => Err(Ok(format!("the decoder failed on this file (internal error: {})", crate::panic_text(&*panic)))),
     }
-}
-
-fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
-    panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_else(|| "panic".into())
 }
 
 /// A symphonia error as the reason a user reads.

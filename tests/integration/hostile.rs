@@ -182,12 +182,59 @@ fn random_bytes_as_kit_state_never_panic() {
     }
 }
 
+/// The decoder regressions are over-allocations as well: refused in one
+/// line is not enough if memory grew first (the MP3 that hid a FLAC stream
+/// took the command line to 3.1 GB before it was refused, in the same one
+/// line). Each is given to the command line, and the child's peak resident
+/// memory, as the kernel counts it, must stay far below what the bugs took
+/// (about 21 MB after the fixes; a plain demo render peaks near 24 MB).
+#[cfg(target_os = "linux")]
+#[test]
+fn what_fuzzing_found_is_refused_without_growing_memory() {
+    const LIMIT_KIB: i64 = 256 * 1024;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_regressions/decode");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert!(files.len() >= 3, "{files:?}");
+    for path in files {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wasm-sampler-render"))
+            .args(["--demo", "--sample", &format!("60={}", path.display()), "--out", "unused.wav"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut err = String::new();
+        std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+        let (status, peak_kib) = wait_with_peak(child);
+        assert_eq!((status, err.lines().count()), (1, 1), "{}: {err}", path.display());
+        assert!(peak_kib < LIMIT_KIB, "{}: the command line peaked at {peak_kib} KiB", path.display());
+    }
+}
+
+/// Waits for `child` and gives its exit code and peak resident memory in
+/// KiB (`wait4`'s `ru_maxrss`: that child's alone, unlike `getrusage`).
+#[cfg(target_os = "linux")]
+fn wait_with_peak(child: std::process::Child) -> (i32, i64) {
+    let mut status = 0;
+    // SAFETY: all-zero bytes are a valid `rusage` (plain integers).
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `child` is our own unwaited child, and both pointers are to
+    // live locals of the types wait4 writes.
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as libc::pid_t, "wait4 failed");
+    assert!(libc::WIFEXITED(status), "the command line did not exit normally ({status:#x})");
+    (libc::WEXITSTATUS(status), usage.ru_maxrss)
+}
+
 /// The inputs the fuzz targets (`fuzz/`) found problems with, kept in
 /// `tests/fuzz_regressions/<target>/` and replayed: each ends in one line,
 /// as the target demands. The decoder's: a 312-byte FLAC whose comment
 /// block claimed 2.9 billion comments (symphonia then allocated over
 /// 2 GiB), and an MP3 on which symphonia's demuxer overflows a subtraction
-/// (a panic the decoder guard turns into the file's error); the MIDI
+/// (a panic the decoder guard turns into the file's error), and a 1274-byte
+/// MP3 with a FLAC stream further in, on whose comment block symphonia's
+/// probe allocated 3 GB (now each file is probed only as the kind it was
+/// checked as); the MIDI
 /// reader's: a header on which midly overflows a negation; the kit
 /// state's: a value quoted with a line break in it.
 #[test]
