@@ -30,6 +30,7 @@ use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::{Hint, Probe};
 
 use super::sniff::{self, sniff, FileKind, NOT_AUDIO, SNIFF_LEN};
+use super::tail_source::TailSource;
 use super::{io_reason, LoadError, SampleInfo, SampleSink, SamplerMeta, StoredFormat};
 
 /// An opened, checked audio file (or its bytes in memory) ready to decode.
@@ -83,7 +84,7 @@ impl AudioFile {
             file.rewind().map_err(|e| err(io_reason(&e, path)))?;
             sniff::mp3_counts_frames(&frame)
         };
-        AudioFile::from_source(path, Box::new(file), kind, meta.len(), counted)
+        AudioFile::from_source(path, Box::new(file), kind, meta.len(), counted, sniff::id3_end(&head) as u64)
     }
 
     /// Audio file bytes held in memory (a sample embedded in a project),
@@ -99,13 +100,15 @@ impl AudioFile {
         }
         let counted = kind != FileKind::Mp3 || sniff::mp3_counts_frames(bytes.get(sniff::id3_end(head)..).unwrap_or_default());
         let len = bytes.len() as u64;
-        AudioFile::from_source(name, Box::new(Cursor::new(bytes)), kind, len, counted)
+        let id3 = sniff::id3_end(head) as u64;
+        AudioFile::from_source(name, Box::new(Cursor::new(bytes)), kind, len, counted, id3)
     }
 
     /// `counted`: whether the header's frame count is exact (for MP3, a
     /// Xing/Info/VBRI tag; otherwise symphonia estimates it from the file
-    /// size, and trimming to an estimate would cut real audio).
-    fn from_source(path: &Path, mut source: Box<dyn MediaSource>, kind: FileKind, total_len: u64, counted: bool) -> Result<AudioFile, LoadError> {
+    /// size, and trimming to an estimate would cut real audio). `id3`: the
+    /// length of the ID3v2 tag in front (0 if none), which is skipped.
+    fn from_source(path: &Path, mut source: Box<dyn MediaSource>, kind: FileKind, total_len: u64, counted: bool, id3: u64) -> Result<AudioFile, LoadError> {
         let err = |reason: String| LoadError::new(path, reason);
         let meta = if kind == FileKind::Wav {
             let meta = super::riff_meta::wav_meta(&mut source);
@@ -125,6 +128,12 @@ impl AudioFile {
                 meta: aiff.meta.checked(aiff.frames),
             };
             return Ok(AudioFile { path: path.to_path_buf(), info, body: Body::Aiff(aiff) });
+        }
+        if id3 > 0 {
+            if id3 >= total_len {
+                return Err(err("truncated: the file ends inside its ID3v2 tag".into()));
+            }
+            source = Box::new(TailSource::new(source, id3).map_err(|e| err(io_reason(&e, path)))?);
         }
         let stream = MediaSourceStream::new(source, Default::default());
         let options = FormatOptions { enable_gapless: counted, ..Default::default() };
@@ -397,8 +406,8 @@ fn scratch_for(format: StoredFormat, codec: CodecType) -> Scratch {
     }
 }
 
-/// A probe that knows only the reader for `kind` (and ID3v2 tags, which
-/// may lead an MP3 or FLAC file).
+/// A probe that knows only the reader for `kind` (an ID3v2 tag in front
+/// is skipped before, see [`TailSource`]).
 ///
 /// symphonia's default probe scans the whole stream for the marker of any
 /// format it knows, so a file sniffed as MP3 could be read as the FLAC
@@ -409,7 +418,6 @@ fn scratch_for(format: StoredFormat, codec: CodecType) -> Scratch {
 /// Thread: loader (non-real-time). Allocates once per kind, on first use.
 fn probe_for(kind: FileKind) -> &'static Probe {
     use symphonia::default::formats::{FlacReader, MpaReader, OggReader, WavReader};
-    use symphonia_metadata::id3v2::Id3v2Reader;
     static PROBES: [OnceLock<Probe>; 4] = [const { OnceLock::new() }; 4];
     let (slot, register): (usize, fn(&mut Probe)) = match kind {
         FileKind::Wav => (0, |p| p.register_all::<WavReader>()),
@@ -421,7 +429,6 @@ fn probe_for(kind: FileKind) -> &'static Probe {
     PROBES[slot].get_or_init(|| {
         let mut probe = Probe::default();
         register(&mut probe);
-        probe.register_all::<Id3v2Reader>();
         probe
     })
 }

@@ -10,6 +10,7 @@ mod aiff;
 mod audio_file;
 mod riff_meta;
 pub mod sniff;
+mod tail_source;
 
 use std::path::{Path, PathBuf};
 

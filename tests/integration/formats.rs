@@ -244,6 +244,43 @@ fn ogg_vorbis_and_mp3_match_ffmpegs_decode_gaplessly() {
     assert!((info.frames as usize) < frames + 3 * 1_152, "{} frames: at most the delay and the last frame's padding more", info.frames);
 }
 
+/// An ID3v2 tag in front of an MP3 or a FLAC is skipped without being
+/// read, so a tag whose frame claims 2 GiB (symphonia's tag reader
+/// allocated that much for a 34-byte fuzzed file) costs nothing, and the
+/// audio after it loads exactly as it does without the tag.
+#[test]
+fn an_id3_tag_in_front_is_skipped_unread_even_when_its_frame_lies() {
+    if !audio_tools(&["ffmpeg"], "MP3 and FLAC encoders") {
+        return;
+    }
+    let dir = tempdir();
+    let p = |n: &str| path_in(&dir, n);
+    let s = |path: &PathBuf| path.to_str().unwrap().to_string();
+    let data: Vec<f32> = signal(20_000, 31).iter().map(|v| v * 0.5).collect();
+    let source = p("id3_source.wav");
+    write_float_wav(&source, 48_000, 1, &data);
+    // An ID3v2.3 tag of 64 bytes whose one frame says it holds
+    // 0x8000000F bytes (v2.3 sizes are plain 32-bit numbers).
+    let mut tag = b"ID3\x03\x00\x00\x00\x00\x00\x40TSSE\x80\x00\x00\x0f\x00\x00".to_vec();
+    tag.resize(10 + 64, 0);
+    for (name, args) in [("plain.mp3", &["-c:a", "libmp3lame", "-id3v2_version", "0"][..]), ("plain.flac", &["-c:a", "flac", "-sample_fmt", "s16"][..])] {
+        let plain = p(name);
+        let mut cmd = vec!["ffmpeg", "-v", "error", "-i"];
+        let (src, out) = (s(&source), s(&plain));
+        cmd.push(&src);
+        cmd.extend_from_slice(args);
+        cmd.push(&out);
+        tool(&cmd);
+        let tagged = p(&format!("tagged_{name}"));
+        std::fs::write(&tagged, [tag.clone(), std::fs::read(&plain).unwrap()].concat()).unwrap();
+        let e = engine(DspBackend::Wasm, 48_000.0);
+        let want = e.load_file(0, &plain).unwrap_or_else(|err| panic!("{err}"));
+        let got = e.load_file(1, &tagged).unwrap_or_else(|err| panic!("{err}"));
+        assert_eq!((got.kind, got.format, got.frames), (want.kind, want.format, want.frames), "{name}");
+        assert_eq!(e.sample_data(1).unwrap(), e.sample_data(0).unwrap(), "{name}: the same audio");
+    }
+}
+
 #[test]
 fn a_trimmed_pad_plays_its_window_at_every_stored_depth() {
     // The window's start is found at the sample's own size (1, 2, 3 or 4

@@ -234,7 +234,9 @@ fn wait_with_peak(child: std::process::Child) -> (i32, i64) {
 /// (a panic the decoder guard turns into the file's error), and a 1274-byte
 /// MP3 with a FLAC stream further in, on whose comment block symphonia's
 /// probe allocated 3 GB (now each file is probed only as the kind it was
-/// checked as); the MIDI
+/// checked as), and a 34-byte MP3 whose ID3v2 frame claimed 2 GiB, which
+/// symphonia's tag reader allocated (kept as found, and padded so its tag
+/// is whole; tags are now skipped unread); the MIDI
 /// reader's: a header on which midly overflows a negation; the kit
 /// state's: a value quoted with a line break in it.
 #[test]
