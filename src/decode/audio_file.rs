@@ -308,14 +308,15 @@ fn wav_precheck(kind: FileKind, head: &[u8]) -> Result<(), String> {
 
 /// Checks a FLAC file's metadata blocks against the file before the
 /// decoder reads them: each block must lie inside the file, and a Vorbis
-/// comment block's own lengths and count inside the block. Written by hand
-/// because symphonia 0.5 sizes its buffers from those fields as they are:
-/// found by fuzzing, a 312-byte file whose comment block claimed 2.9
-/// billion comments made it allocate over 2 GiB. `tag` is the length of
-/// an ID3v2 tag before `fLaC`. Leaves `source` at the start.
+/// comment or picture block's own lengths and count inside the block.
+/// Written by hand because symphonia 0.5 sizes its buffers from those
+/// fields as they are: found by fuzzing, a 312-byte file whose comment
+/// block claimed 2.9 billion comments made it allocate over 2 GiB, and a
+/// 133-byte one whose picture claimed 4 GiB of data. `tag` is the length
+/// of an ID3v2 tag before `fLaC`. Leaves `source` at the start.
 ///
-/// Thread: loader (reads). Allocates at most one comment block (≤ 16 MiB,
-/// and never more than the file holds).
+/// Thread: loader (reads). Allocates at most one comment or picture block
+/// (≤ 16 MiB, and never more than the file holds).
 fn flac_precheck<R: Read + Seek>(source: &mut R, tag: u64, len: u64) -> Result<(), String> {
     let corrupt = |what: String| Err(format!("corrupt FLAC metadata: {what}"));
     let mut at = tag + 4;
@@ -330,10 +331,11 @@ fn flac_precheck<R: Read + Seek>(source: &mut R, tag: u64, len: u64) -> Result<(
         if at + 4 + size > len {
             return corrupt(format!("block {index} claims {size} bytes, more than the file holds"));
         }
-        if kind == 4 {
+        if kind == 4 || kind == 6 {
             let mut block = vec![0u8; size as usize];
             source.read_exact(&mut block).map_err(|e| e.to_string())?;
-            vorbis_comment_fits(&block).or_else(|what| corrupt(format!("block {index}: {what}")))?;
+            let fits = if kind == 4 { vorbis_comment_fits(&block) } else { picture_fits(&block) };
+            fits.or_else(|what| corrupt(format!("block {index}: {what}")))?;
         } else {
             source.seek(SeekFrom::Current(size as i64)).map_err(|e| e.to_string())?;
         }
@@ -347,6 +349,20 @@ fn flac_precheck<R: Read + Seek>(source: &mut R, tag: u64, len: u64) -> Result<(
 
 /// Whether a Vorbis comment block's vendor string, comment count and
 /// comments all fit in the block.
+/// Whether a FLAC picture block's media type, description and data lie
+/// inside it (symphonia allocates each length it reads before reading).
+fn picture_fits(block: &[u8]) -> Result<(), String> {
+    let u32_at = |at: usize| block.get(at..at + 4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize);
+    let mut at = 4; // the picture type
+    for field in ["media type", "description"] {
+        let length = u32_at(at).ok_or("the picture block is cut short")?;
+        at = (at + 4).checked_add(length).filter(|&a| a <= block.len()).ok_or(format!("the picture's {field} runs past its block"))?;
+    }
+    at += 16; // width, height, depth, colours
+    let length = u32_at(at).ok_or("the picture block is cut short")?;
+    (at + 4).checked_add(length).filter(|&a| a <= block.len()).map(|_| ()).ok_or_else(|| "the picture's data runs past its block".into())
+}
+
 fn vorbis_comment_fits(block: &[u8]) -> Result<(), String> {
     let u32_at = |at: usize| block.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
     let vendor = u32_at(0).ok_or("the comment block is cut short")?;
@@ -550,5 +566,29 @@ mod tests {
         }
         let error: Result<(), _> = guarded(|| Err(SymphoniaError::DecodeError("bad frame crc")));
         assert!(matches!(error, Err(Err(SymphoniaError::DecodeError("bad frame crc")))));
+    }
+
+    /// A picture block: type, media type, description, four numbers, data.
+    fn picture(media: &[u8], description: &[u8], data: &[u8], data_len: u32) -> Vec<u8> {
+        let mut b = 3u32.to_be_bytes().to_vec();
+        for field in [media, description] {
+            b.extend((field.len() as u32).to_be_bytes());
+            b.extend(field);
+        }
+        b.extend([0u8; 16]);
+        b.extend(data_len.to_be_bytes());
+        b.extend(data);
+        b
+    }
+
+    #[test]
+    fn a_picture_block_must_hold_what_its_lengths_claim() {
+        let png = [0x89, b'P', b'N', b'G'];
+        assert_eq!(picture_fits(&picture(b"image/png", b"cover", &png, 4)), Ok(()));
+        assert_eq!(picture_fits(&picture(b"image/png", b"", &png, 4_000_000_000)), Err("the picture's data runs past its block".into()));
+        let mut long_type = picture(b"image/png", b"", &png, 4);
+        long_type[4..8].copy_from_slice(&u32::MAX.to_be_bytes());
+        assert_eq!(picture_fits(&long_type), Err("the picture's media type runs past its block".into()));
+        assert_eq!(picture_fits(&[0, 0, 0, 3]), Err("the picture block is cut short".into()));
     }
 }

@@ -236,7 +236,8 @@ fn wait_with_peak(child: std::process::Child) -> (i32, i64) {
 /// probe allocated 3 GB (now each file is probed only as the kind it was
 /// checked as), and a 34-byte MP3 whose ID3v2 frame claimed 2 GiB, which
 /// symphonia's tag reader allocated (kept as found, and padded so its tag
-/// is whole; tags are now skipped unread); the MIDI
+/// is whole; tags are now skipped unread), and a 133-byte FLAC whose
+/// picture block claimed a 4 GiB media type; the MIDI
 /// reader's: a header on which midly overflows a negation; the kit
 /// state's: a value quoted with a line break in it.
 #[test]
@@ -257,6 +258,9 @@ fn what_fuzzing_found_is_refused_in_one_line() {
     let flac = std::fs::read(root.join("decode/flac-comment-count-oom.flac")).unwrap();
     let err = wasm_sampler::decode::AudioFile::from_bytes(std::path::Path::new("x.flac"), flac).err().unwrap().to_string();
     assert_eq!(err, "x.flac: corrupt FLAC metadata: block 1: 2880730701 comments cannot fit in 68 bytes");
+    let picture = std::fs::read(root.join("decode/flac-picture-length-oom.flac")).unwrap();
+    let err = wasm_sampler::decode::AudioFile::from_bytes(std::path::Path::new("x.flac"), picture).err().unwrap().to_string();
+    assert_eq!(err, "x.flac: corrupt FLAC metadata: block 0: the picture's media type runs past its block");
     for path in files("midi") {
         let err = wasm_sampler::cli::midi::parse_midi(&std::fs::read(&path).unwrap()).err().unwrap_or_else(|| panic!("{}: accepted", path.display()));
         assert!(err.starts_with("not a valid Standard MIDI File") && err.lines().count() == 1, "{err}");
