@@ -29,6 +29,7 @@ use symphonia::core::io::{MediaSource, MediaSourceStream};
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::{Hint, Probe};
 
+use super::ogg_check::ogg_precheck;
 use super::sniff::{self, sniff, FileKind, NOT_AUDIO, SNIFF_LEN};
 use super::tail_source::TailSource;
 use super::{io_reason, LoadError, SampleInfo, SampleSink, SamplerMeta, StoredFormat};
@@ -75,6 +76,9 @@ impl AudioFile {
         if kind == FileKind::Flac {
             flac_precheck(&mut file, sniff::id3_end(&head) as u64, meta.len()).map_err(err)?;
         }
+        if kind == FileKind::Ogg {
+            ogg_precheck(&mut file, meta.len()).map_err(err)?;
+        }
         let counted = kind != FileKind::Mp3 || {
             // The first MPEG frame follows the ID3 tag, which may be long.
             use std::io::{Read, Seek, SeekFrom};
@@ -97,6 +101,9 @@ impl AudioFile {
         wav_precheck(kind, head).map_err(|reason| LoadError::new(name, reason))?;
         if kind == FileKind::Flac {
             flac_precheck(&mut Cursor::new(&bytes), sniff::id3_end(head) as u64, bytes.len() as u64).map_err(|reason| LoadError::new(name, reason))?;
+        }
+        if kind == FileKind::Ogg {
+            ogg_precheck(&mut Cursor::new(&bytes), bytes.len() as u64).map_err(|reason| LoadError::new(name, reason))?;
         }
         let counted = kind != FileKind::Mp3 || sniff::mp3_counts_frames(bytes.get(sniff::id3_end(head)..).unwrap_or_default());
         let len = bytes.len() as u64;
@@ -351,7 +358,7 @@ fn flac_precheck<R: Read + Seek>(source: &mut R, tag: u64, len: u64) -> Result<(
 /// comments all fit in the block.
 /// Whether a FLAC picture block's media type, description and data lie
 /// inside it (symphonia allocates each length it reads before reading).
-fn picture_fits(block: &[u8]) -> Result<(), String> {
+pub(super) fn picture_fits(block: &[u8]) -> Result<(), String> {
     let u32_at = |at: usize| block.get(at..at + 4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize);
     let mut at = 4; // the picture type
     for field in ["media type", "description"] {
@@ -363,7 +370,7 @@ fn picture_fits(block: &[u8]) -> Result<(), String> {
     (at + 4).checked_add(length).filter(|&a| a <= block.len()).map(|_| ()).ok_or_else(|| "the picture's data runs past its block".into())
 }
 
-fn vorbis_comment_fits(block: &[u8]) -> Result<(), String> {
+pub(super) fn vorbis_comment_fits(block: &[u8]) -> Result<(), String> {
     let u32_at = |at: usize| block.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
     let vendor = u32_at(0).ok_or("the comment block is cut short")?;
     let mut at = 4usize.checked_add(vendor).filter(|&a| a <= block.len()).ok_or("the vendor string runs past its block")?;

@@ -8,6 +8,7 @@
 
 mod aiff;
 mod audio_file;
+mod ogg_check;
 mod riff_meta;
 pub mod sniff;
 mod tail_source;

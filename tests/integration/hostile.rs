@@ -211,6 +211,66 @@ fn what_fuzzing_found_is_refused_without_growing_memory() {
     }
 }
 
+/// Ogg headers that claim more than their packet holds: an Ogg Vorbis and
+/// an Ogg FLAC file made by ffmpeg, each with its first comment's length
+/// set to 4 026 531 840 bytes and the page checksum made right again (so
+/// the reader takes the page). symphonia allocated the claimed length (3.9
+/// GB for the Vorbis file, which then loaded); now each is refused in one
+/// line, and the command line's peak memory stays small.
+#[cfg(target_os = "linux")]
+#[test]
+fn ogg_comments_that_claim_more_than_their_packet_are_refused_without_growing_memory() {
+    if !common::audio::audio_tools(&["ffmpeg"], "Ogg encoders") {
+        return;
+    }
+    let dir = tempdir();
+    let source = path_in(&dir, "ogg_source.wav");
+    write_float_wav(&source, 48_000, 1, &[0.25; 4_800]);
+    for (name, codec) in [("lying.ogg", "libvorbis"), ("lying_flac.oga", "flac")] {
+        let made = path_in(&dir, name);
+        common::audio::tool(&["ffmpeg", "-v", "error", "-i", source.to_str().unwrap(), "-c:a", codec, "-f", "ogg", made.to_str().unwrap()]);
+        let mut bytes = std::fs::read(&made).unwrap();
+        lie_in_first_comment(&mut bytes);
+        std::fs::write(&made, &bytes).unwrap();
+        let err = wasm_sampler::decode::AudioFile::open(&made).err().unwrap_or_else(|| panic!("{name}: accepted")).to_string();
+        assert_eq!(err, format!("{}: corrupt Ogg header: header packet 1: a comment runs past its block", made.display()));
+        let child = Command::new(env!("CARGO_BIN_EXE_wasm-sampler-render"))
+            .args(["--demo", "--sample", &format!("60={}", made.display()), "--out", "unused.wav"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let (status, peak_kib) = wait_with_peak(child);
+        assert_eq!(status, 1, "{name}");
+        assert!(peak_kib < 256 * 1024, "{name}: the command line peaked at {peak_kib} KiB");
+    }
+}
+
+/// Sets the first comment's length in the Ogg file's second page (its
+/// comment header: Vorbis `\x03vorbis`, or a FLAC metadata block) to
+/// 0xF000_0000 and recomputes that page's checksum.
+#[cfg(target_os = "linux")]
+fn lie_in_first_comment(ogg: &mut [u8]) {
+    let page = 4 + ogg[4..].windows(4).position(|w| w == b"OggS").expect("a second page");
+    let segments = ogg[page + 26] as usize;
+    let body = page + 27 + segments;
+    let length: usize = ogg[page + 27..body].iter().map(|&l| l as usize).sum();
+    let comment = if ogg[body..].starts_with(b"\x03vorbis") { body + 7 } else { body + 4 };
+    let vendor = u32::from_le_bytes(ogg[comment..comment + 4].try_into().unwrap()) as usize;
+    let first = comment + 4 + vendor + 4;
+    assert!(u32::from_le_bytes(ogg[first - 4..first].try_into().unwrap()) >= 1, "the encoder wrote a comment");
+    ogg[first..first + 4].copy_from_slice(&0xF000_0000u32.to_le_bytes());
+    ogg[page + 22..page + 26].fill(0);
+    let mut crc = 0u32;
+    for &b in &ogg[page..body + length] {
+        crc ^= (b as u32) << 24;
+        for _ in 0..8 {
+            crc = if crc & 0x8000_0000 != 0 { (crc << 1) ^ 0x04c1_1db7 } else { crc << 1 };
+        }
+    }
+    ogg[page + 22..page + 26].copy_from_slice(&crc.to_le_bytes());
+}
+
 /// Waits for `child` and gives its exit code and peak resident memory in
 /// KiB (`wait4`'s `ru_maxrss`: that child's alone, unlike `getrusage`).
 #[cfg(target_os = "linux")]
