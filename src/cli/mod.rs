@@ -6,3 +6,4 @@
 pub mod demo;
 pub mod midi;
 pub mod render;
+pub mod web_site;

@@ -34,3 +34,6 @@ mod resampling;
 mod sfz;
 mod stress;
 mod voices;
+// The browser host, in headless Chromium.
+#[cfg(target_os = "linux")]
+mod web;

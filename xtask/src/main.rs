@@ -4,17 +4,20 @@
 //! screenshot` renders the README's picture of the editor (the editor
 //! end-to-end test on Xvfb, with the demo kit loaded and a file dropped);
 //! `cargo xtask bench-peer` times our render against FluidSynth's
-//! (`peer.rs`).
+//! (`peer.rs`); `cargo xtask web [--serve]` builds the browser host's site
+//! into `target/web/` and serves it on 127.0.0.1 (`serve.rs`).
 
 use std::path::{Path, PathBuf};
 
 mod peer;
+mod serve;
 
 fn main() -> nice_plug_xtask::Result<()> {
     match std::env::args().nth(1).as_deref() {
         Some("install") => return install(),
         Some("screenshot") => return screenshot(),
         Some("bench-peer") => return peer::bench_peer(),
+        Some("web") => return web(),
         _ => {}
     }
     nice_plug_xtask::main()
@@ -61,6 +64,34 @@ fn screenshot() -> nice_plug_xtask::Result<()> {
         anyhow::bail!("the editor test failed; no screenshot");
     }
     println!("wrote {}", out.display());
+    Ok(())
+}
+
+/// Builds the site into `target/web/` (the `web_site` example writes it,
+/// with the guest module the plugin embeds); with `--serve`, serves it on
+/// 127.0.0.1:8917 (`--port N` for another) until stopped.
+fn web() -> nice_plug_xtask::Result<()> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace");
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+    let out = target.join("web");
+    let args: Vec<String> = std::env::args().skip(2).collect();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = std::process::Command::new(cargo).current_dir(root).args(["run", "--quiet", "--example", "web_site", "--"]).arg(&out).status()?;
+    if !status.success() {
+        anyhow::bail!("building the site failed");
+    }
+    println!("built {}", out.display());
+    if args.iter().any(|a| a == "--serve") {
+        let port = match args.iter().position(|a| a == "--port") {
+            Some(i) => args.get(i + 1).and_then(|p| p.parse().ok()).ok_or_else(|| anyhow::anyhow!("--port needs a number"))?,
+            None => 8917,
+        };
+        let (addr, _results) = serve::start(out, port)?;
+        println!("serving on http://{addr}/ (Ctrl-C stops)");
+        loop {
+            std::thread::park();
+        }
+    }
     Ok(())
 }
 

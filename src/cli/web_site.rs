@@ -1,0 +1,78 @@
+//! The browser host's static site (`cargo xtask web`): the guest module the
+//! plugin embeds (the same bytes), a manifest the page checks them and the
+//! memory layout against, the demo kit as WAV files, and the page's files
+//! from `web/`.
+//!
+//! The demo sounds are written as 32-bit float WAVs at each sound's own
+//! rate (44.1 or 48 kHz, as the demo makes them), so that decoding gives
+//! back exactly the samples the command line plays: resampling them to
+//! one rate would change the render.
+//!
+//! Thread: non-real-time (a build step). Allocates, writes files.
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+use wasm_sampler_guest::abi;
+
+use super::demo;
+use crate::engine::module::EMBEDDED_WASM;
+
+/// The page's own files, in `web/`.
+const STATIC_FILES: [(&str, &str); 3] =
+    [("index.html", include_str!("../../web/index.html")), ("app.js", include_str!("../../web/app.js")), ("worklet.js", include_str!("../../web/worklet.js"))];
+
+/// Lowercase hex SHA-256 of `bytes`.
+///
+/// Thread: any non-real-time. Allocates the text.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Writes the site into `out` (created if missing), replacing what is
+/// there of the same names.
+///
+/// Thread: non-real-time. Allocates, writes files.
+pub fn assemble(out: &Path) -> Result<(), String> {
+    let err = |path: &Path, e: std::io::Error| format!("{}: {e}", path.display());
+    let demo_dir = out.join("demo");
+    std::fs::create_dir_all(&demo_dir).map_err(|e| err(&demo_dir, e))?;
+    let write = |name: &str, bytes: &[u8]| {
+        let path = out.join(name);
+        std::fs::write(&path, bytes).map_err(|e| err(&path, e))
+    };
+    write("guest.wasm", EMBEDDED_WASM)?;
+    for (name, text) in STATIC_FILES {
+        write(name, text.as_bytes())?;
+    }
+    let mut sounds = Vec::new();
+    for (pad, sound) in demo::kit().into_iter().enumerate() {
+        let file = format!("demo/{}.wav", sound.name.replace(' ', "-"));
+        write_float_wav(&out.join(&file), sound.sample_rate, sound.channels, &sound.data)?;
+        sounds.push(serde_json::json!({
+            "pad": pad, "name": sound.name, "file": file, "root_key": sound.root_key,
+            "sample_rate": sound.sample_rate, "channels": sound.channels,
+            "frames": sound.data.len() / sound.channels as usize,
+        }));
+    }
+    let manifest = serde_json::json!({
+        "guest": { "file": "guest.wasm", "bytes": EMBEDDED_WASM.len(), "sha256": sha256_hex(EMBEDDED_WASM) },
+        "abi": {
+            "version": abi::ABI_VERSION, "io_base": abi::IO_BASE, "initial_pages": abi::INITIAL_PAGES,
+            "max_pages": abi::MAX_PAGES, "max_frames": abi::MAX_FRAMES, "polyphony": abi::POLYPHONY,
+        },
+        "demo": sounds,
+    });
+    write("manifest.json", serde_json::to_string_pretty(&manifest).map_err(|e| e.to_string())?.as_bytes())
+}
+
+/// A 32-bit float WAV of interleaved `data`.
+fn write_float_wav(path: &Path, rate: u32, channels: u16, data: &[f32]) -> Result<(), String> {
+    let err = |e: hound::Error| format!("{}: cannot write the WAV file ({e})", path.display());
+    let spec = hound::WavSpec { channels, sample_rate: rate, bits_per_sample: 32, sample_format: hound::SampleFormat::Float };
+    let mut w = hound::WavWriter::create(path, spec).map_err(err)?;
+    for &v in data {
+        w.write_sample(v).map_err(err)?;
+    }
+    w.finalize().map_err(err)
+}
