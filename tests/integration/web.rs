@@ -39,17 +39,20 @@ fn page_result(root: &std::path::Path, page: &str) -> serde_json::Value {
     serde_json::from_slice(&posted.expect("the page reported within 60 s")).unwrap()
 }
 
-fn browser_or_skip() -> bool {
-    tools_or_skip("WASM_SAMPLER_REQUIRE_BROWSER_TESTS", &["chromium"], "the browser host")
+/// The site, built into a temporary folder; `None` (the test skips) when
+/// Chromium is missing.
+fn site() -> Option<tempfile::TempDir> {
+    if !tools_or_skip("WASM_SAMPLER_REQUIRE_BROWSER_TESTS", &["chromium"], "the browser host") {
+        return None;
+    }
+    let site = tempdir();
+    assemble(site.path()).unwrap();
+    Some(site)
 }
 
 #[test]
 fn the_page_runs_the_plugins_own_guest_in_an_audio_worklet() {
-    if !browser_or_skip() {
-        return;
-    }
-    let site = tempdir();
-    assemble(site.path()).unwrap();
+    let Some(site) = site() else { return };
     assert_eq!(std::fs::read(site.path().join("guest.wasm")).unwrap(), EMBEDDED_WASM, "the site's guest is the plugin's");
     let status = page_result(site.path(), "?report=1");
     assert_eq!(status["ok"], true, "{status}");
@@ -62,11 +65,7 @@ fn the_page_runs_the_plugins_own_guest_in_an_audio_worklet() {
 
 #[test]
 fn a_guest_module_that_is_not_the_plugins_is_refused() {
-    if !browser_or_skip() {
-        return;
-    }
-    let site = tempdir();
-    assemble(site.path()).unwrap();
+    let Some(site) = site() else { return };
     let mut other = EMBEDDED_WASM.to_vec();
     let last = other.len() - 1;
     other[last] ^= 1;
