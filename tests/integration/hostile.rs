@@ -345,3 +345,42 @@ fn what_fuzzing_found_is_refused_in_one_line() {
         assert_eq!((kit, why.lines().count()), (Kit::default(), 1), "{why}");
     }
 }
+
+/// A restored kit whose embedded audio is not audio: text, base64 that does
+/// not decode, and a WAV cut inside its header. Each such pad gets one line
+/// naming it (its file's name, as the project remembers it) and stays
+/// empty; the pad whose embedded WAV is good loads from its bytes (its file
+/// is gone) and plays them exactly.
+#[test]
+fn embedded_audio_that_is_not_audio_costs_only_its_own_pad() {
+    use wasm_sampler::kit::{EmbeddedAudio, SampleParams, SampleRecord};
+    let dir = tempdir();
+    let good = path_in(&dir, "good.wav");
+    let values: Vec<f32> = (0..2_000).map(|i| ((i % 50) as f32 - 25.0) / 64.0).collect();
+    write_float_wav(&good, 48_000, 1, &values);
+    let wav = std::fs::read(&good).unwrap();
+    std::fs::remove_file(&good).unwrap();
+    let bad: [(&str, EmbeddedAudio); 3] = [
+        ("notes.wav", EmbeddedAudio::new("notes.wav", b"these are my notes, not audio")),
+        ("garbled.wav", EmbeddedAudio { name: "garbled.wav".into(), base64: "!!! not base64 !!!".into() }),
+        ("cut.wav", EmbeddedAudio::new("cut.wav", &wav[..30])),
+    ];
+    let mut kit = Kit::default();
+    let record = |file: PathBuf, embedded: EmbeddedAudio| SampleRecord { file, params: SampleParams::whole(36), embedded: Some(embedded) };
+    kit.pad_mut(0).samples.push(record(good.clone(), EmbeddedAudio::new("good.wav", &wav)));
+    for (i, (name, embedded)) in bad.iter().enumerate() {
+        kit.pad_mut(i + 1).samples.push(record(path_in(&dir, name), embedded.clone()));
+    }
+    let e = engine(DspBackend::Wasm, 48_000.0);
+    e.set_kit(kit);
+    let mut errors = Vec::new();
+    e.load_kit(&std::sync::atomic::AtomicBool::new(false), |pad, err| errors.push((pad, err.to_string())));
+    assert_eq!(errors.iter().map(|(pad, _)| *pad).collect::<Vec<_>>(), vec![1, 2, 3], "{errors:?}");
+    for ((_, err), (name, _)) in errors.iter().zip(&bad) {
+        assert!(err.contains(name) && err.lines().count() == 1, "{err}");
+    }
+    assert!(errors[1].1.contains("embedded audio is corrupt"), "{}", errors[1].1);
+    let pads = e.pads();
+    assert!(pads[1..4].iter().all(|p| p.sample.is_none()), "the bad pads stay empty");
+    assert_eq!(first_difference(&e.sample_data(0).unwrap(), &values), None, "the good pad plays its embedded bytes");
+}
