@@ -1,9 +1,17 @@
 // The page: fetches the guest module the plugin embeds, checks it is the
-// manifest's bytes, and has the AudioWorklet (worklet.js) instantiate it and
-// check its ABI. The result is shown, set as `window.guestStatus`, and, when
-// the page was opened with `?report=1`, posted to the serving host's
-// `/result` (the browser test's way of reading it).
+// manifest's bytes, and has the AudioWorklet (worklet.js) instantiate it,
+// check its ABI and start the host engine (host.wasm) on it.
+//
+// - `index.html`: shows the result; "Play the demo" plays the demo kit and
+//   pattern live.
+// - `index.html?render=demo`: renders the demo offline (48 kHz, stereo) for
+//   exactly the frames `wasm-sampler-render --demo --rate 48000` renders, and
+//   sets `window.renderResult = { frames, sha256 }` (SHA-256 of the
+//   interleaved little-endian float32 samples) and `#render-result`.
+// - `&report=1`: also posts the result to the serving host's `/result` (the
+//   browser tests read it there).
 
+const params = new URLSearchParams(location.search);
 const statusLine = document.getElementById("guest-status");
 const facts = document.getElementById("guest-facts");
 
@@ -17,42 +25,56 @@ async function fetchOk(url) {
   return response;
 }
 
-// Loads and checks the guest; gives what the worklet reported.
-async function checkGuest() {
+function report(result) {
+  if (params.get("report") === "1") fetch("/result", { method: "POST", body: JSON.stringify(result) });
+}
+
+// The manifest and both modules, the guest checked against the manifest.
+async function load() {
   const manifest = await (await fetchOk("manifest.json")).json();
-  const bytes = await (await fetchOk(manifest.guest.file)).arrayBuffer();
-  const sha256 = hex(await crypto.subtle.digest("SHA-256", bytes));
+  const guestBytes = await (await fetchOk(manifest.guest.file)).arrayBuffer();
+  const sha256 = hex(await crypto.subtle.digest("SHA-256", guestBytes));
   if (sha256 !== manifest.guest.sha256) {
     throw new Error(`guest.wasm is not the plugin's module (SHA-256 ${sha256}, expected ${manifest.guest.sha256})`);
   }
-  // An offline context: the worklet runs without a user gesture or an
-  // audio device, and the same context renders offline later.
-  const context = new OfflineAudioContext(2, 128, 48000);
+  const hostBytes = await (await fetchOk(manifest.host.file)).arrayBuffer();
+  return { manifest, guestBytes, hostBytes, sha256 };
+}
+
+// A worklet node on `context` running the guest and the engine; resolves
+// with what the worklet reported once it started.
+async function startNode(context, loaded, play) {
   await context.audioWorklet.addModule("worklet.js");
-  const reported = new Promise((resolve) => {
+  return new Promise((resolve) => {
     const node = new AudioWorkletNode(context, "wasm-sampler", {
       numberOfInputs: 0,
       outputChannelCount: [2],
-      processorOptions: { bytes, abi: manifest.abi },
+      processorOptions: { guestBytes: loaded.guestBytes, hostBytes: loaded.hostBytes, abi: loaded.manifest.abi, play },
     });
-    node.port.onmessage = (event) => resolve(event.data);
+    node.port.onmessage = (event) => resolve({ node, status: event.data });
     node.connect(context.destination);
   });
-  const status = await reported;
-  await context.startRendering();
-  return { ...status, sha256, bytes: bytes.byteLength, sampleRate: context.sampleRate };
 }
 
-function show(status) {
-  window.guestStatus = status;
-  statusLine.className = status.ok ? "ok" : "failed";
-  statusLine.textContent = status.ok
-    ? `The guest is running in an AudioWorklet: ABI ${status.abi}, the plugin's own module.`
-    : `The guest could not run: ${status.error}`;
-  const rows = status.ok
-    ? [["guest.wasm", `${status.bytes} bytes, SHA-256 ${status.sha256}`], ["ABI version", status.abi],
-       ["__heap_base", status.heapBase], ["init", `${status.sampleRate} Hz, status ${status.init}`]]
-    : [];
+// Renders the demo offline and gives { frames, sha256 }.
+async function renderDemo(loaded) {
+  const { rate, frames } = loaded.manifest.demo_render;
+  const context = new OfflineAudioContext(2, frames, rate);
+  const { status } = await startNode(context, loaded, "demo");
+  if (!status.ok) throw new Error(status.error);
+  if (status.frames !== frames) throw new Error(`the engine plays ${status.frames} frames, the manifest says ${frames}`);
+  const buffer = await context.startRendering();
+  const left = buffer.getChannelData(0);
+  const right = buffer.getChannelData(1);
+  const interleaved = new Float32Array(2 * frames);
+  for (let i = 0; i < frames; i++) {
+    interleaved[2 * i] = left[i];
+    interleaved[2 * i + 1] = right[i];
+  }
+  return { frames, sha256: hex(await crypto.subtle.digest("SHA-256", interleaved.buffer)) };
+}
+
+function showFacts(rows) {
   facts.replaceChildren(...rows.flatMap(([k, v]) => {
     const dt = document.createElement("dt");
     const dd = document.createElement("dd");
@@ -60,9 +82,79 @@ function show(status) {
     dd.textContent = String(v);
     return [dt, dd];
   }));
-  if (new URLSearchParams(location.search).get("report") === "1") {
-    fetch("/result", { method: "POST", body: JSON.stringify(status) });
+}
+
+function showStatus(status) {
+  window.guestStatus = status;
+  statusLine.className = status.ok ? "ok" : "failed";
+  statusLine.textContent = status.ok
+    ? `The guest is running in an AudioWorklet: ABI ${status.abi}, the plugin's own module, with the plugin's engine.`
+    : `The guest could not run: ${status.error}`;
+  if (status.ok) {
+    showFacts([["guest.wasm", `${status.bytes} bytes, SHA-256 ${status.sha256}`], ["ABI version", status.abi],
+      ["__heap_base", status.heapBase], ["init", `${status.sampleRate} Hz, status ${status.init}`]]);
   }
 }
 
-checkGuest().then(show, (e) => show({ ok: false, error: String(e.message || e) }));
+async function main() {
+  let loaded;
+  try {
+    loaded = await load();
+  } catch (e) {
+    const failed = { ok: false, error: String(e.message || e) };
+    showStatus(failed);
+    report(failed);
+    return;
+  }
+  if (params.get("render") === "demo") {
+    let result;
+    try {
+      result = await renderDemo(loaded);
+    } catch (e) {
+      result = { error: String(e.message || e) };
+    }
+    window.renderResult = result;
+    document.getElementById("render-result").textContent = result.error ? `error: ${result.error}` : `${result.frames} ${result.sha256}`;
+    report(result);
+    return;
+  }
+  // A short offline context checks the guest and starts the engine.
+  const check = new OfflineAudioContext(2, 128, 48000);
+  const { status } = await startNode(check, loaded, null);
+  await check.startRendering();
+  const shown = { ...status, sha256: loaded.sha256, bytes: loaded.guestBytes.byteLength, sampleRate: check.sampleRate };
+  showStatus(shown);
+  report(shown);
+  const play = document.getElementById("play-demo");
+  play.disabled = !status.ok;
+  play.onclick = () => {
+    play.disabled = true;
+    playLive(loaded);
+  };
+  // `?play=demo`: at once (a browser that allows audio without a gesture).
+  if (status.ok && params.get("play") === "demo") playLive(loaded);
+}
+
+// Plays the demo live; after a second, reports the loudest sample the
+// output carried in the last 2048 frames ({ playing, peak }).
+async function playLive(loaded) {
+  const live = new AudioContext({ sampleRate: 48000 });
+  const { node, status } = await startNode(live, loaded, "demo");
+  if (!status.ok) {
+    statusLine.textContent = `The demo could not start: ${status.error}`;
+    report({ playing: false, error: status.error });
+    return;
+  }
+  await live.resume();
+  const analyser = live.createAnalyser();
+  analyser.fftSize = 2048;
+  node.connect(analyser);
+  setTimeout(() => {
+    const samples = new Float32Array(analyser.fftSize);
+    analyser.getFloatTimeDomainData(samples);
+    const peak = samples.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    report({ playing: live.state === "running", peak, sampleRate: live.sampleRate });
+  }, 1000);
+}
+
+main();

@@ -1,31 +1,83 @@
-// The AudioWorklet side: instantiates the guest module on a memory of its
+// The AudioWorklet side. Instantiates the guest module on a memory of its
 // own (the module imports `env.memory`; the plugin's host gives it the same
-// initial size and maximum), and checks what the plugin's host checks before
+// initial size and maximum) and checks what the plugin's host checks before
 // any call: the ABI version, and that the guest's heap ends below the fixed
-// I/O area. Then `init` at the context's rate.
+// I/O area. Then the host engine (host.wasm: the plugin's engine, kit and
+// demo built for the browser, web/host/) starts, reaching the guest through
+// the imports below, and renders each quantum.
 
 class WasmSamplerProcessor extends AudioWorkletProcessor {
   constructor(options) {
     super();
-    const { bytes, abi } = options.processorOptions;
+    const { guestBytes, hostBytes, abi, play } = options.processorOptions;
     try {
-      const memory = new WebAssembly.Memory({ initial: abi.initial_pages, maximum: abi.max_pages });
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-      const guest = instance.exports;
-      const version = guest.abi_version();
-      if (version !== abi.version) throw new Error(`guest ABI ${version}, this page speaks ${abi.version}`);
-      const heapBase = guest.__heap_base.value;
-      if (heapBase > abi.io_base) throw new Error(`guest heap ends at ${heapBase}, past the I/O area at ${abi.io_base}`);
-      const init = guest.init(sampleRate, abi.max_frames);
-      if (init !== 0) throw new Error(`guest init failed with status ${init}`);
-      this.guest = guest;
-      this.port.postMessage({ ok: true, abi: version, heapBase, init });
+      this.start(guestBytes, hostBytes, abi, play);
     } catch (e) {
+      this.host = null;
       this.port.postMessage({ ok: false, error: String(e.message || e) });
     }
   }
 
-  process() {
+  start(guestBytes, hostBytes, abi, play) {
+    const memory = new WebAssembly.Memory({ initial: abi.initial_pages, maximum: abi.max_pages });
+    const guestModule = new WebAssembly.Module(guestBytes);
+    const instantiate = () => new WebAssembly.Instance(guestModule, { env: { memory } }).exports;
+    let guest = instantiate();
+    const version = guest.abi_version();
+    if (version !== abi.version) throw new Error(`guest ABI ${version}, this page speaks ${abi.version}`);
+    const heapBase = guest.__heap_base.value;
+    if (heapBase > abi.io_base) throw new Error(`guest heap ends at ${heapBase}, past the I/O area at ${abi.io_base}`);
+    const status = { ok: true, abi: version, heapBase, init: guest.init(sampleRate, abi.max_frames) };
+    if (status.init !== 0) throw new Error(`guest init failed with status ${status.init}`);
+    if (hostBytes) {
+      // A guest call that throws (a trap) returns 0 and is reported to the
+      // engine by `trapped`, as wasmtime reports a trap to the plugin's.
+      let trapped = 0;
+      const call = (name) => (...args) => {
+        try {
+          return guest[name](...args);
+        } catch (e) {
+          trapped = 1;
+          return 0;
+        }
+      };
+      const hostMemory = () => new Uint8Array(this.host.memory.buffer);
+      // The guest's buffer changes when it grows: read it at each use.
+      const guestMemory = () => new Uint8Array(memory.buffer);
+      const imports = { guest: {
+        now_seconds: () => currentTime,
+        trapped: () => { const t = trapped; trapped = 0; return t; },
+        write: (offset, src, len) => guestMemory().set(hostMemory().subarray(src, src + len), offset),
+        read: (offset, dst, len) => hostMemory().set(guestMemory().subarray(offset, offset + len), dst),
+        memory_pages: () => memory.buffer.byteLength / 65536,
+        grow: (pages) => { try { return memory.grow(pages); } catch (e) { return -1; } },
+        reinstantiate: () => { try { guest = instantiate(); return 0; } catch (e) { return 1; } },
+      } };
+      for (const name of ["init", "set_polyphony", "slot_load", "slot_retire", "slot_voices", "pad_param", "slot_loop", "reset", "process"]) {
+        imports.guest[name] = call(name);
+      }
+      this.host = new WebAssembly.Instance(new WebAssembly.Module(hostBytes), imports).exports;
+      if (this.host.ws_start(sampleRate) !== 0 || (play === "demo" && this.host.ws_load_demo() !== 0)) {
+        // (No TextDecoder in a worklet; the engine's errors are UTF-8.)
+        const bytes = hostMemory().slice(this.host.ws_error(), this.host.ws_error() + this.host.ws_error_len());
+        throw new Error(decodeURIComponent(Array.from(bytes, (b) => "%" + b.toString(16).padStart(2, "0")).join("")));
+      }
+      if (play === "demo") status.frames = this.host.ws_play_demo(sampleRate);
+      status.engine = true;
+    }
+    this.port.postMessage(status);
+  }
+
+  process(inputs, outputs) {
+    const out = outputs[0];
+    if (this.host && out.length >= 2) {
+      const frames = out[0].length;
+      const at = this.host.ws_process(frames);
+      // Left, then right 4096 floats on (web/host/src/lib.rs).
+      const rendered = new Float32Array(this.host.memory.buffer, at, 4096 + frames);
+      out[0].set(rendered.subarray(0, frames));
+      out[1].set(rendered.subarray(4096, 4096 + frames));
+    }
     return true;
   }
 }

@@ -23,7 +23,7 @@ pub mod pad;
 pub mod sampler;
 pub mod voice;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", not(feature = "library")))]
 mod wasm;
 
 pub use memory::Memory;

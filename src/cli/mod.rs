@@ -6,4 +6,5 @@
 pub mod demo;
 pub mod midi;
 pub mod render;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod web_site;

@@ -6,7 +6,8 @@
 //! does.
 
 use std::path::Path;
-use std::time::Instant;
+// The engine's clock: std's, or in a web page the page's.
+use crate::engine::backend::Instant;
 
 use crate::cli::midi::TimedEvent;
 use crate::engine::triggering::NoteEvent;

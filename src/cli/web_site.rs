@@ -1,5 +1,6 @@
 //! The browser host's static site (`cargo xtask web`): the guest module the
-//! plugin embeds (the same bytes), a manifest the page checks them and the
+//! plugin embeds (the same bytes), the host engine built for the browser
+//! (`host.wasm`, from `web/host/`), a manifest the page checks them and the
 //! memory layout against, the demo kit as WAV files, and the page's files
 //! from `web/`.
 //!
@@ -29,11 +30,47 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The rate and length of the page's `?render=demo`: what
+/// `wasm-sampler-render --demo --rate 48000` renders (the pattern and its
+/// default 2 s tail).
+pub const DEMO_RENDER_RATE: u32 = 48_000;
+
+/// Frames of the demo render at [`DEMO_RENDER_RATE`].
+///
+/// Thread: any non-real-time. Allocates while it counts.
+pub fn demo_render_frames() -> u64 {
+    let events = super::render::to_frames(&demo::pattern(), DEMO_RENDER_RATE);
+    super::render::length_for(&events, DEMO_RENDER_RATE, 2.0)
+}
+
+/// Builds the host engine for the browser (`web/host/`, release, for
+/// wasm32-unknown-unknown) in `target_dir` (a directory of its own, so that
+/// a build running inside another never waits on that one's lock) and gives
+/// the module's bytes. Runs `cargo`; needs the wasm32 target, which the
+/// plugin's build script installs.
+///
+/// Thread: non-real-time. Allocates, runs a build.
+pub fn build_host(target_dir: &Path) -> Result<Vec<u8>, String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .current_dir(root)
+        .args(["build", "--quiet", "--release", "-p", "wasm-sampler-web", "--target", "wasm32-unknown-unknown", "--target-dir"])
+        .arg(target_dir)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("building web/host for wasm32 failed ({status})"));
+    }
+    let wasm = target_dir.join("wasm32-unknown-unknown/release/wasm_sampler_web.wasm");
+    std::fs::read(&wasm).map_err(|e| format!("{}: {e}", wasm.display()))
+}
+
 /// Writes the site into `out` (created if missing), replacing what is
-/// there of the same names.
+/// there of the same names; `host_wasm` is [`build_host`]'s module.
 ///
 /// Thread: non-real-time. Allocates, writes files.
-pub fn assemble(out: &Path) -> Result<(), String> {
+pub fn assemble(out: &Path, host_wasm: &[u8]) -> Result<(), String> {
     let err = |path: &Path, e: std::io::Error| format!("{}: {e}", path.display());
     let demo_dir = out.join("demo");
     std::fs::create_dir_all(&demo_dir).map_err(|e| err(&demo_dir, e))?;
@@ -42,6 +79,7 @@ pub fn assemble(out: &Path) -> Result<(), String> {
         std::fs::write(&path, bytes).map_err(|e| err(&path, e))
     };
     write("guest.wasm", EMBEDDED_WASM)?;
+    write("host.wasm", host_wasm)?;
     for (name, text) in STATIC_FILES {
         write(name, text.as_bytes())?;
     }
@@ -57,6 +95,8 @@ pub fn assemble(out: &Path) -> Result<(), String> {
     }
     let manifest = serde_json::json!({
         "guest": { "file": "guest.wasm", "bytes": EMBEDDED_WASM.len(), "sha256": sha256_hex(EMBEDDED_WASM) },
+        "host": { "file": "host.wasm", "bytes": host_wasm.len(), "sha256": sha256_hex(host_wasm) },
+        "demo_render": { "rate": DEMO_RENDER_RATE, "frames": demo_render_frames() },
         "abi": {
             "version": abi::ABI_VERSION, "io_base": abi::IO_BASE, "initial_pages": abi::INITIAL_PAGES,
             "max_pages": abi::MAX_PAGES, "max_frames": abi::MAX_FRAMES, "polyphony": abi::POLYPHONY,

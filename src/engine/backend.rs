@@ -157,7 +157,22 @@ impl Drop for TickerGuard {
     }
 }
 
-pub(crate) fn first_line(e: &wasmtime::Error) -> String {
+/// What a fault leaves to be logged (wasmtime's error; allocated by
+/// wasmtime, dropped off the audio thread).
+pub type Report = wasmtime::Error;
+
+/// The clock housekeeping measures the recovery window with.
+pub use std::time::Instant;
+
+/// Runs `f` with nice-plug's allocation guard lifted (wasmtime allocates a
+/// trap's report).
+///
+/// Thread: any. Allocates only what `f` does.
+pub fn permit_alloc<T>(f: impl FnOnce() -> T) -> T {
+    nice_plug::util::permit_alloc(f)
+}
+
+pub(crate) fn first_line(e: &Report) -> String {
     format!("{e:#}").lines().next().unwrap_or_default().to_string()
 }
 

@@ -45,9 +45,9 @@ pub(super) struct Core {
     /// wasmtime's report of the last fault, parked here by the audio thread
     /// for housekeeping to log and drop. One place is enough: after a fault
     /// no guest call runs until recovery has taken the report.
-    pub fault_report: Option<wasmtime::Error>,
+    pub fault_report: Option<super::backend::Report>,
     /// When housekeeping last re-instantiated the guest (oldest first).
-    pub recoveries: [Option<std::time::Instant>; super::MAX_AUTO_RECOVERIES as usize],
+    pub recoveries: [Option<super::backend::Instant>; super::MAX_AUTO_RECOVERIES as usize],
     /// Housekeeping stopped re-instantiating (too many faults too fast).
     pub given_up: bool,
     pub faults: u64,
@@ -136,7 +136,7 @@ impl Core {
             None => self.fault_report = Some(trap.report),
             // Cannot happen on the audio thread (no guest call runs while a
             // fault is pending); elsewhere dropping it here is harmless.
-            Some(_) => nice_plug::util::permit_alloc(|| drop(trap.report)),
+            Some(_) => super::backend::permit_alloc(|| drop(trap.report)),
         }
     }
 
@@ -392,7 +392,7 @@ impl Core {
         self.guest.write_events(self.events.as_slice());
         let count = self.events.len() as u32;
         let result =
-            if self.permit_fault_allocs { nice_plug::util::permit_alloc(|| self.guest.process(frames, count)) } else { self.guest.process(frames, count) };
+            if self.permit_fault_allocs { super::backend::permit_alloc(|| self.guest.process(frames, count)) } else { self.guest.process(frames, count) };
         match result {
             Ok(_) => true,
             Err(trap) => {

@@ -121,11 +121,17 @@ impl Engine {
                 if pick(core.pads.get(pad)?)?.0 != region {
                     return None;
                 }
-                let src = core.guest.memory_base().wrapping_add(region.offset as usize + first * channels * size);
-                // SAFETY: the region is live (published, not freed while we
-                // hold the lock) and inside the memory; frames `first..first +
-                // n / channels` lie within it; nothing writes a published region.
-                unsafe { std::ptr::copy_nonoverlapping(src, raw.as_mut_ptr(), n * size) };
+                #[cfg(not(target_arch = "wasm32"))]
+                {
+                    let src = core.guest.memory_base().wrapping_add(region.offset as usize + first * channels * size);
+                    // SAFETY: the region is live (published, not freed while we
+                    // hold the lock) and inside the memory; frames `first..first +
+                    // n / channels` lie within it; nothing writes a published region.
+                    unsafe { std::ptr::copy_nonoverlapping(src, raw.as_mut_ptr(), n * size) };
+                }
+                // In a page the guest's memory is another instance's: copied through it.
+                #[cfg(target_arch = "wasm32")]
+                super::backend::read_memory(region.offset + (first * channels * size) as u64, &mut raw[..n * size]);
             }
             // Converted as the guest plays them.
             abi::format::to_f32(info.format.abi(), &raw[..n * size], &mut chunk[..n]);

@@ -31,10 +31,19 @@
 //! the guest. Output stays silent until then.
 
 pub mod allocator;
+// The guest runs in wasmtime (or natively) here; in a web page
+// (wasm32-unknown-unknown, the browser host's build) the page's JavaScript
+// runs it, and `js_guest.rs` takes the same place with the same names.
+#[cfg(not(target_arch = "wasm32"))]
 pub mod backend;
+#[cfg(target_arch = "wasm32")]
+#[path = "js_guest.rs"]
+pub mod backend;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod config;
 mod core;
 mod inspect;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod module;
 pub mod sample_store;
 pub mod triggering;
@@ -523,7 +532,7 @@ impl Engine {
     pub fn housekeeping(&self) -> usize {
         let mut core = self.core.lock();
         let report = core.fault_report.take();
-        let now = std::time::Instant::now();
+        let now = backend::Instant::now();
         // Attempts within the window (oldest first); the oldest falls out
         // once the window holds the maximum.
         let recent = core.recoveries.iter().flatten().filter(|t| now.duration_since(**t) < RECOVERY_WINDOW).count() as u64;
@@ -577,7 +586,7 @@ impl Engine {
         let mut core = self.lock_for_audio();
         if core.fault.is_none() {
             let permit = core.permit_fault_allocs;
-            let result = if permit { nice_plug::util::permit_alloc(|| core.guest.reset()) } else { core.guest.reset() };
+            let result = if permit { backend::permit_alloc(|| core.guest.reset()) } else { core.guest.reset() };
             if let Err(trap) = result {
                 core.record_fault(trap);
             }

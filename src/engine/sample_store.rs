@@ -23,7 +23,9 @@ pub struct Reservation<'e> {
     engine: &'e Engine,
     region: Region,
     slot: u32,
-    /// Base address of the linear memory (it never moves).
+    /// Base address of the linear memory (it never moves; in a page, not
+    /// addressable, and unused).
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     base: *mut u8,
     info: SampleInfo,
     /// Cleared when published; a reservation still live on drop is given back.
@@ -66,13 +68,20 @@ impl<'e> Reservation<'e> {
     /// Thread: loader, without the engine lock. No allocation.
     pub fn write(&mut self, offset: usize, bytes: &[u8]) {
         assert!(offset + bytes.len() <= self.len(), "write past the reserved region");
-        let dst = self.base.wrapping_add(self.region.offset as usize + offset);
-        // SAFETY: the region lies inside the memory (the allocator's span
-        // never exceeds the memory size, checked in `Engine::reserve`), the
-        // memory never moves (`memory_may_move(false)`), and no guest slot
-        // names the region until `publish` consumes this reservation, so
-        // nothing else reads or writes these bytes meanwhile.
-        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), dst, bytes.len()) };
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let dst = self.base.wrapping_add(self.region.offset as usize + offset);
+            // SAFETY: the region lies inside the memory (the allocator's span
+            // never exceeds the memory size, checked in `Engine::reserve`), the
+            // memory never moves (`memory_may_move(false)`), and no guest slot
+            // names the region until `publish` consumes this reservation, so
+            // nothing else reads or writes these bytes meanwhile.
+            unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), dst, bytes.len()) };
+        }
+        // In a page the guest's memory is another instance's (the same
+        // argument holds: nothing names the region yet).
+        #[cfg(target_arch = "wasm32")]
+        crate::engine::backend::write_memory(self.region.offset + offset as u64, bytes);
     }
 
     /// The region and slot, for publishing: the reservation ends here.

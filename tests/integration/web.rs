@@ -1,9 +1,13 @@
 //! The browser host (`cargo xtask web`): the site carries the guest module
 //! the plugin embeds, byte for byte, and a page in headless Chromium runs it
 //! in an AudioWorklet after checking its SHA-256, its ABI version and its
-//! heap, as the plugin's host does. A module that is not the plugin's is
-//! refused. Needs Debian's `chromium` (CI installs it; elsewhere the tests
-//! say SKIPPED unless `WASM_SAMPLER_REQUIRE_BROWSER_TESTS=1`).
+//! heap, as the plugin's host does, with the plugin's engine built for the
+//! browser (`web/host/`). A module that is not the plugin's is refused; the
+//! page's offline render of the demo equals the command line's bit for bit.
+//! Needs Debian's `chromium` (CI installs it; elsewhere the tests say
+//! SKIPPED unless `WASM_SAMPLER_REQUIRE_BROWSER_TESTS=1`); builds the host
+//! engine for wasm32 into `target/web-host/` (about a minute the first
+//! time).
 
 use crate::common::*;
 
@@ -11,20 +15,21 @@ use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use wasm_sampler::cli::web_site::{assemble, sha256_hex};
+use wasm_sampler::cli::web_site::{assemble, build_host, demo_render_frames, sha256_hex};
 use wasm_sampler::engine::module::EMBEDDED_WASM;
 use wasm_sampler::guest::abi;
 
 #[path = "../../xtask/src/serve.rs"]
 mod serve;
 
-/// Opens `page` of the site in `root` in headless Chromium and gives what
-/// the page posted to `/result` (failing after 60 s).
-fn page_result(root: &std::path::Path, page: &str) -> serde_json::Value {
+/// Opens `page` of the site in `root` in headless Chromium and gives the
+/// first result the page posted to `/result` that has `key` (or an
+/// `error`), failing after 120 s.
+fn page_result(root: &std::path::Path, page: &str, key: &str) -> serde_json::Value {
     let (addr, results) = serve::start(root.to_path_buf(), 0).unwrap();
     let profile = tempdir();
     let mut browser = Command::new("chromium")
-        .args(["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--mute-audio"])
+        .args(["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--mute-audio", "--autoplay-policy=no-user-gesture-required"])
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(format!("http://{addr}/{page}"))
         .stdout(Stdio::null())
@@ -33,10 +38,18 @@ fn page_result(root: &std::path::Path, page: &str) -> serde_json::Value {
         .process_group(0)
         .spawn()
         .expect("chromium starts");
-    let posted = results.recv_timeout(Duration::from_secs(60));
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let mut posted = None;
+    while let Ok(body) = results.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())) {
+        let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        if value.get(key).is_some() || value.get("error").is_some() {
+            posted = Some(value);
+            break;
+        }
+    }
     let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", browser.id())]).status();
     let _ = browser.wait();
-    serde_json::from_slice(&posted.expect("the page reported within 60 s")).unwrap()
+    posted.unwrap_or_else(|| panic!("the page posted no result with {key:?} within 120 s"))
 }
 
 /// The site, built into a temporary folder; `None` (the test skips) when
@@ -45,8 +58,13 @@ fn site() -> Option<tempfile::TempDir> {
     if !tools_or_skip("WASM_SAMPLER_REQUIRE_BROWSER_TESTS", &["chromium"], "the browser host") {
         return None;
     }
+    // Built once for all the tests here.
+    static HOST: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    // In target/web-host/, where `cargo xtask web` builds it too.
+    let target = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("target/tmp is in target/").join("web-host");
+    let host = HOST.get_or_init(|| build_host(&target).unwrap());
     let site = tempdir();
-    assemble(site.path()).unwrap();
+    assemble(site.path(), host).unwrap();
     Some(site)
 }
 
@@ -54,7 +72,7 @@ fn site() -> Option<tempfile::TempDir> {
 fn the_page_runs_the_plugins_own_guest_in_an_audio_worklet() {
     let Some(site) = site() else { return };
     assert_eq!(std::fs::read(site.path().join("guest.wasm")).unwrap(), EMBEDDED_WASM, "the site's guest is the plugin's");
-    let status = page_result(site.path(), "?report=1");
+    let status = page_result(site.path(), "?report=1", "ok");
     assert_eq!(status["ok"], true, "{status}");
     assert_eq!(status["abi"], abi::ABI_VERSION, "{status}");
     assert_eq!(status["sha256"], sha256_hex(EMBEDDED_WASM), "{status}");
@@ -70,8 +88,40 @@ fn a_guest_module_that_is_not_the_plugins_is_refused() {
     let last = other.len() - 1;
     other[last] ^= 1;
     std::fs::write(site.path().join("guest.wasm"), &other).unwrap();
-    let status = page_result(site.path(), "?report=1");
+    let status = page_result(site.path(), "?report=1", "ok");
     assert_eq!(status["ok"], false, "{status}");
     let error = status["error"].as_str().unwrap();
     assert!(error.starts_with(&format!("guest.wasm is not the plugin's module (SHA-256 {}", sha256_hex(&other))), "{error}");
+}
+
+/// The contract other tools rely on: `index.html?render=demo` renders the
+/// demo kit and pattern offline (48 kHz, stereo, the browser's 128-frame
+/// quanta) through the plugin's guest and engine, and its SHA-256 of the
+/// interleaved little-endian float32 samples equals the same digest of
+/// `wasm-sampler-render --demo --rate 48000`'s output.
+#[test]
+fn the_pages_offline_demo_render_is_the_command_lines_bit_for_bit() {
+    let Some(site) = site() else { return };
+    let dir = tempdir();
+    let wav = path_in(&dir, "demo.wav");
+    let out = Command::new(env!("CARGO_BIN_EXE_wasm-sampler-render")).args(["--demo", "--rate", "48000", "--out"]).arg(&wav).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut reader = hound::WavReader::open(&wav).unwrap();
+    let bytes: Vec<u8> = reader.samples::<f32>().flat_map(|s| s.unwrap().to_le_bytes()).collect();
+    let frames = bytes.len() as u64 / 8;
+    assert_eq!(frames, demo_render_frames(), "the manifest's length is the command line's");
+    let page = page_result(site.path(), "?render=demo&report=1", "sha256");
+    assert_eq!((page["frames"].as_u64(), page["sha256"].as_str()), (Some(frames), Some(sha256_hex(&bytes).as_str())), "{page}");
+}
+
+/// The demo plays live too: a real-time `AudioContext` (headless, audio
+/// muted, no user gesture needed) runs the engine, and a second in its
+/// output carries sound.
+#[test]
+fn the_demo_plays_live_in_a_real_time_audio_context() {
+    let Some(site) = site() else { return };
+    let live = page_result(site.path(), "?play=demo&report=1", "playing");
+    assert_eq!(live["playing"], true, "{live}");
+    let peak = live["peak"].as_f64().unwrap();
+    assert!(peak > 0.01 && peak < 1.5, "{live}");
 }

@@ -1,0 +1,163 @@
+//! The browser host's engine: the plugin's engine, kit store, decoders and
+//! demo, built from the plugin's own source files (the `#[path]` modules
+//! below; nothing is copied) for wasm32-unknown-unknown, with the guest
+//! reached through the page (`src/engine/js_guest.rs`). The exports at the
+//! end are what `web/worklet.js` calls; everything runs on the page's audio
+//! rendering thread, the only thread this build has.
+//!
+//! Why the plugin's files and not a crate they share: the engine is one
+//! module tree with the plugin's (`crate::kit`, `crate::engine`, …); this
+//! crate gives those names the same meaning without wasmtime, nice-plug or
+//! the editor, which cannot be built for a browser.
+
+// Only a browser build has anything here (a native build of the workspace
+// passes over it: the plugin's engine there is the plugin crate's).
+#![cfg(target_arch = "wasm32")]
+// The engine drops a guest fault's report explicitly, where it must go
+// (wasmtime's is freed off the audio thread); the page's report is a static
+// text, whose drop does nothing.
+#![allow(clippy::drop_non_drop)]
+
+#[path = "../../../src/cli/mod.rs"]
+pub mod cli;
+#[path = "../../../src/decode/mod.rs"]
+pub mod decode;
+#[path = "../../../src/engine/mod.rs"]
+pub mod engine;
+#[path = "../../../src/kit/mod.rs"]
+pub mod kit;
+#[path = "../../../src/panic_text.rs"]
+mod panic_text;
+#[path = "../../../src/settings.rs"]
+pub mod settings;
+
+pub use panic_text::panic_text;
+pub use wasm_sampler_guest as guest;
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use cli::render::{length_for, to_frames, FrameEvent};
+use engine::triggering::NoteEvent;
+use engine::{Engine, EngineOptions};
+use kit::KitStore;
+
+/// The most frames one `ws_process` call renders (a render quantum is 128).
+const MAX_BLOCK: usize = 4096;
+
+/// Everything the page's engine holds.
+struct Host {
+    store: KitStore,
+    engine: Arc<Engine>,
+    /// Events to play, sorted by frame, and the next one.
+    events: Vec<FrameEvent>,
+    next: usize,
+    /// Frames rendered since the events were set.
+    at: u64,
+    notes: Vec<NoteEvent>,
+    /// Left then right, `MAX_BLOCK` each.
+    out: Vec<f32>,
+    /// The last error, for `ws_error`.
+    error: String,
+}
+
+thread_local! {
+    static HOST: RefCell<Option<Host>> = const { RefCell::new(None) };
+}
+
+fn with_host<T>(default: T, f: impl FnOnce(&mut Host) -> T) -> T {
+    HOST.with(|h| h.borrow_mut().as_mut().map(f).unwrap_or(default))
+}
+
+/// Starts the engine at `sample_rate` (the guest must be instantiated and
+/// imported by then). 0 on success, else 1 (`ws_error` says why).
+#[no_mangle]
+pub extern "C" fn ws_start(sample_rate: f32) -> i32 {
+    let options = EngineOptions { sample_rate, ..EngineOptions::default() };
+    match Engine::new(options) {
+        Ok(engine) => {
+            let engine = Arc::new(engine);
+            let store = KitStore::with_engine(engine.clone());
+            let host = Host {
+                store,
+                engine,
+                events: Vec::new(),
+                next: 0,
+                at: 0,
+                notes: Vec::with_capacity(2048),
+                out: vec![0.0; 2 * MAX_BLOCK],
+                error: String::new(),
+            };
+            HOST.with(|h| *h.borrow_mut() = Some(host));
+            0
+        }
+        Err(e) => {
+            ERROR.with(|s| *s.borrow_mut() = e.to_string());
+            1
+        }
+    }
+}
+
+thread_local! {
+    /// An error from before the engine existed.
+    static ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// The last error's text (UTF-8): its address; `ws_error_len` its length.
+#[no_mangle]
+pub extern "C" fn ws_error() -> *const u8 {
+    with_host(None, |h| Some(h.error.as_ptr())).unwrap_or_else(|| ERROR.with(|s| s.borrow().as_ptr()))
+}
+
+/// The length of [`ws_error`]'s text.
+#[no_mangle]
+pub extern "C" fn ws_error_len() -> u32 {
+    with_host(None, |h| Some(h.error.len() as u32)).unwrap_or_else(|| ERROR.with(|s| s.borrow().len() as u32))
+}
+
+/// Loads the demo kit into pads 0 to 5 (the same sounds the command line's
+/// `--demo` plays). 0 on success.
+#[no_mangle]
+pub extern "C" fn ws_load_demo() -> i32 {
+    with_host(1, |h| match cli::demo::load_kit(&h.store) {
+        Ok(()) => 0,
+        Err(e) => {
+            h.error = e.to_string();
+            1
+        }
+    })
+}
+
+/// Plays the demo pattern from now on, at `rate`; gives the frames the
+/// command line renders for it (the pattern and its 2 s tail).
+#[no_mangle]
+pub extern "C" fn ws_play_demo(rate: u32) -> f64 {
+    with_host(0.0, |h| {
+        h.events = to_frames(&cli::demo::pattern(), rate);
+        h.next = 0;
+        h.at = 0;
+        length_for(&h.events, rate, 2.0) as f64
+    })
+}
+
+/// Renders `frames` frames (at most 4096): the events due in them, then
+/// housekeeping. Gives the address of the left channel; the right follows
+/// it, 4096 floats on.
+#[no_mangle]
+pub extern "C" fn ws_process(frames: u32) -> *const f32 {
+    with_host(std::ptr::null(), |h| {
+        let frames = (frames as usize).min(MAX_BLOCK);
+        let end = h.at + frames as u64;
+        h.notes.clear();
+        while h.next < h.events.len() && h.events[h.next].frame < end {
+            let offset = (h.events[h.next].frame.saturating_sub(h.at)) as u32;
+            h.notes.push(h.events[h.next].event.at(offset));
+            h.next += 1;
+        }
+        let (left, right) = h.out.split_at_mut(MAX_BLOCK);
+        h.engine.process(&h.notes, &mut left[..frames], &mut right[..frames]);
+        h.engine.housekeeping();
+        h.at = end;
+        h.out.as_ptr()
+    })
+}
