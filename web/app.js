@@ -42,27 +42,27 @@ async function load() {
 }
 
 // A worklet node on `context` running the guest and the engine; resolves
-// with what the worklet reported once it started.
-async function startNode(context, loaded, play) {
+// with what the worklet reported once it started. `extra`: files and a MIDI
+// file for `play` "midi" (see worklet.js).
+async function startNode(context, loaded, play, extra = {}) {
   await context.audioWorklet.addModule("worklet.js");
   return new Promise((resolve) => {
     const node = new AudioWorkletNode(context, "wasm-sampler", {
       numberOfInputs: 0,
       outputChannelCount: [2],
-      processorOptions: { guestBytes: loaded.guestBytes, hostBytes: loaded.hostBytes, abi: loaded.manifest.abi, play },
+      processorOptions: { guestBytes: loaded.guestBytes, hostBytes: loaded.hostBytes, abi: loaded.manifest.abi, play, ...extra },
     });
     node.port.onmessage = (event) => resolve({ node, status: event.data });
     node.connect(context.destination);
   });
 }
 
-// Renders the demo offline and gives { frames, sha256 }.
-async function renderDemo(loaded) {
-  const { rate, frames } = loaded.manifest.demo_render;
+// Renders offline at `rate` for `frames` frames and gives { frames, sha256 }.
+async function renderOffline(loaded, rate, frames, play, extra) {
   const context = new OfflineAudioContext(2, frames, rate);
-  const { status } = await startNode(context, loaded, "demo");
+  const { status } = await startNode(context, loaded, play, extra);
   if (!status.ok) throw new Error(status.error);
-  if (status.frames !== frames) throw new Error(`the engine plays ${status.frames} frames, the manifest says ${frames}`);
+  if (status.frames !== frames) throw new Error(`the engine plays ${status.frames} frames, expected ${frames}`);
   const buffer = await context.startRendering();
   const left = buffer.getChannelData(0);
   const right = buffer.getChannelData(1);
@@ -72,6 +72,34 @@ async function renderDemo(loaded) {
     interleaved[2 * i + 1] = right[i];
   }
   return { frames, sha256: hex(await crypto.subtle.digest("SHA-256", interleaved.buffer)) };
+}
+
+// The demo, for exactly the command line's frames.
+function renderDemo(loaded) {
+  const { rate, frames } = loaded.manifest.demo_render;
+  return renderOffline(loaded, rate, frames, "demo");
+}
+
+// `?render=file&sample=NAME&note=N&midi=NAME`: the audio file NAME (fetched
+// from the site, as a picked file) in a one-shot pad on note N, played by
+// the MIDI file, at 48 kHz: what `wasm-sampler-render --sample N=NAME --midi
+// NAME --rate 48000` renders.
+async function renderFile(loaded) {
+  const rate = 48000;
+  const sample = params.get("sample");
+  const bytes = await (await fetchOk(sample)).arrayBuffer();
+  const midi = await (await fetchOk(params.get("midi"))).arrayBuffer();
+  // The length, from an engine instance of its own here (the MIDI reader
+  // needs no guest).
+  const none = () => { throw new Error("no guest here"); };
+  const stub = new Proxy({}, { get: () => none });
+  const counter = new WebAssembly.Instance(new WebAssembly.Module(loaded.hostBytes), { guest: stub }).exports;
+  const at = counter.ws_alloc(midi.byteLength);
+  new Uint8Array(counter.memory.buffer).set(new Uint8Array(midi), at);
+  const frames = counter.ws_midi_frames(at, midi.byteLength, rate);
+  if (frames < 0) throw new Error(`${params.get("midi")}: not a Standard MIDI File`);
+  const files = [{ pad: 0, note: Number(params.get("note")), name: new TextEncoder().encode(sample), bytes }];
+  return renderOffline(loaded, rate, frames, "midi", { files, midi });
 }
 
 function showFacts(rows) {
@@ -106,10 +134,10 @@ async function main() {
     report(failed);
     return;
   }
-  if (params.get("render") === "demo") {
+  if (params.get("render")) {
     let result;
     try {
-      result = await renderDemo(loaded);
+      result = params.get("render") === "demo" ? await renderDemo(loaded) : await renderFile(loaded);
     } catch (e) {
       result = { error: String(e.message || e) };
     }

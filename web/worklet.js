@@ -9,16 +9,18 @@
 class WasmSamplerProcessor extends AudioWorkletProcessor {
   constructor(options) {
     super();
-    const { guestBytes, hostBytes, abi, play } = options.processorOptions;
+    const { guestBytes, hostBytes, abi, play, files, midi } = options.processorOptions;
     try {
-      this.start(guestBytes, hostBytes, abi, play);
+      this.start(guestBytes, hostBytes, abi, play, files || [], midi);
     } catch (e) {
       this.host = null;
       this.port.postMessage({ ok: false, error: String(e.message || e) });
     }
   }
 
-  start(guestBytes, hostBytes, abi, play) {
+  // `play`: "demo" (the demo kit and pattern), "midi" (`files` into their
+  // pads, then the MIDI file `midi`), or nothing (the engine only).
+  start(guestBytes, hostBytes, abi, play, files, midi) {
     const memory = new WebAssembly.Memory({ initial: abi.initial_pages, maximum: abi.max_pages });
     const guestModule = new WebAssembly.Module(guestBytes);
     const instantiate = () => new WebAssembly.Instance(guestModule, { env: { memory } }).exports;
@@ -56,13 +58,32 @@ class WasmSamplerProcessor extends AudioWorkletProcessor {
       for (const name of ["init", "set_polyphony", "slot_load", "slot_retire", "slot_voices", "pad_param", "slot_loop", "reset", "process"]) {
         imports.guest[name] = call(name);
       }
-      this.host = new WebAssembly.Instance(new WebAssembly.Module(hostBytes), imports).exports;
-      if (this.host.ws_start(sampleRate) !== 0 || (play === "demo" && this.host.ws_load_demo() !== 0)) {
+      const host = (this.host = new WebAssembly.Instance(new WebAssembly.Module(hostBytes), imports).exports);
+      const fail = () => {
         // (No TextDecoder in a worklet; the engine's errors are UTF-8.)
-        const bytes = hostMemory().slice(this.host.ws_error(), this.host.ws_error() + this.host.ws_error_len());
+        const bytes = hostMemory().slice(host.ws_error(), host.ws_error() + host.ws_error_len());
         throw new Error(decodeURIComponent(Array.from(bytes, (b) => "%" + b.toString(16).padStart(2, "0")).join("")));
+      };
+      // Bytes into the engine's memory (it takes them back).
+      const put = (bytes) => {
+        const data = new Uint8Array(bytes);
+        const at = host.ws_alloc(data.length);
+        hostMemory().set(data, at);
+        return [at, data.length];
+      };
+      if (host.ws_start(sampleRate) !== 0) fail();
+      if (play === "demo") {
+        if (host.ws_load_demo() !== 0) fail();
+        status.frames = host.ws_play_demo(sampleRate);
       }
-      if (play === "demo") status.frames = this.host.ws_play_demo(sampleRate);
+      if (play === "midi") {
+        for (const file of files) {
+          // (The name comes as UTF-8: a worklet has no TextEncoder.)
+          if (host.ws_load_file(file.pad, file.note, ...put(file.name), ...put(file.bytes)) !== 0) fail();
+        }
+        status.frames = host.ws_play_midi(...put(midi), sampleRate);
+        if (status.frames < 0) fail();
+      }
       status.engine = true;
     }
     this.port.postMessage(status);

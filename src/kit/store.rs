@@ -485,6 +485,27 @@ impl KitStore {
         }
     }
 
+    /// Loads an audio file's bytes, held in memory, into `pad` as its
+    /// sample, as [`load_file`](Self::load_file) loads a file (a file
+    /// dropped on a web page, which has no file system); `name` is the
+    /// file's name, for the kit and errors.
+    ///
+    /// Thread: non-real-time (decoding). Allocates.
+    pub fn load_bytes(&self, pad: usize, name: &str, bytes: Vec<u8>) -> Result<SampleInfo, LoadError> {
+        let path = Path::new(name);
+        let result = (|| {
+            check_pad(pad, path)?;
+            let engine = self.engine().cloned().ok_or_else(|| LoadError::new(path, "no engine to load into"))?;
+            let embedded = self.embed_audio().then(|| EmbeddedAudio::new(name, &bytes));
+            let file = AudioFile::from_bytes(path, bytes)?;
+            let info = file.info();
+            self.load_decoded(&engine, (pad, Target::Replace), path, embedded, SampleSource::File(path.to_path_buf()), info, |sink| file.decode_into(sink))
+        })();
+        self.note_result(pad, &result);
+        self.finish_file_load(pad);
+        result
+    }
+
     /// Loads interleaved f32 audio made in memory into `pad` (the demo kit);
     /// `name` names it in the kit and in errors.
     ///

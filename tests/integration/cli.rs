@@ -26,7 +26,7 @@ fn read_stereo(path: &Path) -> (hound::WavSpec, Vec<f32>, Vec<f32>) {
 }
 
 /// A format 1 MIDI file: 120 BPM, 480 ticks per beat, notes (tick, key).
-fn write_midi(path: &Path, notes: &[(u32, u8)]) {
+pub(crate) fn write_midi(path: &Path, notes: &[(u32, u8)]) {
     let ev = |delta: u32, kind| TrackEvent { delta: u28::new(delta), kind };
     let tempo = vec![ev(0, TrackEventKind::Meta(MetaMessage::Tempo(500_000.into()))), ev(0, TrackEventKind::Meta(MetaMessage::EndOfTrack))];
     let mut track = Vec::new();

@@ -125,3 +125,35 @@ fn the_demo_plays_live_in_a_real_time_audio_context() {
     let peak = live["peak"].as_f64().unwrap();
     assert!(peak > 0.01 && peak < 1.5, "{live}");
 }
+
+/// A picked file plays in the page exactly as in the plugin: a 44.1 kHz
+/// 16-bit stereo WAV, decoded in the page by the plugin's decoder (built
+/// into `host.wasm`) at its own rate and depth, in a one-shot pad on note 60,
+/// played by a MIDI file (three notes, two overlapping) and rendered
+/// offline at 48 kHz (so resampled by the guest), equals `wasm-sampler-render
+/// --sample 60=FILE --midi FILE --rate 48000` bit for bit.
+#[test]
+fn a_44k1_16_bit_wav_plays_in_the_page_as_the_command_line_plays_it() {
+    let Some(site) = site() else { return };
+    let frames = 30_000;
+    let values: Vec<i32> = (0..2 * frames).map(|i| (((i as u64 * 2_654_435_761) >> 7) % 60_000) as i32 - 30_000).collect();
+    let wav = site.path().join("tone.wav");
+    write_int_wav(&wav, 44_100, 2, 16, &values);
+    let midi = site.path().join("notes.mid");
+    super::cli::write_midi(&midi, &[(0, 60), (480, 60), (1000, 60)]);
+    let dir = tempdir();
+    let out_wav = path_in(&dir, "cli.wav");
+    let out = Command::new(env!("CARGO_BIN_EXE_wasm-sampler-render"))
+        .args(["--sample", &format!("60={}", wav.display()), "--midi"])
+        .arg(&midi)
+        .args(["--rate", "48000", "--out"])
+        .arg(&out_wav)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut reader = hound::WavReader::open(&out_wav).unwrap();
+    let bytes: Vec<u8> = reader.samples::<f32>().flat_map(|s| s.unwrap().to_le_bytes()).collect();
+    assert!(bytes.chunks(4).any(|b| b != [0, 0, 0, 0]), "the command line's render sounds");
+    let page = page_result(site.path(), "?render=file&sample=tone.wav&note=60&midi=notes.mid&report=1", "sha256");
+    assert_eq!((page["frames"].as_u64(), page["sha256"].as_str()), (Some(bytes.len() as u64 / 8), Some(sha256_hex(&bytes).as_str())), "{page}");
+}

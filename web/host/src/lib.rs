@@ -161,3 +161,90 @@ pub extern "C" fn ws_process(frames: u32) -> *const f32 {
         h.out.as_ptr()
     })
 }
+
+/// `len` bytes of this module's memory for the page to fill (a file's
+/// bytes, a MIDI file); given back by the call that takes them.
+#[no_mangle]
+pub extern "C" fn ws_alloc(len: u32) -> *mut u8 {
+    let mut bytes = std::mem::ManuallyDrop::new(vec![0u8; len as usize]);
+    bytes.as_mut_ptr()
+}
+
+/// Takes back what [`ws_alloc`] gave: the bytes at `ptr`, `len` long.
+///
+/// # Safety
+/// `ptr` and `len` must be a [`ws_alloc`] result and its length, not
+/// taken back before.
+unsafe fn take(ptr: *mut u8, len: u32) -> Vec<u8> {
+    // SAFETY: the caller's promise: a vector of exactly this length and
+    // capacity, leaked by `ws_alloc`.
+    unsafe { Vec::from_raw_parts(ptr, len as usize, len as usize) }
+}
+
+/// Loads an audio file's bytes (from [`ws_alloc`], taken back here) into
+/// `pad` as a one-shot pad on `note`, as the command line's `--sample
+/// NOTE=PATH` does; `name_ptr`/`name_len` is its name (UTF-8, in memory
+/// from [`ws_alloc`] too, taken back). 0 on success, else 1 (`ws_error`).
+///
+/// # Safety
+/// Both pointers with their lengths must come from [`ws_alloc`].
+#[no_mangle]
+pub unsafe extern "C" fn ws_load_file(pad: u32, note: u32, name_ptr: *mut u8, name_len: u32, bytes_ptr: *mut u8, bytes_len: u32) -> i32 {
+    // SAFETY: the caller's promise.
+    let (name, bytes) = unsafe { (take(name_ptr, name_len), take(bytes_ptr, bytes_len)) };
+    let name = String::from_utf8_lossy(&name).into_owned();
+    with_host(1, |h| {
+        let loaded = h
+            .store
+            .edit(pad as usize, |p| p.mapping = kit::Mapping::drum(note.min(127) as u8))
+            .map_err(|e| e.to_string())
+            .and_then(|()| h.store.load_bytes(pad as usize, &name, bytes).map(|_| ()).map_err(|e| e.to_string()));
+        match loaded {
+            Ok(()) => 0,
+            Err(e) => {
+                h.error = e;
+                1
+            }
+        }
+    })
+}
+
+/// The frames the command line renders for a MIDI file at `rate` (its
+/// events and the 2 s tail), or -1 if it is not one (`ws_error` is not set:
+/// this needs no engine). Takes the bytes back.
+///
+/// # Safety
+/// `ptr` and `len` must come from [`ws_alloc`].
+#[no_mangle]
+pub unsafe extern "C" fn ws_midi_frames(ptr: *mut u8, len: u32, rate: u32) -> f64 {
+    // SAFETY: the caller's promise.
+    let bytes = unsafe { take(ptr, len) };
+    match cli::midi::parse_midi(&bytes) {
+        Ok(timed) => length_for(&to_frames(&timed, rate), rate, 2.0) as f64,
+        Err(_) => -1.0,
+    }
+}
+
+/// Plays a MIDI file (from [`ws_alloc`], taken back) from now on at
+/// `rate`, as the command line's `--midi` does; gives the frames it renders
+/// (events and the 2 s tail), or -1 (`ws_error` says why).
+///
+/// # Safety
+/// `ptr` and `len` must come from [`ws_alloc`].
+#[no_mangle]
+pub unsafe extern "C" fn ws_play_midi(ptr: *mut u8, len: u32, rate: u32) -> f64 {
+    // SAFETY: the caller's promise.
+    let bytes = unsafe { take(ptr, len) };
+    with_host(-1.0, |h| match cli::midi::parse_midi(&bytes) {
+        Ok(timed) => {
+            h.events = to_frames(&timed, rate);
+            h.next = 0;
+            h.at = 0;
+            length_for(&h.events, rate, 2.0) as f64
+        }
+        Err(e) => {
+            h.error = e;
+            -1.0
+        }
+    })
+}
