@@ -11,6 +11,8 @@
 // - `&report=1`: also posts the result to the serving host's `/result` (the
 //   browser tests read it there).
 
+import { PadsPage } from "./pads.js";
+
 const params = new URLSearchParams(location.search);
 const statusLine = document.getElementById("guest-status");
 const facts = document.getElementById("guest-facts");
@@ -153,36 +155,38 @@ async function main() {
   const shown = { ...status, sha256: loaded.sha256, bytes: loaded.guestBytes.byteLength, sampleRate: check.sampleRate };
   showStatus(shown);
   report(shown);
+  if (!status.ok) return;
+  // The pads, on a live context made at first use (after a click, or at
+  // once where the browser allows sound without one).
+  let context = null;
+  const page = (window.padsPage = new PadsPage(async (play) => {
+    context = new AudioContext({ sampleRate: 48000 });
+    const started = await startNode(context, loaded, play);
+    await context.resume();
+    return started;
+  }));
   const play = document.getElementById("play-demo");
-  play.disabled = !status.ok;
-  play.onclick = () => {
-    play.disabled = true;
-    playLive(loaded);
-  };
-  // `?play=demo`: at once (a browser that allows audio without a gesture).
-  if (status.ok && params.get("play") === "demo") playLive(loaded);
-}
-
-// Plays the demo live; after a second, reports the loudest sample the
-// output carried in the last 2048 frames ({ playing, peak }).
-async function playLive(loaded) {
-  const live = new AudioContext({ sampleRate: 48000 });
-  const { node, status } = await startNode(live, loaded, "demo");
-  if (!status.ok) {
-    statusLine.textContent = `The demo could not start: ${status.error}`;
-    report({ playing: false, error: status.error });
-    return;
+  play.disabled = false;
+  play.onclick = () => page.request({ type: "demo" });
+  if (params.get("play") === "demo") {
+    // Plays the demo at once; after a second, reports the loudest sample the
+    // output carried in the last 2048 frames ({ playing, peak }).
+    const node = await page.engine("demo").catch((e) => report({ playing: false, error: String(e.message || e) }));
+    if (!node) return;
+    const analyser = context.createAnalyser();
+    analyser.fftSize = 2048;
+    node.connect(analyser);
+    setTimeout(() => {
+      const samples = new Float32Array(analyser.fftSize);
+      analyser.getFloatTimeDomainData(samples);
+      const peak = samples.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      report({ playing: context.state === "running", peak, sampleRate: context.sampleRate });
+    }, 1000);
   }
-  await live.resume();
-  const analyser = live.createAnalyser();
-  analyser.fftSize = 2048;
-  node.connect(analyser);
-  setTimeout(() => {
-    const samples = new Float32Array(analyser.fftSize);
-    analyser.getFloatTimeDomainData(samples);
-    const peak = samples.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-    report({ playing: live.state === "running", peak, sampleRate: live.sampleRate });
-  }, 1000);
+  if (params.get("selftest") === "1") {
+    const { selftest } = await import("./selftest.js");
+    selftest(page).then((r) => report({ selftest: r }), (e) => report({ error: String(e.message || e) }));
+  }
 }
 
 main();

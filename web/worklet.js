@@ -59,18 +59,20 @@ class WasmSamplerProcessor extends AudioWorkletProcessor {
         imports.guest[name] = call(name);
       }
       const host = (this.host = new WebAssembly.Instance(new WebAssembly.Module(hostBytes), imports).exports);
+      // UTF-8 text the engine wrote (a worklet has no TextDecoder).
+      const text = (at, len) => decodeURIComponent(Array.from(hostMemory().slice(at, at + len), (b) => "%" + b.toString(16).padStart(2, "0")).join(""));
+      this.errorText = () => text(host.ws_error(), host.ws_error_len());
+      this.stateText = () => text(host.ws_state(), host.ws_state_len());
       const fail = () => {
-        // (No TextDecoder in a worklet; the engine's errors are UTF-8.)
-        const bytes = hostMemory().slice(host.ws_error(), host.ws_error() + host.ws_error_len());
-        throw new Error(decodeURIComponent(Array.from(bytes, (b) => "%" + b.toString(16).padStart(2, "0")).join("")));
+        throw new Error(this.errorText());
       };
       // Bytes into the engine's memory (it takes them back).
-      const put = (bytes) => {
+      const put = (this.put = (bytes) => {
         const data = new Uint8Array(bytes);
         const at = host.ws_alloc(data.length);
         hostMemory().set(data, at);
         return [at, data.length];
-      };
+      });
       if (host.ws_start(sampleRate) !== 0) fail();
       if (play === "demo") {
         if (host.ws_load_demo() !== 0) fail();
@@ -85,8 +87,43 @@ class WasmSamplerProcessor extends AudioWorkletProcessor {
         if (status.frames < 0) fail();
       }
       status.engine = true;
+      this.port.onmessage = (event) => this.message(event.data);
     }
     this.port.postMessage(status);
+  }
+
+  // The page's requests: load a file into a pad, play a note, clear a pad,
+  // set a pad's gain/pan/tune, or ask for the state (pads, memory map,
+  // figures). Every reply but a note's carries the state.
+  message(m) {
+    const host = this.host;
+    if (!host) return;
+    const reply = { type: m.type, id: m.id, pad: m.pad };
+    switch (m.type) {
+      case "load":
+        if (host.ws_load_file(m.pad, m.note, ...this.put(m.name), ...this.put(m.bytes)) !== 0) reply.error = this.errorText();
+        break;
+      case "note":
+        host.ws_note(m.note, m.velocity);
+        return;
+      case "clear":
+        host.ws_clear(m.pad);
+        break;
+      case "set":
+        if (host.ws_set(m.pad, m.gain, m.pan, m.tune) !== 0) reply.error = this.errorText();
+        break;
+      case "demo":
+        // The demo kit into pads 1-6, and its pattern from now on.
+        if (host.ws_load_demo() !== 0) reply.error = this.errorText();
+        else host.ws_play_demo(sampleRate);
+        break;
+      case "state":
+        break;
+      default:
+        return;
+    }
+    reply.state = JSON.parse(this.stateText());
+    this.port.postMessage(reply);
   }
 
   process(inputs, outputs) {

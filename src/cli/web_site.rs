@@ -20,8 +20,13 @@ use super::demo;
 use crate::engine::module::EMBEDDED_WASM;
 
 /// The page's own files, in `web/`.
-const STATIC_FILES: [(&str, &str); 3] =
-    [("index.html", include_str!("../../web/index.html")), ("app.js", include_str!("../../web/app.js")), ("worklet.js", include_str!("../../web/worklet.js"))];
+const STATIC_FILES: [(&str, &str); 5] = [
+    ("index.html", include_str!("../../web/index.html")),
+    ("app.js", include_str!("../../web/app.js")),
+    ("pads.js", include_str!("../../web/pads.js")),
+    ("selftest.js", include_str!("../../web/selftest.js")),
+    ("worklet.js", include_str!("../../web/worklet.js")),
+];
 
 /// Lowercase hex SHA-256 of `bytes`.
 ///

@@ -157,3 +157,30 @@ fn a_44k1_16_bit_wav_plays_in_the_page_as_the_command_line_plays_it() {
     let page = page_result(site.path(), "?render=file&sample=tone.wav&note=60&midi=notes.mid&report=1", "sha256");
     assert_eq!((page["frames"].as_u64(), page["sha256"].as_str()), (Some(bytes.len() as u64 / 8), Some(sha256_hex(&bytes).as_str())), "{page}");
 }
+
+/// The page as a user meets it, driven with real drop events
+/// (`?selftest=1`, `web/selftest.js`): a WAV dropped on pad 1 loads there
+/// (the demo's 48 kHz snare, 14 400 frames) and a click plays it (a voice
+/// starts; its region is in the memory map); a text file dropped on pad 2
+/// gives one line naming it and changes no pad and no region; 200 loads and
+/// clears on four pads leave exactly the loaded pads' regions.
+#[test]
+fn dropped_files_load_and_play_bad_ones_change_nothing_and_200_loads_leave_the_allocator_consistent() {
+    let Some(site) = site() else { return };
+    let r = page_result(site.path(), "?selftest=1&report=1", "selftest");
+    let t = &r["selftest"];
+    assert_eq!(t["drop"], serde_json::json!({ "name": "snare.wav", "frames": 14_400, "rate": 48_000, "region": true }), "{r}");
+    assert!(t["voicesStarted"].as_u64() >= Some(1), "{r}");
+    let error = t["bad"]["error"].as_str().unwrap();
+    assert!(error.starts_with("notes.txt: not an audio file") && error.lines().count() == 1, "{r}");
+    assert_eq!((t["bad"]["unchanged"].as_bool(), t["bad"]["message"].as_str()), (Some(true), Some(error)), "{r}");
+    let churn = &t["churn"];
+    let loaded: Vec<u64> = churn["loaded"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    let mut regions: Vec<u64> = churn["regions"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    regions.sort();
+    assert_eq!((churn["loads"].as_u64(), churn["clears"].as_u64()), (Some(200), Some(67)), "{r}");
+    assert!(loaded.len() >= 3 && loaded[0] == 0, "pad 1 and some of pads 3-6 loaded: {r}");
+    assert_eq!(regions, loaded, "one region for each loaded pad, none for the cleared: {r}");
+    assert_eq!(churn["allocatorRegions"].as_u64(), Some(loaded.len() as u64), "{r}");
+    assert!(churn["used"].as_u64() >= churn["bytes"].as_u64(), "{r}");
+}

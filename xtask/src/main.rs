@@ -68,8 +68,10 @@ fn screenshot() -> nice_plug_xtask::Result<()> {
 }
 
 /// Builds the site into `target/web/` (the `web_site` example writes it,
-/// with the guest module the plugin embeds); with `--serve`, serves it on
-/// 127.0.0.1:8917 (`--port N` for another) until stopped.
+/// with the guest module the plugin embeds); with `--screenshot`, saves the
+/// README's picture of the page playing the demo (`web/screenshot.png`, by
+/// `web/tools/screenshot.py` in headless Chromium); with `--serve`, serves
+/// it on 127.0.0.1:8917 (`--port N` for another) until stopped.
 fn web() -> nice_plug_xtask::Result<()> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace");
     let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
@@ -81,6 +83,15 @@ fn web() -> nice_plug_xtask::Result<()> {
         anyhow::bail!("building the site failed");
     }
     println!("built {}", out.display());
+    if args.iter().any(|a| a == "--screenshot") {
+        let (addr, _results) = serve::start(out.clone(), 0)?;
+        let shot = root.join("web/screenshot.png");
+        let status =
+            std::process::Command::new("python3").arg(root.join("web/tools/screenshot.py")).arg(format!("http://{addr}/?play=demo")).arg(&shot).status()?;
+        if !status.success() {
+            anyhow::bail!("the screenshot failed (needs chromium)");
+        }
+    }
     if args.iter().any(|a| a == "--serve") {
         let port = match args.iter().position(|a| a == "--port") {
             Some(i) => args.get(i + 1).and_then(|p| p.parse().ok()).ok_or_else(|| anyhow::anyhow!("--port needs a number"))?,

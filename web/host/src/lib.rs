@@ -55,6 +55,11 @@ struct Host {
     /// Frames rendered since the events were set.
     at: u64,
     notes: Vec<NoteEvent>,
+    /// Notes played live (a click, a key, Web MIDI), for the next block's
+    /// first frame.
+    live: Vec<NoteEvent>,
+    /// The last [`ws_state`] text.
+    text: String,
     /// Left then right, `MAX_BLOCK` each.
     out: Vec<f32>,
     /// The last error, for `ws_error`.
@@ -85,6 +90,8 @@ pub extern "C" fn ws_start(sample_rate: f32) -> i32 {
                 next: 0,
                 at: 0,
                 notes: Vec::with_capacity(2048),
+                live: Vec::with_capacity(256),
+                text: String::new(),
                 out: vec![0.0; 2 * MAX_BLOCK],
                 error: String::new(),
             };
@@ -154,6 +161,7 @@ pub extern "C" fn ws_process(frames: u32) -> *const f32 {
             h.notes.push(h.events[h.next].event.at(offset));
             h.next += 1;
         }
+        h.notes.append(&mut h.live);
         let (left, right) = h.out.split_at_mut(MAX_BLOCK);
         h.engine.process(&h.notes, &mut left[..frames], &mut right[..frames]);
         h.engine.housekeeping();
@@ -194,11 +202,14 @@ pub unsafe extern "C" fn ws_load_file(pad: u32, note: u32, name_ptr: *mut u8, na
     let (name, bytes) = unsafe { (take(name_ptr, name_len), take(bytes_ptr, bytes_len)) };
     let name = String::from_utf8_lossy(&name).into_owned();
     with_host(1, |h| {
-        let loaded = h
-            .store
-            .edit(pad as usize, |p| p.mapping = kit::Mapping::drum(note.min(127) as u8))
-            .map_err(|e| e.to_string())
-            .and_then(|()| h.store.load_bytes(pad as usize, &name, bytes).map(|_| ()).map_err(|e| e.to_string()));
+        let pad = pad as usize;
+        let mapping = kit::Mapping::drum(note.min(127) as u8);
+        // A pad that would map to another note is set first (as `--sample`
+        // does); one that already maps to it is left alone, so a file that
+        // fails to load changes nothing.
+        let current = h.store.pads().get(pad).map(|p| p.model.mapping).unwrap_or_else(|| kit::Mapping::default_for(pad));
+        let mapped = if current == mapping { Ok(()) } else { h.store.edit(pad, |p| p.mapping = mapping) };
+        let loaded = mapped.and_then(|()| h.store.load_bytes(pad, &name, bytes).map(|_| ()).map_err(|e| e.to_string()));
         match loaded {
             Ok(()) => 0,
             Err(e) => {
@@ -247,4 +258,105 @@ pub unsafe extern "C" fn ws_play_midi(ptr: *mut u8, len: u32, rate: u32) -> f64 
             -1.0
         }
     })
+}
+
+/// Plays `note` now (at the next block's first frame) at MIDI `velocity`
+/// 1..=127; velocity 0 releases it.
+#[no_mangle]
+pub extern "C" fn ws_note(note: u32, velocity: u32) {
+    let note = note.min(127) as u8;
+    with_host((), |h| {
+        // Held notes beyond a block's worth wait for the next (none are
+        // dropped: the queue only grows between two blocks).
+        h.live.push(match velocity.min(127) {
+            0 => NoteEvent::Off { frame: 0, channel: 0, note },
+            v => NoteEvent::On { frame: 0, channel: 0, note, velocity: v as f32 / 127.0 },
+        });
+    })
+}
+
+/// Empties `pad` (its voices fade; its region is freed once they have).
+#[no_mangle]
+pub extern "C" fn ws_clear(pad: u32) {
+    with_host((), |h| h.store.clear(pad as usize))
+}
+
+/// Sets `pad`'s gain (dB), pan (-1..1) and tune (semitones), each clamped
+/// to its range in the settings table. 0 on success, else 1 (`ws_error`).
+#[no_mangle]
+pub extern "C" fn ws_set(pad: u32, gain_db: f32, pan: f32, tune_semitones: f32) -> i32 {
+    with_host(1, |h| {
+        let edited = h.store.edit(pad as usize, |p| {
+            p.settings.gain_db = settings::PAD_GAIN_DB.clamp(gain_db);
+            p.settings.pan = settings::PAN.clamp(pan);
+            p.settings.tune_semitones = settings::TUNE_SEMITONES.clamp(tune_semitones).round() as i32;
+        });
+        match edited {
+            Ok(()) => 0,
+            Err(e) => {
+                h.error = e;
+                1
+            }
+        }
+    })
+}
+
+/// The pads, the memory map and the engine's figures as JSON (UTF-8):
+/// its address; [`ws_state_len`] its length. `{ pads: [{ pad, name, note,
+/// frames, rate, channels, bytes, error }], map: [{ offset, len, kind, pad
+/// }], stats }`.
+#[no_mangle]
+pub extern "C" fn ws_state() -> *const u8 {
+    with_host(std::ptr::null(), |h| {
+        let pads: Vec<serde_json::Value> = h
+            .store
+            .pads()
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let sample = p.sample.as_ref();
+                serde_json::json!({
+                    "pad": i,
+                    "name": p.model.samples.first().map(|s| s.file.display().to_string()),
+                    // The note a click plays: a drum pad's, a pitched pad's root.
+                    "note": match p.model.mapping.trigger {
+                        kit::Trigger::Note(n) => Some(n),
+                        kit::Trigger::Range { .. } => p.model.samples.first().map(|s| s.params.root_key),
+                    },
+                    "frames": sample.map(|s| s.info.frames),
+                    "rate": sample.map(|s| s.info.sample_rate),
+                    "channels": sample.map(|s| s.info.channels),
+                    "bytes": sample.map(|s| s.info.bytes()),
+                    "gain_db": p.model.settings.gain_db,
+                    "pan": p.model.settings.pan,
+                    "tune": p.model.settings.tune_semitones,
+                    "error": p.error,
+                })
+            })
+            .collect();
+        let map: Vec<serde_json::Value> = h
+            .engine
+            .memory_map()
+            .iter()
+            .map(|s| {
+                let (kind, pad) = match s.kind {
+                    engine::SegmentKind::Guest => ("guest", None),
+                    engine::SegmentKind::Io => ("io", None),
+                    engine::SegmentKind::Sample { pad } => ("sample", Some(pad)),
+                    engine::SegmentKind::Retired => ("retired", None),
+                    engine::SegmentKind::Free => ("free", None),
+                };
+                serde_json::json!({ "offset": s.offset, "len": s.len, "kind": kind, "pad": pad })
+            })
+            .collect();
+        let state = serde_json::json!({ "pads": pads, "map": map, "stats": h.engine.stats() });
+        h.text = state.to_string();
+        h.text.as_ptr()
+    })
+}
+
+/// The length of [`ws_state`]'s text.
+#[no_mangle]
+pub extern "C" fn ws_state_len() -> u32 {
+    with_host(0, |h| h.text.len() as u32)
 }
