@@ -89,6 +89,8 @@ impl GuestModule {
     }
 
     /// Where it came from.
+    ///
+    /// Thread: any. No allocation.
     pub fn source(&self) -> &ModuleSource {
         &self.source
     }
@@ -137,6 +139,8 @@ pub(crate) fn first_line(report: &Report) -> String {
 }
 
 /// Runs `f` (a page has no allocation guard).
+///
+/// Thread: any. Allocates only what `f` does.
 pub fn permit_alloc<T>(f: impl FnOnce() -> T) -> T {
     f()
 }
@@ -146,15 +150,24 @@ pub fn permit_alloc<T>(f: impl FnOnce() -> T) -> T {
 pub struct Instant(f64);
 
 impl Instant {
+    /// Now, on the page's clock.
+    ///
+    /// Thread: any. No allocation.
     pub fn now() -> Instant {
         // SAFETY: an import without arguments.
         Instant(unsafe { js::now_seconds() })
     }
 
+    /// Time since this instant.
+    ///
+    /// Thread: any. No allocation.
     pub fn elapsed(&self) -> std::time::Duration {
         Instant::now().duration_since(*self)
     }
 
+    /// Time from `earlier` to this instant (zero if it is later).
+    ///
+    /// Thread: any. No allocation.
     pub fn duration_since(&self, earlier: Instant) -> std::time::Duration {
         std::time::Duration::from_secs_f64((self.0 - earlier.0).max(0.0))
     }
@@ -187,6 +200,8 @@ pub struct Guest {
 
 impl Guest {
     /// The page's guest at `sample_rate` (the page instantiated it).
+    ///
+    /// Thread: the worklet's. Allocates only an error's text.
     pub fn new(kind: DspBackend, _module: &GuestModule, sample_rate: f32) -> Result<Guest, GuestError> {
         if kind != DspBackend::Wasm {
             return Err(GuestError("a web page runs only the guest module".into()));
@@ -221,6 +236,9 @@ impl Guest {
         }
     }
 
+    /// Sets the polyphony (kept across re-instantiation); the guest's status.
+    ///
+    /// Thread: the worklet's. No allocation.
     pub fn set_polyphony(&mut self, polyphony: u32) -> Result<i32, Trap> {
         // SAFETY: a plain number to the guest's export.
         let status = self.call(|| unsafe { js::set_polyphony(polyphony) })?;
@@ -230,18 +248,31 @@ impl Guest {
         Ok(status)
     }
 
+    /// The polyphony set.
+    ///
+    /// Thread: the worklet's. No allocation.
     pub fn polyphony(&self) -> u32 {
         self.polyphony
     }
 
+    /// Which DSP runs here: the guest module.
+    ///
+    /// Thread: the worklet's. No allocation.
     pub fn kind(&self) -> DspBackend {
         DspBackend::Wasm
     }
 
+    /// The rate the guest was initialised at.
+    ///
+    /// Thread: the worklet's. No allocation.
     pub fn sample_rate(&self) -> f32 {
         self.sample_rate
     }
 
+    /// A new guest instance on the same memory (after a trap), initialised
+    /// again.
+    ///
+    /// Thread: the worklet's. Allocates only an error's text.
     pub fn reinstantiate(&mut self) -> Result<(), GuestError> {
         // SAFETY: an import without arguments.
         if unsafe { js::reinstantiate() } != 0 {
@@ -251,37 +282,59 @@ impl Guest {
         self.init(rate)
     }
 
+    /// Initialises the guest again at `sample_rate`.
+    ///
+    /// Thread: the worklet's. Allocates only an error's text.
     pub fn set_sample_rate(&mut self, sample_rate: f32) -> Result<(), GuestError> {
         self.sample_rate = sample_rate;
         self.init(sample_rate)
     }
 
+    /// Publishes a sample region for guest slot `slot` of pad `pad`; the
+    /// guest's status.
+    ///
+    /// Thread: the worklet's. No allocation.
     #[allow(clippy::too_many_arguments)] // the `slot_load` export's arguments, one for one
     pub fn slot_load(&mut self, slot: u32, pad: u32, data: u32, frames: u32, channels: u32, format: u32, source_rate: f32) -> Result<i32, Trap> {
         // SAFETY: plain numbers to the guest's export.
         self.call(|| unsafe { js::slot_load(slot, pad, data, frames, channels, format, source_rate) })
     }
 
+    /// Empties guest slot `slot`; its voices fade out.
+    ///
+    /// Thread: the worklet's. No allocation.
     pub fn slot_retire(&mut self, slot: u32) -> Result<(), Trap> {
         // SAFETY: as above.
         self.call(|| unsafe { js::slot_retire(slot) })
     }
 
+    /// Voices still reading guest slot `slot`.
+    ///
+    /// Thread: the worklet's. No allocation.
     pub fn slot_voices(&mut self, slot: u32) -> Result<u32, Trap> {
         // SAFETY: as above.
         self.call(|| unsafe { js::slot_voices(slot) })
     }
 
+    /// Sets a pad parameter at once; the guest's status.
+    ///
+    /// Thread: the worklet's. No allocation.
     pub fn pad_param(&mut self, pad: u32, param: u32, value: f32) -> Result<i32, Trap> {
         // SAFETY: as above.
         self.call(|| unsafe { js::pad_param(pad, param, value) })
     }
 
+    /// Sets guest slot `slot`'s loop; the guest's status.
+    ///
+    /// Thread: the worklet's. No allocation.
     pub fn slot_loop(&mut self, slot: u32, mode: u32, start: u32, end: u32, fade: u32) -> Result<i32, Trap> {
         // SAFETY: as above.
         self.call(|| unsafe { js::slot_loop(slot, mode, start, end, fade) })
     }
 
+    /// Silences every voice.
+    ///
+    /// Thread: the worklet's. No allocation.
     pub fn reset(&mut self) -> Result<(), Trap> {
         // SAFETY: an export without arguments.
         self.call(|| unsafe { js::reset() })
@@ -296,6 +349,9 @@ impl Guest {
         write_memory(abi::EVENTS as u64, bytes);
     }
 
+    /// Renders `frames` frames with the first `event_count` queued events.
+    ///
+    /// Thread: the worklet's. No allocation.
     pub fn process(&mut self, frames: u32, event_count: u32) -> Result<u32, Trap> {
         // SAFETY: plain numbers to the guest's export.
         self.call(|| unsafe { js::process(frames, event_count) })
@@ -324,11 +380,17 @@ impl Guest {
         std::ptr::null_mut()
     }
 
+    /// The guest memory's size in bytes.
+    ///
+    /// Thread: the worklet's. No allocation.
     pub fn memory_size(&self) -> u64 {
         // SAFETY: an import without arguments.
         (unsafe { js::memory_pages() }) as u64 * abi::PAGE_SIZE as u64
     }
 
+    /// Grows the guest memory by `pages`.
+    ///
+    /// Thread: the worklet's. Allocates only an error's text.
     pub fn grow(&mut self, pages: u64) -> Result<(), GuestError> {
         // SAFETY: a plain number to the memory's grow.
         match unsafe { js::grow(pages as u32) } {

@@ -76,6 +76,8 @@ fn with_host<T>(default: T, f: impl FnOnce(&mut Host) -> T) -> T {
 
 /// Starts the engine at `sample_rate` (the guest must be instantiated and
 /// imported by then). 0 on success, else 1 (`ws_error` says why).
+///
+/// Thread: the worklet's. Allocates (the engine, the kit store).
 #[no_mangle]
 pub extern "C" fn ws_start(sample_rate: f32) -> i32 {
     let options = EngineOptions { sample_rate, ..EngineOptions::default() };
@@ -111,12 +113,16 @@ thread_local! {
 }
 
 /// The last error's text (UTF-8): its address; `ws_error_len` its length.
+///
+/// Thread: the worklet's. No allocation.
 #[no_mangle]
 pub extern "C" fn ws_error() -> *const u8 {
     with_host(None, |h| Some(h.error.as_ptr())).unwrap_or_else(|| ERROR.with(|s| s.borrow().as_ptr()))
 }
 
 /// The length of [`ws_error`]'s text.
+///
+/// Thread: the worklet's. No allocation.
 #[no_mangle]
 pub extern "C" fn ws_error_len() -> u32 {
     with_host(None, |h| Some(h.error.len() as u32)).unwrap_or_else(|| ERROR.with(|s| s.borrow().len() as u32))
@@ -124,6 +130,8 @@ pub extern "C" fn ws_error_len() -> u32 {
 
 /// Loads the demo kit into pads 0 to 5 (the same sounds the command line's
 /// `--demo` plays). 0 on success.
+///
+/// Thread: the worklet's. Allocates (the demo's sounds).
 #[no_mangle]
 pub extern "C" fn ws_load_demo() -> i32 {
     with_host(1, |h| match cli::demo::load_kit(&h.store) {
@@ -137,6 +145,8 @@ pub extern "C" fn ws_load_demo() -> i32 {
 
 /// Plays the demo pattern from now on, at `rate`; gives the frames the
 /// command line renders for it (the pattern and its 2 s tail).
+///
+/// Thread: the worklet's. Allocates the event list.
 #[no_mangle]
 pub extern "C" fn ws_play_demo(rate: u32) -> f64 {
     with_host(0.0, |h| {
@@ -150,6 +160,10 @@ pub extern "C" fn ws_play_demo(rate: u32) -> f64 {
 /// Renders `frames` frames (at most 4096): the events due in them, then
 /// housekeeping. Gives the address of the left channel; the right follows
 /// it, 4096 floats on.
+///
+/// Thread: the worklet's. The block itself allocates nothing; the
+/// housekeeping after it (the page has no other thread to run it on) may,
+/// when it frees a region or logs a fault.
 #[no_mangle]
 pub extern "C" fn ws_process(frames: u32) -> *const f32 {
     with_host(std::ptr::null(), |h| {
@@ -172,6 +186,8 @@ pub extern "C" fn ws_process(frames: u32) -> *const f32 {
 
 /// `len` bytes of this module's memory for the page to fill (a file's
 /// bytes, a MIDI file); given back by the call that takes them.
+///
+/// Thread: the worklet's. Allocates `len` bytes.
 #[no_mangle]
 pub extern "C" fn ws_alloc(len: u32) -> *mut u8 {
     let mut bytes = std::mem::ManuallyDrop::new(vec![0u8; len as usize]);
@@ -193,6 +209,8 @@ unsafe fn take(ptr: *mut u8, len: u32) -> Vec<u8> {
 /// `pad` as a one-shot pad on `note`, as the command line's `--sample
 /// NOTE=PATH` does; `name_ptr`/`name_len` is its name (UTF-8, in memory
 /// from [`ws_alloc`] too, taken back). 0 on success, else 1 (`ws_error`).
+///
+/// Thread: the worklet's. Allocates (decoding, the kit).
 ///
 /// # Safety
 /// Both pointers with their lengths must come from [`ws_alloc`].
@@ -224,6 +242,8 @@ pub unsafe extern "C" fn ws_load_file(pad: u32, note: u32, name_ptr: *mut u8, na
 /// events and the 2 s tail), or -1 if it is not one (`ws_error` is not set:
 /// this needs no engine). Takes the bytes back.
 ///
+/// Thread: the worklet's. Allocates the events while it counts.
+///
 /// # Safety
 /// `ptr` and `len` must come from [`ws_alloc`].
 #[no_mangle]
@@ -239,6 +259,8 @@ pub unsafe extern "C" fn ws_midi_frames(ptr: *mut u8, len: u32, rate: u32) -> f6
 /// Plays a MIDI file (from [`ws_alloc`], taken back) from now on at
 /// `rate`, as the command line's `--midi` does; gives the frames it renders
 /// (events and the 2 s tail), or -1 (`ws_error` says why).
+///
+/// Thread: the worklet's. Allocates the event list.
 ///
 /// # Safety
 /// `ptr` and `len` must come from [`ws_alloc`].
@@ -262,6 +284,8 @@ pub unsafe extern "C" fn ws_play_midi(ptr: *mut u8, len: u32, rate: u32) -> f64 
 
 /// Plays `note` now (at the next block's first frame) at MIDI `velocity`
 /// 1..=127; velocity 0 releases it.
+///
+/// Thread: the worklet's. No allocation (the queue is reserved; it grows only past 256 notes between two blocks).
 #[no_mangle]
 pub extern "C" fn ws_note(note: u32, velocity: u32) {
     let note = note.min(127) as u8;
@@ -276,6 +300,8 @@ pub extern "C" fn ws_note(note: u32, velocity: u32) {
 }
 
 /// Empties `pad` (its voices fade; its region is freed once they have).
+///
+/// Thread: the worklet's. Allocates (the kit).
 #[no_mangle]
 pub extern "C" fn ws_clear(pad: u32) {
     with_host((), |h| h.store.clear(pad as usize))
@@ -283,6 +309,8 @@ pub extern "C" fn ws_clear(pad: u32) {
 
 /// Sets `pad`'s gain (dB), pan (-1..1) and tune (semitones), each clamped
 /// to its range in the settings table. 0 on success, else 1 (`ws_error`).
+///
+/// Thread: the worklet's. Allocates (the kit).
 #[no_mangle]
 pub extern "C" fn ws_set(pad: u32, gain_db: f32, pan: f32, tune_semitones: f32) -> i32 {
     with_host(1, |h| {
@@ -305,6 +333,8 @@ pub extern "C" fn ws_set(pad: u32, gain_db: f32, pan: f32, tune_semitones: f32) 
 /// its address; [`ws_state_len`] its length. `{ pads: [{ pad, name, note,
 /// frames, rate, channels, bytes, error }], map: [{ offset, len, kind, pad
 /// }], stats }`.
+///
+/// Thread: the worklet's. Allocates the text.
 #[no_mangle]
 pub extern "C" fn ws_state() -> *const u8 {
     with_host(std::ptr::null(), |h| {
@@ -356,6 +386,8 @@ pub extern "C" fn ws_state() -> *const u8 {
 }
 
 /// The length of [`ws_state`]'s text.
+///
+/// Thread: the worklet's. No allocation.
 #[no_mangle]
 pub extern "C" fn ws_state_len() -> u32 {
     with_host(0, |h| h.text.len() as u32)
