@@ -164,7 +164,7 @@ async function main() {
     const started = await startNode(context, loaded, play);
     await context.resume();
     return started;
-  }));
+  }, loaded.hostBytes));
   const play = document.getElementById("play-demo");
   play.disabled = false;
   play.onclick = () => page.request({ type: "demo" });

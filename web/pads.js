@@ -5,13 +5,49 @@
 // the browser test's checks (see the end) and reports them.
 
 const PADS = 16;
+// A decoded file goes to the audio thread in pieces of this many bytes, one
+// per message, each copied between two render quanta.
+const PIECE = 256 * 1024;
 const KEYS = "1234qwerasdfzxcv";
 const MAP_COLOURS = { guest: "#555a66", io: "#7a6a4a", sample: "#4d7fc4", retired: "#a0703c", free: "#2b2d34" };
 
+// The plugin's decoder on the page's main thread: an instance of host.wasm
+// of its own (decoding needs no guest, so its guest imports are never
+// called), so that the audio thread never decodes.
+class Decoder {
+  constructor(hostBytes) {
+    const none = () => { throw new Error("the decoder has no guest"); };
+    const stub = new Proxy({}, { get: () => none });
+    this.host = new WebAssembly.Instance(new WebAssembly.Module(hostBytes), { guest: stub }).exports;
+  }
+
+  put(bytes) {
+    const data = new Uint8Array(bytes);
+    const at = this.host.ws_alloc(data.length);
+    new Uint8Array(this.host.memory.buffer).set(data, at);
+    return [at, data.length];
+  }
+
+  // { info (nine numbers), data (stored samples) } or { error }.
+  decode(name, bytes) {
+    const h = this.host;
+    if (h.ws_decode(...this.put(name), ...this.put(bytes)) !== 0) {
+      return { error: new TextDecoder().decode(new Uint8Array(h.memory.buffer, h.ws_error(), h.ws_error_len())) };
+    }
+    const info = [...new Uint32Array(h.memory.buffer, h.ws_decoded_info(), 9)];
+    const data = new Uint8Array(h.memory.buffer, h.ws_decoded(), h.ws_decoded_len()).slice();
+    h.ws_decoded_drop();
+    return { info, data };
+  }
+}
+
 export class PadsPage {
-  // `start(play)`: a promise of { node, status } for a live context.
-  constructor(start) {
+  // `start(play)`: a promise of { node, status } for a live context;
+  // `hostBytes`: host.wasm, for the decoder.
+  constructor(start, hostBytes) {
     this.start = start;
+    this.decoder = new Decoder(hostBytes);
+    this.errors = new Map();
     this.live = null;
     this.state = { pads: [], map: [], stats: null };
     this.selected = 0;
@@ -136,16 +172,41 @@ export class PadsPage {
     this.render();
   }
 
-  // Loads a File into `pad`; resolves with the worklet's reply.
+  // Loads a File into `pad`: decoded here, then moved to the audio thread
+  // in pieces. Resolves with { error } or { pieces, quanta } (the render
+  // quanta the move spanned).
   async loadFile(pad, file) {
     if (pad >= PADS) return null;
     this.say(`Loading ${file.name} into pad ${pad + 1}…`);
-    const bytes = await file.arrayBuffer();
     const name = new TextEncoder().encode(file.name);
-    const reply = await this.request({ type: "load", pad, note: this.padNote(pad), name, bytes }, [bytes]);
-    if (reply.error) this.say(reply.error, true);
-    else this.say(`${file.name} is on pad ${pad + 1}.`);
-    return reply;
+    const decoded = this.decoder.decode(name, await file.arrayBuffer());
+    const failed = (error) => {
+      this.errors.set(pad, error);
+      this.say(error, true);
+      this.render();
+      return { error };
+    };
+    if (decoded.error) return failed(decoded.error);
+    const begun = await this.request({ type: "begin", pad, note: this.padNote(pad), name, info: decoded.info });
+    if (begun.error) return failed(begun.error);
+    let pieces = 0;
+    let first = null;
+    for (let offset = 0; offset < decoded.data.length; offset += PIECE) {
+      const piece = decoded.data.slice(offset, offset + PIECE);
+      const done = await this.request({ type: "piece", token: begun.token, offset, bytes: piece.buffer }, [piece.buffer]);
+      if (done.error) {
+        await this.request({ type: "finish", token: begun.token, cancel: true });
+        return failed(done.error);
+      }
+      first ??= done.quantum;
+      pieces++;
+    }
+    const finished = await this.request({ type: "finish", token: begun.token });
+    if (finished.error) return failed(finished.error);
+    this.errors.delete(pad);
+    this.say(`${file.name} is on pad ${pad + 1}.`);
+    this.render();
+    return { pieces, quanta: finished.quantum - (first ?? finished.quantum) };
   }
 
   setSelected() {
@@ -163,14 +224,15 @@ export class PadsPage {
       const p = this.state.pads[pad];
       const name = p?.name ? p.name.split("/").pop() : "";
       cell.classList.toggle("loaded", Boolean(p?.frames));
-      cell.classList.toggle("failed", Boolean(p?.error));
+      const error = this.errors.get(pad) || p?.error;
+      cell.classList.toggle("failed", Boolean(error));
       cell.classList.toggle("selected", pad === this.selected);
       cell.innerHTML = "";
       const head = document.createElement("b");
       head.textContent = `${pad + 1}  [${KEYS[pad].toUpperCase()}]  note ${this.padNote(pad)}`;
       const label = document.createElement("div");
       label.className = "name";
-      label.textContent = p?.error ? p.error : name || "empty";
+      label.textContent = error || name || "empty";
       const info = document.createElement("div");
       info.className = "info";
       if (p?.frames) info.textContent = `${(p.frames / p.rate).toFixed(2)} s · ${p.rate / 1000} kHz · ${p.channels === 2 ? "stereo" : "mono"}`;

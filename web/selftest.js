@@ -44,10 +44,50 @@ export async function selftest(page) {
   state = await until(page, (s) => s.stats.voices_started > 0);
   result.voicesStarted = state.stats.voices_started;
 
+  // Its key (1) plays it again; the sliders set its gain, pan and tune,
+  // clamped to the settings table's ranges.
+  window.dispatchEvent(new KeyboardEvent("keydown", { key: "1" }));
+  await sleep(50);
+  window.dispatchEvent(new KeyboardEvent("keyup", { key: "1" }));
+  state = await until(page, (s) => s.stats.voices_started > result.voicesStarted);
+  result.keyStarted = state.stats.voices_started - result.voicesStarted;
+  const slide = (id, value) => {
+    const input = document.getElementById(id);
+    input.value = value;
+    input.dispatchEvent(new Event("input"));
+  };
+  page.select(0);
+  slide("gain", "-6.5");
+  slide("pan", "0.25");
+  slide("tune", "7");
+  state = await until(page, (s) => s.pads[0].tune === 7);
+  const { gain_db, pan, tune } = state.pads[0];
+  result.settings = { gain_db, pan, tune };
+  const clamped = await page.request({ type: "set", pad: 0, gain: 99, pan: -5, tune: 100 });
+  result.clamped = { gain_db: clamped.state.pads[0].gain_db, pan: clamped.state.pads[0].pan, tune: clamped.state.pads[0].tune };
+  await page.request({ type: "set", pad: 0, gain: 0, pan: 0, tune: 0 });
+
+  state = (await page.request({ type: "state" })).state;
   const before = kept(state);
   drop(page.cells[1], new File(["these are my notes"], "notes.txt"));
-  state = await until(page, (s) => s.pads[1]?.error);
-  result.bad = { error: state.pads[1].error, unchanged: kept(state) === before, message: document.getElementById("message").textContent };
+  for (let i = 0; i < 200 && !page.errors.get(1); i++) await sleep(25);
+  state = (await page.request({ type: "state" })).state;
+  result.bad = { error: page.errors.get(1), shown: page.cells[1].textContent.includes("not an audio file"),
+    unchanged: kept(state) === before, message: document.getElementById("message").textContent };
+
+  // A long file (20 s of stereo float at 48 kHz, 7.7 MB stored) goes to the
+  // audio thread in pieces, over many render quanta, and plays from pad 7.
+  const frames = 20 * 48000;
+  const wav = new DataView(new ArrayBuffer(44 + frames * 8));
+  const text = (at, s) => [...s].forEach((c, i) => wav.setUint8(at + i, c.charCodeAt(0)));
+  text(0, "RIFF"); wav.setUint32(4, 36 + frames * 8, true); text(8, "WAVEfmt ");
+  wav.setUint32(16, 16, true); wav.setUint16(20, 3, true); wav.setUint16(22, 2, true); wav.setUint32(24, 48000, true);
+  wav.setUint32(28, 48000 * 8, true); wav.setUint16(32, 8, true); wav.setUint16(34, 32, true);
+  text(36, "data"); wav.setUint32(40, frames * 8, true);
+  for (let i = 0; i < 2 * frames; i++) wav.setFloat32(44 + 4 * i, Math.sin(i * 0.01) * 0.25, true);
+  const long = await page.loadFile(6, new File([wav.buffer], "long.wav"));
+  state = (await page.request({ type: "state" })).state;
+  result.long = { ...long, frames: state.pads[6]?.frames, bytes: state.pads[6]?.bytes };
 
   // 200 loads into pads 3-6, and a clear of the next of them after every
   // third.

@@ -106,6 +106,24 @@ class WasmSamplerProcessor extends AudioWorkletProcessor {
       case "note":
         host.ws_note(m.note, m.velocity);
         return;
+      // A file decoded in the page's main thread, in pieces: begin
+      // reserves its region, each piece is copied in between two quanta,
+      // finish publishes it (or cancels).
+      case "begin":
+        reply.token = host.ws_begin_load(m.pad, m.note, ...this.put(m.name), ...m.info);
+        if (reply.token < 0) reply.error = this.errorText();
+        break;
+      case "piece":
+        if (host.ws_load_piece(m.token, m.offset, ...this.put(m.bytes)) !== 0) reply.error = this.errorText();
+        // Acknowledged after the next quantum is rendered: the page sends
+        // the next piece only then, so at most one piece is copied between
+        // two quanta.
+        this.acknowledge = reply;
+        return;
+      case "finish":
+        if (host.ws_finish_load(m.token, m.cancel ? 1 : 0) !== 0) reply.error = this.errorText();
+        reply.quantum = this.quanta;
+        break;
       case "clear":
         host.ws_clear(m.pad);
         break;
@@ -127,6 +145,7 @@ class WasmSamplerProcessor extends AudioWorkletProcessor {
   }
 
   process(inputs, outputs) {
+    this.quanta = (this.quanta || 0) + 1;
     const out = outputs[0];
     if (this.host && out.length >= 2) {
       const frames = out[0].length;
@@ -135,6 +154,11 @@ class WasmSamplerProcessor extends AudioWorkletProcessor {
       const rendered = new Float32Array(this.host.memory.buffer, at, 4096 + frames);
       out[0].set(rendered.subarray(0, frames));
       out[1].set(rendered.subarray(4096, 4096 + frames));
+    }
+    if (this.acknowledge) {
+      this.acknowledge.quantum = this.quanta;
+      this.port.postMessage(this.acknowledge);
+      this.acknowledge = null;
     }
     return true;
   }

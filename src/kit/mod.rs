@@ -24,4 +24,4 @@ pub use model::{
     Retrigger, RoundRobin, SampleParams, SampleRecord, Trigger,
 };
 pub use state::{EmbeddedAudio, Kit, SampleAudio, KIT_VERSION};
-pub use store::{KitStore, PadView};
+pub use store::{KitStore, PadView, PieceLoad};

@@ -29,6 +29,35 @@ use crate::kit::model::{Interpolation, LoopPoints, PadModel, PadSettings, Sample
 use crate::kit::state::{EmbeddedAudio, Kit, SampleAudio};
 use crate::settings::MAX_PADS;
 
+/// A load in pieces: see [`KitStore::begin_piece_load`].
+pub struct PieceLoad<'e> {
+    pad: usize,
+    name: PathBuf,
+    info: SampleInfo,
+    reservation: crate::engine::Reservation<'e>,
+}
+
+impl PieceLoad<'_> {
+    /// What the region is sized for.
+    ///
+    /// Thread: non-real-time. No allocation.
+    pub fn info(&self) -> SampleInfo {
+        self.info
+    }
+
+    /// Writes stored samples at byte `offset` of the region; refused (not
+    /// written) if they do not fit.
+    ///
+    /// Thread: non-real-time. No allocation.
+    pub fn write(&mut self, offset: usize, bytes: &[u8]) -> Result<(), String> {
+        if offset.checked_add(bytes.len()).is_none_or(|end| end > self.reservation.len()) {
+            return Err(format!("{} bytes at {offset} do not fit the {}-byte region", bytes.len(), self.reservation.len()));
+        }
+        self.reservation.write(offset, bytes);
+        Ok(())
+    }
+}
+
 /// A pad as a viewer sees it: the model (without embedded audio), the live
 /// sample the engine plays, the last load error, and whether a load is
 /// under way.
@@ -506,6 +535,35 @@ impl KitStore {
         result
     }
 
+    /// Begins a load whose stored samples arrive in pieces (a web page moves
+    /// a file decoded in its main thread into its audio thread between two
+    /// render quanta, a piece at a time): reserves a region for `info` and
+    /// a guest slot. The pieces go in with [`PieceLoad::write`];
+    /// [`finish_piece_load`](Self::finish_piece_load) publishes them as
+    /// `pad`'s sample, as [`load_bytes`](Self::load_bytes) would have.
+    /// Dropped unfinished, the load gives its region back.
+    ///
+    /// Thread: non-real-time. Short lock.
+    pub fn begin_piece_load<'e>(&self, engine: &'e Engine, pad: usize, name: &str, info: SampleInfo) -> Result<PieceLoad<'e>, LoadError> {
+        let path = Path::new(name);
+        let begun = check_pad(pad, path).and_then(|()| engine.reserve(info).map_err(|reason| LoadError::new(path, reason)));
+        self.note_result(pad, &begun);
+        Ok(PieceLoad { pad, name: path.to_path_buf(), info, reservation: begun? })
+    }
+
+    /// Publishes a piece load, every byte written, as its pad's sample.
+    ///
+    /// Thread: non-real-time. Short locks.
+    pub fn finish_piece_load(&self, load: PieceLoad<'_>) -> Result<SampleInfo, LoadError> {
+        let PieceLoad { pad, name, info, reservation } = load;
+        let result = match self.engine().cloned() {
+            Some(engine) => self.publish_reserved(&engine, (pad, Target::Replace), &name, None, SampleSource::File(name.clone()), info, reservation),
+            None => Err(LoadError::new(&name, "no engine to load into")),
+        };
+        self.note_result(pad, &result);
+        result
+    }
+
     /// Loads interleaved f32 audio made in memory into `pad` (the demo kit);
     /// `name` names it in the kit and in errors.
     ///
@@ -555,6 +613,22 @@ impl KitStore {
             return Err(LoadError::new(file, format!("not loaded: the pad holds {} samples already, the most it can", crate::settings::MAX_SAMPLES_PER_PAD)));
         }
         let reservation = self.decode(engine, file, info, decode)?;
+        self.publish_reserved(engine, (pad, target), file, embedded, source, info, reservation)
+    }
+
+    /// Publishes a written reservation as the pad's sample (see
+    /// [`load_decoded`](Self::load_decoded)).
+    #[allow(clippy::too_many_arguments)]
+    fn publish_reserved(
+        &self,
+        engine: &Engine,
+        (pad, target): (usize, Target),
+        file: &Path,
+        embedded: Option<EmbeddedAudio>,
+        source: SampleSource,
+        info: SampleInfo,
+        reservation: crate::engine::Reservation<'_>,
+    ) -> Result<SampleInfo, LoadError> {
         let mut kit = self.kit.lock();
         let mut model = kit.pads.get(pad).cloned().unwrap_or_else(|| PadModel::empty(pad));
         // The file's own root note and loop, where it marks them.

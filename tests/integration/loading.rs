@@ -339,3 +339,42 @@ fn a_cancelled_kit_load_leaves_the_pads_it_had_not_reached_silent_with_their_fil
     e.store.load_kit(&std::sync::atomic::AtomicBool::new(false), |_, _| {});
     assert!(e.store.pads()[1..6].iter().all(|p| p.sample.is_some() && p.error.is_none()));
 }
+
+/// A load in pieces (how the web page moves a file decoded in its main
+/// thread into its audio thread): the region is reserved first, the pieces
+/// written one at a time, and only `finish_piece_load` publishes the pad —
+/// which then holds exactly the bytes written, as a `load_bytes` of the same
+/// file. A piece past the region is refused and writes nothing; a load
+/// dropped unfinished gives its region back.
+#[test]
+fn a_load_in_pieces_publishes_only_when_finished_and_equals_a_whole_load() {
+    let dir = tempdir();
+    let path = path_in(&dir, "pieces.wav");
+    let values = int_values(16, 3_001);
+    write_int_wav(&path, 44_100, 1, 16, &values);
+    let bytes = std::fs::read(&path).unwrap();
+    let whole = engine(DspBackend::Wasm, 48_000.0);
+    whole.load_bytes(0, "pieces.wav", bytes.clone()).unwrap();
+
+    let e = engine(DspBackend::Wasm, 48_000.0);
+    let file = wasm_sampler::decode::AudioFile::from_bytes(Path::new("pieces.wav"), bytes).unwrap();
+    let info = file.info();
+    let mut stored = vec![0u8; info.bytes() as usize];
+    let mut write = |offset: usize, piece: &[u8]| stored[offset..offset + piece.len()].copy_from_slice(piece);
+    file.decode_into(&mut wasm_sampler::decode::SampleSink::new(info.samples() as usize, info.format, &mut write)).unwrap();
+    let mut load = e.begin_piece_load(&e.engine, 0, "pieces.wav", info).unwrap();
+    assert_eq!(e.engine.stats().allocator.regions, 1, "reserved");
+    for (i, piece) in stored.chunks(1_000).enumerate() {
+        load.write(i * 1_000, piece).unwrap();
+        assert!(e.pads().first().is_none_or(|p| p.sample.is_none()), "nothing published before the finish");
+    }
+    assert_eq!(load.write(stored.len() - 1, &[0, 0]), Err(format!("2 bytes at {} do not fit the {}-byte region", stored.len() - 1, stored.len())));
+    e.finish_piece_load(load).unwrap();
+    assert_eq!(e.sample_data(0).unwrap(), whole.sample_data(0).unwrap(), "the same samples as a whole load");
+    assert_eq!(e.pads()[0].model.samples[0].file, Path::new("pieces.wav"));
+
+    let dropped = e.begin_piece_load(&e.engine, 1, "dropped.wav", info).unwrap();
+    assert_eq!(e.engine.stats().allocator.regions, 2);
+    drop(dropped);
+    assert_eq!(e.engine.stats().allocator.regions, 1, "an unfinished load gives its region back");
+}

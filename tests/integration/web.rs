@@ -161,7 +161,11 @@ fn a_44k1_16_bit_wav_plays_in_the_page_as_the_command_line_plays_it() {
 /// The page as a user meets it, driven with real drop events
 /// (`?selftest=1`, `web/selftest.js`): a WAV dropped on pad 1 loads there
 /// (the demo's 48 kHz snare, 14 400 frames) and a click plays it (a voice
-/// starts; its region is in the memory map); a text file dropped on pad 2
+/// starts; its region is in the memory map), and so does its key; its
+/// sliders set its gain, pan and tune, clamped to the settings table's
+/// ranges; a 20 s file is decoded in the page's main thread and moves to
+/// the audio thread in 256 KiB pieces, at most one between two render
+/// quanta; a text file dropped on pad 2
 /// gives one line naming it and changes no pad and no region; 200 loads and
 /// clears on four pads leave exactly the loaded pads' regions.
 #[test]
@@ -171,9 +175,18 @@ fn dropped_files_load_and_play_bad_ones_change_nothing_and_200_loads_leave_the_a
     let t = &r["selftest"];
     assert_eq!(t["drop"], serde_json::json!({ "name": "snare.wav", "frames": 14_400, "rate": 48_000, "region": true }), "{r}");
     assert!(t["voicesStarted"].as_u64() >= Some(1), "{r}");
+    assert_eq!(t["keyStarted"].as_u64(), Some(1), "key 1 plays pad 1 once: {r}");
+    assert_eq!(t["settings"], serde_json::json!({ "gain_db": -6.5, "pan": 0.25, "tune": 7 }), "{r}");
+    // (Whole numbers come back from the page's JSON without a fraction.)
+    assert_eq!(t["clamped"], serde_json::json!({ "gain_db": 24, "pan": -1, "tune": 48 }), "{r}");
     let error = t["bad"]["error"].as_str().unwrap();
     assert!(error.starts_with("notes.txt: not an audio file") && error.lines().count() == 1, "{r}");
-    assert_eq!((t["bad"]["unchanged"].as_bool(), t["bad"]["message"].as_str()), (Some(true), Some(error)), "{r}");
+    assert_eq!((t["bad"]["unchanged"].as_bool(), t["bad"]["shown"].as_bool(), t["bad"]["message"].as_str()), (Some(true), Some(true), Some(error)), "{r}");
+    // 20 s of float stereo, 7 680 000 bytes: 30 pieces of 256 KiB, at most
+    // one between two render quanta (the audio thread kept rendering).
+    let long = &t["long"];
+    assert_eq!((long["frames"].as_u64(), long["bytes"].as_u64(), long["pieces"].as_u64()), (Some(960_000), Some(7_680_000), Some(30)), "{r}");
+    assert!(long["quanta"].as_u64() >= Some(30), "{r}");
     let churn = &t["churn"];
     let loaded: Vec<u64> = churn["loaded"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
     let mut regions: Vec<u64> = churn["regions"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();

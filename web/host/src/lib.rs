@@ -48,7 +48,11 @@ const MAX_BLOCK: usize = 4096;
 /// Everything the page's engine holds.
 struct Host {
     store: KitStore,
-    engine: Arc<Engine>,
+    /// The page has one engine for its life: borrowed for ever, so that a
+    /// load in pieces can hold its reservation between calls.
+    engine: &'static Engine,
+    /// Loads in pieces under way, by token.
+    pieces: Vec<Option<kit::PieceLoad<'static>>>,
     /// Events to play, sorted by frame, and the next one.
     events: Vec<FrameEvent>,
     next: usize,
@@ -87,7 +91,8 @@ pub extern "C" fn ws_start(sample_rate: f32) -> i32 {
             let store = KitStore::with_engine(engine.clone());
             let host = Host {
                 store,
-                engine,
+                engine: Box::leak(Box::new(engine)),
+                pieces: Vec::new(),
                 events: Vec::new(),
                 next: 0,
                 at: 0,
@@ -391,4 +396,227 @@ pub extern "C" fn ws_state() -> *const u8 {
 #[no_mangle]
 pub extern "C" fn ws_state_len() -> u32 {
     with_host(0, |h| h.text.len() as u32)
+}
+
+/// The decoded file [`ws_decode`] gives out: its stored samples and its
+/// nine info numbers.
+struct Decoded {
+    data: Vec<u8>,
+    info: [u32; 9],
+}
+
+thread_local! {
+    static DECODED: RefCell<Option<Decoded>> = const { RefCell::new(None) };
+}
+
+/// A [`decode::SampleInfo`] as nine numbers: channels, frames, rate, the
+/// stored format's ABI code, the kind (0 WAV, 1 AIFF, 2 FLAC, 3 Ogg, 4 MP3,
+/// 255 none), the root key (255: none), whether there is a loop, its start
+/// and its end.
+fn info_words(info: &decode::SampleInfo) -> [u32; 9] {
+    use decode::FileKind::*;
+    let kind = match info.kind {
+        Some(Wav) => 0,
+        Some(Aiff) => 1,
+        Some(Flac) => 2,
+        Some(Ogg) => 3,
+        Some(Mp3) => 4,
+        None => 255,
+    };
+    let (looped, start, end) = info.meta.loop_frames.map_or((0, 0, 0), |(s, e)| (1, s, e));
+    [info.channels as u32, info.frames, info.sample_rate, info.format.abi(), kind, info.meta.root_key.map_or(255, u32::from), looped, start, end]
+}
+
+fn info_from_words(w: [u32; 9]) -> Option<decode::SampleInfo> {
+    use decode::{FileKind, StoredFormat};
+    let format = [StoredFormat::I8, StoredFormat::I16, StoredFormat::I24, StoredFormat::F32].into_iter().find(|f| f.abi() == w[3])?;
+    let kind = match w[4] {
+        0 => Some(FileKind::Wav),
+        1 => Some(FileKind::Aiff),
+        2 => Some(FileKind::Flac),
+        3 => Some(FileKind::Ogg),
+        4 => Some(FileKind::Mp3),
+        _ => None,
+    };
+    let meta = decode::SamplerMeta { root_key: u8::try_from(w[5]).ok().filter(|k| *k <= 127), loop_frames: (w[6] == 1).then_some((w[7], w[8])) };
+    (matches!(w[0], 1 | 2) && w[1] > 0 && w[2] > 0).then_some(decode::SampleInfo { channels: w[0] as u16, frames: w[1], sample_rate: w[2], format, kind, meta })
+}
+
+/// Decodes an audio file's bytes (from [`ws_alloc`], taken back) with the
+/// plugin's decoder, as the plugin stores it: at its own rate and depth.
+/// Its nine info numbers (see `info_words`) are at [`ws_decoded_info`]; the
+/// stored samples at [`ws_decoded`], [`ws_decoded_len`] bytes, until the
+/// next decode or [`ws_decoded_drop`]. 0 on success, else 1 (`ws_error`
+/// says why, naming the file). Needs no engine: the page's main thread
+/// runs it on an instance of its own, so the audio thread never decodes.
+///
+/// Thread: the page's main thread. Allocates (the decoded samples).
+///
+/// # Safety
+/// The pointers with their lengths must come from [`ws_alloc`].
+#[no_mangle]
+pub unsafe extern "C" fn ws_decode(name_ptr: *mut u8, name_len: u32, bytes_ptr: *mut u8, bytes_len: u32) -> i32 {
+    // SAFETY: the caller's promise.
+    let (name, bytes) = unsafe { (take(name_ptr, name_len), take(bytes_ptr, bytes_len)) };
+    let name = String::from_utf8_lossy(&name).into_owned();
+    let decoded = decode::AudioFile::from_bytes(std::path::Path::new(&name), bytes).and_then(|file| {
+        let info = file.info();
+        let mut data = vec![0u8; info.bytes() as usize];
+        let mut write = |offset: usize, piece: &[u8]| data[offset..offset + piece.len()].copy_from_slice(piece);
+        file.decode_into(&mut decode::SampleSink::new(info.samples() as usize, info.format, &mut write))?;
+        Ok((info, data))
+    });
+    match decoded {
+        Ok((info, data)) => {
+            DECODED.with(|d| *d.borrow_mut() = Some(Decoded { data, info: info_words(&info) }));
+            0
+        }
+        Err(e) => {
+            ERROR.with(|s| *s.borrow_mut() = e.to_string());
+            1
+        }
+    }
+}
+
+/// Where the last decode's nine info numbers are.
+///
+/// Thread: the page's main thread. No allocation.
+#[no_mangle]
+pub extern "C" fn ws_decoded_info() -> *const u32 {
+    DECODED.with(|d| d.borrow().as_ref().map_or(std::ptr::null(), |d| d.info.as_ptr()))
+}
+
+/// Where the last decode's stored samples are.
+///
+/// Thread: the page's main thread. No allocation.
+#[no_mangle]
+pub extern "C" fn ws_decoded() -> *const u8 {
+    DECODED.with(|d| d.borrow().as_ref().map_or(std::ptr::null(), |d| d.data.as_ptr()))
+}
+
+/// How many bytes [`ws_decoded`] holds.
+///
+/// Thread: the page's main thread. No allocation.
+#[no_mangle]
+pub extern "C" fn ws_decoded_len() -> u32 {
+    DECODED.with(|d| d.borrow().as_ref().map_or(0, |d| d.data.len() as u32))
+}
+
+/// Frees the last decode's samples.
+///
+/// Thread: the page's main thread. Frees.
+#[no_mangle]
+pub extern "C" fn ws_decoded_drop() {
+    DECODED.with(|d| *d.borrow_mut() = None);
+}
+
+/// Begins loading a decoded file into `pad` (a one-shot pad on `note`) in
+/// pieces: reserves its region, sized by the nine info numbers
+/// [`ws_decode`] gave (`i0`..`i8`). Gives a token for [`ws_load_piece`]
+/// and [`ws_finish_load`], or -1 (`ws_error`).
+///
+/// Thread: the worklet's, between two quanta. Allocates (the reservation's
+/// bookkeeping), no copying.
+///
+/// # Safety
+/// `name_ptr`/`name_len` must come from [`ws_alloc`] (taken back).
+#[no_mangle]
+#[allow(clippy::too_many_arguments)] // the nine numbers, one for one
+pub unsafe extern "C" fn ws_begin_load(
+    pad: u32,
+    note: u32,
+    name_ptr: *mut u8,
+    name_len: u32,
+    i0: u32,
+    i1: u32,
+    i2: u32,
+    i3: u32,
+    i4: u32,
+    i5: u32,
+    i6: u32,
+    i7: u32,
+    i8: u32,
+) -> i32 {
+    // SAFETY: the caller's promise.
+    let name = String::from_utf8_lossy(&unsafe { take(name_ptr, name_len) }).into_owned();
+    let words = [i0, i1, i2, i3, i4, i5, i6, i7, i8];
+    with_host(-1, |h| {
+        let pad = pad as usize;
+        let Some(info) = info_from_words(words) else {
+            h.error = format!("{name}: the decoded file's description is not valid");
+            return -1;
+        };
+        let mapping = kit::Mapping::drum(note.min(127) as u8);
+        let current = h.store.pads().get(pad).map(|p| p.model.mapping).unwrap_or_else(|| kit::Mapping::default_for(pad));
+        if current != mapping {
+            if let Err(e) = h.store.edit(pad, |p| p.mapping = mapping) {
+                h.error = e;
+                return -1;
+            }
+        }
+        match h.store.begin_piece_load(h.engine, pad, &name, info) {
+            Ok(load) => {
+                let token = h.pieces.iter().position(Option::is_none).unwrap_or(h.pieces.len());
+                if token == h.pieces.len() {
+                    h.pieces.push(None);
+                }
+                h.pieces[token] = Some(load);
+                token as i32
+            }
+            Err(e) => {
+                h.error = e.to_string();
+                -1
+            }
+        }
+    })
+}
+
+/// Writes one piece (from [`ws_alloc`], taken back) of load `token` at byte
+/// `offset` of its region. 0, or 1 (`ws_error`).
+///
+/// Thread: the worklet's, between two quanta. Copies the piece; frees it.
+///
+/// # Safety
+/// `ptr` and `len` must come from [`ws_alloc`].
+#[no_mangle]
+pub unsafe extern "C" fn ws_load_piece(token: u32, offset: u32, ptr: *mut u8, len: u32) -> i32 {
+    // SAFETY: the caller's promise.
+    let piece = unsafe { take(ptr, len) };
+    with_host(1, |h| {
+        let written = match h.pieces.get_mut(token as usize).and_then(Option::as_mut) {
+            Some(load) => load.write(offset as usize, &piece),
+            None => Err(format!("no load {token} under way")),
+        };
+        match written {
+            Ok(()) => 0,
+            Err(e) => {
+                h.error = e;
+                1
+            }
+        }
+    })
+}
+
+/// Publishes load `token` as its pad's sample (or, with `cancel`, gives its
+/// region back). 0, or 1 (`ws_error`).
+///
+/// Thread: the worklet's, between two quanta. Allocates (the kit).
+#[no_mangle]
+pub extern "C" fn ws_finish_load(token: u32, cancel: u32) -> i32 {
+    with_host(1, |h| {
+        let Some(load) = h.pieces.get_mut(token as usize).and_then(Option::take) else {
+            h.error = format!("no load {token} under way");
+            return 1;
+        };
+        if cancel != 0 {
+            return 0;
+        }
+        match h.store.finish_piece_load(load) {
+            Ok(_) => 0,
+            Err(e) => {
+                h.error = e.to_string();
+                1
+            }
+        }
+    })
 }
