@@ -11,7 +11,7 @@
 // - `&report=1`: also posts the result to the serving host's `/result` (the
 //   browser tests read it there).
 
-import { PadsPage } from "./pads.js";
+import { Decoder, PadsPage } from "./pads.js";
 
 const params = new URLSearchParams(location.search);
 const statusLine = document.getElementById("guest-status");
@@ -76,10 +76,19 @@ async function renderOffline(loaded, rate, frames, play, extra) {
   return { frames, sha256: hex(await crypto.subtle.digest("SHA-256", interleaved.buffer)) };
 }
 
-// The demo, for exactly the command line's frames.
-function renderDemo(loaded) {
+// The demo, for exactly the command line's frames: its WAV files decoded
+// here by the plugin's decoder, as dropped files are.
+async function renderDemo(loaded) {
   const { rate, frames } = loaded.manifest.demo_render;
-  return renderOffline(loaded, rate, frames, "demo");
+  const decoder = new Decoder(loaded.hostBytes);
+  const demo = [];
+  for (const sound of loaded.manifest.demo) {
+    const name = new TextEncoder().encode(sound.file);
+    const decoded = decoder.decode(name, await (await fetchOk(sound.file)).arrayBuffer());
+    if (decoded.error) throw new Error(decoded.error);
+    demo.push({ pad: sound.pad, name, ...decoded });
+  }
+  return renderOffline(loaded, rate, frames, "demo", { demo });
 }
 
 // `?render=file&sample=NAME&note=N&midi=NAME`: the audio file NAME (fetched
@@ -167,12 +176,13 @@ async function main() {
   }, loaded.hostBytes));
   const play = document.getElementById("play-demo");
   play.disabled = false;
-  play.onclick = () => page.request({ type: "demo" });
+  play.onclick = () => page.loadDemo(loaded.manifest);
   if (params.get("play") === "demo") {
     // Plays the demo at once; after a second, reports the loudest sample the
     // output carried in the last 2048 frames ({ playing, peak }).
-    const node = await page.engine("demo").catch((e) => report({ playing: false, error: String(e.message || e) }));
+    const node = await page.engine().catch((e) => report({ playing: false, error: String(e.message || e) }));
     if (!node) return;
+    await page.loadDemo(loaded.manifest);
     const analyser = context.createAnalyser();
     analyser.fftSize = 2048;
     node.connect(analyser);

@@ -14,7 +14,7 @@ const MAP_COLOURS = { guest: "#555a66", io: "#7a6a4a", sample: "#4d7fc4", retire
 // The plugin's decoder on the page's main thread: an instance of host.wasm
 // of its own (decoding needs no guest, so its guest imports are never
 // called), so that the audio thread never decodes.
-class Decoder {
+export class Decoder {
   constructor(hostBytes) {
     const none = () => { throw new Error("the decoder has no guest"); };
     const stub = new Proxy({}, { get: () => none });
@@ -66,7 +66,9 @@ export class PadsPage {
         node.port.onmessage = (event) => this.reply(event.data);
         return node;
       });
-      this.live.then(() => this.request({ type: "state" }), (e) => this.say(`The engine could not start: ${e.message}`, true));
+      // The figures and the map follow the sound: asked for four times a
+      // second.
+      this.live.then(() => setInterval(() => this.request({ type: "state" }), 250), (e) => this.say(`The engine could not start: ${e.message}`, true));
     }
     return this.live;
   }
@@ -179,7 +181,30 @@ export class PadsPage {
     if (pad >= PADS) return null;
     this.say(`Loading ${file.name} into pad ${pad + 1}…`);
     const name = new TextEncoder().encode(file.name);
-    const decoded = this.decoder.decode(name, await file.arrayBuffer());
+    const done = await this.loadDecoded(pad, this.padNote(pad), name, this.decoder.decode(name, await file.arrayBuffer()));
+    if (!done.error) this.say(`${file.name} is on pad ${pad + 1}.`);
+    return done;
+  }
+
+  // The demo kit from the site's WAV files (decoded here, as any file),
+  // with the demo's mappings and settings, then its pattern.
+  async loadDemo(manifest) {
+    this.say("Loading the demo kit…");
+    for (const sound of manifest.demo) {
+      const name = new TextEncoder().encode(sound.file);
+      const bytes = await (await fetch(sound.file)).arrayBuffer();
+      await this.request({ type: "demo-prepare", pad: sound.pad });
+      const done = await this.loadDecoded(sound.pad, 255, name, this.decoder.decode(name, bytes));
+      if (done.error) return done;
+      await this.request({ type: "demo-finish", pad: sound.pad });
+    }
+    this.say("The demo is playing.");
+    return this.request({ type: "pattern" });
+  }
+
+  // Moves a decoded file ({ info, data } or { error }) into `pad` in
+  // pieces; `note` 255 keeps the pad's mapping.
+  async loadDecoded(pad, note, name, decoded) {
     const failed = (error) => {
       this.errors.set(pad, error);
       this.say(error, true);
@@ -187,7 +212,7 @@ export class PadsPage {
       return { error };
     };
     if (decoded.error) return failed(decoded.error);
-    const begun = await this.request({ type: "begin", pad, note: this.padNote(pad), name, info: decoded.info });
+    const begun = await this.request({ type: "begin", pad, note, name, info: decoded.info });
     if (begun.error) return failed(begun.error);
     let pieces = 0;
     let first = null;
@@ -204,7 +229,6 @@ export class PadsPage {
     const finished = await this.request({ type: "finish", token: begun.token });
     if (finished.error) return failed(finished.error);
     this.errors.delete(pad);
-    this.say(`${file.name} is on pad ${pad + 1}.`);
     this.render();
     return { pieces, quanta: finished.quantum - (first ?? finished.quantum) };
   }

@@ -9,18 +9,19 @@
 class WasmSamplerProcessor extends AudioWorkletProcessor {
   constructor(options) {
     super();
-    const { guestBytes, hostBytes, abi, play, files, midi } = options.processorOptions;
+    const { guestBytes, hostBytes, abi, play, files, midi, demo } = options.processorOptions;
     try {
-      this.start(guestBytes, hostBytes, abi, play, files || [], midi);
+      this.start(guestBytes, hostBytes, abi, play, files || [], midi, demo || []);
     } catch (e) {
       this.host = null;
       this.port.postMessage({ ok: false, error: String(e.message || e) });
     }
   }
 
-  // `play`: "demo" (the demo kit and pattern), "midi" (`files` into their
-  // pads, then the MIDI file `midi`), or nothing (the engine only).
-  start(guestBytes, hostBytes, abi, play, files, midi) {
+  // `play`: "demo" (the demo kit, `demo`: its files decoded by the page,
+  // and its pattern), "midi" (`files` into their pads, then the MIDI file
+  // `midi`), or nothing (the engine only).
+  start(guestBytes, hostBytes, abi, play, files, midi, demo) {
     const memory = new WebAssembly.Memory({ initial: abi.initial_pages, maximum: abi.max_pages });
     const guestModule = new WebAssembly.Module(guestBytes);
     const instantiate = () => new WebAssembly.Instance(guestModule, { env: { memory } }).exports;
@@ -75,7 +76,13 @@ class WasmSamplerProcessor extends AudioWorkletProcessor {
       });
       if (host.ws_start(sampleRate) !== 0) fail();
       if (play === "demo") {
-        if (host.ws_load_demo() !== 0) fail();
+        // Offline: every file at once, before the first quantum.
+        for (const sound of demo) {
+          if (host.ws_demo_prepare(sound.pad) !== 0) fail();
+          const token = host.ws_begin_load(sound.pad, 255, ...put(sound.name), ...sound.info);
+          if (token < 0 || host.ws_load_piece(token, 0, ...put(sound.data)) !== 0 || host.ws_finish_load(token, 0) !== 0) fail();
+          if (host.ws_demo_finish(sound.pad) !== 0) fail();
+        }
         status.frames = host.ws_play_demo(sampleRate);
       }
       if (play === "midi") {
@@ -130,10 +137,16 @@ class WasmSamplerProcessor extends AudioWorkletProcessor {
       case "set":
         if (host.ws_set(m.pad, m.gain, m.pan, m.tune) !== 0) reply.error = this.errorText();
         break;
-      case "demo":
-        // The demo kit into pads 1-6, and its pattern from now on.
-        if (host.ws_load_demo() !== 0) reply.error = this.errorText();
-        else host.ws_play_demo(sampleRate);
+      // A demo pad's mapping and settings before its file loads, its root
+      // key after; then the pattern from now on.
+      case "demo-prepare":
+        if (host.ws_demo_prepare(m.pad) !== 0) reply.error = this.errorText();
+        break;
+      case "demo-finish":
+        if (host.ws_demo_finish(m.pad) !== 0) reply.error = this.errorText();
+        break;
+      case "pattern":
+        reply.frames = host.ws_play_demo(sampleRate);
         break;
       case "state":
         break;

@@ -156,16 +156,39 @@ pub fn kit() -> Vec<DemoSound> {
 /// Thread: non-real-time. Allocates.
 pub fn load_kit(store: &KitStore) -> Result<(), LoadError> {
     for (pad, sound) in kit().into_iter().enumerate() {
-        let name = std::path::Path::new(sound.name);
-        let settings = |p: &mut crate::kit::PadModel| {
-            p.mapping = sound.mapping;
-            p.settings = sound.settings;
-        };
-        store.edit(pad, settings).map_err(|e| LoadError::new(name, e))?;
+        prepare_pad(store, pad, &sound)?;
         store.load_samples(pad, sound.name, &sound.data, sound.channels, sound.sample_rate)?;
-        store.edit(pad, |p| p.samples[0].params.root_key = sound.root_key).map_err(|e| LoadError::new(name, e))?;
+        finish_pad(store, pad, &sound)?;
     }
     Ok(())
+}
+
+/// Gives `pad` the demo sound's mapping and settings, before its sample
+/// loads (what [`load_kit`] does first; the web page, which loads the
+/// demo's WAV files in pieces, does it too).
+///
+/// Thread: non-real-time. Short lock.
+pub fn prepare_pad(store: &KitStore, pad: usize, sound: &DemoSound) -> Result<(), LoadError> {
+    let settings = |p: &mut crate::kit::PadModel| {
+        p.mapping = sound.mapping;
+        p.settings = sound.settings;
+    };
+    store.edit(pad, settings).map_err(|e| LoadError::new(std::path::Path::new(sound.name), e))
+}
+
+/// Gives `pad`'s loaded sample the demo sound's root key (what
+/// [`load_kit`] does last).
+///
+/// Thread: non-real-time. Short lock.
+pub fn finish_pad(store: &KitStore, pad: usize, sound: &DemoSound) -> Result<(), LoadError> {
+    let name = std::path::Path::new(sound.name);
+    store
+        .edit(pad, |p| {
+            if let Some(s) = p.samples.first_mut() {
+                s.params.root_key = sound.root_key
+            }
+        })
+        .map_err(|e| LoadError::new(name, e))
 }
 
 /// Tempo of the demo pattern.

@@ -51,12 +51,20 @@ pub fn demo_render_frames() -> u64 {
 /// Builds the host engine for the browser (`web/host/`, release, for
 /// wasm32-unknown-unknown) in `target_dir` (a directory of its own, so that
 /// a build running inside another never waits on that one's lock) and gives
-/// the module's bytes. Runs `cargo`; needs the wasm32 target, which the
-/// plugin's build script installs.
+/// the module's bytes. Runs `cargo`; adds the wasm32 target with rustup if
+/// the toolchain lacks it (as the plugin's build script does).
 ///
 /// Thread: non-real-time. Allocates, runs a build.
 pub fn build_host(target_dir: &Path) -> Result<Vec<u8>, String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let sysroot = std::process::Command::new("rustc").current_dir(root).args(["--print", "sysroot"]).output().ok().filter(|o| o.status.success());
+    let installed = sysroot.is_some_and(|o| Path::new(String::from_utf8_lossy(&o.stdout).trim()).join("lib/rustlib/wasm32-unknown-unknown/lib").is_dir());
+    if !installed {
+        let added = std::process::Command::new("rustup").current_dir(root).args(["target", "add", "wasm32-unknown-unknown"]).status();
+        if !added.is_ok_and(|s| s.success()) {
+            return Err("the wasm32-unknown-unknown target is missing and `rustup target add wasm32-unknown-unknown` failed".into());
+        }
+    }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = std::process::Command::new(cargo)
         .current_dir(root)

@@ -94,9 +94,10 @@ fn a_guest_module_that_is_not_the_plugins_is_refused() {
     assert!(error.starts_with(&format!("guest.wasm is not the plugin's module (SHA-256 {}", sha256_hex(&other))), "{error}");
 }
 
-/// The contract other tools rely on: `index.html?render=demo` renders the
-/// demo kit and pattern offline (48 kHz, stereo, the browser's 128-frame
-/// quanta) through the plugin's guest and engine, and its SHA-256 of the
+/// The contract other tools rely on: `index.html?render=demo` decodes the
+/// demo kit's WAV files in the page (the plugin's decoder, in `host.wasm`)
+/// and renders the kit and pattern offline (48 kHz, stereo, the browser's
+/// 128-frame quanta) through the plugin's guest and engine, and its SHA-256 of the
 /// interleaved little-endian float32 samples equals the same digest of
 /// `wasm-sampler-render --demo --rate 48000`'s output.
 #[test]

@@ -64,6 +64,8 @@ struct Host {
     live: Vec<NoteEvent>,
     /// The last [`ws_state`] text.
     text: String,
+    /// The demo kit's sounds (their mappings and settings), made once.
+    demo: Option<Vec<cli::demo::DemoSound>>,
     /// Left then right, `MAX_BLOCK` each.
     out: Vec<f32>,
     /// The last error, for `ws_error`.
@@ -99,6 +101,7 @@ pub extern "C" fn ws_start(sample_rate: f32) -> i32 {
                 notes: Vec::with_capacity(2048),
                 live: Vec::with_capacity(256),
                 text: String::new(),
+                demo: None,
                 out: vec![0.0; 2 * MAX_BLOCK],
                 error: String::new(),
             };
@@ -133,23 +136,46 @@ pub extern "C" fn ws_error_len() -> u32 {
     with_host(None, |h| Some(h.error.len() as u32)).unwrap_or_else(|| ERROR.with(|s| s.borrow().len() as u32))
 }
 
-/// Loads the demo kit into pads 0 to 5 (the same sounds the command line's
-/// `--demo` plays). 0 on success.
+/// Gives `pad` (0 to 5) the demo sound's mapping and settings, before its
+/// WAV file (the site's `demo/`, decoded in the page) loads into it with
+/// note 255 ([`ws_begin_load`]: keep the mapping); [`ws_demo_finish`] after.
+/// The same steps as the command line's `--demo`, with the sounds from the
+/// files instead of made in memory. 0 on success, else 1 (`ws_error`).
 ///
-/// Thread: the worklet's. Allocates (the demo's sounds).
+/// Thread: the worklet's. Allocates (the kit).
 #[no_mangle]
-pub extern "C" fn ws_load_demo() -> i32 {
-    with_host(1, |h| match cli::demo::load_kit(&h.store) {
-        Ok(()) => 0,
-        Err(e) => {
-            h.error = e.to_string();
-            1
+pub extern "C" fn ws_demo_prepare(pad: u32) -> i32 {
+    demo_step(pad, cli::demo::prepare_pad)
+}
+
+/// Gives `pad`'s loaded demo sample its root key. 0, or 1 (`ws_error`).
+///
+/// Thread: the worklet's. Allocates (the kit).
+#[no_mangle]
+pub extern "C" fn ws_demo_finish(pad: u32) -> i32 {
+    demo_step(pad, cli::demo::finish_pad)
+}
+
+fn demo_step(pad: u32, step: fn(&KitStore, usize, &cli::demo::DemoSound) -> Result<(), decode::LoadError>) -> i32 {
+    with_host(1, |h| {
+        let sounds = h.demo.get_or_insert_with(cli::demo::kit);
+        let done = match sounds.get(pad as usize) {
+            Some(sound) => step(&h.store, pad as usize, sound).map_err(|e| e.to_string()),
+            None => Err(format!("the demo kit has no pad {}", pad + 1)),
+        };
+        match done {
+            Ok(()) => 0,
+            Err(e) => {
+                h.error = e;
+                1
+            }
         }
     })
 }
 
-/// Plays the demo pattern from now on, at `rate`; gives the frames the
-/// command line renders for it (the pattern and its 2 s tail).
+/// Plays the demo pattern from now on, at `rate` (the demo kit loaded with
+/// [`ws_demo_prepare`], the files and [`ws_demo_finish`]); gives the frames
+/// the command line renders for it (the pattern and its 2 s tail).
 ///
 /// Thread: the worklet's. Allocates the event list.
 #[no_mangle]
@@ -546,9 +572,10 @@ pub unsafe extern "C" fn ws_begin_load(
             h.error = format!("{name}: the decoded file's description is not valid");
             return -1;
         };
+        // Note 255: keep the pad's mapping (the demo's pads).
         let mapping = kit::Mapping::drum(note.min(127) as u8);
         let current = h.store.pads().get(pad).map(|p| p.model.mapping).unwrap_or_else(|| kit::Mapping::default_for(pad));
-        if current != mapping {
+        if note != 255 && current != mapping {
             if let Err(e) = h.store.edit(pad, |p| p.mapping = mapping) {
                 h.error = e;
                 return -1;
