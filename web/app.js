@@ -81,14 +81,20 @@ async function renderOffline(loaded, rate, frames, play, extra) {
 async function renderDemo(loaded) {
   const { rate, frames } = loaded.manifest.demo_render;
   const decoder = new Decoder(loaded.hostBytes);
-  const demo = [];
+  const files = [];
   for (const sound of loaded.manifest.demo) {
-    const name = new TextEncoder().encode(sound.file);
-    const decoded = decoder.decode(name, await (await fetchOk(sound.file)).arrayBuffer());
-    if (decoded.error) throw new Error(decoded.error);
-    demo.push({ pad: sound.pad, name, ...decoded });
+    files.push({ ...(await decodeFile(decoder, sound.file)), pad: sound.pad, note: 255, demo: true });
   }
-  return renderOffline(loaded, rate, frames, "demo", { demo });
+  return renderOffline(loaded, rate, frames, "demo", { files });
+}
+
+// A file of the site decoded here by the plugin's decoder: { name, info,
+// data } for the worklet.
+async function decodeFile(decoder, file) {
+  const name = new TextEncoder().encode(file);
+  const decoded = decoder.decode(name, await (await fetchOk(file)).arrayBuffer());
+  if (decoded.error) throw new Error(decoded.error);
+  return { name, ...decoded };
 }
 
 // `?render=file&sample=NAME&note=N&midi=NAME`: the audio file NAME (fetched
@@ -97,19 +103,13 @@ async function renderDemo(loaded) {
 // NAME --rate 48000` renders.
 async function renderFile(loaded) {
   const rate = 48000;
-  const sample = params.get("sample");
-  const bytes = await (await fetchOk(sample)).arrayBuffer();
   const midi = await (await fetchOk(params.get("midi"))).arrayBuffer();
-  // The length, from an engine instance of its own here (the MIDI reader
-  // needs no guest).
-  const none = () => { throw new Error("no guest here"); };
-  const stub = new Proxy({}, { get: () => none });
-  const counter = new WebAssembly.Instance(new WebAssembly.Module(loaded.hostBytes), { guest: stub }).exports;
-  const at = counter.ws_alloc(midi.byteLength);
-  new Uint8Array(counter.memory.buffer).set(new Uint8Array(midi), at);
-  const frames = counter.ws_midi_frames(at, midi.byteLength, rate);
+  // The length, from the decoder's instance (the MIDI reader needs no
+  // guest either).
+  const decoder = new Decoder(loaded.hostBytes);
+  const frames = decoder.host.ws_midi_frames(...decoder.put(midi), rate);
   if (frames < 0) throw new Error(`${params.get("midi")}: not a Standard MIDI File`);
-  const files = [{ pad: 0, note: Number(params.get("note")), name: new TextEncoder().encode(sample), bytes }];
+  const files = [{ ...(await decodeFile(decoder, params.get("sample"))), pad: 0, note: Number(params.get("note")) }];
   return renderOffline(loaded, rate, frames, "midi", { files, midi });
 }
 

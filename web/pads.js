@@ -11,9 +11,9 @@ const PIECE = 256 * 1024;
 const KEYS = "1234qwerasdfzxcv";
 const MAP_COLOURS = { guest: "#555a66", io: "#7a6a4a", sample: "#4d7fc4", retired: "#a0703c", free: "#2b2d34" };
 
-// The plugin's decoder on the page's main thread: an instance of host.wasm
-// of its own (decoding needs no guest, so its guest imports are never
-// called), so that the audio thread never decodes.
+// The plugin's decoder (and MIDI reader) on the page's main thread: an
+// instance of host.wasm of its own (neither needs a guest, so its guest
+// imports are never called), so that the audio thread never decodes.
 export class Decoder {
   constructor(hostBytes) {
     const none = () => { throw new Error("the decoder has no guest"); };

@@ -9,19 +9,19 @@
 class WasmSamplerProcessor extends AudioWorkletProcessor {
   constructor(options) {
     super();
-    const { guestBytes, hostBytes, abi, play, files, midi, demo } = options.processorOptions;
+    const { guestBytes, hostBytes, abi, play, files, midi } = options.processorOptions;
     try {
-      this.start(guestBytes, hostBytes, abi, play, files || [], midi, demo || []);
+      this.start(guestBytes, hostBytes, abi, play, files || [], midi);
     } catch (e) {
       this.host = null;
       this.port.postMessage({ ok: false, error: String(e.message || e) });
     }
   }
 
-  // `play`: "demo" (the demo kit, `demo`: its files decoded by the page,
-  // and its pattern), "midi" (`files` into their pads, then the MIDI file
-  // `midi`), or nothing (the engine only).
-  start(guestBytes, hostBytes, abi, play, files, midi, demo) {
+  // `files`: decoded by the page ({ pad, note, name, info, data, demo }),
+  // loaded before the first quantum (offline renders); `play`: "demo" (its
+  // pattern), "midi" (the MIDI file `midi`), or nothing (the engine only).
+  start(guestBytes, hostBytes, abi, play, files, midi) {
     const memory = new WebAssembly.Memory({ initial: abi.initial_pages, maximum: abi.max_pages });
     const guestModule = new WebAssembly.Module(guestBytes);
     const instantiate = () => new WebAssembly.Instance(guestModule, { env: { memory } }).exports;
@@ -75,21 +75,17 @@ class WasmSamplerProcessor extends AudioWorkletProcessor {
         return [at, data.length];
       });
       if (host.ws_start(sampleRate) !== 0) fail();
-      if (play === "demo") {
-        // Offline: every file at once, before the first quantum.
-        for (const sound of demo) {
-          if (host.ws_demo_prepare(sound.pad) !== 0) fail();
-          const token = host.ws_begin_load(sound.pad, 255, ...put(sound.name), ...sound.info);
-          if (token < 0 || host.ws_load_piece(token, 0, ...put(sound.data)) !== 0 || host.ws_finish_load(token, 0) !== 0) fail();
-          if (host.ws_demo_finish(sound.pad) !== 0) fail();
-        }
-        status.frames = host.ws_play_demo(sampleRate);
+      // Each file whole, as one piece (nothing plays yet); a demo pad gets
+      // the demo's mapping and settings around it. (Names come as UTF-8: a
+      // worklet has no TextEncoder.)
+      for (const file of files) {
+        if (file.demo && host.ws_demo_prepare(file.pad) !== 0) fail();
+        const token = host.ws_begin_load(file.pad, file.note, ...put(file.name), ...file.info);
+        if (token < 0 || host.ws_load_piece(token, 0, ...put(file.data)) !== 0 || host.ws_finish_load(token, 0) !== 0) fail();
+        if (file.demo && host.ws_demo_finish(file.pad) !== 0) fail();
       }
+      if (play === "demo") status.frames = host.ws_play_demo(sampleRate);
       if (play === "midi") {
-        for (const file of files) {
-          // (The name comes as UTF-8: a worklet has no TextEncoder.)
-          if (host.ws_load_file(file.pad, file.note, ...put(file.name), ...put(file.bytes)) !== 0) fail();
-        }
         status.frames = host.ws_play_midi(...put(midi), sampleRate);
         if (status.frames < 0) fail();
       }
@@ -99,7 +95,7 @@ class WasmSamplerProcessor extends AudioWorkletProcessor {
     this.port.postMessage(status);
   }
 
-  // The page's requests: load a file into a pad, play a note, clear a pad,
+  // The page's requests: a file into a pad in pieces, play a note, clear a pad,
   // set a pad's gain/pan/tune, or ask for the state (pads, memory map,
   // figures). Every reply but a note's carries the state.
   message(m) {
@@ -107,9 +103,6 @@ class WasmSamplerProcessor extends AudioWorkletProcessor {
     if (!host) return;
     const reply = { type: m.type, id: m.id, pad: m.pad };
     switch (m.type) {
-      case "load":
-        if (host.ws_load_file(m.pad, m.note, ...this.put(m.name), ...this.put(m.bytes)) !== 0) reply.error = this.errorText();
-        break;
       case "note":
         host.ws_note(m.note, m.velocity);
         return;

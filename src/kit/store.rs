@@ -514,33 +514,12 @@ impl KitStore {
         }
     }
 
-    /// Loads an audio file's bytes, held in memory, into `pad` as its
-    /// sample, as [`load_file`](Self::load_file) loads a file (a file
-    /// dropped on a web page, which has no file system); `name` is the
-    /// file's name, for the kit and errors.
-    ///
-    /// Thread: non-real-time (decoding). Allocates.
-    pub fn load_bytes(&self, pad: usize, name: &str, bytes: Vec<u8>) -> Result<SampleInfo, LoadError> {
-        let path = Path::new(name);
-        let result = (|| {
-            check_pad(pad, path)?;
-            let engine = self.engine().cloned().ok_or_else(|| LoadError::new(path, "no engine to load into"))?;
-            let embedded = self.embed_audio().then(|| EmbeddedAudio::new(name, &bytes));
-            let file = AudioFile::from_bytes(path, bytes)?;
-            let info = file.info();
-            self.load_decoded(&engine, (pad, Target::Replace), path, embedded, SampleSource::File(path.to_path_buf()), info, |sink| file.decode_into(sink))
-        })();
-        self.note_result(pad, &result);
-        self.finish_file_load(pad);
-        result
-    }
-
     /// Begins a load whose stored samples arrive in pieces (a web page moves
     /// a file decoded in its main thread into its audio thread between two
     /// render quanta, a piece at a time): reserves a region for `info` and
     /// a guest slot. The pieces go in with [`PieceLoad::write`];
     /// [`finish_piece_load`](Self::finish_piece_load) publishes them as
-    /// `pad`'s sample, as [`load_bytes`](Self::load_bytes) would have.
+    /// `pad`'s sample, as [`load_file`](Self::load_file) would have.
     /// Dropped unfinished, the load gives its region back.
     ///
     /// Thread: non-real-time. Short lock.

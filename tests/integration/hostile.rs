@@ -197,15 +197,7 @@ fn what_fuzzing_found_is_refused_without_growing_memory() {
     files.sort();
     assert!(files.len() >= 3, "{files:?}");
     for path in files {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_wasm-sampler-render"))
-            .args(["--demo", "--sample", &format!("60={}", path.display()), "--out", "unused.wav"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut err = String::new();
-        std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
-        let (status, peak_kib) = wait_with_peak(child);
+        let (status, peak_kib, err) = sample_with_peak(&path);
         assert_eq!((status, err.lines().count()), (1, 1), "{}: {err}", path.display());
         assert!(peak_kib < LIMIT_KIB, "{}: the command line peaked at {peak_kib} KiB", path.display());
     }
@@ -234,13 +226,7 @@ fn ogg_comments_that_claim_more_than_their_packet_are_refused_without_growing_me
         std::fs::write(&made, &bytes).unwrap();
         let err = wasm_sampler::decode::AudioFile::open(&made).err().unwrap_or_else(|| panic!("{name}: accepted")).to_string();
         assert_eq!(err, format!("{}: corrupt Ogg header: header packet 1: a comment runs past its block", made.display()));
-        let child = Command::new(env!("CARGO_BIN_EXE_wasm-sampler-render"))
-            .args(["--demo", "--sample", &format!("60={}", made.display()), "--out", "unused.wav"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let (status, peak_kib) = wait_with_peak(child);
+        let (status, peak_kib, _) = sample_with_peak(&made);
         assert_eq!(status, 1, "{name}");
         assert!(peak_kib < 256 * 1024, "{name}: the command line peaked at {peak_kib} KiB");
     }
@@ -269,6 +255,22 @@ fn lie_in_first_comment(ogg: &mut [u8]) {
         }
     }
     ogg[page + 22..page + 26].copy_from_slice(&crc.to_le_bytes());
+}
+
+/// Runs the command line with the demo and `sample` on note 60; gives its
+/// exit code, its peak resident memory in KiB and what it wrote on stderr.
+#[cfg(target_os = "linux")]
+fn sample_with_peak(sample: &std::path::Path) -> (i32, i64, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wasm-sampler-render"))
+        .args(["--demo", "--sample", &format!("60={}", sample.display()), "--out", "unused.wav"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+    let (status, peak_kib) = wait_with_peak(child);
+    (status, peak_kib, err)
 }
 
 /// Waits for `child` and gives its exit code and peak resident memory in

@@ -343,7 +343,7 @@ fn a_cancelled_kit_load_leaves_the_pads_it_had_not_reached_silent_with_their_fil
 /// A load in pieces (how the web page moves a file decoded in its main
 /// thread into its audio thread): the region is reserved first, the pieces
 /// written one at a time, and only `finish_piece_load` publishes the pad —
-/// which then holds exactly the bytes written, as a `load_bytes` of the same
+/// which then holds exactly the bytes written, as a `load_file` of the same
 /// file. A piece past the region is refused and writes nothing; a load
 /// dropped unfinished gives its region back.
 #[test]
@@ -354,7 +354,7 @@ fn a_load_in_pieces_publishes_only_when_finished_and_equals_a_whole_load() {
     write_int_wav(&path, 44_100, 1, 16, &values);
     let bytes = std::fs::read(&path).unwrap();
     let whole = engine(DspBackend::Wasm, 48_000.0);
-    whole.load_bytes(0, "pieces.wav", bytes.clone()).unwrap();
+    whole.load_file(0, &path).unwrap();
 
     let e = engine(DspBackend::Wasm, 48_000.0);
     let file = wasm_sampler::decode::AudioFile::from_bytes(Path::new("pieces.wav"), bytes).unwrap();

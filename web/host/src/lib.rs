@@ -236,39 +236,6 @@ unsafe fn take(ptr: *mut u8, len: u32) -> Vec<u8> {
     unsafe { Vec::from_raw_parts(ptr, len as usize, len as usize) }
 }
 
-/// Loads an audio file's bytes (from [`ws_alloc`], taken back here) into
-/// `pad` as a one-shot pad on `note`, as the command line's `--sample
-/// NOTE=PATH` does; `name_ptr`/`name_len` is its name (UTF-8, in memory
-/// from [`ws_alloc`] too, taken back). 0 on success, else 1 (`ws_error`).
-///
-/// Thread: the worklet's. Allocates (decoding, the kit).
-///
-/// # Safety
-/// Both pointers with their lengths must come from [`ws_alloc`].
-#[no_mangle]
-pub unsafe extern "C" fn ws_load_file(pad: u32, note: u32, name_ptr: *mut u8, name_len: u32, bytes_ptr: *mut u8, bytes_len: u32) -> i32 {
-    // SAFETY: the caller's promise.
-    let (name, bytes) = unsafe { (take(name_ptr, name_len), take(bytes_ptr, bytes_len)) };
-    let name = String::from_utf8_lossy(&name).into_owned();
-    with_host(1, |h| {
-        let pad = pad as usize;
-        let mapping = kit::Mapping::drum(note.min(127) as u8);
-        // A pad that would map to another note is set first (as `--sample`
-        // does); one that already maps to it is left alone, so a file that
-        // fails to load changes nothing.
-        let current = h.store.pads().get(pad).map(|p| p.model.mapping).unwrap_or_else(|| kit::Mapping::default_for(pad));
-        let mapped = if current == mapping { Ok(()) } else { h.store.edit(pad, |p| p.mapping = mapping) };
-        let loaded = mapped.and_then(|()| h.store.load_bytes(pad, &name, bytes).map(|_| ()).map_err(|e| e.to_string()));
-        match loaded {
-            Ok(()) => 0,
-            Err(e) => {
-                h.error = e;
-                1
-            }
-        }
-    })
-}
-
 /// The frames the command line renders for a MIDI file at `rate` (its
 /// events and the 2 s tail), or -1 if it is not one (`ws_error` is not set:
 /// this needs no engine). Takes the bytes back.
@@ -536,7 +503,8 @@ pub extern "C" fn ws_decoded_drop() {
     DECODED.with(|d| *d.borrow_mut() = None);
 }
 
-/// Begins loading a decoded file into `pad` (a one-shot pad on `note`) in
+/// Begins loading a decoded file into `pad` (a one-shot pad on `note`, as
+/// the command line's `--sample NOTE=PATH`; 255 keeps the pad's mapping) in
 /// pieces: reserves its region, sized by the nine info numbers
 /// [`ws_decode`] gave (`i0`..`i8`). Gives a token for [`ws_load_piece`]
 /// and [`ws_finish_load`], or -1 (`ws_error`).
@@ -572,7 +540,10 @@ pub unsafe extern "C" fn ws_begin_load(
             h.error = format!("{name}: the decoded file's description is not valid");
             return -1;
         };
-        // Note 255: keep the pad's mapping (the demo's pads).
+        // A pad that would play on another note is mapped to `note` first,
+        // as `--sample NOTE=PATH` does (255: keep the mapping, the demo's
+        // pads); one that already plays on it is left alone, so a file that
+        // fails to load changes nothing.
         let mapping = kit::Mapping::drum(note.min(127) as u8);
         let current = h.store.pads().get(pad).map(|p| p.model.mapping).unwrap_or_else(|| kit::Mapping::default_for(pad));
         if note != 255 && current != mapping {
